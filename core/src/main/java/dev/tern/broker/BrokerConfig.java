@@ -1,0 +1,335 @@
+package dev.tern.broker;
+
+import java.util.Locale;
+
+/**
+ * Broker settings with documented defaults. Mutate through the fluent setters, then {@link #conclude()} validates the
+ * whole set once before the broker starts; a concluded config is read-only by convention.
+ */
+public final class BrokerConfig
+{
+    /** Default maximum packet size accepted from clients, bytes (1 MiB). */
+    public static final int DEFAULT_MAX_PACKET_SIZE = 1024 * 1024;
+    /** Largest value the MQTT remaining length can encode plus the fixed header. */
+    public static final int PROTOCOL_MAX_PACKET_SIZE = 268_435_455 + 5;
+    /** Default capacity of the off-heap ingress ring and of each egress ring, bytes (power of two). */
+    public static final int DEFAULT_RING_CAPACITY = 16 * 1024 * 1024;
+    /** Default number of preallocated pipeline events (power of two). */
+    public static final int DEFAULT_PIPELINE_SIZE = 4096;
+    /** Default outbound QoS 1/2 messages in flight per session (Mosquitto's max_inflight_messages is 20). */
+    public static final int DEFAULT_MAX_INFLIGHT = 32;
+    /** Default queued QoS 1/2 messages per session, beyond the inflight window (Mosquitto: 1000). */
+    public static final int DEFAULT_MAX_QUEUED = 1000;
+    /** Default interval between $SYS publications, seconds; 0 disables $SYS. */
+    public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
+
+    private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
+    private int ingressRingCapacity = DEFAULT_RING_CAPACITY;
+    private int egressRingCapacity = DEFAULT_RING_CAPACITY;
+    private int pipelineSize = DEFAULT_PIPELINE_SIZE;
+    private int ioAgents = 1;
+    private int maxInflight = DEFAULT_MAX_INFLIGHT;
+    private int maxQueuedMessages = DEFAULT_MAX_QUEUED;
+    private int sysIntervalSeconds = DEFAULT_SYS_INTERVAL_SECONDS;
+    private int outboundHighWaterBytes = 256 * 1024;
+    private int outboundLowWaterBytes = 64 * 1024;
+    private int outboundMaxBytes = 8 * 1024 * 1024;
+    private int connectTimeoutMs = 10_000;
+    private boolean allowZeroLengthClientId = true;
+    private boolean retainAvailable = true;
+    private IdleStrategyKind idleStrategy = IdleStrategyKind.BACKOFF;
+    private WaitStrategyKind waitStrategy = WaitStrategyKind.SLEEPING;
+    private String brokerVersion = "0.1.0";
+    private boolean concluded;
+
+    /** Idle strategy for the I/O agents and the pipeline bridge. */
+    public enum IdleStrategyKind
+    {
+        /** Spin, yield, then park with exponential backoff up to 1 ms (default; friendly to shared hosts). */
+        BACKOFF,
+        /** Never give up the core: lowest latency on a dedicated, isolated host. */
+        BUSY_SPIN,
+        /** Thread.yield() when idle. */
+        YIELDING,
+        /** Park 100 µs when idle. */
+        SLEEPING;
+
+        public static IdleStrategyKind parse(final String value)
+        {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /** Wait strategy for the Disruptor stages. */
+    public enum WaitStrategyKind
+    {
+        /** Lock and condition; no CPU when idle, higher wake-up latency. */
+        BLOCKING,
+        /** Spin, yield, then park briefly (default). */
+        SLEEPING,
+        /** Spin then yield. */
+        YIELDING,
+        /** Busy spin: for dedicated cores only. */
+        BUSY_SPIN;
+
+        public static WaitStrategyKind parse(final String value)
+        {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+    }
+
+    /**
+     * Defaults, with the idle/wait strategies taken from system properties {@code tern.idle} and {@code tern.wait} when
+     * set (e.g. {@code -Dtern.idle=busy-spin -Dtern.wait=busy-spin} on a dedicated host).
+     *
+     * @return a new config.
+     */
+    public static BrokerConfig defaults()
+    {
+        final BrokerConfig config = new BrokerConfig();
+        final String idle = System.getProperty("tern.idle");
+        if (idle != null && !idle.isBlank())
+        {
+            config.idleStrategy(IdleStrategyKind.parse(idle));
+        }
+        final String wait = System.getProperty("tern.wait");
+        if (wait != null && !wait.isBlank())
+        {
+            config.waitStrategy(WaitStrategyKind.parse(wait));
+        }
+        return config;
+    }
+
+    /**
+     * Validate every setting; throws {@link IllegalArgumentException} naming the first bad one.
+     *
+     * @return this.
+     */
+    public BrokerConfig conclude()
+    {
+        require(maxPacketSize >= 16 && maxPacketSize <= PROTOCOL_MAX_PACKET_SIZE, "maxPacketSize", maxPacketSize);
+        require(isPowerOfTwo(ingressRingCapacity), "ingressRingCapacity (power of two)", ingressRingCapacity);
+        require(isPowerOfTwo(egressRingCapacity), "egressRingCapacity (power of two)", egressRingCapacity);
+        // Agrona rings accept messages up to capacity / 8.
+        require(ingressRingCapacity / 8 >= maxPacketSize + 64,
+            "ingressRingCapacity (must be >= 8 x (maxPacketSize + 64))", ingressRingCapacity);
+        require(egressRingCapacity / 8 >= maxPacketSize + 64,
+            "egressRingCapacity (must be >= 8 x (maxPacketSize + 64))", egressRingCapacity);
+        require(isPowerOfTwo(pipelineSize), "pipelineSize (power of two)", pipelineSize);
+        require(ioAgents >= 1 && ioAgents <= 64, "ioAgents", ioAgents);
+        require(maxInflight >= 1 && maxInflight <= 65535, "maxInflight", maxInflight);
+        require(maxQueuedMessages >= 0, "maxQueuedMessages", maxQueuedMessages);
+        require(sysIntervalSeconds >= 0, "sysIntervalSeconds", sysIntervalSeconds);
+        require(outboundLowWaterBytes > 0 && outboundLowWaterBytes < outboundHighWaterBytes,
+            "outboundLowWaterBytes", outboundLowWaterBytes);
+        require(outboundHighWaterBytes < outboundMaxBytes, "outboundHighWaterBytes", outboundHighWaterBytes);
+        require(connectTimeoutMs > 0, "connectTimeoutMs", connectTimeoutMs);
+        concluded = true;
+        return this;
+    }
+
+    public boolean isConcluded()
+    {
+        return concluded;
+    }
+
+    private static boolean isPowerOfTwo(final int value)
+    {
+        return value > 0 && (value & (value - 1)) == 0;
+    }
+
+    private static void require(final boolean condition, final String name, final Object value)
+    {
+        if (!condition)
+        {
+            throw new IllegalArgumentException("invalid broker setting " + name + ": " + value);
+        }
+    }
+
+    public int maxPacketSize()
+    {
+        return maxPacketSize;
+    }
+
+    public BrokerConfig maxPacketSize(final int maxPacketSize)
+    {
+        this.maxPacketSize = maxPacketSize;
+        return this;
+    }
+
+    public int ingressRingCapacity()
+    {
+        return ingressRingCapacity;
+    }
+
+    public BrokerConfig ingressRingCapacity(final int ingressRingCapacity)
+    {
+        this.ingressRingCapacity = ingressRingCapacity;
+        return this;
+    }
+
+    public int egressRingCapacity()
+    {
+        return egressRingCapacity;
+    }
+
+    public BrokerConfig egressRingCapacity(final int egressRingCapacity)
+    {
+        this.egressRingCapacity = egressRingCapacity;
+        return this;
+    }
+
+    public int pipelineSize()
+    {
+        return pipelineSize;
+    }
+
+    public BrokerConfig pipelineSize(final int pipelineSize)
+    {
+        this.pipelineSize = pipelineSize;
+        return this;
+    }
+
+    public int ioAgents()
+    {
+        return ioAgents;
+    }
+
+    public BrokerConfig ioAgents(final int ioAgents)
+    {
+        this.ioAgents = ioAgents;
+        return this;
+    }
+
+    public int maxInflight()
+    {
+        return maxInflight;
+    }
+
+    public BrokerConfig maxInflight(final int maxInflight)
+    {
+        this.maxInflight = maxInflight;
+        return this;
+    }
+
+    public int maxQueuedMessages()
+    {
+        return maxQueuedMessages;
+    }
+
+    public BrokerConfig maxQueuedMessages(final int maxQueuedMessages)
+    {
+        this.maxQueuedMessages = maxQueuedMessages;
+        return this;
+    }
+
+    public int sysIntervalSeconds()
+    {
+        return sysIntervalSeconds;
+    }
+
+    public BrokerConfig sysIntervalSeconds(final int sysIntervalSeconds)
+    {
+        this.sysIntervalSeconds = sysIntervalSeconds;
+        return this;
+    }
+
+    public int outboundHighWaterBytes()
+    {
+        return outboundHighWaterBytes;
+    }
+
+    public BrokerConfig outboundHighWaterBytes(final int outboundHighWaterBytes)
+    {
+        this.outboundHighWaterBytes = outboundHighWaterBytes;
+        return this;
+    }
+
+    public int outboundLowWaterBytes()
+    {
+        return outboundLowWaterBytes;
+    }
+
+    public BrokerConfig outboundLowWaterBytes(final int outboundLowWaterBytes)
+    {
+        this.outboundLowWaterBytes = outboundLowWaterBytes;
+        return this;
+    }
+
+    public int outboundMaxBytes()
+    {
+        return outboundMaxBytes;
+    }
+
+    public BrokerConfig outboundMaxBytes(final int outboundMaxBytes)
+    {
+        this.outboundMaxBytes = outboundMaxBytes;
+        return this;
+    }
+
+    public int connectTimeoutMs()
+    {
+        return connectTimeoutMs;
+    }
+
+    public BrokerConfig connectTimeoutMs(final int connectTimeoutMs)
+    {
+        this.connectTimeoutMs = connectTimeoutMs;
+        return this;
+    }
+
+    public boolean allowZeroLengthClientId()
+    {
+        return allowZeroLengthClientId;
+    }
+
+    public BrokerConfig allowZeroLengthClientId(final boolean allowZeroLengthClientId)
+    {
+        this.allowZeroLengthClientId = allowZeroLengthClientId;
+        return this;
+    }
+
+    public boolean retainAvailable()
+    {
+        return retainAvailable;
+    }
+
+    public BrokerConfig retainAvailable(final boolean retainAvailable)
+    {
+        this.retainAvailable = retainAvailable;
+        return this;
+    }
+
+    public IdleStrategyKind idleStrategy()
+    {
+        return idleStrategy;
+    }
+
+    public BrokerConfig idleStrategy(final IdleStrategyKind idleStrategy)
+    {
+        this.idleStrategy = idleStrategy;
+        return this;
+    }
+
+    public WaitStrategyKind waitStrategy()
+    {
+        return waitStrategy;
+    }
+
+    public BrokerConfig waitStrategy(final WaitStrategyKind waitStrategy)
+    {
+        this.waitStrategy = waitStrategy;
+        return this;
+    }
+
+    public String brokerVersion()
+    {
+        return brokerVersion;
+    }
+
+    public BrokerConfig brokerVersion(final String brokerVersion)
+    {
+        this.brokerVersion = brokerVersion;
+        return this;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.tern.broker;
+
+import dev.tern.util.Counter;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * All broker counters. Each counter has exactly one writing thread, noted per group; anyone may read.
+ */
+public final class BrokerCounters
+{
+    // ---- written by the I/O agent (one set per agent would be summed; with one agent, these) ----
+    public final Counter connectionsAccepted = new Counter("connections.accepted");
+    public final Counter bytesReceived = new Counter("bytes.received");
+    public final Counter bytesSent = new Counter("bytes.sent");
+    public final Counter transportMalformed = new Counter("transport.malformed");
+    public final Counter transportPacketTooLarge = new Counter("transport.packetTooLarge");
+    public final Counter slowConsumerDisconnects = new Counter("transport.slowConsumerDisconnects");
+    public final Counter ingressRingFull = new Counter("transport.ingressRingFull");
+
+    // ---- written by the decode stage ----
+    public final Counter malformedPackets = new Counter("packets.malformed");
+    public final Counter protocolErrors = new Counter("packets.protocolErrors");
+
+    // ---- written by the route stage ----
+    public final Counter clientsConnected = new Counter("clients.connected");
+    public final Counter clientsTotal = new Counter("clients.total");
+    public final Counter sessionsPersistent = new Counter("sessions.persistent");
+    public final Counter messagesReceived = new Counter("messages.received");
+    public final Counter messagesSent = new Counter("messages.sent");
+    public final Counter publishReceived = new Counter("publish.received");
+    public final Counter publishSent = new Counter("publish.sent");
+    public final Counter publishDropped = new Counter("publish.dropped");
+    public final Counter droppedQueueFull = new Counter("publish.droppedQueueFull");
+    public final Counter droppedBackpressure = new Counter("publish.droppedBackpressure");
+    public final Counter subscriptions = new Counter("subscriptions.count");
+    public final Counter retainedMessages = new Counter("retained.count");
+    public final Counter messagesQueued = new Counter("messages.queued");
+    public final Counter messagesInflight = new Counter("messages.inflight");
+    public final Counter keepaliveTimeouts = new Counter("clients.keepaliveTimeouts");
+    public final Counter takeovers = new Counter("clients.takeovers");
+    public final Counter authFailures = new Counter("clients.authFailures");
+
+    // ---- written by the encode stage ----
+    public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
+
+    /** @return every counter by name, in declaration order. */
+    public Map<String, Counter> all()
+    {
+        final Map<String, Counter> byName = new LinkedHashMap<>();
+        for (final Counter c : new Counter[]
+        {
+            connectionsAccepted, bytesReceived, bytesSent, transportMalformed, transportPacketTooLarge,
+            slowConsumerDisconnects, ingressRingFull, malformedPackets, protocolErrors, clientsConnected, clientsTotal,
+            sessionsPersistent, messagesReceived, messagesSent, publishReceived, publishSent, publishDropped,
+            droppedQueueFull, droppedBackpressure, subscriptions, retainedMessages, messagesQueued, messagesInflight,
+            keepaliveTimeouts, takeovers, authFailures, egressRingFull
+        })
+        {
+            byName.put(c.name(), c);
+        }
+        return byName;
+    }
+}

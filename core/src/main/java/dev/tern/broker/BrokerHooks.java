@@ -1,0 +1,36 @@
+package dev.tern.broker;
+
+/**
+ * Event hooks for embedding programs. Every method is called on the routing thread, after the broker has acted, and
+ * must return quickly; hand heavy work to another thread. Exceptions thrown are logged and otherwise ignored.
+ */
+public interface BrokerHooks
+{
+    /** Called after a client's CONNECT is accepted. */
+    default void onConnect(final ClientInfo client, final boolean sessionPresent)
+    {
+    }
+
+    /** Called when a connection that had completed CONNECT ends; {@code graceful} is true after a DISCONNECT. */
+    default void onDisconnect(final ClientInfo client, final boolean graceful)
+    {
+    }
+
+    /** Called for each granted subscription (qos 0..2) or refused one (qos 0x80). */
+    default void onSubscribe(final ClientInfo client, final String topicFilter, final int grantedQos)
+    {
+    }
+
+    default void onUnsubscribe(final ClientInfo client, final String topicFilter)
+    {
+    }
+
+    /**
+     * Called for each PUBLISH accepted from a client (or published inline, with {@code client} null). The payload
+     * array is a copy made for the hook; it is only allocated when hooks are installed.
+     */
+    default void onPublish(final ClientInfo client, final String topic, final byte[] payload, final int qos,
+        final boolean retain)
+    {
+    }
+}
