@@ -40,6 +40,7 @@ public final class BrokerConfig
     private IdleStrategyKind idleStrategy = IdleStrategyKind.BACKOFF;
     private WaitStrategyKind waitStrategy = WaitStrategyKind.SLEEPING;
     private String brokerVersion = "0.1.0";
+    private long checkpointEveryRecords = 1_000_000;
     private boolean concluded;
 
     /** Idle strategy for the I/O agents and the pipeline bridge. */
@@ -124,6 +125,7 @@ public final class BrokerConfig
             "outboundLowWaterBytes", outboundLowWaterBytes);
         require(outboundHighWaterBytes < outboundMaxBytes, "outboundHighWaterBytes", outboundHighWaterBytes);
         require(connectTimeoutMs > 0, "connectTimeoutMs", connectTimeoutMs);
+        require(checkpointEveryRecords > 0, "checkpointEveryRecords", checkpointEveryRecords);
         concluded = true;
         return this;
     }
@@ -319,6 +321,18 @@ public final class BrokerConfig
     public BrokerConfig waitStrategy(final WaitStrategyKind waitStrategy)
     {
         this.waitStrategy = waitStrategy;
+        return this;
+    }
+
+    /** Journal records between checkpoints (default 1,000,000): bounds replay time and journal size. */
+    public long checkpointEveryRecords()
+    {
+        return checkpointEveryRecords;
+    }
+
+    public BrokerConfig checkpointEveryRecords(final long checkpointEveryRecords)
+    {
+        this.checkpointEveryRecords = checkpointEveryRecords;
         return this;
     }
 

@@ -6,6 +6,11 @@ package dev.tern.broker;
  */
 public interface BrokerHooks
 {
+    /** Hooks that do nothing: the broker skips building hook arguments when these are installed. */
+    BrokerHooks NONE = new BrokerHooks()
+    {
+    };
+
     /** Called after a client's CONNECT is accepted. */
     default void onConnect(final ClientInfo client, final boolean sessionPresent)
     {

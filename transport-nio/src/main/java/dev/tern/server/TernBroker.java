@@ -8,6 +8,7 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.storage.Storage;
 import dev.tern.transport.nio.NioTransport;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -38,7 +39,8 @@ public final class TernBroker implements AutoCloseable
     {
         final BrokerConfig config = builder.config.isConcluded() ? builder.config : builder.config.conclude();
         this.listeners = List.copyOf(builder.listeners);
-        this.broker = new Broker(config, listeners, builder.authenticator, builder.authorizer, builder.hooks);
+        this.broker = new Broker(config, listeners, builder.authenticator, builder.authorizer, builder.hooks,
+            builder.storage);
         final RingBuffer[] egress = new RingBuffer[config.ioAgents()];
         for (int i = 0; i < egress.length; i++)
         {
@@ -127,9 +129,8 @@ public final class TernBroker implements AutoCloseable
         private final List<ListenerConfig> listeners = new ArrayList<>();
         private Authenticator authenticator = Authenticator.DENY_ALL;
         private Authorizer authorizer = Authorizer.DENY_ALL;
-        private BrokerHooks hooks = new BrokerHooks()
-        {
-        };
+        private BrokerHooks hooks = BrokerHooks.NONE;
+        private Storage storage;
 
         private Builder()
         {
@@ -184,6 +185,16 @@ public final class TernBroker implements AutoCloseable
         public Builder hooks(final BrokerHooks hooks)
         {
             this.hooks = Objects.requireNonNull(hooks);
+            return this;
+        }
+
+        /**
+         * Make QoS 1/2 and retained state durable: the storage is replayed at start and journaled to while running.
+         * The broker closes it on {@link TernBroker#close()}.
+         */
+        public Builder storage(final Storage storage)
+        {
+            this.storage = storage;
             return this;
         }
 

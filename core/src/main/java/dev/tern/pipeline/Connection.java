@@ -1,0 +1,35 @@
+package dev.tern.pipeline;
+
+import dev.tern.broker.ClientInfo;
+
+/**
+ * The route stage's view of one network connection. Owned by the route thread.
+ */
+final class Connection
+{
+    static final int AWAITING_CONNECT = 0;
+    static final int CONNECTED = 1;
+
+    final long id;
+    final int listenerIndex;
+    final String remoteAddress;
+    final boolean anonymousListener;
+    int state = AWAITING_CONNECT;
+    int protocolLevel;
+    Session session;
+    ClientInfo info;
+    long keepAliveMs;
+    long lastActivityMs;
+    long timerId = Long.MIN_VALUE;
+    boolean writable = true;
+    /** Will message, published if the connection ends without DISCONNECT. */
+    Message will;
+
+    Connection(final long id, final int listenerIndex, final String remoteAddress, final boolean anonymousListener)
+    {
+        this.id = id;
+        this.listenerIndex = listenerIndex;
+        this.remoteAddress = remoteAddress;
+        this.anonymousListener = anonymousListener;
+    }
+}

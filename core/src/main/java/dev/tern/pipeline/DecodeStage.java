@@ -1,0 +1,70 @@
+package dev.tern.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+import dev.tern.broker.BrokerCounters;
+import dev.tern.codec.DecodeResult;
+import dev.tern.codec.PacketDecoder;
+import dev.tern.codec.PacketType;
+import dev.tern.codec.ProtocolLevel;
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * Stage 1: decodes each frame in place into the event's {@link dev.tern.codec.DecodedPacket}. Tracks each
+ * connection's protocol level (set by its CONNECT) since later packets decode by it. Never throws on input.
+ */
+public final class DecodeStage implements EventHandler<PipelineEvent>
+{
+    private final PacketDecoder decoder = new PacketDecoder();
+    private final Long2LongHashMap protocolLevelByConnection = new Long2LongHashMap(ProtocolLevel.UNKNOWN);
+    private final BrokerCounters counters;
+    private final int maxPacketSize;
+
+    public DecodeStage(final BrokerCounters counters, final int maxPacketSize)
+    {
+        this.counters = counters;
+        this.maxPacketSize = maxPacketSize;
+    }
+
+    @Override
+    public void onEvent(final PipelineEvent event, final long sequence, final boolean endOfBatch)
+    {
+        switch (event.type)
+        {
+            case PipelineEvent.FRAME:
+            {
+                final long connectionId = event.connectionId;
+                final int level = (int)protocolLevelByConnection.get(connectionId);
+                final int result = decode(event, level);
+                if (result == DecodeResult.OK && event.packet.type == PacketType.CONNECT && level == ProtocolLevel.UNKNOWN)
+                {
+                    protocolLevelByConnection.put(connectionId, event.packet.protocolLevel);
+                }
+                break;
+            }
+            case PipelineEvent.INLINE_PUBLISH:
+                decode(event, ProtocolLevel.MQTT_3_1_1);
+                break;
+            case PipelineEvent.CLOSED:
+                protocolLevelByConnection.remove(event.connectionId);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private int decode(final PipelineEvent event, final int level)
+    {
+        event.packet.reset();
+        final int result = decoder.decode(event.frame, 0, event.frameLength, level, maxPacketSize, event.packet);
+        event.decodeResult = result;
+        if (result == DecodeResult.MALFORMED || result == DecodeResult.PACKET_TOO_LARGE)
+        {
+            counters.malformedPackets.increment();
+        }
+        else if (result == DecodeResult.PROTOCOL_ERROR)
+        {
+            counters.protocolErrors.increment();
+        }
+        return result;
+    }
+}

@@ -1,0 +1,128 @@
+package dev.tern.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.MessageHandler;
+
+/**
+ * Moves work into the Disruptor: frames and connection events from the off-heap ingress ring (written by the I/O
+ * agents), commands from API threads, and a periodic TICK that drives the route stage's clock. The only publisher of
+ * the Disruptor ring.
+ */
+public final class IngressBridge implements Agent, MessageHandler
+{
+    /** How often the route stage is woken for timers and $SYS even when no traffic flows. */
+    public static final long TICK_INTERVAL_MS = 50;
+    private static final int READ_LIMIT = 256;
+    private static final int COMMAND_LIMIT = 64;
+
+    private final org.agrona.concurrent.ringbuffer.RingBuffer ingress;
+    private final RingBuffer<PipelineEvent> pipeline;
+    private final ManyToOneConcurrentArrayQueue<Runnable> commands;
+    private long lastTickMs;
+
+    public IngressBridge(
+        final org.agrona.concurrent.ringbuffer.RingBuffer ingress,
+        final RingBuffer<PipelineEvent> pipeline,
+        final ManyToOneConcurrentArrayQueue<Runnable> commands)
+    {
+        this.ingress = ingress;
+        this.pipeline = pipeline;
+        this.commands = commands;
+    }
+
+    @Override
+    public int doWork()
+    {
+        final long nowMs = System.currentTimeMillis();
+        int work = 0;
+        if (nowMs - lastTickMs >= TICK_INTERVAL_MS)
+        {
+            lastTickMs = nowMs;
+            final long seq = pipeline.next();
+            final PipelineEvent event = pipeline.get(seq);
+            event.type = PipelineEvent.TICK;
+            event.connectionId = 0;
+            event.frameLength = 0;
+            pipeline.publish(seq);
+            work++;
+        }
+
+        work += ingress.read(this, READ_LIMIT);
+
+        for (int i = 0; i < COMMAND_LIMIT; i++)
+        {
+            final Runnable command = commands.poll();
+            if (command == null)
+            {
+                break;
+            }
+            final long seq = pipeline.next();
+            final PipelineEvent event = pipeline.get(seq);
+            event.type = PipelineEvent.COMMAND;
+            event.connectionId = 0;
+            event.frameLength = 0;
+            event.command = command;
+            pipeline.publish(seq);
+            work++;
+        }
+        return work;
+    }
+
+    @Override
+    public void onMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final long seq = pipeline.next();
+        final PipelineEvent event = pipeline.get(seq);
+        event.connectionId = buffer.getLong(index + RingProtocol.CONNECTION_ID_OFFSET);
+        event.intArg = 0;
+        event.frameLength = 0;
+        switch (msgTypeId)
+        {
+            case RingProtocol.MSG_FRAME:
+                event.type = PipelineEvent.FRAME;
+                copyPayload(event, buffer, index, length);
+                break;
+            case RingProtocol.MSG_INLINE:
+                event.type = PipelineEvent.INLINE_PUBLISH;
+                copyPayload(event, buffer, index, length);
+                break;
+            case RingProtocol.MSG_OPENED:
+                event.type = PipelineEvent.OPENED;
+                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
+                // remote address text follows the listener index
+                final int addressOffset = index + RingProtocol.PAYLOAD_OFFSET + 4;
+                final int addressLength = length - RingProtocol.PAYLOAD_OFFSET - 4;
+                event.frame.putBytes(0, buffer, addressOffset, addressLength);
+                event.frameLength = addressLength;
+                break;
+            case RingProtocol.MSG_CLOSED:
+                event.type = PipelineEvent.CLOSED;
+                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
+                break;
+            case RingProtocol.MSG_WRITABLE:
+                event.type = PipelineEvent.WRITABLE;
+                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
+                break;
+            default:
+                event.type = PipelineEvent.TICK;
+                break;
+        }
+        pipeline.publish(seq);
+    }
+
+    private static void copyPayload(final PipelineEvent event, final DirectBuffer buffer, final int index, final int length)
+    {
+        final int frameLength = length - RingProtocol.PAYLOAD_OFFSET;
+        event.frame.putBytes(0, buffer, index + RingProtocol.PAYLOAD_OFFSET, frameLength);
+        event.frameLength = frameLength;
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "tern-bridge";
+    }
+}

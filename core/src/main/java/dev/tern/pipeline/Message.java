@@ -1,0 +1,126 @@
+package dev.tern.pipeline;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An immutable application message kept beyond the event that carried it: QoS 1/2 deliveries in flight or queued,
+ * retained messages and wills. Topic bytes then payload bytes in one array, shared by every session it is queued for.
+ */
+public final class Message
+{
+    private final UnsafeBuffer buffer;
+    private final int topicLength;
+    private final int payloadLength;
+    private final int qos;
+    private final boolean retain;
+    private String topic;
+    /** Id of this message's MESSAGE journal record, 0 until journaled. Route thread only. */
+    long journalId;
+
+    private Message(final byte[] bytes, final int topicLength, final int qos, final boolean retain)
+    {
+        this.buffer = new UnsafeBuffer(bytes);
+        this.topicLength = topicLength;
+        this.payloadLength = bytes.length - topicLength;
+        this.qos = qos;
+        this.retain = retain;
+    }
+
+    public static Message copyOf(
+        final DirectBuffer src,
+        final int topicOffset,
+        final int topicLength,
+        final int payloadOffset,
+        final int payloadLength,
+        final int qos,
+        final boolean retain)
+    {
+        final byte[] bytes = new byte[topicLength + payloadLength];
+        src.getBytes(topicOffset, bytes, 0, topicLength);
+        src.getBytes(payloadOffset, bytes, topicLength, payloadLength);
+        return new Message(bytes, topicLength, qos, retain);
+    }
+
+    public static Message of(final String topic, final byte[] payload, final int qos, final boolean retain)
+    {
+        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+        final byte[] bytes = new byte[topicBytes.length + payload.length];
+        System.arraycopy(topicBytes, 0, bytes, 0, topicBytes.length);
+        System.arraycopy(payload, 0, bytes, topicBytes.length, payload.length);
+        final Message message = new Message(bytes, topicBytes.length, qos, retain);
+        message.topic = topic;
+        return message;
+    }
+
+    /** @return a message with the same bytes and a different QoS or retain flag. */
+    public Message with(final int newQos, final boolean newRetain)
+    {
+        if (newQos == qos && newRetain == retain)
+        {
+            return this;
+        }
+        final Message message = new Message(buffer.byteArray(), topicLength, newQos, newRetain);
+        message.topic = topic;
+        return message;
+    }
+
+    public DirectBuffer buffer()
+    {
+        return buffer;
+    }
+
+    public int topicOffset()
+    {
+        return 0;
+    }
+
+    public int topicLength()
+    {
+        return topicLength;
+    }
+
+    public int payloadOffset()
+    {
+        return topicLength;
+    }
+
+    public int payloadLength()
+    {
+        return payloadLength;
+    }
+
+    public int qos()
+    {
+        return qos;
+    }
+
+    public boolean retain()
+    {
+        return retain;
+    }
+
+    public String topic()
+    {
+        if (topic == null)
+        {
+            topic = buffer.getStringWithoutLengthUtf8(0, topicLength);
+        }
+        return topic;
+    }
+
+    public byte[] payloadCopy()
+    {
+        final byte[] payload = new byte[payloadLength];
+        buffer.getBytes(topicLength, payload, 0, payloadLength);
+        return payload;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "Message{topic=" + topic() + ", qos=" + qos + ", retain=" + retain + ", bytes=" + payloadLength + "}";
+    }
+}

@@ -1,0 +1,45 @@
+package dev.tern.pipeline;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * One packet the route stage asks the encode stage to send, or a close request. Preallocated in each event and reused;
+ * {@link #src} points either into the event's own frame (QoS 0 fan-out, zero copy) or into a stored {@link Message}.
+ */
+public final class Outbound
+{
+    public static final int CONNACK = 1;
+    public static final int PUBLISH = 2;
+    public static final int PUBACK = 3;
+    public static final int PUBREC = 4;
+    public static final int PUBREL = 5;
+    public static final int PUBCOMP = 6;
+    public static final int SUBACK = 7;
+    public static final int UNSUBACK = 8;
+    public static final int PINGRESP = 9;
+    /** Flush what is queued for the connection, then close it. */
+    public static final int CLOSE = 10;
+
+    public int kind;
+    public long connectionId;
+    public int packetId;
+    public int qos;
+    public boolean dup;
+    public boolean retain;
+    public boolean sessionPresent;
+    public int returnCode;
+
+    public DirectBuffer src;
+    public int topicOffset;
+    public int topicLength;
+    public int payloadOffset;
+    public int payloadLength;
+
+    public int[] codes = new int[8];
+    public int codeCount;
+
+    void clear()
+    {
+        src = null;
+    }
+}

@@ -1,0 +1,1497 @@
+package dev.tern.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+import dev.tern.broker.Authenticator;
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.BrokerCounters;
+import dev.tern.broker.BrokerHooks;
+import dev.tern.broker.ClientInfo;
+import dev.tern.broker.InlineSubscriber;
+import dev.tern.broker.ListenerConfig;
+import dev.tern.codec.DecodeResult;
+import dev.tern.codec.DecodedPacket;
+import dev.tern.codec.PacketType;
+import dev.tern.storage.JournalRecords;
+import dev.tern.topic.MatchVisitor;
+import dev.tern.topic.RetainedStore;
+import dev.tern.topic.TopicTrie;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.DeadlineTimerWheel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Stage 2: the single writer of sessions, subscriptions, retained messages, inflight state and timers. Turns each
+ * decoded packet or connection event into session changes and outbound packets (added to the event for the encode
+ * stage). Everything here runs on one thread; other threads reach it only through pipeline events.
+ */
+public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisitor<Session>,
+    DeadlineTimerWheel.TimerHandler
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RouteStage.class);
+    private static final int SUBACK_FAILURE = 0x80;
+    private static final int CONNACK_UNACCEPTABLE_PROTOCOL = 0x01;
+    private static final int CONNACK_IDENTIFIER_REJECTED = 0x02;
+    private static final int TIMER_POLL_LIMIT = 1024;
+
+    private final BrokerConfig config;
+    private final BrokerCounters counters;
+    private final List<ListenerConfig> listeners;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final BrokerHooks hooks;
+    private final boolean hooksInstalled;
+    private final int maxInflight;
+    private final int maxQueued;
+    private final boolean journaling;
+    private final long checkpointEveryRecords;
+
+    private final Long2ObjectHashMap<Connection> connectionById = new Long2ObjectHashMap<>();
+    private final Map<String, Session> sessionByClientId = new HashMap<>();
+    private final TopicTrie<Session> trie = new TopicTrie<>();
+    private final RetainedStore<Message> retained = new RetainedStore<>();
+    private final DeadlineTimerWheel timers;
+    private final Long2ObjectHashMap<Connection> connectionByTimerId = new Long2ObjectHashMap<>();
+    private final SysPublisher sys;
+
+    private long nowMs;
+    private PipelineEvent current;
+    private long assignedClientIds;
+    private long inlineSessions;
+    private long nextMessageId = 1;
+    private long recordsSinceCheckpoint;
+    private boolean checkpointForced;
+
+    // routing scratch, reused for every publish
+    private long matchEpoch;
+    private Session[] matched = new Session[16];
+    private int matchedCount;
+
+    // the message being routed: either a region of the current frame or a stored message
+    private DirectBuffer ctxBuffer;
+    private int ctxTopicOffset;
+    private int ctxTopicLength;
+    private int ctxPayloadOffset;
+    private int ctxPayloadLength;
+    private Message ctxMessage;
+    private int ctxQos;
+    private boolean ctxRetain;
+    private String ctxTopic;
+
+    public RouteStage(
+        final BrokerConfig config,
+        final BrokerCounters counters,
+        final List<ListenerConfig> listeners,
+        final Authenticator authenticator,
+        final Authorizer authorizer,
+        final BrokerHooks hooks,
+        final boolean journaling)
+    {
+        this.config = config;
+        this.journaling = journaling;
+        this.checkpointEveryRecords = config.checkpointEveryRecords();
+        this.counters = counters;
+        this.listeners = listeners;
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.hooks = hooks;
+        this.hooksInstalled = hooks != BrokerHooks.NONE;
+        this.maxInflight = config.maxInflight();
+        this.maxQueued = config.maxQueuedMessages();
+        this.nowMs = System.currentTimeMillis();
+        this.timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, 16, 1024);
+        this.sys = new SysPublisher(config, counters, nowMs);
+    }
+
+    @Override
+    public void onBatchStart(final long batchSize, final long queueDepth)
+    {
+        nowMs = System.currentTimeMillis();
+    }
+
+    @Override
+    public void onEvent(final PipelineEvent event, final long sequence, final boolean endOfBatch)
+    {
+        current = event;
+        try
+        {
+            switch (event.type)
+            {
+                case PipelineEvent.FRAME:
+                    onFrame(event);
+                    break;
+                case PipelineEvent.OPENED:
+                    onOpened(event);
+                    break;
+                case PipelineEvent.CLOSED:
+                    onClosed(event);
+                    break;
+                case PipelineEvent.WRITABLE:
+                    onWritable(event);
+                    break;
+                case PipelineEvent.INLINE_PUBLISH:
+                    onInlinePublish(event);
+                    break;
+                case PipelineEvent.COMMAND:
+                    event.command.run();
+                    break;
+                case PipelineEvent.TICK:
+                    onTick();
+                    break;
+                default:
+                    break;
+            }
+            if (endOfBatch || event.type == PipelineEvent.TICK)
+            {
+                timers.poll(nowMs, this, TIMER_POLL_LIMIT);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("route stage failed on event type {} for connection {}", event.type, event.connectionId, ex);
+            final Connection connection = connectionById.get(event.connectionId);
+            if (connection != null)
+            {
+                closeConnection(connection, false);
+            }
+        }
+        finally
+        {
+            current = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ connection events
+
+    private void onOpened(final PipelineEvent event)
+    {
+        final int listenerIndex = event.intArg;
+        final String remote = event.frame.getStringWithoutLengthAscii(0, event.frameLength);
+        final boolean anonymous = listenerIndex >= 0 && listenerIndex < listeners.size() &&
+            listeners.get(listenerIndex).anonymous();
+        final Connection connection = new Connection(event.connectionId, listenerIndex, remote, anonymous);
+        connection.lastActivityMs = nowMs;
+        connectionById.put(connection.id, connection);
+        // A socket that never completes CONNECT is closed after the connect timeout.
+        schedule(connection, nowMs + config.connectTimeoutMs());
+    }
+
+    private void onClosed(final PipelineEvent event)
+    {
+        final Connection connection = connectionById.get(event.connectionId);
+        if (connection != null)
+        {
+            connectionLost(connection, false);
+        }
+    }
+
+    private void onWritable(final PipelineEvent event)
+    {
+        final Connection connection = connectionById.get(event.connectionId);
+        if (connection != null)
+        {
+            connection.writable = event.intArg != 0;
+            if (connection.writable && connection.session != null)
+            {
+                drainQueue(connection.session);
+            }
+        }
+    }
+
+    private void onFrame(final PipelineEvent event)
+    {
+        final Connection connection = connectionById.get(event.connectionId);
+        if (connection == null)
+        {
+            return; // already closed by us; frames still in the pipeline are dropped
+        }
+        connection.lastActivityMs = nowMs;
+        counters.messagesReceived.increment();
+        final int result = event.decodeResult;
+        final DecodedPacket packet = event.packet;
+
+        if (connection.state == Connection.AWAITING_CONNECT)
+        {
+            if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
+            {
+                refuse(connection, CONNACK_UNACCEPTABLE_PROTOCOL); // [MQTT-3.1.2-2]
+            }
+            else if (result == DecodeResult.IDENTIFIER_REJECTED)
+            {
+                refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+            }
+            else if (result != DecodeResult.OK || packet.type != PacketType.CONNECT)
+            {
+                // [MQTT-3.1.0-1] the first packet must be CONNECT
+                if (result == DecodeResult.OK)
+                {
+                    counters.protocolErrors.increment();
+                }
+                closeConnection(connection, false);
+            }
+            else
+            {
+                onConnect(connection, packet);
+            }
+            return;
+        }
+
+        if (result != DecodeResult.OK)
+        {
+            closeConnection(connection, false);
+            return;
+        }
+
+        switch (packet.type)
+        {
+            case PacketType.PUBLISH:
+                onPublish(connection, packet);
+                break;
+            case PacketType.PUBACK:
+                onPuback(connection, packet.packetId);
+                break;
+            case PacketType.PUBREC:
+                onPubrec(connection, packet.packetId);
+                break;
+            case PacketType.PUBREL:
+                onPubrel(connection, packet.packetId);
+                break;
+            case PacketType.PUBCOMP:
+                onPubcomp(connection, packet.packetId);
+                break;
+            case PacketType.SUBSCRIBE:
+                onSubscribe(connection, packet);
+                break;
+            case PacketType.UNSUBSCRIBE:
+                onUnsubscribe(connection, packet);
+                break;
+            case PacketType.PINGREQ:
+                current.addOutbound(Outbound.PINGRESP, connection.id);
+                counters.messagesSent.increment();
+                break;
+            case PacketType.DISCONNECT:
+                connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
+                closeConnection(connection, true);
+                break;
+            default:
+                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation
+                counters.protocolErrors.increment();
+                closeConnection(connection, false);
+                break;
+        }
+    }
+
+    private void refuse(final Connection connection, final int returnCode)
+    {
+        final Outbound connack = current.addOutbound(Outbound.CONNACK, connection.id);
+        connack.sessionPresent = false;
+        connack.returnCode = returnCode;
+        closeConnection(connection, false);
+    }
+
+    // ------------------------------------------------------------------ CONNECT
+
+    private void onConnect(final Connection connection, final DecodedPacket packet)
+    {
+        final DirectBuffer buffer = packet.buffer;
+        String clientId = packet.clientIdLength == 0 ? null :
+            buffer.getStringWithoutLengthUtf8(packet.clientIdOffset, packet.clientIdLength);
+        if (clientId == null)
+        {
+            // [MQTT-3.1.3-6] a zero-byte client id with clean session gets a unique id from the server
+            if (!packet.cleanSession || !config.allowZeroLengthClientId())
+            {
+                refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+                return;
+            }
+            clientId = "tern-" + Long.toHexString(nowMs) + "-" + (++assignedClientIds);
+        }
+        final String username = packet.hasUsername ?
+            buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) : null;
+        byte[] password = null;
+        if (packet.hasPassword)
+        {
+            password = new byte[packet.passwordLength];
+            buffer.getBytes(packet.passwordOffset, password);
+        }
+        final String listenerName = connection.listenerIndex >= 0 && connection.listenerIndex < listeners.size() ?
+            listeners.get(connection.listenerIndex).name() : "inline";
+        final ClientInfo info = new ClientInfo(clientId, username, connection.remoteAddress, listenerName,
+            packet.protocolLevel);
+
+        if (!connection.anonymousListener)
+        {
+            int rc;
+            try
+            {
+                rc = authenticator.authenticate(info, password);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("authenticator failed for client {}", clientId, ex);
+                rc = Authenticator.NOT_AUTHORIZED;
+            }
+            if (rc != Authenticator.ACCEPTED)
+            {
+                counters.authFailures.increment();
+                refuse(connection, rc);
+                return;
+            }
+        }
+
+        // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
+        Session existing = sessionByClientId.get(clientId);
+        if (existing != null && existing.connection != null)
+        {
+            counters.takeovers.increment();
+            closeConnection(existing.connection, false);
+            existing = sessionByClientId.get(clientId);
+        }
+
+        final Session session;
+        final boolean sessionPresent;
+        if (packet.cleanSession)
+        {
+            // [MQTT-3.1.2-6] clean session discards any previous session
+            if (existing != null)
+            {
+                destroySession(existing);
+            }
+            session = new Session(clientId, false, null);
+            sessionPresent = false; // [MQTT-3.2.2-1]
+        }
+        else if (existing != null && existing.persistent)
+        {
+            session = existing; // [MQTT-3.1.2-4] resume
+            sessionPresent = true; // [MQTT-3.2.2-2]
+        }
+        else
+        {
+            if (existing != null)
+            {
+                destroySession(existing);
+            }
+            session = new Session(clientId, true, null);
+            counters.sessionsPersistent.increment();
+            if (journaling)
+            {
+                record(JournalRecords.SESSION_CREATE).string(clientId).end();
+            }
+            sessionPresent = false; // [MQTT-3.2.2-3]
+        }
+        sessionByClientId.put(clientId, session);
+
+        cancelTimer(connection);
+        connection.state = Connection.CONNECTED;
+        connection.session = session;
+        connection.info = info;
+        connection.protocolLevel = packet.protocolLevel;
+        session.connection = connection;
+        if (packet.willFlag)
+        {
+            connection.will = Message.copyOf(buffer, packet.willTopicOffset, packet.willTopicLength,
+                packet.willPayloadOffset, packet.willPayloadLength, packet.willQos, packet.willRetain);
+        }
+        if (packet.keepAliveSeconds > 0)
+        {
+            // [MQTT-3.1.2-24] disconnect after one and a half keep alive periods of silence
+            connection.keepAliveMs = packet.keepAliveSeconds * 1500L;
+            schedule(connection, nowMs + connection.keepAliveMs);
+        }
+
+        final Outbound connack = current.addOutbound(Outbound.CONNACK, connection.id);
+        connack.sessionPresent = sessionPresent;
+        connack.returnCode = Authenticator.ACCEPTED;
+        counters.messagesSent.increment();
+        counters.clientsConnected.increment();
+        counters.clientsTotal.increment();
+
+        if (sessionPresent)
+        {
+            resendInflight(session, connection);
+            drainQueue(session);
+        }
+        if (hooksInstalled)
+        {
+            try
+            {
+                hooks.onConnect(info, sessionPresent);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("onConnect hook failed", ex);
+            }
+        }
+    }
+
+    /** [MQTT-4.4.0-1] on reconnect, unacknowledged PUBLISH (with DUP) and PUBREL are sent again, in order. */
+    private void resendInflight(final Session session, final Connection connection)
+    {
+        if (session.inflightByPacketId.isEmpty())
+        {
+            return;
+        }
+        final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+        inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+        for (final Inflight f : inflight)
+        {
+            if (f.state == Inflight.AWAIT_PUBCOMP)
+            {
+                current.addOutbound(Outbound.PUBREL, connection.id).packetId = f.packetId;
+                counters.messagesSent.increment();
+            }
+            else
+            {
+                final Message m = f.message;
+                emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
+                    m.topicLength(), m.payloadOffset(), m.payloadLength());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ connection end
+
+    /** Close a connection from the broker side: the transport flushes, closes, and later reports CLOSED. */
+    private void closeConnection(final Connection connection, final boolean graceful)
+    {
+        current.addOutbound(Outbound.CLOSE, connection.id);
+        connectionLost(connection, graceful);
+    }
+
+    private void connectionLost(final Connection connection, final boolean graceful)
+    {
+        connectionById.remove(connection.id);
+        cancelTimer(connection);
+        if (connection.state != Connection.CONNECTED)
+        {
+            return;
+        }
+        connection.state = Connection.AWAITING_CONNECT;
+        counters.clientsConnected.decrement();
+        final Session session = connection.session;
+        if (session != null && session.connection == connection)
+        {
+            session.connection = null;
+            if (!session.persistent)
+            {
+                destroySession(session);
+            }
+        }
+        final Message will = connection.will;
+        connection.will = null;
+        if (!graceful && will != null)
+        {
+            // [MQTT-3.1.2-8] the will is published when the connection ends without DISCONNECT
+            if (isPublishAllowed(connection, will.topic()))
+            {
+                setContext(will);
+                routeContext(connection.info);
+            }
+        }
+        if (hooksInstalled)
+        {
+            try
+            {
+                hooks.onDisconnect(connection.info, graceful);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("onDisconnect hook failed", ex);
+            }
+        }
+    }
+
+    private void destroySession(final Session session)
+    {
+        for (final String filter : session.subscriptions.keySet())
+        {
+            if (trie.unsubscribe(filter, session))
+            {
+                counters.subscriptions.decrement();
+            }
+        }
+        session.subscriptions.clear();
+        counters.messagesInflight.add(-session.inflightByPacketId.size());
+        counters.messagesQueued.add(-session.queue.size());
+        session.inflightByPacketId.clear();
+        session.queue.clear();
+        if (session.persistent)
+        {
+            counters.sessionsPersistent.decrement();
+            if (journaling && current != null)
+            {
+                record(JournalRecords.SESSION_DELETE).string(session.clientId).end();
+            }
+        }
+        if (sessionByClientId.get(session.clientId) == session)
+        {
+            sessionByClientId.remove(session.clientId);
+        }
+    }
+
+    // ------------------------------------------------------------------ PUBLISH in
+
+    private void onPublish(final Connection connection, final DecodedPacket packet)
+    {
+        final Session session = connection.session;
+        final int qos = packet.qos;
+        if (qos == 2 && session.inboundQos2.contains(packet.packetId))
+        {
+            // [MQTT-4.3.3-2] a resent QoS 2 PUBLISH before PUBREL is acknowledged again but not delivered twice
+            current.addOutbound(Outbound.PUBREC, connection.id).packetId = packet.packetId;
+            counters.messagesSent.increment();
+            return;
+        }
+
+        setContext(packet);
+        final boolean allowed = connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL ||
+            isPublishAllowed(connection, contextTopic());
+        if (allowed)
+        {
+            routeContext(connection.info);
+        }
+
+        if (qos == 1)
+        {
+            current.addOutbound(Outbound.PUBACK, connection.id).packetId = packet.packetId; // [MQTT-4.3.2-2]
+            counters.messagesSent.increment();
+        }
+        else if (qos == 2)
+        {
+            session.inboundQos2.add(packet.packetId);
+            if (journaling && session.persistent)
+            {
+                record(JournalRecords.QOS2_IN).string(session.clientId).u16(packet.packetId).end();
+            }
+            current.addOutbound(Outbound.PUBREC, connection.id).packetId = packet.packetId; // [MQTT-4.3.3-2]
+            counters.messagesSent.increment();
+        }
+    }
+
+    private boolean isPublishAllowed(final Connection connection, final String topic)
+    {
+        if (connection == null || connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL)
+        {
+            return true;
+        }
+        try
+        {
+            return authorizer.canPublish(connection.info, topic);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("authorizer failed", ex);
+            return false;
+        }
+    }
+
+    private void onInlinePublish(final PipelineEvent event)
+    {
+        if (event.decodeResult != DecodeResult.OK || event.packet.type != PacketType.PUBLISH)
+        {
+            LOG.warn("inline publish rejected: {}", DecodeResult.describe(event.decodeResult));
+            return;
+        }
+        setContext(event.packet);
+        routeContext(null);
+    }
+
+    private void setContext(final DecodedPacket packet)
+    {
+        ctxBuffer = packet.buffer;
+        ctxTopicOffset = packet.topicOffset;
+        ctxTopicLength = packet.topicLength;
+        ctxPayloadOffset = packet.payloadOffset;
+        ctxPayloadLength = packet.payloadLength;
+        ctxQos = packet.qos;
+        ctxRetain = packet.retain;
+        ctxMessage = null;
+        ctxTopic = null;
+    }
+
+    private void setContext(final Message message)
+    {
+        ctxBuffer = message.buffer();
+        ctxTopicOffset = message.topicOffset();
+        ctxTopicLength = message.topicLength();
+        ctxPayloadOffset = message.payloadOffset();
+        ctxPayloadLength = message.payloadLength();
+        ctxQos = message.qos();
+        ctxRetain = message.retain();
+        ctxMessage = message;
+        ctxTopic = null;
+    }
+
+    private String contextTopic()
+    {
+        if (ctxTopic == null)
+        {
+            ctxTopic = ctxMessage != null ? ctxMessage.topic() :
+                ctxBuffer.getStringWithoutLengthUtf8(ctxTopicOffset, ctxTopicLength);
+        }
+        return ctxTopic;
+    }
+
+    /** The routed message as a stored {@link Message}, copied from the frame only when first needed. */
+    private Message contextMessage()
+    {
+        if (ctxMessage == null)
+        {
+            // The frame stays valid for QoS 0 deliveries of this event; the copy serves QoS 1/2 and retention.
+            ctxMessage = Message.copyOf(ctxBuffer, ctxTopicOffset, ctxTopicLength, ctxPayloadOffset,
+                ctxPayloadLength, ctxQos, ctxRetain);
+        }
+        return ctxMessage;
+    }
+
+    /** Route the context message to every matching subscription, and update the retained store. */
+    private void routeContext(final ClientInfo publisher)
+    {
+        counters.publishReceived.increment();
+        if (ctxRetain)
+        {
+            updateRetained();
+        }
+
+        matchEpoch++;
+        matchedCount = 0;
+        trie.match(ctxBuffer, ctxTopicOffset, ctxTopicLength, this);
+
+        final int qos = ctxQos;
+        for (int i = 0; i < matchedCount; i++)
+        {
+            final Session session = matched[i];
+            matched[i] = null;
+            // [MQTT-3.8.4-6] deliver at the lower of the published QoS and the granted QoS
+            deliver(session, Math.min(qos, session.matchQos), false);
+        }
+        matchedCount = 0;
+
+        if (hooksInstalled)
+        {
+            try
+            {
+                final byte[] payload = new byte[ctxPayloadLength];
+                ctxBuffer.getBytes(ctxPayloadOffset, payload);
+                hooks.onPublish(publisher, contextTopic(), payload, qos, ctxRetain);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("onPublish hook failed", ex);
+            }
+        }
+    }
+
+    private void updateRetained()
+    {
+        if (!config.retainAvailable())
+        {
+            return;
+        }
+        final String topic = contextTopic();
+        if (ctxPayloadLength == 0)
+        {
+            // [MQTT-3.3.1-10] [MQTT-3.3.1-11] empty payload clears the retained message
+            if (retained.remove(topic) != null && journaling)
+            {
+                record(JournalRecords.RETAIN_CLEAR).string(topic).end();
+            }
+        }
+        else
+        {
+            final Message message = contextMessage();
+            retained.put(topic, message); // [MQTT-3.3.1-5]
+            if (journaling && !topic.startsWith("$SYS/"))
+            {
+                journalMessage(message);
+                record(JournalRecords.RETAIN_SET).i64(message.journalId).end();
+            }
+        }
+        counters.retainedMessages.set(retained.size());
+    }
+
+    /** Trie visitor: collect each matching session once, keeping its highest granted QoS [MQTT-3.3.5-1]. */
+    @Override
+    public void onMatch(final Session session, final int options)
+    {
+        final int qos = options & 3;
+        if (session.matchEpoch != matchEpoch)
+        {
+            session.matchEpoch = matchEpoch;
+            session.matchQos = qos;
+            if (matchedCount == matched.length)
+            {
+                matched = Arrays.copyOf(matched, matchedCount * 2);
+            }
+            matched[matchedCount++] = session;
+        }
+        else if (qos > session.matchQos)
+        {
+            session.matchQos = qos;
+        }
+    }
+
+    // ------------------------------------------------------------------ delivery out
+
+    private void deliver(final Session session, final int qos, final boolean retainFlag)
+    {
+        if (session.inline != null)
+        {
+            deliverInline(session.inline, qos, retainFlag);
+            return;
+        }
+        final Connection connection = session.connection;
+        if (qos == 0)
+        {
+            if (connection == null)
+            {
+                return; // QoS 0 is not queued for offline sessions
+            }
+            if (!connection.writable)
+            {
+                counters.droppedBackpressure.increment();
+                counters.publishDropped.increment();
+                return;
+            }
+            emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset, ctxTopicLength,
+                ctxPayloadOffset, ctxPayloadLength);
+            return;
+        }
+
+        final Message message = contextMessage();
+        if (connection != null && connection.writable && session.queue.isEmpty() &&
+            session.inflightByPacketId.size() < maxInflight)
+        {
+            sendNew(session, connection, message, qos, retainFlag, false);
+        }
+        else
+        {
+            enqueue(session, message, qos, retainFlag);
+        }
+    }
+
+    private void deliverInline(final InlineSubscriber subscriber, final int qos, final boolean retainFlag)
+    {
+        try
+        {
+            final byte[] payload = new byte[ctxPayloadLength];
+            ctxBuffer.getBytes(ctxPayloadOffset, payload);
+            subscriber.onMessage(contextTopic(), payload, qos, retainFlag);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("inline subscriber failed", ex);
+        }
+    }
+
+    private void enqueue(final Session session, final Message message, final int qos, final boolean retainFlag)
+    {
+        if (session.queue.size() >= maxQueued)
+        {
+            // Documented policy: a full session queue drops the newest message, and counts it.
+            counters.droppedQueueFull.increment();
+            counters.publishDropped.increment();
+            return;
+        }
+        session.queue.add(new Session.Queued(message, qos, retainFlag));
+        counters.messagesQueued.increment();
+        if (journaling && session.persistent)
+        {
+            journalMessage(message);
+            record(JournalRecords.ENQUEUE).string(session.clientId).i64(message.journalId).u8(qos)
+                .u8(retainFlag ? 1 : 0).end();
+        }
+    }
+
+    private void sendNew(
+        final Session session,
+        final Connection connection,
+        final Message message,
+        final int qos,
+        final boolean retain,
+        final boolean fromQueue)
+    {
+        final int packetId = session.allocatePacketId();
+        if (packetId == 0)
+        {
+            if (!fromQueue)
+            {
+                enqueue(session, message, qos, retain);
+            }
+            else
+            {
+                session.queue.addFirst(new Session.Queued(message, qos, retain));
+                counters.messagesQueued.increment();
+            }
+            return;
+        }
+        if (journaling && session.persistent)
+        {
+            journalMessage(message);
+            record(JournalRecords.INFLIGHT).string(session.clientId).i64(message.journalId).u16(packetId).u8(qos)
+                .u8(retain ? 1 : 0).u8(fromQueue ? 1 : 0).end();
+        }
+        final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
+        session.inflightByPacketId.put(packetId, inflight);
+        counters.messagesInflight.increment();
+        emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
+            message.topicLength(), message.payloadOffset(), message.payloadLength());
+    }
+
+    private void drainQueue(final Session session)
+    {
+        final Connection connection = session.connection;
+        while (connection != null && connection.writable && !session.queue.isEmpty() &&
+            session.inflightByPacketId.size() < maxInflight)
+        {
+            final Session.Queued queued = session.queue.poll();
+            counters.messagesQueued.decrement();
+            sendNew(session, connection, queued.message, queued.qos, queued.retain, true);
+        }
+    }
+
+    private void emitPublish(
+        final Connection connection,
+        final int qos,
+        final boolean dup,
+        final boolean retain,
+        final int packetId,
+        final DirectBuffer src,
+        final int topicOffset,
+        final int topicLength,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        final Outbound o = current.addOutbound(Outbound.PUBLISH, connection.id);
+        o.qos = qos;
+        o.dup = dup;
+        o.retain = retain;
+        o.packetId = packetId;
+        o.src = src;
+        o.topicOffset = topicOffset;
+        o.topicLength = topicLength;
+        o.payloadOffset = payloadOffset;
+        o.payloadLength = payloadLength;
+        counters.publishSent.increment();
+        counters.messagesSent.increment();
+    }
+
+    // ------------------------------------------------------------------ acknowledgements
+
+    private void onPuback(final Connection connection, final int packetId)
+    {
+        final Session session = connection.session;
+        final Inflight inflight = session.inflightByPacketId.get(packetId);
+        if (inflight != null && inflight.state == Inflight.AWAIT_PUBACK)
+        {
+            session.inflightByPacketId.remove(packetId);
+            journalRelease(session, packetId);
+            counters.messagesInflight.decrement();
+            drainQueue(session);
+        }
+    }
+
+    private void onPubrec(final Connection connection, final int packetId)
+    {
+        final Session session = connection.session;
+        final Inflight inflight = session.inflightByPacketId.get(packetId);
+        if (inflight != null && inflight.state == Inflight.AWAIT_PUBREC)
+        {
+            inflight.state = Inflight.AWAIT_PUBCOMP;
+            inflight.message = null; // [MQTT-4.3.3-1] the message itself may be discarded once PUBREC arrives
+            if (journaling && session.persistent)
+            {
+                record(JournalRecords.PUBREC).string(session.clientId).u16(packetId).end();
+            }
+        }
+        // [MQTT-4.3.3-1] answer with PUBREL (also for an id we no longer know, so the client can finish)
+        current.addOutbound(Outbound.PUBREL, connection.id).packetId = packetId;
+        counters.messagesSent.increment();
+    }
+
+    private void onPubcomp(final Connection connection, final int packetId)
+    {
+        final Session session = connection.session;
+        final Inflight inflight = session.inflightByPacketId.get(packetId);
+        if (inflight != null && inflight.state == Inflight.AWAIT_PUBCOMP)
+        {
+            session.inflightByPacketId.remove(packetId);
+            journalRelease(session, packetId);
+            counters.messagesInflight.decrement();
+            drainQueue(session);
+        }
+    }
+
+    private void onPubrel(final Connection connection, final int packetId)
+    {
+        final Session session = connection.session;
+        if (session.inboundQos2.remove(packetId) && journaling && session.persistent)
+        {
+            record(JournalRecords.QOS2_DONE).string(session.clientId).u16(packetId).end();
+        }
+        current.addOutbound(Outbound.PUBCOMP, connection.id).packetId = packetId; // [MQTT-4.3.3-2]
+        counters.messagesSent.increment();
+    }
+
+    // ------------------------------------------------------------------ SUBSCRIBE / UNSUBSCRIBE
+
+    private void onSubscribe(final Connection connection, final DecodedPacket packet)
+    {
+        final Session session = connection.session;
+        final int count = packet.count;
+        final Outbound suback = current.addOutbound(Outbound.SUBACK, connection.id);
+        suback.packetId = packet.packetId; // [MQTT-3.8.4-2]
+        if (suback.codes.length < count)
+        {
+            suback.codes = new int[count];
+        }
+        suback.codeCount = count; // [MQTT-3.9.3-1] one return code per filter, in order
+        counters.messagesSent.increment();
+
+        final String[] filters = new String[count];
+        for (int i = 0; i < count; i++)
+        {
+            final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
+            final int requested = packet.options[i] & 3;
+            int code = SUBACK_FAILURE;
+            if (isSubscribeAllowed(connection, filter))
+            {
+                // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
+                if (trie.subscribe(filter, session, requested))
+                {
+                    counters.subscriptions.increment();
+                }
+                session.subscriptions.put(filter, requested);
+                if (journaling && session.persistent)
+                {
+                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(requested).end();
+                }
+                code = requested;
+                filters[i] = filter;
+            }
+            suback.codes[i] = code;
+            if (hooksInstalled)
+            {
+                try
+                {
+                    hooks.onSubscribe(connection.info, filter, code);
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.warn("onSubscribe hook failed", ex);
+                }
+            }
+        }
+
+        // [MQTT-3.3.1-6] retained messages matching a new subscription are sent, with the retain flag set
+        for (int i = 0; i < count; i++)
+        {
+            if (filters[i] != null)
+            {
+                sendRetained(session, filters[i], suback.codes[i]);
+            }
+        }
+    }
+
+    private void sendRetained(final Session session, final String filter, final int grantedQos)
+    {
+        retained.match(filter, (topic, message) ->
+        {
+            setContext(message);
+            deliver(session, Math.min(message.qos(), grantedQos), true);
+        });
+    }
+
+    private boolean isSubscribeAllowed(final Connection connection, final String filter)
+    {
+        if (connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL)
+        {
+            return true;
+        }
+        try
+        {
+            return authorizer.canSubscribe(connection.info, filter);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("authorizer failed", ex);
+            return false;
+        }
+    }
+
+    private void onUnsubscribe(final Connection connection, final DecodedPacket packet)
+    {
+        final Session session = connection.session;
+        for (int i = 0; i < packet.count; i++)
+        {
+            final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
+            if (session.subscriptions.remove(filter) != null)
+            {
+                if (trie.unsubscribe(filter, session))
+                {
+                    counters.subscriptions.decrement();
+                }
+                if (journaling && session.persistent)
+                {
+                    record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
+                }
+            }
+            if (hooksInstalled)
+            {
+                try
+                {
+                    hooks.onUnsubscribe(connection.info, filter);
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.warn("onUnsubscribe hook failed", ex);
+                }
+            }
+        }
+        // [MQTT-3.10.4-4] [MQTT-3.10.4-5] UNSUBACK even when nothing matched
+        current.addOutbound(Outbound.UNSUBACK, connection.id).packetId = packet.packetId;
+        counters.messagesSent.increment();
+    }
+
+    // ------------------------------------------------------------------ inline API commands (route thread)
+
+    /**
+     * Subscribe an in-process subscriber. Must run on the route thread (as a pipeline command).
+     *
+     * @return the session to pass to {@link #removeInline(Object)}.
+     */
+    public Object addInline(final String filter, final InlineSubscriber subscriber)
+    {
+        final Session session = new Session("$inline-" + (++inlineSessions), false, subscriber);
+        if (trie.subscribe(filter, session, 2))
+        {
+            counters.subscriptions.increment();
+        }
+        session.subscriptions.put(filter, 2);
+        sendRetained(session, filter, 2);
+        return session;
+    }
+
+    /** Remove an in-process subscriber. Must run on the route thread. */
+    public void removeInline(final Object handle)
+    {
+        final Session session = (Session)handle;
+        for (final String filter : session.subscriptions.keySet())
+        {
+            if (trie.unsubscribe(filter, session))
+            {
+                counters.subscriptions.decrement();
+            }
+        }
+        session.subscriptions.clear();
+    }
+
+    // ------------------------------------------------------------------ time
+
+    private void onTick()
+    {
+        if (journaling && (checkpointForced || recordsSinceCheckpoint >= checkpointEveryRecords) &&
+            current.journal.length() == 0)
+        {
+            checkpointForced = false;
+            writeCheckpoint(current);
+        }
+        if (sys.isDue(nowMs))
+        {
+            sys.publish(nowMs, (topic, payload) ->
+            {
+                setContext(Message.of(topic, payload, 0, true));
+                routeContext(null);
+            });
+        }
+    }
+
+    private void schedule(final Connection connection, final long deadlineMs)
+    {
+        cancelTimer(connection);
+        final long timerId = timers.scheduleTimer(deadlineMs);
+        connection.timerId = timerId;
+        connectionByTimerId.put(timerId, connection);
+    }
+
+    private void cancelTimer(final Connection connection)
+    {
+        if (connection.timerId != Long.MIN_VALUE)
+        {
+            timers.cancelTimer(connection.timerId);
+            connectionByTimerId.remove(connection.timerId);
+            connection.timerId = Long.MIN_VALUE;
+        }
+    }
+
+    @Override
+    public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
+    {
+        final Connection connection = connectionByTimerId.remove(timerId);
+        if (connection == null || connection.timerId != timerId)
+        {
+            return true;
+        }
+        connection.timerId = Long.MIN_VALUE;
+        if (connectionById.get(connection.id) != connection)
+        {
+            return true;
+        }
+        if (connection.state == Connection.AWAITING_CONNECT)
+        {
+            closeConnection(connection, false); // CONNECT timeout
+            return true;
+        }
+        final long deadlineMs = connection.lastActivityMs + connection.keepAliveMs;
+        if (connection.keepAliveMs > 0)
+        {
+            if (now - deadlineMs >= 0)
+            {
+                counters.keepaliveTimeouts.increment();
+                closeConnection(connection, false); // [MQTT-3.1.2-24]
+            }
+            else
+            {
+                schedule(connection, deadlineMs);
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ journal
+
+    private JournalRecords.Writer record(final int type)
+    {
+        recordsSinceCheckpoint++;
+        return current.journal.begin(type);
+    }
+
+    private void journalMessage(final Message message)
+    {
+        if (message.journalId == 0)
+        {
+            message.journalId = nextMessageId++;
+            record(JournalRecords.MESSAGE).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
+                .string(message.topic()).bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+        }
+    }
+
+    private void journalRelease(final Session session, final int packetId)
+    {
+        if (journaling && session.persistent)
+        {
+            record(JournalRecords.RELEASE).string(session.clientId).u16(packetId).end();
+        }
+    }
+
+    /** Ask for a checkpoint at the next tick. Route thread only. */
+    public void requestCheckpoint()
+    {
+        checkpointForced = true;
+    }
+
+    /**
+     * Write the whole durable state (persistent sessions, their subscriptions, inflight and queued messages, inbound
+     * QoS 2 ids, retained messages) as one checkpoint batch into the event.
+     */
+    private void writeCheckpoint(final PipelineEvent event)
+    {
+        final JournalRecords.Writer w = event.journal;
+        w.reset();
+        final Map<Message, Boolean> written = new java.util.IdentityHashMap<>();
+        for (final Session session : sessionByClientId.values())
+        {
+            if (!session.persistent)
+            {
+                continue;
+            }
+            w.begin(JournalRecords.SESSION_CREATE).string(session.clientId).end();
+            for (final Map.Entry<String, Integer> sub : session.subscriptions.entrySet())
+            {
+                w.begin(JournalRecords.SUBSCRIBE).string(session.clientId).string(sub.getKey()).i32(sub.getValue()).end();
+            }
+            final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+            inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+            for (final Inflight f : inflight)
+            {
+                if (f.state == Inflight.AWAIT_PUBCOMP)
+                {
+                    // the message is gone; an INFLIGHT with message id 0 then PUBREC restores "awaiting PUBCOMP"
+                    w.begin(JournalRecords.INFLIGHT).string(session.clientId).i64(0).u16(f.packetId).u8(f.qos)
+                        .u8(f.retain ? 1 : 0).u8(0).end();
+                    w.begin(JournalRecords.PUBREC).string(session.clientId).u16(f.packetId).end();
+                }
+                else
+                {
+                    checkpointMessage(w, f.message, written);
+                    w.begin(JournalRecords.INFLIGHT).string(session.clientId).i64(f.message.journalId).u16(f.packetId)
+                        .u8(f.qos).u8(f.retain ? 1 : 0).u8(0).end();
+                }
+            }
+            for (final Session.Queued q : session.queue)
+            {
+                checkpointMessage(w, q.message, written);
+                w.begin(JournalRecords.ENQUEUE).string(session.clientId).i64(q.message.journalId).u8(q.qos)
+                    .u8(q.retain ? 1 : 0).end();
+            }
+            for (final org.agrona.collections.IntHashSet.IntIterator it = session.inboundQos2.iterator(); it.hasNext(); )
+            {
+                w.begin(JournalRecords.QOS2_IN).string(session.clientId).u16(it.nextValue()).end();
+            }
+        }
+        retained.forEach((topic, message) ->
+        {
+            if (!topic.startsWith("$SYS/"))
+            {
+                checkpointMessage(w, message, written);
+                w.begin(JournalRecords.RETAIN_SET).i64(message.journalId).end();
+            }
+        });
+        event.checkpoint = true;
+        recordsSinceCheckpoint = 0;
+    }
+
+    private void checkpointMessage(
+        final JournalRecords.Writer w, final Message message, final Map<Message, Boolean> written)
+    {
+        if (written.put(message, Boolean.TRUE) == null)
+        {
+            if (message.journalId == 0)
+            {
+                message.journalId = nextMessageId++;
+            }
+            w.begin(JournalRecords.MESSAGE).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
+                .string(message.topic()).bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+        }
+    }
+
+    /**
+     * Rebuild state from stored batches. Runs before the pipeline starts, on the starting thread.
+     */
+    public final class Replayer implements dev.tern.storage.Storage.BatchHandler
+    {
+        private final JournalRecords.Reader reader = new JournalRecords.Reader();
+        private final org.agrona.collections.Long2ObjectHashMap<Message> messageById =
+            new org.agrona.collections.Long2ObjectHashMap<>();
+        private long batches;
+        private long records;
+        private long skipped;
+
+        @Override
+        public void onBatch(final org.agrona.DirectBuffer buffer, final int offset, final int length)
+        {
+            batches++;
+            reader.wrap(buffer, offset, length);
+            try
+            {
+                while (reader.next())
+                {
+                    records++;
+                    apply(reader);
+                }
+            }
+            catch (final IllegalStateException ex)
+            {
+                skipped++;
+                LOG.warn("skipping damaged journal batch {}: {}", batches, ex.getMessage());
+            }
+        }
+
+        private void apply(final JournalRecords.Reader r)
+        {
+            switch (r.type())
+            {
+                case JournalRecords.SESSION_CREATE:
+                {
+                    final String clientId = r.string();
+                    final Session old = sessionByClientId.get(clientId);
+                    if (old == null || !old.persistent)
+                    {
+                        sessionByClientId.put(clientId, new Session(clientId, true, null));
+                        counters.sessionsPersistent.increment();
+                    }
+                    break;
+                }
+                case JournalRecords.SESSION_DELETE:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    if (session != null)
+                    {
+                        destroySession(session);
+                    }
+                    break;
+                }
+                case JournalRecords.SUBSCRIBE:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final String filter = r.string();
+                    final int options = r.i32();
+                    if (session != null)
+                    {
+                        if (trie.subscribe(filter, session, options))
+                        {
+                            counters.subscriptions.increment();
+                        }
+                        session.subscriptions.put(filter, options);
+                    }
+                    break;
+                }
+                case JournalRecords.UNSUBSCRIBE:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final String filter = r.string();
+                    if (session != null && session.subscriptions.remove(filter) != null &&
+                        trie.unsubscribe(filter, session))
+                    {
+                        counters.subscriptions.decrement();
+                    }
+                    break;
+                }
+                case JournalRecords.MESSAGE:
+                {
+                    final long id = r.i64();
+                    final int qos = r.u8();
+                    final boolean retain = r.u8() != 0;
+                    final String topic = r.string();
+                    final byte[] payload = r.bytes();
+                    final Message message = Message.of(topic, payload, qos, retain);
+                    message.journalId = id;
+                    messageById.put(id, message);
+                    nextMessageId = Math.max(nextMessageId, id + 1);
+                    break;
+                }
+                case JournalRecords.ENQUEUE:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final Message message = messageById.get(r.i64());
+                    final int qos = r.u8();
+                    final boolean retain = r.u8() != 0;
+                    if (session != null && message != null)
+                    {
+                        session.queue.add(new Session.Queued(message, qos, retain));
+                        counters.messagesQueued.increment();
+                    }
+                    break;
+                }
+                case JournalRecords.INFLIGHT:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final long messageId = r.i64();
+                    final int packetId = r.u16();
+                    final int qos = r.u8();
+                    final boolean retain = r.u8() != 0;
+                    final boolean fromQueue = r.u8() != 0;
+                    if (session != null)
+                    {
+                        if (fromQueue && session.queue.poll() != null)
+                        {
+                            counters.messagesQueued.decrement();
+                        }
+                        final Message message = messageById.get(messageId);
+                        final Inflight inflight =
+                            new Inflight(packetId, session.inflightSequence++, message, qos, retain);
+                        if (session.inflightByPacketId.put(packetId, inflight) == null)
+                        {
+                            counters.messagesInflight.increment();
+                        }
+                    }
+                    break;
+                }
+                case JournalRecords.RELEASE:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final int packetId = r.u16();
+                    if (session != null && session.inflightByPacketId.remove(packetId) != null)
+                    {
+                        counters.messagesInflight.decrement();
+                    }
+                    break;
+                }
+                case JournalRecords.PUBREC:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final int packetId = r.u16();
+                    final Inflight inflight = session == null ? null : session.inflightByPacketId.get(packetId);
+                    if (inflight != null)
+                    {
+                        inflight.state = Inflight.AWAIT_PUBCOMP;
+                        inflight.message = null;
+                    }
+                    break;
+                }
+                case JournalRecords.QOS2_IN:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final int packetId = r.u16();
+                    if (session != null)
+                    {
+                        session.inboundQos2.add(packetId);
+                    }
+                    break;
+                }
+                case JournalRecords.QOS2_DONE:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final int packetId = r.u16();
+                    if (session != null)
+                    {
+                        session.inboundQos2.remove(packetId);
+                    }
+                    break;
+                }
+                case JournalRecords.RETAIN_SET:
+                {
+                    final Message message = messageById.get(r.i64());
+                    if (message != null)
+                    {
+                        retained.put(message.topic(), message);
+                        counters.retainedMessages.set(retained.size());
+                    }
+                    break;
+                }
+                case JournalRecords.RETAIN_CLEAR:
+                {
+                    retained.remove(r.string());
+                    counters.retainedMessages.set(retained.size());
+                    break;
+                }
+                default:
+                    throw new IllegalStateException("unknown record type " + r.type());
+            }
+        }
+
+        /** Drop replay-only indexes and report. */
+        public String finish()
+        {
+            // Inflight entries restored without a message (awaiting PUBCOMP) are valid; any other missing message
+            // would mean a damaged journal: drop those entries rather than fail.
+            for (final Session session : sessionByClientId.values())
+            {
+                session.inflightByPacketId.values().removeIf(f -> f.message == null && f.state != Inflight.AWAIT_PUBCOMP);
+            }
+            messageById.clear();
+            return "replayed " + batches + " batches, " + records + " records, " + sessionByClientId.size() +
+                " persistent sessions, " + retained.size() + " retained messages" +
+                (skipped > 0 ? ", skipped " + skipped + " damaged batches" : "");
+        }
+    }
+
+    public Replayer replayer()
+    {
+        return new Replayer();
+    }
+
+    int connectionCount()
+    {
+        return connectionById.size();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tern.pipeline;
+
+import dev.tern.broker.InlineSubscriber;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.IntHashSet;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * MQTT session state: subscriptions, outbound QoS 1/2 inflight window and queue, inbound QoS 2 packet ids awaiting
+ * PUBREL. Owned by the route thread; persistent sessions outlive their connections.
+ */
+final class Session
+{
+    final String clientId;
+    final boolean persistent;
+    final InlineSubscriber inline;
+    Connection connection;
+
+    /** Subscribed filter to options (QoS in bits 0-1). */
+    final Map<String, Integer> subscriptions = new HashMap<>();
+    final Int2ObjectHashMap<Inflight> inflightByPacketId = new Int2ObjectHashMap<>();
+    final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** [MQTT-4.3.3-2] ids of inbound QoS 2 messages already delivered onwards, until PUBREL. */
+    final IntHashSet inboundQos2 = new IntHashSet();
+    int nextPacketId = 1;
+    long inflightSequence;
+
+    // routing scratch: dedupes overlapping subscriptions within one publish
+    long matchEpoch;
+    int matchQos;
+
+    Session(final String clientId, final boolean persistent, final InlineSubscriber inline)
+    {
+        this.clientId = clientId;
+        this.persistent = persistent;
+        this.inline = inline;
+    }
+
+    /**
+     * @return a packet id not in use by an outbound inflight message [MQTT-2.3.1-2], or 0 if all are in use.
+     */
+    int allocatePacketId()
+    {
+        for (int i = 0; i < 65535; i++)
+        {
+            final int id = nextPacketId;
+            nextPacketId = id == 65535 ? 1 : id + 1;
+            if (!inflightByPacketId.containsKey(id))
+            {
+                return id;
+            }
+        }
+        return 0;
+    }
+
+    /** A QoS 1/2 message waiting for a free inflight slot or for its client to come back. */
+    static final class Queued
+    {
+        final Message message;
+        final int qos;
+        final boolean retain;
+
+        Queued(final Message message, final int qos, final boolean retain)
+        {
+            this.message = message;
+            this.qos = qos;
+            this.retain = retain;
+        }
+    }
+}

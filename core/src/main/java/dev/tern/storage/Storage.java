@@ -1,0 +1,40 @@
+package dev.tern.storage;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Durable storage of broker state as an append-only stream of record batches (see {@link JournalRecords}). The route
+ * stage produces the records; one pipeline stage owns {@link #append} and {@link #checkpoint}; {@link #replay} runs
+ * once at start, before the pipeline.
+ */
+public interface Storage extends AutoCloseable
+{
+    /**
+     * Replay what is stored, oldest first, starting at the latest complete checkpoint. A torn or partial tail is
+     * skipped and reported, never fatal.
+     *
+     * @param handler receives each batch as written.
+     */
+    void replay(BatchHandler handler);
+
+    /**
+     * Append one batch; returns when it is written per the configured sync policy. Single thread.
+     */
+    void append(DirectBuffer buffer, int offset, int length);
+
+    /**
+     * Append the full state as a checkpoint: replay starts from the latest complete one, and what precedes it may be
+     * deleted. The implementation splits large checkpoints as its medium requires.
+     */
+    void checkpoint(DirectBuffer buffer, int offset, int length);
+
+    @Override
+    void close();
+
+    /** Receives stored batches during replay. */
+    @FunctionalInterface
+    interface BatchHandler
+    {
+        void onBatch(DirectBuffer buffer, int offset, int length);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.tern.pipeline;
+
+import dev.tern.broker.Authenticator;
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.Broker;
+import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.BrokerHooks;
+import dev.tern.broker.ListenerConfig;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Drives the broker core through its rings, playing the I/O agent: exact bytes in, exact bytes out, no sockets.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class BrokerPipelineTest
+{
+    private static final long C1 = RingProtocol.connectionId(1, 0);
+    private static final long C2 = RingProtocol.connectionId(2, 0);
+
+    private Broker broker;
+    private RingBuffer ingress;
+    private RingBuffer egress;
+
+    @BeforeEach
+    void start()
+    {
+        final BrokerConfig config = BrokerConfig.defaults()
+            .ingressRingCapacity(1 << 20)
+            .egressRingCapacity(1 << 20)
+            .maxPacketSize(64 * 1024)
+            .sysIntervalSeconds(0)
+            .conclude();
+        broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
+            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE);
+        ingress = broker.ingress();
+        egress = broker.egress(0);
+        broker.start();
+    }
+
+    @AfterEach
+    void stop()
+    {
+        broker.close();
+    }
+
+    @Test
+    void shouldAcceptConnectAndRouteQos0Publish()
+    {
+        open(C1);
+        open(C2);
+        frame(C1, connect("sub"));
+        assertPacket(C1, 0x20, 0x02, 0x00, 0x00);           // CONNACK, session present 0, accepted
+        frame(C2, connect("pub"));
+        assertPacket(C2, 0x20, 0x02, 0x00, 0x00);
+
+        frame(C1, new byte[]
+        {
+            (byte)0x82, 0x08,                               // SUBSCRIBE, remaining length 8
+            0x00, 0x01,                                     // packet id 1
+            0x00, 0x03, 'a', '/', '+',                      // filter "a/+"
+            0x00                                            // requested QoS 0
+        });
+        assertPacket(C1, 0x90, 0x03, 0x00, 0x01, 0x00);     // SUBACK id 1, granted QoS 0
+
+        final byte[] publish =
+        {
+            0x30, 0x07,                                     // PUBLISH QoS 0, remaining length 7
+            0x00, 0x03, 'a', '/', 'b',                      // topic "a/b"
+            'h', 'i'                                        // payload
+        };
+        frame(C2, publish);
+        assertPacket(C1, publish);
+    }
+
+    @Test
+    void shouldAckQos1AndCloseOnSecondConnect()
+    {
+        open(C1);
+        frame(C1, connect("c1"));
+        assertPacket(C1, 0x20, 0x02, 0x00, 0x00);
+        frame(C1, new byte[]
+        {
+            0x32, 0x07,                                     // PUBLISH QoS 1
+            0x00, 0x01, 't',                                // topic "t"
+            0x00, 0x05,                                     // packet id 5
+            'x', 'y'                                        // payload
+        });
+        assertPacket(C1, 0x40, 0x02, 0x00, 0x05);           // PUBACK 5
+        frame(C1, connect("c1"));                           // [MQTT-3.1.0-2] second CONNECT
+        final Received close = next();
+        assertEquals(RingProtocol.MSG_CLOSE, close.type);
+        assertEquals(C1, close.connectionId);
+    }
+
+    private static byte[] connect(final String clientId)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
+        final byte[] header =
+        {
+            0x10, (byte)(10 + 2 + id.length),               // CONNECT, remaining length
+            0x00, 0x04, 'M', 'Q', 'T', 'T',                 // protocol name
+            0x04,                                           // level 4 (3.1.1)
+            0x02,                                           // clean session
+            0x00, 0x3C,                                     // keep alive 60 s
+            0x00, (byte)id.length                           // client id length
+        };
+        final byte[] packet = new byte[header.length + id.length];
+        System.arraycopy(header, 0, packet, 0, header.length);
+        System.arraycopy(id, 0, packet, header.length, id.length);
+        return packet;
+    }
+
+    private void open(final long connectionId)
+    {
+        final byte[] address = "/127.0.0.1:40000".getBytes(StandardCharsets.US_ASCII);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
+        buffer.putLong(0, connectionId);
+        buffer.putInt(8, 0);
+        buffer.putBytes(12, address);
+        assertTrue(ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity()));
+    }
+
+    private void frame(final long connectionId, final byte[] frame)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[8 + frame.length]);
+        buffer.putLong(0, connectionId);
+        buffer.putBytes(8, frame);
+        assertTrue(ingress.write(RingProtocol.MSG_FRAME, buffer, 0, buffer.capacity()));
+    }
+
+    private void assertPacket(final long connectionId, final int... expected)
+    {
+        final byte[] bytes = new byte[expected.length];
+        for (int i = 0; i < expected.length; i++)
+        {
+            bytes[i] = (byte)expected[i];
+        }
+        assertPacket(connectionId, bytes);
+    }
+
+    private void assertPacket(final long connectionId, final byte[] expected)
+    {
+        final Received received = next();
+        assertEquals(RingProtocol.MSG_SEND, received.type);
+        assertEquals(connectionId, received.connectionId);
+        assertArrayEquals(expected, received.bytes);
+    }
+
+    private final List<Received> pending = new ArrayList<>();
+
+    private Received next()
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (pending.isEmpty())
+        {
+            egress.read((type, buffer, index, length) ->
+            {
+                final byte[] bytes = new byte[length - 8];
+                buffer.getBytes(index + 8, bytes);
+                pending.add(new Received(type, buffer.getLong(index), bytes));
+            });
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new AssertionError("no egress message within 5 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+        return pending.remove(0);
+    }
+
+    private record Received(int type, long connectionId, byte[] bytes)
+    {
+    }
+}

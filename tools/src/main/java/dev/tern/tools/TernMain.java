@@ -1,0 +1,125 @@
+package dev.tern.tools;
+
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+import java.io.PrintWriter;
+
+/**
+ * Entry point of the standalone broker: {@code tern [--port N] [--bind ADDRESS] [--idle ...] [--wait ...]}.
+ * Parses the options, starts a {@link TernLauncher}, closes it from a shutdown hook and keeps the main thread waiting
+ * until then. Exit codes: 0 after a normal stop, help or version; 1 if the broker cannot start; 2 for a usage error.
+ */
+public final class TernMain
+{
+    /** Exit code for invalid options (picocli's usage error code). */
+    public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
+    /** Exit code when the broker fails to start. */
+    public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
+
+    private TernMain()
+    {
+    }
+
+    public static void main(final String[] args)
+    {
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        final int exitCode = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        if (exitCode != 0)
+        {
+            System.exit(exitCode);
+        }
+    }
+
+    /**
+     * Parse, start, and wait for the shutdown hook to stop the broker.
+     *
+     * @return the process exit code.
+     */
+    static int run(final String[] args, final PrintWriter out, final PrintWriter err)
+    {
+        disableChronicleTelemetry();
+        final CommandLine cli = new CommandLine(new TernOptions());
+        final TernOptions options;
+        try
+        {
+            cli.parseArgs(args);
+            if (cli.isUsageHelpRequested())
+            {
+                cli.usage(out);
+                return CommandLine.ExitCode.OK;
+            }
+            if (cli.isVersionHelpRequested())
+            {
+                cli.printVersionHelp(out);
+                return CommandLine.ExitCode.OK;
+            }
+            options = cli.getCommand();
+        }
+        catch (final ParameterException ex)
+        {
+            return usageError(ex, err);
+        }
+
+        final TernLauncher launcher;
+        try
+        {
+            launcher = TernLauncher.start(options);
+        }
+        catch (final RuntimeException ex)
+        {
+            err.println("tern: cannot start the broker: " + ex.getMessage());
+            ex.printStackTrace(err);
+            return EXIT_FAILURE;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(launcher::close, "tern-shutdown"));
+        try
+        {
+            launcher.awaitClose();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            launcher.close();
+        }
+        return CommandLine.ExitCode.OK;
+    }
+
+    /**
+     * Parse the options only, for tests and other launchers.
+     *
+     * @return the parsed options.
+     * @throws ParameterException for invalid options.
+     */
+    static TernOptions parse(final String... args)
+    {
+        final CommandLine cli = new CommandLine(new TernOptions());
+        cli.parseArgs(args);
+        return cli.getCommand();
+    }
+
+    private static int usageError(final ParameterException ex, final PrintWriter err)
+    {
+        err.println("tern: " + ex.getMessage());
+        ex.getCommandLine().usage(err);
+        return EXIT_USAGE;
+    }
+
+    private static void setIfAbsent(final String key, final String value)
+    {
+        if (System.getProperty(key) == null)
+        {
+            System.setProperty(key, value);
+        }
+    }
+
+    /**
+     * Chronicle libraries phone home and print banners unless told not to; set before any of them is loaded.
+     */
+    static void disableChronicleTelemetry()
+    {
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.setProperty("chronicle.announcer.disable", "true");
+    }
+}
