@@ -39,7 +39,7 @@ import static dev.tern.codec.DecodeResult.UNSUPPORTED_PROTOCOL;
  *   byte 1..4     remaining length: 1 to 4 bytes, see {@link RemainingLength}
  *   byte 2..      body: variable header and payload, exactly remaining length bytes
  * </pre>
- * Multi-byte integers are big-endian [MQTT-1.5.2]; strings are a 2-byte length followed by that many UTF-8 bytes.
+ * Multi-byte integers are big-endian (section 1.5.2); strings are a 2-byte length followed by that many UTF-8 bytes.
  */
 public final class PacketDecoder
 {

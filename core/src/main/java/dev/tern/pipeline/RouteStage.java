@@ -152,7 +152,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             if (endOfBatch || event.type == PipelineEvent.TICK)
             {
-                timers.poll(nowMs, this, TIMER_POLL_LIMIT);
+                pollTimers();
             }
         }
         catch (final RuntimeException ex)
@@ -1113,6 +1113,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 routeContext(null);
             });
         }
+    }
+
+    /** The wheel advances one tick per poll while it holds timers, so poll until it has caught up with the clock. */
+    private void pollTimers()
+    {
+        int expired = 0;
+        do
+        {
+            expired += timers.poll(nowMs, this, TIMER_POLL_LIMIT);
+        }
+        while (timers.currentTickTime() <= nowMs && expired < TIMER_POLL_LIMIT);
     }
 
     private void schedule(final Connection connection, final long deadlineMs)

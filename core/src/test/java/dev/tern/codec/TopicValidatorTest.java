@@ -63,6 +63,35 @@ class TopicValidatorTest
     }
 
     @Test
+    void shouldFindWildcardsAtEveryPositionOfLongTopicNames()
+    {
+        // Exercises the eight-bytes-at-a-time scan, its tail, and bytes that differ from '+' or '#' by one bit.
+        final byte[] lookalikes = {(byte)('+' | 0x80), (byte)('#' | 0x80), '+' - 1, '#' + 1, '+' ^ 0x01, 0x00};
+        for (int length = 1; length <= 40; length++)
+        {
+            final byte[] topic = new byte[length];
+            java.util.Arrays.fill(topic, (byte)'a');
+            for (int i = 0; i < length; i++)
+            {
+                for (final byte wildcard : new byte[] {'+', '#'})
+                {
+                    final byte[] withWildcard = topic.clone();
+                    withWildcard[i] = wildcard;
+                    assertFalse(TopicValidator.isValidTopicName(new UnsafeBuffer(withWildcard), 0, length),
+                        (char)wildcard + " at " + i + " of " + length);
+                }
+                for (final byte lookalike : lookalikes)
+                {
+                    final byte[] withLookalike = topic.clone();
+                    withLookalike[i] = lookalike;
+                    assertTrue(TopicValidator.isValidTopicName(new UnsafeBuffer(withLookalike), 0, length),
+                        "byte " + (lookalike & 0xFF) + " at " + i + " of " + length);
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRejectStringsThatCannotBeSent()
     {
         assertFalse(TopicValidator.isValidTopicName("a\u0000b"));     // [MQTT-4.7.3-2]
