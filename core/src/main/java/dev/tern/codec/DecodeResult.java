@@ -6,9 +6,9 @@ package dev.tern.codec;
 public final class DecodeResult
 {
     public static final int OK = 0;
-    /** Bytes that do not form a valid packet: bad lengths, truncated fields, bad UTF-8, U+0000, bad flags. */
+    /** Bytes that do not form a valid packet: bad lengths, truncated fields, bad UTF-8, U+0000, bad flags, QoS 3. */
     public static final int MALFORMED = -1;
-    /** A well-formed packet that breaks a protocol rule (QoS 3, wildcard in a PUBLISH topic, packet id 0, ...). */
+    /** A well-formed packet that breaks a protocol rule (wildcard or empty PUBLISH topic, packet id 0, no filters). */
     public static final int PROTOCOL_ERROR = -2;
     /** CONNECT with an unknown protocol name/level: answered with CONNACK 0x01 then closed [MQTT-3.1.2-2]. */
     public static final int UNSUPPORTED_PROTOCOL = -3;

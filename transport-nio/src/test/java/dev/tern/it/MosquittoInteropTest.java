@@ -1,5 +1,7 @@
 package dev.tern.it;
 
+import dev.tern.broker.BrokerHooks;
+import dev.tern.broker.ClientInfo;
 import dev.tern.server.TernBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -16,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tern.it.ItSupport.clientId;
@@ -30,6 +34,9 @@ class MosquittoInteropTest
 {
     private static final long PROCESS_TIMEOUT_MS = 15_000;
 
+    /** Client ids that have subscribed: tells when a mosquitto_sub process is ready. */
+    private static final Set<String> SUBSCRIBED = ConcurrentHashMap.newKeySet();
+
     private static TernBroker broker;
     private static int port;
 
@@ -38,7 +45,19 @@ class MosquittoInteropTest
     {
         Assumptions.assumeTrue(onPath("mosquitto_pub") && onPath("mosquitto_sub"),
             "mosquitto_pub/mosquitto_sub not on PATH: install mosquitto-clients to run the interop tests");
-        broker = ItSupport.startAnonymousBroker();
+        broker = TernBroker.builder()
+            .tcp("127.0.0.1", 0)
+            .allowAnonymous()
+            .hooks(new BrokerHooks()
+            {
+                @Override
+                public void onSubscribe(final ClientInfo client, final String topicFilter, final int grantedQos)
+                {
+                    SUBSCRIBED.add(client.clientId());
+                }
+            })
+            .config(ItSupport.testConfig())
+            .start();
         port = broker.port();
     }
 
@@ -57,14 +76,13 @@ class MosquittoInteropTest
     void shouldRelayMessagesBetweenMosquittoClients(final int qos) throws Exception
     {
         final String root = "interop/" + unique("q" + qos);
-        final long subscriptionsBefore = broker.counters().subscriptions.get();
+        final String subscriberId = clientId("msub");
         final MosquittoProcess sub = MosquittoProcess.start(List.of("mosquitto_sub",
-            "-h", "127.0.0.1", "-p", Integer.toString(port), "-i", clientId("msub"),
+            "-h", "127.0.0.1", "-p", Integer.toString(port), "-i", subscriberId,
             "-t", root + "/#", "-C", "3", "-q", Integer.toString(qos), "-V", "mqttv311"));
         try
         {
-            ItSupport.awaitAtLeast("subscriptions (mosquitto_sub subscribed)", broker.counters().subscriptions::get,
-                subscriptionsBefore + 1);
+            awaitSubscribed(subscriberId, sub);
             for (int i = 1; i <= 3; i++)
             {
                 publish(root + "/x", "hello " + i, qos, false);
@@ -132,6 +150,19 @@ class MosquittoInteropTest
         finally
         {
             pub.destroy();
+        }
+    }
+
+    private static void awaitSubscribed(final String clientId, final MosquittoProcess process) throws Exception
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ItSupport.WAIT_MS);
+        while (!SUBSCRIBED.contains(clientId))
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                fail("mosquitto_sub " + clientId + " did not subscribe in time; stderr: " + process.stderr());
+            }
+            Thread.sleep(10);
         }
     }
 

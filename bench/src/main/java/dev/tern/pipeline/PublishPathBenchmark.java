@@ -1,0 +1,200 @@
+package dev.tern.pipeline;
+
+import dev.tern.broker.Authenticator;
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.Broker;
+import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.BrokerHooks;
+import dev.tern.broker.ListenerConfig;
+import dev.tern.codec.PacketEncoder;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The PUBLISH path through the whole pipeline without sockets: a frame written to the ingress ring (as an I/O agent
+ * would) is bridged, decoded, routed through the trie to a subscriber and encoded into the egress ring, where the
+ * benchmark thread reads it back. Run with {@code -prof gc}: the target is 0 B/op for QoS 0.
+ * <p>
+ * {@code java -jar bench/target/tern-bench.jar PublishPathBenchmark -prof gc}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {
+    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dtern.idle=backoff", "-Dtern.wait=sleeping"})
+public class PublishPathBenchmark
+{
+    private static final long PUBLISHER = RingProtocol.connectionId(1, 0);
+    private static final long SUBSCRIBER = RingProtocol.connectionId(2, 0);
+
+    @Param({"0", "1"})
+    int qos;
+
+    @Param({"64"})
+    int payloadSize;
+
+    private Broker broker;
+    private RingBuffer ingress;
+    private RingBuffer egress;
+    private UnsafeBuffer publishFrame;
+    private int publishFrameLength;
+    private final Drain drain = new Drain();
+
+    @Setup(Level.Trial)
+    public void setUp()
+    {
+        final BrokerConfig config = BrokerConfig.defaults()
+            .ingressRingCapacity(1 << 22)
+            .egressRingCapacity(1 << 22)
+            .maxPacketSize(64 * 1024)
+            .sysIntervalSeconds(0)
+            .maxInflight(65535)
+            .conclude();
+        broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
+            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE);
+        ingress = broker.ingress();
+        egress = broker.egress(0);
+        broker.start();
+
+        open(PUBLISHER);
+        open(SUBSCRIBER);
+        send(PUBLISHER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null, null)));
+        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "sub", true, 0, null, null, 0, false, null, null)));
+        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.subscribe(b, o, 1, new String[] {"bench/+"}, new int[] {qos})));
+        awaitEgress(3); // CONNACK, CONNACK, SUBACK
+
+        final byte[] payload = new byte[payloadSize];
+        publishFrame = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + 256 + payloadSize]);
+        publishFrame.putLong(RingProtocol.CONNECTION_ID_OFFSET, PUBLISHER);
+        publishFrameLength = RingProtocol.PAYLOAD_OFFSET + PacketEncoder.publish(publishFrame,
+            RingProtocol.PAYLOAD_OFFSET, qos, false, false, qos > 0 ? 1 : 0, "bench/x", payload);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown()
+    {
+        broker.close();
+    }
+
+    /** One PUBLISH in, its forwarded copy (and for QoS 1 the PUBACK) out. */
+    @Benchmark
+    public int publishThroughPipeline()
+    {
+        while (!ingress.write(RingProtocol.MSG_FRAME, publishFrame, 0, publishFrameLength))
+        {
+            Thread.onSpinWait();
+        }
+        final int expected = qos == 0 ? 1 : 2;
+        drain.count = 0;
+        while (drain.count < expected)
+        {
+            egress.read(drain);
+        }
+        if (qos > 0)
+        {
+            ack(drain.lastSubscriberPacketId); // keeps the subscriber's inflight window from filling
+        }
+        return drain.count;
+    }
+
+    private final UnsafeBuffer ackFrame = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + 4]);
+
+    private void ack(final int id)
+    {
+        ackFrame.putLong(RingProtocol.CONNECTION_ID_OFFSET, SUBSCRIBER);
+        PacketEncoder.puback(ackFrame, RingProtocol.PAYLOAD_OFFSET, id);
+        while (!ingress.write(RingProtocol.MSG_FRAME, ackFrame, 0, ackFrame.capacity()))
+        {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static final class Drain implements MessageHandler
+    {
+        int count;
+        int lastSubscriberPacketId;
+
+        @Override
+        public void onMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index,
+            final int length)
+        {
+            count++;
+            final long connectionId = buffer.getLong(index);
+            final int first = buffer.getByte(index + RingProtocol.PAYLOAD_OFFSET) & 0xFF;
+            if (connectionId == SUBSCRIBER && (first & 0xF0) == 0x30 && (first & 0x06) != 0)
+            {
+                // QoS 1 PUBLISH: topic length, topic, then packet id
+                final int topicLength = buffer.getShort(index + RingProtocol.PAYLOAD_OFFSET + 2,
+                    java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+                lastSubscriberPacketId = buffer.getShort(index + RingProtocol.PAYLOAD_OFFSET + 4 + topicLength,
+                    java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            }
+        }
+    }
+
+    private interface Writer
+    {
+        int write(UnsafeBuffer buffer, int offset);
+    }
+
+    private static byte[] bytes(final Writer writer)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
+        final int length = writer.write(buffer, 0);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+
+    private void open(final long connectionId)
+    {
+        final byte[] address = "/127.0.0.1:1".getBytes(StandardCharsets.US_ASCII);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
+        buffer.putLong(0, connectionId);
+        buffer.putInt(8, 0);
+        buffer.putBytes(12, address);
+        ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity());
+    }
+
+    private void send(final long connectionId, final byte[] frame)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[8 + frame.length]);
+        buffer.putLong(0, connectionId);
+        buffer.putBytes(8, frame);
+        ingress.write(RingProtocol.MSG_FRAME, buffer, 0, buffer.capacity());
+    }
+
+    private void awaitEgress(final int messages)
+    {
+        final int[] seen = {0};
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (seen[0] < messages)
+        {
+            egress.read((t, b, i, l) -> seen[0]++);
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("broker did not answer setup packets");
+            }
+        }
+    }
+}
