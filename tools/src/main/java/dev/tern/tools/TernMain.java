@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 
 /**
  * Entry point of the standalone broker: {@code tern [--port N] [--bind ADDRESS] [--idle ...] [--wait ...]}.
@@ -70,7 +71,10 @@ public final class TernMain
         catch (final RuntimeException ex)
         {
             err.println("tern: cannot start the broker: " + ex.getMessage());
-            ex.printStackTrace(err);
+            if (!(ex instanceof UncheckedIOException || ex instanceof IllegalArgumentException))
+            {
+                ex.printStackTrace(err); // unexpected: keep the details
+            }
             return EXIT_FAILURE;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(launcher::close, "tern-shutdown"));

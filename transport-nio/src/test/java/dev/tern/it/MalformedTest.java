@@ -285,6 +285,98 @@ class MalformedTest
         assertProblemCounted();
     }
 
+    @Test
+    @Timeout(30)
+    void shouldCloseOnWillQosWithoutWillFlag() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(bytes(
+                0x10,                    // CONNECT
+                0x0F,                    // remaining length 15
+                0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name
+                0x04,                    // protocol level 4
+                0x0A,                    // connect flags: clean session + will QoS 1, but will flag 0 [MQTT-3.1.2-13]
+                0x00, 0x3C,              // keep alive 60 s
+                0x00, 0x03, 'w', 'q', 's')); // client id "wqs"
+            assertClosedSilently(client);
+        }
+        assertProblemCounted();
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldCloseOnPasswordWithoutUsername() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(bytes(
+                0x10,                    // CONNECT
+                0x13,                    // remaining length 19
+                0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name
+                0x04,                    // protocol level 4
+                0x42,                    // connect flags: clean session + password, no user name [MQTT-3.1.2-22]
+                0x00, 0x3C,              // keep alive 60 s
+                0x00, 0x03, 'p', 'w', 'd', // client id "pwd"
+                0x00, 0x02, 'p', 'w'));  // password "pw"
+            assertClosedSilently(client);
+        }
+        assertProblemCounted();
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldCloseOnSubscribeRequestingQos3() throws Exception
+    {
+        try (RawClient client = connected("subqos3"))
+        {
+            client.send(bytes(
+                0x82,              // SUBSCRIBE
+                0x06,              // remaining length 6
+                0x00, 0x01,        // packet id 1
+                0x00, 0x01, 'a',   // topic filter "a"
+                0x03));            // requested QoS 3 [MQTT-3-8.3-4]
+            assertClosedSilently(client);
+        }
+        assertProblemCounted();
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldCloseOnPubrelWithReservedFlagsCleared() throws Exception
+    {
+        try (RawClient client = connected("pubrel0"))
+        {
+            client.send(bytes(
+                0x60,              // PUBREL with flags 0000; they must be 0010 [MQTT-3.6.1-1]
+                0x02,              // remaining length 2
+                0x00, 0x01));      // packet id 1
+            assertClosedSilently(client);
+        }
+        assertProblemCounted();
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldNotGrantAnInvalidTopicFilter() throws Exception
+    {
+        try (RawClient client = connected("badfilter"))
+        {
+            client.send(bytes(
+                0x82,                      // SUBSCRIBE
+                0x0A,                      // remaining length 10
+                0x00, 0x01,                // packet id 1
+                0x00, 0x05, 'a', '/', '#', '/', 'b', // '#' must be last [MQTT-4.7.1-2]
+                0x00));                    // requested QoS 0
+            // the server may refuse the filter (SUBACK 0x80) or close the connection: it must not grant it
+            final byte[] received = client.assertClosedOrRead(5_000);
+            if (received.length > 0)
+            {
+                assertPacket(bytes(0x90, 0x03, 0x00, 0x01, 0x80), received);
+            }
+        }
+    }
+
     /** A raw client that has completed CONNECT. */
     private static RawClient connected(final String prefix) throws Exception
     {

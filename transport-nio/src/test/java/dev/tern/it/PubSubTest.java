@@ -227,6 +227,48 @@ class PubSubTest
 
     @Test
     @Timeout(30)
+    void shouldReplaceSubscriptionWithIdenticalFilterAndResendRetained() throws Exception
+    {
+        final String topic = unique("pubsub/resub");
+        try (PahoTestClient subscriber = PahoTestClient.connect(port, clientId("rsub"));
+            PahoTestClient publisher = PahoTestClient.connect(port, clientId("rpub")))
+        {
+            publisher.publish(topic, "retained", 2, true);
+            subscriber.subscribe(topic, 2);
+            assertTrue(subscriber.await(topic, "retained", 2).retained());
+
+            // [MQTT-3.8.4-3] same filter again: the subscription is replaced (now QoS 0) and retained messages re-sent
+            subscriber.subscribe(topic, 0);
+            assertTrue(subscriber.await(topic, "retained", 0).retained());
+
+            publisher.publish(topic, "live", 2, false);
+            subscriber.await(topic, "live", 0); // one copy, at the new maximum QoS
+            subscriber.assertNothingReceived();
+            publisher.publish(topic, "", 0, true); // clear the retained message
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldStopDeliveringAfterUnsubscribe() throws Exception
+    {
+        final String topic = unique("pubsub/unsub");
+        try (PahoTestClient subscriber = PahoTestClient.connect(port, clientId("usub"));
+            PahoTestClient publisher = PahoTestClient.connect(port, clientId("upub")))
+        {
+            subscriber.subscribe(topic, 1);
+            publisher.publish(topic, "before", 1, false);
+            subscriber.await(topic, "before", 1);
+
+            subscriber.client().unsubscribe(topic); // returns after UNSUBACK
+            publisher.publish(topic, "after", 1, false);
+
+            subscriber.assertNothingReceived();
+        }
+    }
+
+    @Test
+    @Timeout(30)
     void shouldMatchSingleLevelWildcard() throws Exception
     {
         final String root = unique("plus");

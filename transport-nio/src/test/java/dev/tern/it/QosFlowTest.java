@@ -240,6 +240,112 @@ class QosFlowTest
         discardSession(id);
     }
 
+    @Test
+    @Timeout(30)
+    void shouldNotDeliverQos2TwiceWhenPublisherReconnectsBeforePubrel() throws Exception
+    {
+        final String topic = unique("qos2/reconnect");
+        final String publisherId = clientId("q2recon");
+        try (RawClient subscriber = connected(clientId("q2rcsub"), true, false))
+        {
+            subscribe(subscriber, topic, 2);
+            final byte[] body = concat(
+                utf8(topic),                  // topic
+                bytes(0x00, 0x05),            // packet id 5
+                "kept once".getBytes(StandardCharsets.US_ASCII)); // payload
+            try (RawClient publisher = connected(publisherId, false, false))
+            {
+                publisher.send(concat(fixedHeader(0x34, body.length), body)); // PUBLISH, QoS 2
+                assertPacket(bytes(0x50, 0x02, 0x00, 0x05), publisher.readPacket(5_000)); // PUBREC 5
+                // drop the connection before PUBREL
+            }
+            try (RawClient publisher = connected(publisherId, false, true))
+            {
+                // [MQTT-4.3.3-2] the session remembers packet id 5 until PUBREL: the resend is not a new message
+                publisher.send(concat(fixedHeader(0x3C, body.length), body)); // PUBLISH, QoS 2, DUP
+                assertPacket(bytes(0x50, 0x02, 0x00, 0x05), publisher.readPacket(5_000)); // PUBREC 5
+                publisher.send(bytes(0x62, 0x02, 0x00, 0x05)); // PUBREL 5
+                assertPacket(bytes(0x70, 0x02, 0x00, 0x05), publisher.readPacket(5_000)); // PUBCOMP 5
+            }
+
+            final Publish delivered = Publish.parse(subscriber.readPacket(5_000));
+            assertEquals("kept once", delivered.payload);
+            completeQos2(subscriber, delivered.packetId);
+            subscriber.assertOpenFor(1_000);
+        }
+        discardSession(publisherId);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldResendInflightBeforeQueuedMessagesInOrder() throws Exception
+    {
+        final String id = clientId("order");
+        final String topic = unique("qos1/order");
+        final int firstId;
+        try (RawClient subscriber = connected(id, false, false))
+        {
+            subscribe(subscriber, topic, 1);
+            try (PahoTestClient publisher = PahoTestClient.connect(port, clientId("orpub")))
+            {
+                publisher.publish(topic, "m0", 1, false);
+                final Publish first = Publish.parse(subscriber.readPacket(5_000));
+                assertEquals("m0", first.payload);
+                firstId = first.packetId;
+                subscriber.close(); // m0 stays unacknowledged
+                for (int i = 1; i <= 3; i++)
+                {
+                    publisher.publish(topic, "m" + i, 1, false); // queued while offline
+                }
+            }
+        }
+        try (RawClient subscriber = connected(id, false, true))
+        {
+            // [MQTT-4.6.0-1] the unacknowledged message is resent first, then the queue follows in order
+            final Publish resent = Publish.parse(subscriber.readPacket(5_000));
+            assertEquals(0x3A, resent.header, "resend with DUP");
+            assertEquals(firstId, resent.packetId);
+            assertEquals("m0", resent.payload);
+            subscriber.send(concat(bytes(0x40, 0x02), packetId(resent.packetId))); // PUBACK
+            for (int i = 1; i <= 3; i++)
+            {
+                final Publish queued = Publish.parse(subscriber.readPacket(5_000));
+                // DUP is 0 if it was queued, 1 if the broker had sent it to the dying connection: both are right
+                assertEquals(0x32, queued.header & 0xF7, "PUBLISH QoS 1");
+                assertEquals("m" + i, queued.payload);
+                subscriber.send(concat(bytes(0x40, 0x02), packetId(queued.packetId))); // PUBACK
+            }
+            subscriber.assertOpenFor(500);
+        }
+        discardSession(id);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldAnswerUnsubscribeWithUnsuback() throws Exception
+    {
+        final String topic = unique("qos/unsub");
+        try (RawClient client = connected(clientId("unsub"), true, false))
+        {
+            subscribe(client, topic, 1);
+            final byte[] body = concat(
+                bytes(0x00, 0x2A),            // packet id 42
+                utf8(topic));                 // topic filter
+            client.send(concat(fixedHeader(0xA2, body.length), body)); // UNSUBSCRIBE (flags 0010)
+            assertPacket(bytes(
+                0xB0,                         // UNSUBACK
+                0x02,                         // remaining length 2
+                0x00, 0x2A),                  // packet id 42 [MQTT-3.10.4-4]
+                client.readPacket(5_000));
+
+            final byte[] again = concat(
+                bytes(0x00, 0x2B),            // packet id 43
+                utf8(topic + "/never"));      // a filter that was never subscribed
+            client.send(concat(fixedHeader(0xA2, again.length), again)); // UNSUBSCRIBE
+            assertPacket(bytes(0xB0, 0x02, 0x00, 0x2B), client.readPacket(5_000)); // UNSUBACK all the same [MQTT-3.10.4-5]
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Connect a raw client and check the CONNACK. */

@@ -24,6 +24,8 @@ final class RawClient implements AutoCloseable
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
+    /** A byte read ahead by {@link #assertClosedOrRead(long)}, or -1. */
+    private int pushedBack = -1;
 
     private RawClient(final Socket socket) throws IOException
     {
@@ -86,6 +88,12 @@ final class RawClient implements AutoCloseable
 
     private int readByte(final long deadlineNs, final ByteArrayOutputStream soFar) throws IOException
     {
+        if (pushedBack >= 0)
+        {
+            final int b = pushedBack;
+            pushedBack = -1;
+            return b;
+        }
         while (true)
         {
             final long leftMs = (deadlineNs - System.nanoTime()) / 1_000_000L;
@@ -150,6 +158,43 @@ final class RawClient implements AutoCloseable
             catch (final SocketException reset)
             {
                 return discarded.toByteArray(); // a reset is a close too
+            }
+        }
+    }
+
+    /**
+     * Wait for either one packet or the close of the connection.
+     *
+     * @return the packet, or an empty array if the broker closed the connection first.
+     */
+    byte[] assertClosedOrRead(final long timeoutMs) throws IOException
+    {
+        final long deadlineNs = System.nanoTime() + timeoutMs * 1_000_000L;
+        while (true)
+        {
+            final long leftMs = (deadlineNs - System.nanoTime()) / 1_000_000L;
+            if (leftMs <= 0)
+            {
+                fail("neither a packet nor a close within " + timeoutMs + " ms");
+            }
+            socket.setSoTimeout((int)Math.max(1, leftMs));
+            try
+            {
+                final int b = in.read();
+                if (b < 0)
+                {
+                    return new byte[0];
+                }
+                pushedBack = b;
+                return readPacket(Math.max(1, (deadlineNs - System.nanoTime()) / 1_000_000L));
+            }
+            catch (final SocketTimeoutException ignored)
+            {
+                // loop re-checks the deadline
+            }
+            catch (final SocketException reset)
+            {
+                return new byte[0];
             }
         }
     }

@@ -179,6 +179,58 @@ class SessionTest
         }
     }
 
+    @Test
+    @Timeout(30)
+    void shouldReportSessionPresentWhenTakingOverAPersistentSession() throws Exception
+    {
+        final String id = clientId("ptake");
+        try (PahoTestClient first = PahoTestClient.connect(port, id, options(false)))
+        {
+            try (PahoTestClient second = PahoTestClient.connect(port, id, options(false)))
+            {
+                // the session is the same one: it exists, so session present is 1 [MQTT-3.2.2-2]
+                assertTrue(second.sessionPresent(), "session present on takeover of a persistent session");
+                assertTrue(first.awaitConnectionLost(ItSupport.WAIT_MS), "first connection was not closed");
+            }
+        }
+        discardSession(id);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRejectZeroLengthClientIdOnMqtt31() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(bytes(
+                0x10,                    // CONNECT
+                0x0E,                    // remaining length 14
+                0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', // protocol name of MQTT 3.1
+                0x03,                    // protocol level 3
+                0x02,                    // connect flags: clean session
+                0x00, 0x3C,              // keep alive 60 s
+                0x00, 0x00));            // client id: zero length, but 3.1 requires 1 to 23 characters
+            assertPacket(bytes(
+                0x20,                    // CONNACK
+                0x02,                    // remaining length 2
+                0x00,                    // reserved (3.1 has no session present flag)
+                0x02),                   // return code 2: identifier rejected
+                client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldAcceptMqtt31ConnectWithClientId() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(RawClient.connect(3, clientId("v31"), true, 60, null, null, 0, false));
+            assertPacket(bytes(0x20, 0x02, 0x00, 0x00), client.readPacket(5_000)); // CONNACK accepted
+        }
+    }
+
     /** Connect once with clean session so a persistent session does not linger in the shared broker. */
     private static void discardSession(final String id) throws Exception
     {

@@ -1,14 +1,12 @@
 package dev.tern.transport.nio;
 
-import org.agrona.concurrent.UnsafeBuffer;
-
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
 /**
- * One client socket as its I/O agent sees it: read buffer being framed, output queued for the socket, flow state.
- * Owned by one agent thread.
+ * One client socket as its I/O agent sees it. Kept small for many idle connections: the read and output buffers are
+ * borrowed from the agent's {@link BufferPool} only while they hold bytes. Owned by one agent thread.
  */
 final class NioConnection
 {
@@ -17,37 +15,59 @@ final class NioConnection
     final SocketChannel channel;
     SelectionKey key;
 
-    ByteBuffer readBuffer;
-    final UnsafeBuffer readView = new UnsafeBuffer(0, 0);
-    ByteBuffer writeBuffer;
+    /** Bytes read and not yet framed, from index 0 to position; null when none. */
+    ByteBuffer in;
 
-    /** Reading stopped because the ingress ring was full; resume on a later duty cycle. */
+    /** Output not yet written, from {@link #outStart} to {@link #outEnd}; null when none. */
+    ByteBuffer out;
+    int outStart;
+    int outEnd;
+
+    /** OPENED is still in the local backlog: do not read until the pipeline can know the connection. */
+    boolean openPending;
+    /** Complete frames wait for room in the ingress ring; OP_READ is off. */
     boolean readPaused;
-    /** Above the high-water mark: the pipeline was told it is not writable. */
-    boolean aboveHighWater;
-    /** In the dirty list, awaiting a flush this cycle. */
+    /** Output is pending with OP_WRITE registered; written when the selector reports the socket writable. */
+    boolean writeBlocked;
+    /** In the agent's dirty list for this duty cycle. */
     boolean dirty;
-    /** Close requested: flush then close, by {@link #closeDeadlineNs}. */
+    /** The pipeline was told this connection is not writable (above the high-water mark). */
+    boolean aboveHighWater;
+    /** The pipeline asked to close: no more reads, flush then close by {@link #closeDeadlineNs}. */
     boolean closing;
     long closeDeadlineNs;
     boolean closed;
 
-    NioConnection(final long id, final int listenerIndex, final SocketChannel channel, final ByteBuffer readBuffer)
+    NioConnection(final long id, final int listenerIndex, final SocketChannel channel)
     {
         this.id = id;
         this.listenerIndex = listenerIndex;
         this.channel = channel;
-        setReadBuffer(readBuffer);
-    }
-
-    void setReadBuffer(final ByteBuffer buffer)
-    {
-        readBuffer = buffer;
-        readView.wrap(buffer);
     }
 
     int pendingOutput()
     {
-        return writeBuffer == null ? 0 : writeBuffer.position();
+        return outEnd - outStart;
+    }
+
+    /** @return the interest set the state calls for. */
+    int interestOps()
+    {
+        int ops = 0;
+        if (!openPending && !readPaused && !closing)
+        {
+            ops |= SelectionKey.OP_READ;
+        }
+        if (writeBlocked)
+        {
+            ops |= SelectionKey.OP_WRITE;
+        }
+        return ops;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "connection " + id;
     }
 }

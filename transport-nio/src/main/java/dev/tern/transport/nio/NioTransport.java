@@ -15,27 +15,31 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The NIO transport: binds the listeners and runs one {@link IoAgent} per configured I/O thread, each exchanging bytes
- * with the broker pipeline through the ingress ring and its own egress ring.
+ * The NIO transport: binds the listeners and runs {@code config.ioAgents()} {@link NioAgent}s on threads named
+ * {@code tern-io-N}. Agent 0 owns the server sockets and deals accepted connections round-robin to all agents; each
+ * agent frames MQTT packets into the shared ingress ring and writes what its own egress ring asks for.
  */
 public final class NioTransport implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(NioTransport.class);
+    private static final int ACCEPT_BACKLOG = 1024;
 
     private final BrokerConfig config;
     private final List<ListenerConfig> listeners;
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
     private final BrokerCounters counters;
-    private final Map<String, Integer> portByListener = new HashMap<>();
+    private final Map<String, Integer> portByListener = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    private TransportCounters.Sum counterSum;
     private boolean started;
+    private boolean closed;
 
     public NioTransport(
         final BrokerConfig config,
@@ -46,7 +50,8 @@ public final class NioTransport implements AutoCloseable
     {
         if (egress.length != config.ioAgents())
         {
-            throw new IllegalArgumentException("need one egress ring per I/O agent: " + config.ioAgents());
+            throw new IllegalArgumentException(
+                "need one egress ring per I/O agent: " + config.ioAgents() + ", got " + egress.length);
         }
         this.config = config;
         this.listeners = List.copyOf(listeners);
@@ -55,65 +60,48 @@ public final class NioTransport implements AutoCloseable
         this.counters = counters;
     }
 
-    /** Bind every listener, then start the I/O agents. Ports are known when this returns. */
+    /**
+     * Bind every listener, then start the I/O agents. Ports are known when this returns.
+     *
+     * @throws UncheckedIOException naming the listener and its address if one cannot be bound; nothing is left open.
+     */
     public synchronized void start()
     {
+        if (closed)
+        {
+            throw new IllegalStateException("transport is closed");
+        }
         if (started)
         {
             return;
         }
-        final IoAgent[] agents = new IoAgent[config.ioAgents()];
+        final NioAgent[] agents = createAgents();
         try
         {
-            for (int i = 0; i < agents.length; i++)
-            {
-                agents[i] = new IoAgent(i, config, ingress, egress[i], counters);
-            }
-            for (final IoAgent agent : agents)
-            {
-                agent.agents(agents);
-            }
             for (int i = 0; i < listeners.size(); i++)
             {
-                final ListenerConfig listener = listeners.get(i);
-                final ServerSocketChannel server = ServerSocketChannel.open();
-                servers.add(server);
-                server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                try
-                {
-                    server.bind(new InetSocketAddress(listener.host(), listener.port()), 1024);
-                }
-                catch (final IOException ex)
-                {
-                    throw new UncheckedIOException("listener '" + listener.name() + "' cannot bind " +
-                        listener.host() + ":" + listener.port() + ": " + ex.getMessage(), ex);
-                }
-                server.configureBlocking(false);
-                agents[0].register(server, i);
-                final int port = ((InetSocketAddress)server.getLocalAddress()).getPort();
-                portByListener.put(listener.name(), port);
-                LOG.info("listening on tcp {}:{} (listener '{}'{})", listener.host(), port, listener.name(),
-                    listener.anonymous() ? ", anonymous" : "");
+                bind(agents[0], listeners.get(i), i);
             }
-        }
-        catch (final IOException ex)
-        {
-            closeServers();
-            throw new UncheckedIOException(ex);
         }
         catch (final RuntimeException ex)
         {
             closeServers();
+            for (final NioAgent agent : agents)
+            {
+                agent.onClose(); // never started: release its selector and buffers here
+            }
+            portByListener.clear();
             throw ex;
         }
-        for (final IoAgent agent : agents)
+
+        for (final NioAgent agent : agents)
         {
             final AgentRunner runner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
-                ex -> LOG.error("I/O agent error", ex), null, agent);
+                ex -> LOG.error("{}: error in duty cycle", agent.roleName(), ex), null, agent);
             runners.add(runner);
-            AgentRunner.startOnThread(runner, r ->
+            AgentRunner.startOnThread(runner, task ->
             {
-                final Thread thread = new Thread(r, agent.roleName());
+                final Thread thread = new Thread(task, agent.roleName());
                 thread.setDaemon(true);
                 return thread;
             });
@@ -121,26 +109,100 @@ public final class NioTransport implements AutoCloseable
         started = true;
     }
 
-    /** @return the bound port of the named listener. */
+    private NioAgent[] createAgents()
+    {
+        final int count = config.ioAgents();
+        final NioAgent[] agents = new NioAgent[count];
+        final TransportCounters[] parts = new TransportCounters[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+            {
+                parts[i] = count == 1 ? TransportCounters.of(counters) : TransportCounters.local(i);
+                agents[i] = new NioAgent(i, config, ingress, egress[i], parts[i]);
+            }
+        }
+        catch (final IOException ex)
+        {
+            for (final NioAgent agent : agents)
+            {
+                if (agent != null)
+                {
+                    agent.onClose();
+                }
+            }
+            throw new UncheckedIOException("cannot open a selector for the I/O agents", ex);
+        }
+        for (final NioAgent agent : agents)
+        {
+            agent.agents(agents);
+        }
+        if (count > 1)
+        {
+            counterSum = new TransportCounters.Sum(TransportCounters.of(counters), parts);
+            agents[0].counterSum(counterSum);
+        }
+        return agents;
+    }
+
+    private void bind(final NioAgent acceptor, final ListenerConfig listener, final int index)
+    {
+        try
+        {
+            final ServerSocketChannel server = ServerSocketChannel.open();
+            servers.add(server);
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            server.bind(new InetSocketAddress(listener.host(), listener.port()), ACCEPT_BACKLOG);
+            server.configureBlocking(false);
+            acceptor.listen(server, index, listener.name());
+            final int port = ((InetSocketAddress)server.getLocalAddress()).getPort();
+            portByListener.put(listener.name(), port);
+            LOG.info("listening on tcp {}:{} (listener '{}')", listener.host(), port, listener.name());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("listener '" + listener.name() + "' cannot bind " + listener.host() + ":" +
+                listener.port() + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * @param listenerName name of a configured listener.
+     * @return the port it is bound to (useful with port 0).
+     * @throws IllegalArgumentException if no listener of that name is bound.
+     */
     public int port(final String listenerName)
     {
         final Integer port = portByListener.get(listenerName);
         if (port == null)
         {
-            throw new IllegalArgumentException("no bound listener named " + listenerName);
+            throw new IllegalArgumentException("no bound listener named '" + listenerName + "'");
         }
         return port;
     }
 
+    /**
+     * Stop accepting, close every connection (each emits MSG_CLOSED with CLOSE_SHUTDOWN while the ingress ring has
+     * room), stop the agents and release their buffers. Idempotent.
+     */
     @Override
     public synchronized void close()
     {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
         closeServers();
         for (final AgentRunner runner : runners)
         {
             runner.close();
         }
         runners.clear();
+        if (counterSum != null)
+        {
+            counterSum.publish(); // agents have stopped: this thread is now the only writer
+        }
         started = false;
     }
 
@@ -154,7 +216,7 @@ public final class NioTransport implements AutoCloseable
             }
             catch (final IOException ex)
             {
-                LOG.debug("closing listener failed", ex);
+                LOG.debug("closing a listener failed: {}", ex.toString());
             }
         }
         servers.clear();

@@ -1,0 +1,890 @@
+package dev.tern.transport.nio;
+
+import dev.tern.broker.BrokerConfig;
+import dev.tern.codec.RemainingLength;
+import dev.tern.pipeline.RingProtocol;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One selector I/O thread. Each duty cycle, never blocking:
+ * <ol>
+ * <li>retry control messages that found the ingress ring full, and adopt connections handed over by agent 0;</li>
+ * <li>drain a bounded number of messages from the egress ring into per-connection output;</li>
+ * <li>write each connection that got output (one write per connection per cycle);</li>
+ * <li>retry framing for connections paused by a full ingress ring;</li>
+ * <li>{@code selectNow} and handle ready keys: accept (agent 0), write when the socket drained, read and frame;</li>
+ * <li>close connections whose requested close outlived its flush deadline.</li>
+ * </ol>
+ * A full ingress ring pauses reading from the socket (back-pressure to fast publishers); output above the high-water
+ * mark tells the pipeline the connection is not writable; output beyond the hard limit closes it as a slow consumer.
+ * Every connection end emits exactly one MSG_CLOSED, queued locally while the ring is full.
+ */
+final class NioAgent implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(NioAgent.class);
+
+    /** Egress messages taken per duty cycle, so reads are not starved by a busy pipeline. */
+    static final int EGRESS_MESSAGES_PER_CYCLE = 1024;
+    /** Time a requested close may spend flushing output before the socket is closed anyway. */
+    static final long CLOSE_FLUSH_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private static final int ACCEPTS_PER_CYCLE = 64;
+    private static final int READS_PER_EVENT = 4;
+    private static final int HANDOFF_CAPACITY = 1024;
+    private static final int DISCARD_ON_CLOSE_BYTES = 64 * 1024;
+    private static final int MAX_ADDRESS_LENGTH = 128;
+    private static final int CONTROL_LENGTH = RingProtocol.PAYLOAD_OFFSET + 4;
+    private static final int OPENED_ADDRESS_OFFSET = RingProtocol.PAYLOAD_OFFSET + 4;
+    private static final long ACCEPT_ERROR_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private final int agentIndex;
+    private final String roleName;
+    private final RingBuffer ingress;
+    private final AtomicBuffer ingressBuffer;
+    private final RingBuffer egress;
+    private final TransportCounters counters;
+    private final Selector selector;
+    private final int maxFrameLength;
+    private final int outboundHighWater;
+    private final int outboundLowWater;
+    private final int outboundMax;
+
+    private final BufferPool pool = new BufferPool();
+    private final Long2ObjectHashMap<NioConnection> connections = new Long2ObjectHashMap<>();
+    private final ArrayList<NioConnection> dirty = new ArrayList<>();
+    private ArrayList<NioConnection> paused = new ArrayList<>();
+    private ArrayList<NioConnection> pausedSpare = new ArrayList<>();
+    private final ArrayList<NioConnection> closing = new ArrayList<>();
+    private final ArrayList<NioConnection> awaitingOpened = new ArrayList<>();
+    private final ControlBacklog backlog = new ControlBacklog();
+    private final ManyToOneConcurrentArrayQueue<Handoff> handoffs =
+        new ManyToOneConcurrentArrayQueue<>(HANDOFF_CAPACITY);
+    private final List<Listener> listeners = new ArrayList<>();
+
+    private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer control = new UnsafeBuffer(new byte[CONTROL_LENGTH]);
+    private final UnsafeBuffer opened = new UnsafeBuffer(new byte[OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH]);
+    private final ByteBuffer discard = ByteBuffer.allocateDirect(BufferPool.MIN_CAPACITY);
+
+    private final Consumer<SelectionKey> onSelected = this::onSelected;
+    private final MessageHandler onEgress = this::onEgress;
+    private final Consumer<Handoff> onHandoff = this::onHandoff;
+
+    private NioAgent[] agents = {this};
+    private TransportCounters.Sum counterSum;
+    private int nextAgent;
+    private long nextSequence = 1;
+    private long lastAcceptErrorLogNs;
+    private int work;
+    private boolean shutdown;
+
+    /** A server socket owned by agent 0. */
+    private record Listener(int index, String name, ServerSocketChannel channel)
+    {
+    }
+
+    /** An accepted socket passed from agent 0 to the agent that will own it. */
+    private record Handoff(SocketChannel channel, int listenerIndex)
+    {
+    }
+
+    NioAgent(
+        final int agentIndex,
+        final BrokerConfig config,
+        final RingBuffer ingress,
+        final RingBuffer egress,
+        final TransportCounters counters) throws IOException
+    {
+        if (agentIndex < 0 || agentIndex > RingProtocol.AGENT_MASK)
+        {
+            throw new IllegalArgumentException("agent index out of range: " + agentIndex);
+        }
+        this.agentIndex = agentIndex;
+        this.roleName = "tern-io-" + agentIndex;
+        this.ingress = ingress;
+        this.ingressBuffer = ingress.buffer();
+        this.egress = egress;
+        this.counters = counters;
+        // a frame must fit in one ring message after the connection id
+        this.maxFrameLength = Math.min(config.maxPacketSize(), ingress.maxMsgLength() - RingProtocol.PAYLOAD_OFFSET);
+        this.outboundHighWater = config.outboundHighWaterBytes();
+        this.outboundLowWater = config.outboundLowWaterBytes();
+        this.outboundMax = config.outboundMaxBytes();
+        this.selector = Selector.open();
+    }
+
+    /** Set before the agents start: every agent of the transport, in index order (agent 0 hands connections out). */
+    void agents(final NioAgent[] agents)
+    {
+        this.agents = agents.clone();
+    }
+
+    /** Set before the agents start, on agent 0 only, when there are several agents. */
+    void counterSum(final TransportCounters.Sum counterSum)
+    {
+        this.counterSum = counterSum;
+    }
+
+    /** Register a bound, non-blocking server socket; call before the agent starts. */
+    void listen(final ServerSocketChannel server, final int listenerIndex, final String name) throws IOException
+    {
+        final Listener listener = new Listener(listenerIndex, name, server);
+        server.register(selector, SelectionKey.OP_ACCEPT, listener);
+        listeners.add(listener);
+    }
+
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
+    @Override
+    public int doWork()
+    {
+        work = 0;
+        if (!backlog.isEmpty())
+        {
+            drainBacklog();
+        }
+        if (agents.length > 1)
+        {
+            work += handoffs.drain(onHandoff, HANDOFF_CAPACITY);
+        }
+        work += egress.read(onEgress, EGRESS_MESSAGES_PER_CYCLE);
+        if (!dirty.isEmpty())
+        {
+            flushDirty();
+        }
+        if (!paused.isEmpty())
+        {
+            resumePaused();
+        }
+        try
+        {
+            selector.selectNow(onSelected);
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("{}: selectNow failed", roleName, ex);
+        }
+        if (!closing.isEmpty())
+        {
+            expireClosing();
+        }
+        if (counterSum != null)
+        {
+            counterSum.publish();
+        }
+        return work;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- accept
+
+    private void onSelected(final SelectionKey key)
+    {
+        final Object attachment = key.attachment();
+        if (attachment instanceof NioConnection connection)
+        {
+            try
+            {
+                onConnectionReady(connection, key.readyOps());
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("{}: unexpected error on {}", roleName, connection, ex);
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+            }
+        }
+        else if (attachment instanceof Listener listener)
+        {
+            onAcceptable(listener);
+        }
+    }
+
+    private void onAcceptable(final Listener listener)
+    {
+        for (int i = 0; i < ACCEPTS_PER_CYCLE; i++)
+        {
+            final SocketChannel channel;
+            try
+            {
+                channel = listener.channel().accept();
+            }
+            catch (final ClosedChannelException ex)
+            {
+                return;
+            }
+            catch (final IOException ex)
+            {
+                // e.g. out of file descriptors: the key stays ready, so do not log every cycle
+                final long nowNs = System.nanoTime();
+                if (nowNs - lastAcceptErrorLogNs >= ACCEPT_ERROR_LOG_INTERVAL_NS)
+                {
+                    lastAcceptErrorLogNs = nowNs;
+                    LOG.warn("listener '{}': accept failed: {}", listener.name(), ex.toString());
+                }
+                return;
+            }
+            if (channel == null)
+            {
+                return;
+            }
+            work++;
+            final NioAgent target = agents[nextAgent];
+            nextAgent = nextAgent + 1 == agents.length ? 0 : nextAgent + 1;
+            if (target == this || !target.handoffs.offer(new Handoff(channel, listener.index())))
+            {
+                adopt(channel, listener.index());
+            }
+        }
+    }
+
+    private void onHandoff(final Handoff handoff)
+    {
+        adopt(handoff.channel(), handoff.listenerIndex());
+    }
+
+    private void adopt(final SocketChannel channel, final int listenerIndex)
+    {
+        final String remote;
+        final NioConnection connection;
+        try
+        {
+            channel.configureBlocking(false);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            remote = String.valueOf(channel.getRemoteAddress());
+            connection = new NioConnection(RingProtocol.connectionId(nextSequence, agentIndex), listenerIndex, channel);
+            connection.key = channel.register(selector, 0, connection);
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("{}: dropping accepted socket: {}", roleName, ex.toString());
+            closeQuietly(channel);
+            return;
+        }
+        nextSequence++;
+        counters.connectionsAccepted.increment();
+        connections.put(connection.id, connection);
+
+        opened.putLong(RingProtocol.CONNECTION_ID_OFFSET, connection.id);
+        opened.putInt(RingProtocol.PAYLOAD_OFFSET, listenerIndex);
+        final int addressLength = opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET,
+            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH));
+        if (!emit(RingProtocol.MSG_OPENED, opened, OPENED_ADDRESS_OFFSET + addressLength))
+        {
+            // no frame may overtake OPENED: read once the backlog has gone
+            connection.openPending = true;
+            awaitingOpened.add(connection);
+        }
+        updateInterest(connection);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("{}: connection {} opened from {} on listener {}", roleName, connection.id, remote,
+                listenerIndex);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- read
+
+    private void onConnectionReady(final NioConnection connection, final int readyOps)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+        if ((readyOps & SelectionKey.OP_WRITE) != 0 && connection.writeBlocked)
+        {
+            write(connection);
+        }
+        if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed && !connection.closing &&
+            !connection.readPaused && !connection.openPending)
+        {
+            read(connection);
+        }
+    }
+
+    private void read(final NioConnection connection)
+    {
+        for (int i = 0; i < READS_PER_EVENT; i++)
+        {
+            if (connection.in == null)
+            {
+                connection.in = pool.acquire(BufferPool.MIN_CAPACITY);
+            }
+            final ByteBuffer in = connection.in;
+            final int read;
+            try
+            {
+                read = connection.channel.read(in);
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("{}: read failed on {}: {}", roleName, connection, ex.toString());
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+                return;
+            }
+            if (read < 0)
+            {
+                close(connection, RingProtocol.CLOSE_PEER);
+                return;
+            }
+            if (read == 0)
+            {
+                if (in.position() == 0)
+                {
+                    releaseIn(connection);
+                }
+                return;
+            }
+            counters.bytesReceived.add(read);
+            work++;
+            final boolean filled = !in.hasRemaining();
+            if (frame(connection))
+            {
+                counters.ingressRingFull.increment();
+                connection.readPaused = true;
+                paused.add(connection);
+                updateInterest(connection);
+                return;
+            }
+            if (connection.closed || !filled)
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Publish every complete frame in the connection's read buffer to the ingress ring, written in place in the claimed
+     * slot, then keep what is left (a partial frame, or frames the full ring could not take) at the buffer's start.
+     *
+     * @return true if the ingress ring was full and frames are left waiting.
+     */
+    private boolean frame(final NioConnection connection)
+    {
+        final ByteBuffer in = connection.in;
+        if (in == null)
+        {
+            return false;
+        }
+        final int limit = in.position();
+        final UnsafeBuffer view = inView;
+        view.wrap(in);
+        int offset = 0;
+        int required = 0;
+        boolean ringFull = false;
+        while (limit - offset >= 2)
+        {
+            final int remainingLength = RemainingLength.decode(view, offset + 1, limit);
+            if (remainingLength == RemainingLength.NEED_MORE)
+            {
+                break;
+            }
+            if (remainingLength == RemainingLength.MALFORMED)
+            {
+                counters.transportMalformed.increment();
+                close(connection, RingProtocol.CLOSE_MALFORMED);
+                return false;
+            }
+            final int frameLength = 1 + RemainingLength.sizeOf(remainingLength) + remainingLength;
+            if (frameLength > maxFrameLength)
+            {
+                counters.transportPacketTooLarge.increment();
+                close(connection, RingProtocol.CLOSE_PACKET_TOO_LARGE);
+                return false;
+            }
+            if (frameLength > limit - offset)
+            {
+                required = frameLength;
+                break;
+            }
+            final int index = ingress.tryClaim(RingProtocol.MSG_FRAME, RingProtocol.PAYLOAD_OFFSET + frameLength);
+            if (index < 0)
+            {
+                ringFull = true;
+                break;
+            }
+            ingressBuffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, connection.id);
+            ingressBuffer.putBytes(index + RingProtocol.PAYLOAD_OFFSET, view, offset, frameLength);
+            ingress.commit(index);
+            offset += frameLength;
+            work++;
+        }
+        keepUnframed(connection, offset, limit, required);
+        return ringFull;
+    }
+
+    /** Move the bytes from {@code consumed} to {@code limit} to the buffer's start, sized for the frame in progress. */
+    private void keepUnframed(final NioConnection connection, final int consumed, final int limit, final int required)
+    {
+        final int left = limit - consumed;
+        if (left == 0)
+        {
+            releaseIn(connection);
+            return;
+        }
+        ByteBuffer in = connection.in;
+        if (consumed > 0)
+        {
+            in.limit(limit).position(consumed);
+            in.compact();
+        }
+        final int wanted = Math.max(required, left);
+        if (wanted > in.capacity() ||
+            (in.capacity() > BufferPool.MIN_CAPACITY && wanted <= BufferPool.MIN_CAPACITY))
+        {
+            // grow for a large frame, or go back to a small buffer once the large frame has gone
+            final ByteBuffer resized = pool.acquire(wanted);
+            in.flip();
+            resized.put(in);
+            pool.release(in);
+            connection.in = resized;
+        }
+    }
+
+    private void resumePaused()
+    {
+        final ArrayList<NioConnection> retry = paused;
+        paused = pausedSpare;
+        pausedSpare = retry;
+        for (int i = 0, n = retry.size(); i < n; i++)
+        {
+            final NioConnection connection = retry.get(i);
+            if (connection.closed)
+            {
+                continue;
+            }
+            if (connection.closing)
+            {
+                connection.readPaused = false;
+                continue;
+            }
+            if (frame(connection))
+            {
+                paused.add(connection);
+            }
+            else if (!connection.closed)
+            {
+                connection.readPaused = false;
+                updateInterest(connection);
+                work++;
+            }
+        }
+        retry.clear();
+    }
+
+    private void releaseIn(final NioConnection connection)
+    {
+        pool.release(connection.in);
+        connection.in = null;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- egress
+
+    private void onEgress(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        if (length < RingProtocol.PAYLOAD_OFFSET)
+        {
+            return;
+        }
+        final NioConnection connection = connections.get(buffer.getLong(index + RingProtocol.CONNECTION_ID_OFFSET));
+        if (connection == null)
+        {
+            return; // closed meanwhile: the pipeline learns from MSG_CLOSED
+        }
+        if (msgTypeId == RingProtocol.MSG_SEND)
+        {
+            onSend(connection, buffer, index + RingProtocol.PAYLOAD_OFFSET, length - RingProtocol.PAYLOAD_OFFSET);
+        }
+        else if (msgTypeId == RingProtocol.MSG_CLOSE)
+        {
+            onCloseRequest(connection);
+        }
+    }
+
+    private void onSend(final NioConnection connection, final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (connection.closing || length <= 0)
+        {
+            return;
+        }
+        if ((long)connection.pendingOutput() + length > outboundMax)
+        {
+            counters.slowConsumerDisconnects.increment();
+            close(connection, RingProtocol.CLOSE_SLOW_CONSUMER);
+            return;
+        }
+        reserveOutput(connection, length);
+        buffer.getBytes(offset, connection.out, connection.outEnd, length);
+        connection.outEnd += length;
+        if (connection.writeBlocked)
+        {
+            // the socket is full: no write before it drains, so judge the water marks now
+            checkWaterMarks(connection);
+        }
+        else if (!connection.dirty)
+        {
+            connection.dirty = true;
+            dirty.add(connection);
+        }
+    }
+
+    /** Room for {@code length} more output bytes: borrow, compact or grow the output buffer. */
+    private void reserveOutput(final NioConnection connection, final int length)
+    {
+        final ByteBuffer out = connection.out;
+        if (out == null)
+        {
+            connection.out = pool.acquire(length);
+            connection.outStart = 0;
+            connection.outEnd = 0;
+            return;
+        }
+        if (connection.outEnd + length <= out.capacity())
+        {
+            return;
+        }
+        final int pending = connection.pendingOutput();
+        out.limit(connection.outEnd).position(connection.outStart);
+        if (pending + length <= out.capacity())
+        {
+            out.compact();
+        }
+        else
+        {
+            final int grown = Math.max(pending + length, Math.min(out.capacity() * 2, outboundMax));
+            final ByteBuffer bigger = pool.acquire(grown);
+            bigger.put(out);
+            pool.release(out);
+            connection.out = bigger;
+        }
+        connection.outStart = 0;
+        connection.outEnd = pending;
+    }
+
+    private void onCloseRequest(final NioConnection connection)
+    {
+        if (connection.closing)
+        {
+            return;
+        }
+        connection.closing = true;
+        if (connection.pendingOutput() == 0)
+        {
+            close(connection, RingProtocol.CLOSE_REQUESTED);
+            return;
+        }
+        connection.closeDeadlineNs = System.nanoTime() + CLOSE_FLUSH_TIMEOUT_NS;
+        closing.add(connection);
+        updateInterest(connection);
+    }
+
+    private void flushDirty()
+    {
+        final ArrayList<NioConnection> dirty = this.dirty;
+        for (int i = 0, n = dirty.size(); i < n; i++)
+        {
+            final NioConnection connection = dirty.get(i);
+            connection.dirty = false;
+            if (!connection.closed && !connection.writeBlocked)
+            {
+                write(connection);
+            }
+        }
+        dirty.clear();
+    }
+
+    /** One write of pending output; registers OP_WRITE if the socket took less than all of it. */
+    private void write(final NioConnection connection)
+    {
+        final ByteBuffer out = connection.out;
+        if (out != null && connection.outEnd > connection.outStart)
+        {
+            out.limit(connection.outEnd).position(connection.outStart);
+            final int written;
+            try
+            {
+                written = connection.channel.write(out);
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("{}: write failed on {}: {}", roleName, connection, ex.toString());
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+                return;
+            }
+            if (written > 0)
+            {
+                counters.bytesSent.add(written);
+                connection.outStart += written;
+                work++;
+            }
+            if (connection.outStart == connection.outEnd)
+            {
+                pool.release(out);
+                connection.out = null;
+                connection.outStart = 0;
+                connection.outEnd = 0;
+            }
+        }
+        final boolean blocked = connection.pendingOutput() > 0;
+        if (blocked != connection.writeBlocked)
+        {
+            connection.writeBlocked = blocked;
+            updateInterest(connection);
+        }
+        checkWaterMarks(connection);
+        if (connection.closing && !blocked)
+        {
+            close(connection, RingProtocol.CLOSE_REQUESTED);
+        }
+    }
+
+    private void checkWaterMarks(final NioConnection connection)
+    {
+        final int pending = connection.pendingOutput();
+        if (!connection.aboveHighWater)
+        {
+            if (pending > outboundHighWater)
+            {
+                connection.aboveHighWater = true;
+                emitControl(RingProtocol.MSG_WRITABLE, connection.id, 0);
+            }
+        }
+        else if (pending <= outboundLowWater)
+        {
+            connection.aboveHighWater = false;
+            emitControl(RingProtocol.MSG_WRITABLE, connection.id, 1);
+        }
+    }
+
+    private void expireClosing()
+    {
+        final long nowNs = System.nanoTime();
+        final ArrayList<NioConnection> closing = this.closing;
+        for (int i = closing.size() - 1; i >= 0; i--)
+        {
+            final NioConnection connection = closing.get(i);
+            final boolean expired = !connection.closed && nowNs - connection.closeDeadlineNs >= 0;
+            if (connection.closed || expired)
+            {
+                final int last = closing.size() - 1;
+                closing.set(i, closing.get(last));
+                closing.remove(last);
+            }
+            if (expired)
+            {
+                if (LOG.isDebugEnabled())
+                {
+                    LOG.debug("{}: {} closed with {} bytes unflushed", roleName, connection,
+                        connection.pendingOutput());
+                }
+                close(connection, RingProtocol.CLOSE_REQUESTED);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- close
+
+    private void close(final NioConnection connection, final int reason)
+    {
+        if (connection.closed)
+        {
+            return;
+        }
+        connection.closed = true;
+        connections.remove(connection.id);
+        if (reason == RingProtocol.CLOSE_REQUESTED || reason == RingProtocol.CLOSE_MALFORMED ||
+            reason == RingProtocol.CLOSE_PACKET_TOO_LARGE)
+        {
+            // unread input would make close() send a reset, which can destroy what we just wrote before the peer
+            // has read it
+            discardInput(connection.channel);
+        }
+        if (connection.key != null)
+        {
+            connection.key.cancel();
+        }
+        closeQuietly(connection.channel);
+        releaseIn(connection);
+        pool.release(connection.out);
+        connection.out = null;
+        connection.outStart = 0;
+        connection.outEnd = 0;
+        emitControl(RingProtocol.MSG_CLOSED, connection.id, reason);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("{}: connection {} closed: {}", roleName, connection.id, RingProtocol.closeReason(reason));
+        }
+    }
+
+    private void discardInput(final SocketChannel channel)
+    {
+        try
+        {
+            for (int total = 0; total < DISCARD_ON_CLOSE_BYTES; )
+            {
+                discard.clear();
+                final int read = channel.read(discard);
+                if (read <= 0)
+                {
+                    return;
+                }
+                total += read;
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // closing anyway
+        }
+    }
+
+    private static void closeQuietly(final Channel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("close failed: {}", ex.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- control
+
+    private void emitControl(final int msgTypeId, final long connectionId, final int value)
+    {
+        control.putLong(RingProtocol.CONNECTION_ID_OFFSET, connectionId);
+        control.putInt(RingProtocol.PAYLOAD_OFFSET, value);
+        emit(msgTypeId, control, CONTROL_LENGTH);
+    }
+
+    /**
+     * Write a control message to the ingress ring, or queue it behind earlier ones if the ring is full or a backlog
+     * exists (order is kept).
+     *
+     * @return true if written to the ring now.
+     */
+    private boolean emit(final int msgTypeId, final DirectBuffer buffer, final int length)
+    {
+        if (backlog.isEmpty())
+        {
+            if (ingress.write(msgTypeId, buffer, 0, length))
+            {
+                return true;
+            }
+            counters.ingressRingFull.increment();
+        }
+        backlog.add(msgTypeId, buffer, 0, length);
+        return false;
+    }
+
+    private void drainBacklog()
+    {
+        work += backlog.drain(ingress);
+        if (backlog.isEmpty() && !awaitingOpened.isEmpty())
+        {
+            for (int i = 0, n = awaitingOpened.size(); i < n; i++)
+            {
+                final NioConnection connection = awaitingOpened.get(i);
+                connection.openPending = false;
+                if (!connection.closed)
+                {
+                    updateInterest(connection);
+                }
+            }
+            awaitingOpened.clear();
+        }
+    }
+
+    private static void updateInterest(final NioConnection connection)
+    {
+        final SelectionKey key = connection.key;
+        final int ops = connection.interestOps();
+        if (key.isValid() && key.interestOps() != ops)
+        {
+            key.interestOps(ops);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- shutdown
+
+    /** Close every connection (MSG_CLOSED with CLOSE_SHUTDOWN, best effort), the listeners and the selector. */
+    @Override
+    public void onClose()
+    {
+        if (shutdown)
+        {
+            return; // buffers are freed explicitly: never twice
+        }
+        shutdown = true;
+        for (final Listener listener : listeners)
+        {
+            closeQuietly(listener.channel());
+        }
+        Handoff handoff;
+        while ((handoff = handoffs.poll()) != null)
+        {
+            closeQuietly(handoff.channel());
+        }
+        if (!connections.isEmpty())
+        {
+            for (final NioConnection connection : new ArrayList<>(connections.values()))
+            {
+                close(connection, RingProtocol.CLOSE_SHUTDOWN);
+            }
+        }
+        backlog.drain(ingress);
+        if (!backlog.isEmpty())
+        {
+            LOG.warn("{}: ingress ring full at shutdown, {} control messages not delivered", roleName, backlog.size());
+        }
+        try
+        {
+            selector.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("{}: selector close failed: {}", roleName, ex.toString());
+        }
+        pool.close();
+        BufferUtil.free(discard);
+        if (counterSum != null)
+        {
+            counterSum.publish();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- diagnostics
+
+    int agentIndex()
+    {
+        return agentIndex;
+    }
+}
