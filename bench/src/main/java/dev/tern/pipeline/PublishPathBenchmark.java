@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
-    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dtern.idle=backoff", "-Dtern.wait=sleeping"})
+    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dtern.idle=backoff", "-Dtern.wait=backoff"})
 public class PublishPathBenchmark
 {
     private static final long PUBLISHER = RingProtocol.connectionId(1, 0);

@@ -3,6 +3,7 @@ package dev.tern.broker;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
@@ -142,8 +143,10 @@ public final class Broker implements AutoCloseable
             case BUSY_SPIN:
                 return new BusySpinWaitStrategy();
             case SLEEPING:
-            default:
                 return new SleepingWaitStrategy(100, TimeUnit.MICROSECONDS.toNanos(50));
+            case BACKOFF:
+            default:
+                return PhasedBackoffWaitStrategy.withLiteLock(10, 100, TimeUnit.MICROSECONDS);
         }
     }
 

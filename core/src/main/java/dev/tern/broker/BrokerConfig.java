@@ -38,7 +38,7 @@ public final class BrokerConfig
     private boolean allowZeroLengthClientId = true;
     private boolean retainAvailable = true;
     private IdleStrategyKind idleStrategy = IdleStrategyKind.BACKOFF;
-    private WaitStrategyKind waitStrategy = WaitStrategyKind.SLEEPING;
+    private WaitStrategyKind waitStrategy = WaitStrategyKind.BACKOFF;
     private String brokerVersion = "0.1.0";
     private long checkpointEveryRecords = 1_000_000;
     private boolean concluded;
@@ -64,9 +64,11 @@ public final class BrokerConfig
     /** Wait strategy for the Disruptor stages. */
     public enum WaitStrategyKind
     {
+        /** Spin up to 10 µs, yield up to 100 µs, then block on a lock (default: no CPU when idle). */
+        BACKOFF,
         /** Lock and condition; no CPU when idle, higher wake-up latency. */
         BLOCKING,
-        /** Spin, yield, then park briefly (default). */
+        /** Spin, yield, then park 50 µs at a time. */
         SLEEPING,
         /** Spin then yield. */
         YIELDING,

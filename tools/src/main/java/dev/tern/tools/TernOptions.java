@@ -49,7 +49,7 @@ public final class TernOptions
     @Option(names = "--wait", paramLabel = "STRATEGY", converter = WaitConverter.class,
         completionCandidates = WaitNames.class,
         description = "Wait strategy of the pipeline stages: ${COMPLETION-CANDIDATES}"
-            + " (default: sleeping, or -Dtern.wait). busy-spin only on a dedicated host.")
+            + " (default: backoff, or -Dtern.wait). busy-spin only on a dedicated host.")
     WaitStrategyKind waitStrategy;
 
     /** @return the listener to open: TCP, named {@value #LISTENER_NAME}, anonymous clients admitted. */
