@@ -41,6 +41,11 @@ public final class BrokerConfig
     private WaitStrategyKind waitStrategy = WaitStrategyKind.BACKOFF;
     private String brokerVersion = "0.1.0";
     private long checkpointEveryRecords = 1_000_000;
+    private int maxConnections = 1_000_000;
+    private int maxConnectionsPerAddress = 0;
+    private int maxSubscriptionsPerClient = 10_000;
+    private int maxTopicLength = 65_535;
+    private int maxTopicLevels = 128;
     private boolean concluded;
 
     /** Idle strategy for the I/O agents and the pipeline bridge. */
@@ -128,6 +133,11 @@ public final class BrokerConfig
         require(outboundHighWaterBytes < outboundMaxBytes, "outboundHighWaterBytes", outboundHighWaterBytes);
         require(connectTimeoutMs > 0, "connectTimeoutMs", connectTimeoutMs);
         require(checkpointEveryRecords > 0, "checkpointEveryRecords", checkpointEveryRecords);
+        require(maxConnections > 0, "maxConnections", maxConnections);
+        require(maxConnectionsPerAddress >= 0, "maxConnectionsPerAddress", maxConnectionsPerAddress);
+        require(maxSubscriptionsPerClient > 0, "maxSubscriptionsPerClient", maxSubscriptionsPerClient);
+        require(maxTopicLength > 0 && maxTopicLength <= 65_535, "maxTopicLength", maxTopicLength);
+        require(maxTopicLevels > 0, "maxTopicLevels", maxTopicLevels);
         concluded = true;
         return this;
     }
@@ -323,6 +333,66 @@ public final class BrokerConfig
     public BrokerConfig waitStrategy(final WaitStrategyKind waitStrategy)
     {
         this.waitStrategy = waitStrategy;
+        return this;
+    }
+
+    /** Most concurrent connections (default 1,000,000); beyond it new sockets are closed at once and counted. */
+    public int maxConnections()
+    {
+        return maxConnections;
+    }
+
+    public BrokerConfig maxConnections(final int maxConnections)
+    {
+        this.maxConnections = maxConnections;
+        return this;
+    }
+
+    /** Most concurrent connections from one IP address (default 0 = unlimited). */
+    public int maxConnectionsPerAddress()
+    {
+        return maxConnectionsPerAddress;
+    }
+
+    public BrokerConfig maxConnectionsPerAddress(final int maxConnectionsPerAddress)
+    {
+        this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        return this;
+    }
+
+    /** Most subscriptions one session may hold (default 10,000); more are refused with SUBACK 0x80. */
+    public int maxSubscriptionsPerClient()
+    {
+        return maxSubscriptionsPerClient;
+    }
+
+    public BrokerConfig maxSubscriptionsPerClient(final int maxSubscriptionsPerClient)
+    {
+        this.maxSubscriptionsPerClient = maxSubscriptionsPerClient;
+        return this;
+    }
+
+    /** Longest topic name or filter in bytes (default 65,535, the protocol limit). */
+    public int maxTopicLength()
+    {
+        return maxTopicLength;
+    }
+
+    public BrokerConfig maxTopicLength(final int maxTopicLength)
+    {
+        this.maxTopicLength = maxTopicLength;
+        return this;
+    }
+
+    /** Most levels in a topic filter (default 128); deeper filters are refused with SUBACK 0x80. */
+    public int maxTopicLevels()
+    {
+        return maxTopicLevels;
+    }
+
+    public BrokerConfig maxTopicLevels(final int maxTopicLevels)
+    {
+        this.maxTopicLevels = maxTopicLevels;
         return this;
     }
 

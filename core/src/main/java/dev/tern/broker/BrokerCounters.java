@@ -41,6 +41,10 @@ public final class BrokerCounters
     public final Counter keepaliveTimeouts = new Counter("clients.keepaliveTimeouts");
     public final Counter takeovers = new Counter("clients.takeovers");
     public final Counter authFailures = new Counter("clients.authFailures");
+    public final Counter connectionsRefused = new Counter("connections.refused");
+    public final Counter connectTimeouts = new Counter("connections.connectTimeouts");
+    public final Counter subscriptionsRefused = new Counter("subscriptions.refused");
+    public final Counter topicTooLong = new Counter("publish.topicTooLong");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
@@ -55,7 +59,8 @@ public final class BrokerCounters
             slowConsumerDisconnects, ingressRingFull, malformedPackets, protocolErrors, clientsConnected, clientsTotal,
             sessionsPersistent, messagesReceived, messagesSent, publishReceived, publishSent, publishDropped,
             droppedQueueFull, droppedBackpressure, subscriptions, retainedMessages, messagesQueued, messagesInflight,
-            keepaliveTimeouts, takeovers, authFailures, egressRingFull
+            keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,
+            topicTooLong, egressRingFull
         })
         {
             byName.put(c.name(), c);

@@ -22,6 +22,8 @@ final class Connection
     long lastActivityMs;
     long timerId = Long.MIN_VALUE;
     boolean writable = true;
+    /** Counted against its address's connection limit. */
+    boolean addressCounted;
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 

@@ -56,6 +56,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final long checkpointEveryRecords;
 
     private final Long2ObjectHashMap<Connection> connectionById = new Long2ObjectHashMap<>();
+    private final Map<String, int[]> connectionsByAddress = new HashMap<>();
     private final Map<String, Session> sessionByClientId = new HashMap<>();
     private final TopicTrie<Session> trie = new TopicTrie<>();
     private final RetainedStore<Message> retained = new RetainedStore<>();
@@ -180,9 +181,53 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             listeners.get(listenerIndex).anonymous();
         final Connection connection = new Connection(event.connectionId, listenerIndex, remote, anonymous);
         connection.lastActivityMs = nowMs;
+        if (connectionById.size() >= config.maxConnections() || !admitAddress(connection))
+        {
+            counters.connectionsRefused.increment();
+            current.addOutbound(Outbound.CLOSE, connection.id);
+            return;
+        }
         connectionById.put(connection.id, connection);
         // A socket that never completes CONNECT is closed after the connect timeout.
         schedule(connection, nowMs + config.connectTimeoutMs());
+    }
+
+    private boolean admitAddress(final Connection connection)
+    {
+        final int limit = config.maxConnectionsPerAddress();
+        if (limit == 0)
+        {
+            return true;
+        }
+        final int[] count = connectionsByAddress.computeIfAbsent(hostOf(connection.remoteAddress), k -> new int[1]);
+        if (count[0] >= limit)
+        {
+            return false;
+        }
+        count[0]++;
+        connection.addressCounted = true;
+        return true;
+    }
+
+    private void releaseAddress(final Connection connection)
+    {
+        if (connection.addressCounted)
+        {
+            connection.addressCounted = false;
+            final String host = hostOf(connection.remoteAddress);
+            final int[] count = connectionsByAddress.get(host);
+            if (count != null && --count[0] <= 0)
+            {
+                connectionsByAddress.remove(host);
+            }
+        }
+    }
+
+    /** "/127.0.0.1:5000" or "/[::1]:5000" to the address part. */
+    static String hostOf(final String remoteAddress)
+    {
+        final int colon = remoteAddress.lastIndexOf(':');
+        return colon > 0 ? remoteAddress.substring(0, colon) : remoteAddress;
     }
 
     private void onClosed(final PipelineEvent event)
@@ -471,6 +516,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         connectionById.remove(connection.id);
         cancelTimer(connection);
+        releaseAddress(connection);
         if (connection.state != Connection.CONNECTED)
         {
             return;
@@ -544,6 +590,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         final Session session = connection.session;
         final int qos = packet.qos;
+        if (packet.topicLength > config.maxTopicLength())
+        {
+            counters.topicTooLong.increment();
+            closeConnection(connection, false);
+            return;
+        }
         if (qos == 2 && session.inboundQos2.contains(packet.packetId))
         {
             // [MQTT-4.3.3-2] a resent QoS 2 PUBLISH before PUBREL is acknowledged again but not delivered twice
@@ -963,7 +1015,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
             final int requested = packet.options[i] & 3;
             int code = SUBACK_FAILURE;
-            if (isSubscribeAllowed(connection, filter))
+            if (!withinFilterLimits(session, filter, packet.filterLengths[i]))
+            {
+                counters.subscriptionsRefused.increment();
+            }
+            else if (isSubscribeAllowed(connection, filter))
             {
                 // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
                 if (trie.subscribe(filter, session, requested))
@@ -1000,6 +1056,25 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 sendRetained(session, filters[i], suback.codes[i]);
             }
         }
+    }
+
+    private boolean withinFilterLimits(final Session session, final String filter, final int filterBytes)
+    {
+        if (filterBytes > config.maxTopicLength())
+        {
+            return false;
+        }
+        int levels = 1;
+        for (int i = 0; i < filter.length(); i++)
+        {
+            if (filter.charAt(i) == '/')
+            {
+                levels++;
+            }
+        }
+        return levels <= config.maxTopicLevels() &&
+            (session.subscriptions.size() < config.maxSubscriptionsPerClient() ||
+            session.subscriptions.containsKey(filter));
     }
 
     private void sendRetained(final Session session, final String filter, final int grantedQos)
@@ -1159,6 +1234,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         if (connection.state == Connection.AWAITING_CONNECT)
         {
+            counters.connectTimeouts.increment();
             closeConnection(connection, false); // CONNECT timeout
             return true;
         }
