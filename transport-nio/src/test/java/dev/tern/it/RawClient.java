@@ -234,6 +234,12 @@ final class RawClient implements AutoCloseable
     }
 
     /** Close the socket abruptly, without DISCONNECT. */
+    /** The underlying socket, for tests that read a stream of packets at full speed. */
+    Socket socket()
+    {
+        return socket;
+    }
+
     @Override
     public void close()
     {
