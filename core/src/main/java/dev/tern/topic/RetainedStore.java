@@ -2,32 +2,60 @@ package dev.tern.topic;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * Retained messages by topic name, as a tree of levels so that a new subscription's filter walks only the matching
- * branches. Single-threaded: owned by the route stage.
+ * Retained messages by topic name, kept as a tree of topic levels so that a new subscription's filter walks only the
+ * branches it can match: a filter without wildcards is a single path lookup, '+' fans out over one level and '#'
+ * walks one subtree. Matching follows the same rules as {@link TopicTrie}, including [MQTT-4.7.2-1] for topics that
+ * start with '$'.
+ * <p>
+ * Subscribing and publishing retained messages are far rarer than routing, so this structure favours simplicity
+ * (string levels in hash maps) over the allocation-free lookups of {@link TopicTrie}. Not thread-safe: owned by the
+ * single route thread.
  *
  * @param <M> message type.
  */
 public final class RetainedStore<M>
 {
-    private final Node<M> root = new Node<>();
+    private static final char SEPARATOR = '/';
+
+    private final Node<M> root = new Node<>(null, null);
     private int size;
 
-    /** Receives retained messages. */
+    /**
+     * Receives retained messages from {@link #match} and {@link #forEach}. It must not put or remove messages on the
+     * store while it is being called.
+     *
+     * @param <M> message type.
+     */
     @FunctionalInterface
     public interface RetainedVisitor<M>
     {
         void onRetained(String topic, M message);
     }
 
-    /** @return the previous message for the topic, or null. */
+    /**
+     * Store the retained message for a topic, replacing any previous one.
+     *
+     * @param topic   topic name (no wildcards).
+     * @param message the message; clearing a topic is {@link #remove}, not a null message.
+     * @return the previous message for the topic, or null.
+     */
     public M put(final String topic, final M message)
     {
+        Objects.requireNonNull(message, "message");
         Node<M> node = root;
-        for (final String level : topic.split("/", -1))
+        int start = 0;
+        while (true)
         {
-            node = node.children.computeIfAbsent(level, l -> new Node<>());
+            final int end = levelEnd(topic, start);
+            node = node.childOrCreate(topic.substring(start, end));
+            if (end == topic.length())
+            {
+                break;
+            }
+            start = end + 1;
         }
         final M previous = node.message;
         node.message = message;
@@ -39,102 +67,99 @@ public final class RetainedStore<M>
         return previous;
     }
 
+    /** @return the retained message for the topic, or null. */
     public M get(final String topic)
     {
         final Node<M> node = find(topic);
         return node == null ? null : node.message;
     }
 
-    /** @return the removed message, or null. */
+    /**
+     * Clear the retained message for a topic; levels left with neither a message nor children are unlinked.
+     *
+     * @return the removed message, or null if there was none.
+     */
     public M remove(final String topic)
     {
-        final String[] levels = topic.split("/", -1);
-        final Node<?>[] path = new Node<?>[levels.length + 1];
-        Node<M> node = root;
-        path[0] = root;
-        for (int i = 0; i < levels.length; i++)
-        {
-            node = node.children.get(levels[i]);
-            if (node == null)
-            {
-                return null;
-            }
-            path[i + 1] = node;
-        }
-        final M previous = node.message;
-        if (previous == null)
+        final Node<M> node = find(topic);
+        if (node == null || node.message == null)
         {
             return null;
         }
+        final M previous = node.message;
         node.message = null;
         node.topic = null;
         size--;
-        // prune empty nodes bottom-up so topics that come and go do not leak
-        for (int i = levels.length; i > 0; i--)
-        {
-            final Node<?> n = path[i];
-            if (n.message != null || !n.children.isEmpty())
-            {
-                break;
-            }
-            path[i - 1].children.remove(levels[i - 1]);
-        }
+        prune(node);
         return previous;
     }
 
+    /** @return the number of retained messages. */
     public int size()
     {
         return size;
     }
 
     /**
-     * Visit every retained message whose topic matches the filter; topics starting with '$' are not matched by a
-     * leading wildcard [MQTT-4.7.2-1].
+     * Visit every retained message whose topic matches the filter, in no particular order.
+     *
+     * @param filter topic filter, already validated.
      */
     public void match(final String filter, final RetainedVisitor<M> visitor)
     {
-        match(root, filter.split("/", -1), 0, visitor, true);
+        matchLevel(root, filter.split("/", -1), 0, visitor);
     }
 
+    /** Visit every retained message, in no particular order. */
     public void forEach(final RetainedVisitor<M> visitor)
     {
-        visitSubtree(root, visitor, false);
+        visitSubtree(root, visitor);
     }
 
-    private void match(
-        final Node<M> node, final String[] levels, final int index, final RetainedVisitor<M> visitor, final boolean first)
+    /** @return the number of nodes below the root; lets tests check pruning. */
+    int nodeCount()
+    {
+        return root.countDescendants();
+    }
+
+    // ------------------------------------------------------------------ matching
+
+    private void matchLevel(final Node<M> node, final String[] levels, final int index, final RetainedVisitor<M> visitor)
     {
         if (index == levels.length)
         {
-            if (node.message != null)
-            {
-                visitor.onRetained(node.topic, node.message);
-            }
+            node.visit(visitor);
             return;
         }
         final String level = levels[index];
-        if ("#".equals(level))
+        final boolean multiLevel = level.equals("#") && index == levels.length - 1;
+        if (multiLevel && index > 0)
         {
-            // '#' matches the parent level too: "a/#" matches "a" [MQTT-4.7.1-2]
-            if (!first && node.message != null)
-            {
-                visitor.onRetained(node.topic, node.message);
-            }
+            node.visit(visitor); // "sport/#" also matches "sport" [MQTT-4.7.1-2], even when "sport" has no children
+        }
+        if (node.children == null)
+        {
+            return;
+        }
+        // [MQTT-4.7.2-1] a wildcard in the first level does not match topics starting with '$'
+        final boolean skipDollar = index == 0;
+        if (multiLevel)
+        {
             for (final Map.Entry<String, Node<M>> e : node.children.entrySet())
             {
-                if (!(first && e.getKey().startsWith("$")))
+                if (!(skipDollar && isDollar(e.getKey())))
                 {
-                    visitSubtree(e.getValue(), visitor, true);
+                    visitSubtree(e.getValue(), visitor);
                 }
             }
         }
-        else if ("+".equals(level))
+        else if (level.equals("+"))
         {
             for (final Map.Entry<String, Node<M>> e : node.children.entrySet())
             {
-                if (!(first && e.getKey().startsWith("$")))
+                if (!(skipDollar && isDollar(e.getKey())))
                 {
-                    match(e.getValue(), levels, index + 1, visitor, false);
+                    matchLevel(e.getValue(), levels, index + 1, visitor);
                 }
             }
         }
@@ -143,41 +168,130 @@ public final class RetainedStore<M>
             final Node<M> child = node.children.get(level);
             if (child != null)
             {
-                match(child, levels, index + 1, visitor, false);
+                matchLevel(child, levels, index + 1, visitor);
             }
         }
     }
 
-    private void visitSubtree(final Node<M> node, final RetainedVisitor<M> visitor, final boolean includeSelf)
+    private static <M> void visitSubtree(final Node<M> node, final RetainedVisitor<M> visitor)
     {
-        if (includeSelf && node.message != null)
+        node.visit(visitor);
+        if (node.children != null)
         {
-            visitor.onRetained(node.topic, node.message);
-        }
-        for (final Node<M> child : node.children.values())
-        {
-            visitSubtree(child, visitor, true);
+            for (final Node<M> child : node.children.values())
+            {
+                visitSubtree(child, visitor);
+            }
         }
     }
+
+    private static boolean isDollar(final String level)
+    {
+        return !level.isEmpty() && level.charAt(0) == '$';
+    }
+
+    // ------------------------------------------------------------------ structure
 
     private Node<M> find(final String topic)
     {
         Node<M> node = root;
-        for (final String level : topic.split("/", -1))
+        int start = 0;
+        while (true)
         {
-            node = node.children.get(level);
-            if (node == null)
+            final int end = levelEnd(topic, start);
+            node = node.child(topic.substring(start, end));
+            if (node == null || end == topic.length())
             {
-                return null;
+                return node;
             }
+            start = end + 1;
         }
-        return node;
     }
 
+    private static <M> void prune(final Node<M> from)
+    {
+        Node<M> node = from;
+        while (node.parent != null && node.isEmpty())
+        {
+            node.parent.removeChild(node.level);
+            node = node.parent;
+        }
+    }
+
+    private static int levelEnd(final String topic, final int from)
+    {
+        final int end = topic.indexOf(SEPARATOR, from);
+        return end < 0 ? topic.length() : end;
+    }
+
+    /** One topic level; {@code topic} is kept so visitors get the name without rebuilding it from the path. */
     private static final class Node<M>
     {
-        final Map<String, Node<M>> children = new HashMap<>(4);
+        final Node<M> parent;
+        final String level;
+        Map<String, Node<M>> children; // created on first child: most nodes are leaves
         M message;
         String topic;
+
+        Node(final Node<M> parent, final String level)
+        {
+            this.parent = parent;
+            this.level = level;
+        }
+
+        Node<M> child(final String childLevel)
+        {
+            return children == null ? null : children.get(childLevel);
+        }
+
+        Node<M> childOrCreate(final String childLevel)
+        {
+            if (children == null)
+            {
+                children = new HashMap<>(4);
+            }
+            Node<M> child = children.get(childLevel);
+            if (child == null)
+            {
+                child = new Node<>(this, childLevel);
+                children.put(childLevel, child);
+            }
+            return child;
+        }
+
+        void removeChild(final String childLevel)
+        {
+            children.remove(childLevel);
+            if (children.isEmpty())
+            {
+                children = null;
+            }
+        }
+
+        void visit(final RetainedVisitor<M> visitor)
+        {
+            if (message != null)
+            {
+                visitor.onRetained(topic, message);
+            }
+        }
+
+        boolean isEmpty()
+        {
+            return message == null && children == null;
+        }
+
+        int countDescendants()
+        {
+            int count = 0;
+            if (children != null)
+            {
+                for (final Node<M> child : children.values())
+                {
+                    count += 1 + child.countDescendants();
+                }
+            }
+            return count;
+        }
     }
 }

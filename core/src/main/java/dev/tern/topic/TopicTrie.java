@@ -4,45 +4,60 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Subscriptions by topic filter, one node per level. Matching a topic walks only the branches that can match (the
- * literal level, '+' and '#'), compares level bytes straight against the caller's buffer and allocates nothing.
- * Single-threaded: owned by the route stage.
+ * Subscriptions keyed by topic filter, one node per filter level (levels are split on '/'; empty levels are ordinary
+ * levels, so "a//b", "/a" and "a/" each have three or two distinct levels).
+ * <p>
+ * Matching a topic follows, at each level, only the branches that can match: the literal level, '+' and '#'. It reads
+ * the topic bytes in place and allocates nothing, because it runs once per PUBLISH on the route stage.
+ * <p>
+ * Filters are stored literally: validating them ({@code TopicValidator}) and interpreting shared subscriptions is the
+ * caller's job. Not thread-safe: owned by the single route thread.
  *
- * @param <S> subscriber type (compared by identity).
+ * @param <S> subscriber type; two subscribers are the same if {@link Object#equals} says so.
  */
 public final class TopicTrie<S>
 {
     private static final byte SEPARATOR = '/';
+    private static final byte DOLLAR = '$';
 
-    private final Node root = new Node(null, null, 0);
+    private final TrieNode root = new TrieNode(null, new byte[0], 0);
+    private final int hashSeed = ThreadLocalRandom.current().nextInt();
     private int size;
-    private MatchVisitor<S> visitor;
-    private boolean dollarTopic;
 
     /**
-     * Add a subscription, or replace the options of an existing one with the same filter and subscriber.
+     * Add a subscription, or update it if this subscriber already has exactly this filter.
      *
-     * @return true if it is new.
+     * @param filter     topic filter, already validated.
+     * @param subscriber who to report in {@link #match}.
+     * @param options    opaque to the trie, handed back with each match (QoS in bits 0-1).
+     * @return true if the subscription is new, false if it existed and only its options were replaced.
      */
     public boolean subscribe(final String filter, final S subscriber, final int options)
     {
-        Node node = root;
+        Objects.requireNonNull(subscriber, "subscriber");
         final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+        TrieNode node = root;
         int start = 0;
         while (true)
         {
-            final int end = indexOfSeparator(bytes, start);
-            node = node.childForLevel(bytes, start, end, true);
+            final int end = levelEnd(bytes, start);
+            TrieNode child = child(node, bytes, start, end);
+            if (child == null)
+            {
+                child = addChild(node, bytes, start, end);
+            }
+            node = child;
             if (end == bytes.length)
             {
                 break;
             }
             start = end + 1;
         }
-        if (node.add(subscriber, options))
+        if (node.addSubscriber(subscriber, options))
         {
             size++;
             return true;
@@ -51,17 +66,21 @@ public final class TopicTrie<S>
     }
 
     /**
-     * @return true if the subscription existed and is now removed.
+     * Remove a subscription. Nodes left without subscriptions or children are unlinked, so filters that come and go
+     * do not grow the trie.
+     *
+     * @return true if the subscriber had this filter.
      */
     public boolean unsubscribe(final String filter, final S subscriber)
     {
-        Node node = root;
+        Objects.requireNonNull(subscriber, "subscriber");
         final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+        TrieNode node = root;
         int start = 0;
         while (true)
         {
-            final int end = indexOfSeparator(bytes, start);
-            node = node.childForLevel(bytes, start, end, false);
+            final int end = levelEnd(bytes, start);
+            node = child(node, bytes, start, end);
             if (node == null)
             {
                 return false;
@@ -72,7 +91,7 @@ public final class TopicTrie<S>
             }
             start = end + 1;
         }
-        if (!node.remove(subscriber))
+        if (!node.removeSubscriber(subscriber))
         {
             return false;
         }
@@ -87,79 +106,97 @@ public final class TopicTrie<S>
         return size;
     }
 
-    /** @return nodes below the root, for tests of pruning. */
-    int nodeCount()
+    /**
+     * Visit every subscription whose filter matches the topic name held as UTF-8 in
+     * {@code topic[offset, offset + length)}. A subscriber with several matching filters is visited once per filter;
+     * the order of visits is unspecified. Allocates nothing.
+     * <p>
+     * The visitor must not subscribe or unsubscribe on this trie while it is being called: collect, then act.
+     */
+    public void match(final DirectBuffer topic, final int offset, final int length, final MatchVisitor<S> visitor)
     {
-        return root.countDescendants();
+        // [MQTT-4.7.2-1] a topic starting with '$' is not matched by a filter starting with a wildcard
+        final boolean wildcards = length == 0 || topic.getByte(offset) != DOLLAR;
+        matchLevel(root, topic, offset, offset + length, wildcards, visitor);
     }
 
     /**
-     * Visit every subscription whose filter matches the topic name in {@code buffer[offset, offset + length)}.
-     * A subscriber with several matching filters is visited once per filter.
+     * Convenience form of {@link #match(DirectBuffer, int, int, MatchVisitor)} for tests and cold paths; it encodes
+     * the topic, so it allocates.
      */
-    @SuppressWarnings("unchecked")
-    public void match(final DirectBuffer topic, final int offset, final int length, final MatchVisitor<S> visitor)
-    {
-        this.visitor = visitor;
-        // [MQTT-4.7.2-1] topics starting with '$' are not matched by a leading wildcard
-        this.dollarTopic = length > 0 && topic.getByte(offset) == '$';
-        try
-        {
-            matchLevel(root, topic, offset, offset + length, true);
-        }
-        finally
-        {
-            this.visitor = null;
-        }
-    }
-
     public void match(final String topic, final MatchVisitor<S> visitor)
     {
         final byte[] bytes = topic.getBytes(StandardCharsets.UTF_8);
         match(new UnsafeBuffer(bytes), 0, bytes.length, visitor);
     }
 
-    private void matchLevel(final Node node, final DirectBuffer topic, final int start, final int end, final boolean first)
+    /** @return the number of nodes below the root; lets tests check pruning. */
+    int nodeCount()
     {
-        final boolean wildcardsAllowed = !(first && dollarTopic);
-        if (wildcardsAllowed && node.multiLevel != null)
+        return root.countDescendants();
+    }
+
+    // ------------------------------------------------------------------ matching
+
+    /** Match the topic level starting at {@code start} against the children of {@code node}. */
+    private void matchLevel(
+        final TrieNode node,
+        final DirectBuffer topic,
+        final int start,
+        final int end,
+        final boolean wildcards,
+        final MatchVisitor<S> visitor)
+    {
+        if (wildcards && node.hashChild != null)
         {
-            visitAll(node.multiLevel); // '#' matches this level and everything below
+            visitAll(node.hashChild, visitor); // '#' takes this level and everything after it
         }
-        int levelEnd = start;
-        while (levelEnd < end && topic.getByte(levelEnd) != SEPARATOR)
+
+        // Find where the level ends and hash it in the same pass, so each topic byte is read once here.
+        int h = hashSeed;
+        int i = start;
+        while (i < end)
         {
-            levelEnd++;
+            final byte b = topic.getByte(i);
+            if (b == SEPARATOR)
+            {
+                break;
+            }
+            h = LevelHash.mix(h, b);
+            i++;
         }
-        if (wildcardsAllowed && node.singleLevel != null)
+
+        if (wildcards && node.plusChild != null)
         {
-            advance(node.singleLevel, topic, levelEnd, end);
+            descend(node.plusChild, topic, i, end, visitor);
         }
-        final Node child = node.find(topic, start, levelEnd - start);
-        if (child != null)
+        final TrieNode literal = node.findLiteral(topic, start, i - start, LevelHash.finish(h));
+        if (literal != null)
         {
-            advance(child, topic, levelEnd, end);
+            descend(literal, topic, i, end, visitor);
         }
     }
 
-    private void advance(final Node node, final DirectBuffer topic, final int levelEnd, final int end)
+    /** {@code node} matched the level ending at {@code levelEnd}: report it if the topic ends here, else go deeper. */
+    private void descend(
+        final TrieNode node, final DirectBuffer topic, final int levelEnd, final int end, final MatchVisitor<S> visitor)
     {
         if (levelEnd == end)
         {
-            visitAll(node);
-            if (node.multiLevel != null)
+            visitAll(node, visitor);
+            if (node.hashChild != null)
             {
-                visitAll(node.multiLevel); // "sport/#" also matches "sport" [MQTT-4.7.1-2]
+                visitAll(node.hashChild, visitor); // "sport/#" also matches "sport" [MQTT-4.7.1-2]
             }
         }
         else
         {
-            matchLevel(node, topic, levelEnd + 1, end, false);
+            matchLevel(node, topic, levelEnd + 1, end, true, visitor);
         }
     }
 
     @SuppressWarnings("unchecked")
-    private void visitAll(final Node node)
+    private static <S> void visitAll(final TrieNode node, final MatchVisitor<S> visitor)
     {
         final Object[] subscribers = node.subscribers;
         final int[] options = node.options;
@@ -169,9 +206,44 @@ public final class TopicTrie<S>
         }
     }
 
-    private static void prune(final Node start)
+    // ------------------------------------------------------------------ structure
+
+    private TrieNode child(final TrieNode node, final byte[] filter, final int start, final int end)
     {
-        Node node = start;
+        if (isWildcard(filter, start, end, '+'))
+        {
+            return node.plusChild;
+        }
+        if (isWildcard(filter, start, end, '#'))
+        {
+            return node.hashChild;
+        }
+        return node.findLiteral(filter, start, end, LevelHash.of(hashSeed, filter, start, end));
+    }
+
+    private TrieNode addChild(final TrieNode node, final byte[] filter, final int start, final int end)
+    {
+        if (isWildcard(filter, start, end, '+'))
+        {
+            node.plusChild = new TrieNode(node, new byte[] {'+'}, 0);
+            return node.plusChild;
+        }
+        if (isWildcard(filter, start, end, '#'))
+        {
+            node.hashChild = new TrieNode(node, new byte[] {'#'}, 0);
+            return node.hashChild;
+        }
+        return node.addLiteral(filter, start, end, LevelHash.of(hashSeed, filter, start, end));
+    }
+
+    private static boolean isWildcard(final byte[] filter, final int start, final int end, final char wildcard)
+    {
+        return end - start == 1 && filter[start] == wildcard;
+    }
+
+    private static void prune(final TrieNode from)
+    {
+        TrieNode node = from;
         while (node.parent != null && node.isEmpty())
         {
             node.parent.removeChild(node);
@@ -179,7 +251,7 @@ public final class TopicTrie<S>
         }
     }
 
-    private static int indexOfSeparator(final byte[] bytes, final int from)
+    private static int levelEnd(final byte[] bytes, final int from)
     {
         int i = from;
         while (i < bytes.length && bytes[i] != SEPARATOR)
@@ -187,264 +259,5 @@ public final class TopicTrie<S>
             i++;
         }
         return i;
-    }
-
-    private static int hash(final byte[] bytes, final int offset, final int length)
-    {
-        int h = 0x811C9DC5;
-        for (int i = 0; i < length; i++)
-        {
-            h = (h ^ (bytes[offset + i] & 0xFF)) * 0x01000193;
-        }
-        return h ^ (h >>> 16);
-    }
-
-    private static int hash(final DirectBuffer buffer, final int offset, final int length)
-    {
-        int h = 0x811C9DC5;
-        for (int i = 0; i < length; i++)
-        {
-            h = (h ^ (buffer.getByte(offset + i) & 0xFF)) * 0x01000193;
-        }
-        return h ^ (h >>> 16);
-    }
-
-    /**
-     * One level of filters. Literal children live in a chained hash table keyed by level bytes; '+' and '#' children
-     * have their own fields so matching never hashes them.
-     */
-    private static final class Node
-    {
-        private static final Object[] NO_SUBSCRIBERS = new Object[0];
-        private static final int[] NO_OPTIONS = new int[0];
-
-        final Node parent;
-        final byte[] level;
-        final int hash;
-        Node nextInBucket;
-        Node[] buckets;
-        int childCount;
-        Node singleLevel;
-        Node multiLevel;
-        Object[] subscribers = NO_SUBSCRIBERS;
-        int[] options = NO_OPTIONS;
-        int subscriberCount;
-
-        Node(final Node parent, final byte[] level, final int hash)
-        {
-            this.parent = parent;
-            this.level = level;
-            this.hash = hash;
-        }
-
-        Node childForLevel(final byte[] filter, final int start, final int end, final boolean create)
-        {
-            final int length = end - start;
-            if (length == 1 && filter[start] == '+')
-            {
-                if (singleLevel == null && create)
-                {
-                    singleLevel = new Node(this, new byte[] {'+'}, 0);
-                }
-                return singleLevel;
-            }
-            if (length == 1 && filter[start] == '#')
-            {
-                if (multiLevel == null && create)
-                {
-                    multiLevel = new Node(this, new byte[] {'#'}, 0);
-                }
-                return multiLevel;
-            }
-            final int h = hash(filter, start, length);
-            if (buckets != null)
-            {
-                for (Node n = buckets[h & (buckets.length - 1)]; n != null; n = n.nextInBucket)
-                {
-                    if (n.hash == h && Arrays.equals(n.level, 0, n.level.length, filter, start, end))
-                    {
-                        return n;
-                    }
-                }
-            }
-            if (!create)
-            {
-                return null;
-            }
-            final Node child = new Node(this, Arrays.copyOfRange(filter, start, end), h);
-            insert(child);
-            return child;
-        }
-
-        Node find(final DirectBuffer topic, final int offset, final int length)
-        {
-            if (buckets == null)
-            {
-                return null;
-            }
-            final int h = hash(topic, offset, length);
-            for (Node n = buckets[h & (buckets.length - 1)]; n != null; n = n.nextInBucket)
-            {
-                if (n.hash == h && n.level.length == length && equals(n.level, topic, offset))
-                {
-                    return n;
-                }
-            }
-            return null;
-        }
-
-        private static boolean equals(final byte[] level, final DirectBuffer topic, final int offset)
-        {
-            for (int i = 0; i < level.length; i++)
-            {
-                if (level[i] != topic.getByte(offset + i))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private void insert(final Node child)
-        {
-            if (buckets == null)
-            {
-                buckets = new Node[4];
-            }
-            else if (childCount + 1 > buckets.length)
-            {
-                rehash(buckets.length * 2);
-            }
-            final int index = child.hash & (buckets.length - 1);
-            child.nextInBucket = buckets[index];
-            buckets[index] = child;
-            childCount++;
-        }
-
-        private void rehash(final int newLength)
-        {
-            final Node[] old = buckets;
-            buckets = new Node[newLength];
-            for (Node head : old)
-            {
-                while (head != null)
-                {
-                    final Node next = head.nextInBucket;
-                    final int index = head.hash & (newLength - 1);
-                    head.nextInBucket = buckets[index];
-                    buckets[index] = head;
-                    head = next;
-                }
-            }
-        }
-
-        void removeChild(final Node child)
-        {
-            if (child == singleLevel)
-            {
-                singleLevel = null;
-                return;
-            }
-            if (child == multiLevel)
-            {
-                multiLevel = null;
-                return;
-            }
-            final int index = child.hash & (buckets.length - 1);
-            Node previous = null;
-            for (Node n = buckets[index]; n != null; n = n.nextInBucket)
-            {
-                if (n == child)
-                {
-                    if (previous == null)
-                    {
-                        buckets[index] = n.nextInBucket;
-                    }
-                    else
-                    {
-                        previous.nextInBucket = n.nextInBucket;
-                    }
-                    childCount--;
-                    if (childCount == 0)
-                    {
-                        buckets = null;
-                    }
-                    return;
-                }
-                previous = n;
-            }
-        }
-
-        boolean add(final Object subscriber, final int option)
-        {
-            for (int i = 0; i < subscriberCount; i++)
-            {
-                if (subscribers[i] == subscriber)
-                {
-                    options[i] = option;
-                    return false;
-                }
-            }
-            if (subscriberCount == subscribers.length)
-            {
-                final int newLength = Math.max(2, subscriberCount * 2);
-                subscribers = Arrays.copyOf(subscribers, newLength);
-                options = Arrays.copyOf(options, newLength);
-            }
-            subscribers[subscriberCount] = subscriber;
-            options[subscriberCount] = option;
-            subscriberCount++;
-            return true;
-        }
-
-        boolean remove(final Object subscriber)
-        {
-            for (int i = 0; i < subscriberCount; i++)
-            {
-                if (subscribers[i] == subscriber)
-                {
-                    final int last = --subscriberCount;
-                    subscribers[i] = subscribers[last];
-                    options[i] = options[last];
-                    subscribers[last] = null;
-                    if (subscriberCount == 0)
-                    {
-                        subscribers = NO_SUBSCRIBERS;
-                        options = NO_OPTIONS;
-                    }
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        boolean isEmpty()
-        {
-            return subscriberCount == 0 && childCount == 0 && singleLevel == null && multiLevel == null;
-        }
-
-        int countDescendants()
-        {
-            int count = 0;
-            if (buckets != null)
-            {
-                for (Node head : buckets)
-                {
-                    for (Node n = head; n != null; n = n.nextInBucket)
-                    {
-                        count += 1 + n.countDescendants();
-                    }
-                }
-            }
-            if (singleLevel != null)
-            {
-                count += 1 + singleLevel.countDescendants();
-            }
-            if (multiLevel != null)
-            {
-                count += 1 + multiLevel.countDescendants();
-            }
-            return count;
-        }
     }
 }
