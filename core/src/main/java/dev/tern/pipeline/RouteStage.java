@@ -223,11 +223,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
-    /** "/127.0.0.1:5000" or "/[::1]:5000" to the address part. */
+    /** "/127.0.0.1:5000" or "/[::1]:5000;cn=alice" to the address part. */
     static String hostOf(final String remoteAddress)
     {
-        final int colon = remoteAddress.lastIndexOf(':');
-        return colon > 0 ? remoteAddress.substring(0, colon) : remoteAddress;
+        final int suffix = remoteAddress.indexOf(';');
+        final String address = suffix < 0 ? remoteAddress : remoteAddress.substring(0, suffix);
+        final int colon = address.lastIndexOf(':');
+        if (colon > 0)
+        {
+            return address.substring(0, colon);
+        }
+        return address;
     }
 
     private void onClosed(final PipelineEvent event)

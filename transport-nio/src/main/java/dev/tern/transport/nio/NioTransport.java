@@ -147,6 +147,12 @@ public final class NioTransport implements AutoCloseable
 
     private void bind(final NioAgent acceptor, final ListenerConfig listener, final int index)
     {
+        if (listener.type() != dev.tern.broker.ListenerType.TCP)
+        {
+            // TLS/WS byte filters are not plugged into the agent yet: refuse rather than serve plain TCP on them.
+            throw new UnsupportedOperationException("listener '" + listener.name() + "': type " +
+                listener.type().label() + " is not supported yet");
+        }
         try
         {
             final ServerSocketChannel server = ServerSocketChannel.open();
@@ -157,7 +163,8 @@ public final class NioTransport implements AutoCloseable
             acceptor.listen(server, index, listener.name());
             final int port = ((InetSocketAddress)server.getLocalAddress()).getPort();
             portByListener.put(listener.name(), port);
-            LOG.info("listening on tcp {}:{} (listener '{}')", listener.host(), port, listener.name());
+            LOG.info("listening on {} {}:{} (listener '{}')", listener.type().label(), listener.host(), port,
+                listener.name());
         }
         catch (final IOException ex)
         {
