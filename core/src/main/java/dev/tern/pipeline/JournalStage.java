@@ -33,5 +33,9 @@ public final class JournalStage implements EventHandler<PipelineEvent>
             event.journal.reset();
         }
         event.checkpoint = false;
+        if (endOfBatch)
+        {
+            storage.flush();
+        }
     }
 }

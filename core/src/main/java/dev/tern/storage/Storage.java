@@ -28,6 +28,14 @@ public interface Storage extends AutoCloseable
      */
     void checkpoint(DirectBuffer buffer, int offset, int length);
 
+    /**
+     * End of a batch of appends: the point at which a sync policy that syncs per batch makes the appended records
+     * durable. Acknowledgements of those records leave only after this returns. Single thread.
+     */
+    default void flush()
+    {
+    }
+
     @Override
     void close();
 

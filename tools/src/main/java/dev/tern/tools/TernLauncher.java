@@ -3,6 +3,8 @@ package dev.tern.tools;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.server.TernBroker;
+import dev.tern.journal.ChronicleStorage;
+import dev.tern.journal.JournalSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +41,17 @@ public final class TernLauncher implements AutoCloseable
         TernMain.disableChronicleTelemetry();
         final BrokerConfig config = options.brokerConfig().conclude();
         final ListenerConfig listener = options.listener();
-        final TernBroker broker = TernBroker.builder()
+        final TernBroker.Builder builder = TernBroker.builder()
             .config(config)
-            .listener(listener)
-            .start();
+            .listener(listener);
+        final JournalSettings journal = options.journal();
+        if (journal != null)
+        {
+            builder.storage(new ChronicleStorage(journal));
+            LOG.info("journal in {} (roll cycle {}, fsync {})", journal.directory(), journal.rollCycle(),
+                TernOptions.optionName(journal.fsync()));
+        }
+        final TernBroker broker = builder.start();
         final TernLauncher launcher = new TernLauncher(broker, listener);
         LOG.info("Tern {} listening on {}:{} (tcp{})", config.brokerVersion(), listener.host(), launcher.port(),
             listener.anonymous() ? ", anonymous" : "");

@@ -4,6 +4,8 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerConfig.IdleStrategyKind;
 import dev.tern.broker.BrokerConfig.WaitStrategyKind;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.journal.ChronicleStorage;
+import dev.tern.journal.JournalSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.IVersionProvider;
@@ -51,6 +53,28 @@ public final class TernOptions
         description = "Wait strategy of the pipeline stages: ${COMPLETION-CANDIDATES}"
             + " (default: backoff, or -Dtern.wait). busy-spin only on a dedicated host.")
     WaitStrategyKind waitStrategy;
+
+    @Option(names = "--persistence-dir", paramLabel = "DIR",
+        description = "Journal QoS 1/2 and retained state to this directory (Chronicle Queue) and replay it at start."
+            + " Without it, state lives in memory only.")
+    java.nio.file.Path persistenceDir;
+
+    @Option(names = "--fsync", paramLabel = "POLICY", converter = FsyncConverter.class,
+        description = "With --persistence-dir: none (records reach the page cache before acks; survives a process"
+            + " crash) or batch (msync per pipeline batch before acks; survives power loss). Default: none.")
+    JournalSettings.Fsync fsync = JournalSettings.Fsync.NONE;
+
+    @Option(names = "--roll-cycle", paramLabel = "CYCLE", converter = RollCycleConverter.class,
+        description = "With --persistence-dir: journal file roll cycle (FIVE_MINUTELY, TEN_MINUTELY, HALF_HOURLY,"
+            + " FAST_HOURLY, FAST_DAILY; default: ${DEFAULT-VALUE}).")
+    String rollCycle = JournalSettings.DEFAULT_ROLL_CYCLE;
+
+    /** @return journal settings, or null when no persistence directory was given. */
+    public JournalSettings journal()
+    {
+        return persistenceDir == null ? null :
+            new JournalSettings(persistenceDir, rollCycle, fsync, JournalSettings.DEFAULT_CHECKPOINT_PART);
+    }
 
     /** @return the listener to open: TCP, named {@value #LISTENER_NAME}, anonymous clients admitted. */
     public ListenerConfig listener()
@@ -107,6 +131,38 @@ public final class TernOptions
                 throw new TypeConversionException("port " + port + " is outside 0..65535");
             }
             return port;
+        }
+    }
+
+    static final class FsyncConverter implements ITypeConverter<JournalSettings.Fsync>
+    {
+        @Override
+        public JournalSettings.Fsync convert(final String value)
+        {
+            try
+            {
+                return JournalSettings.Fsync.parse(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
+        }
+    }
+
+    static final class RollCycleConverter implements ITypeConverter<String>
+    {
+        @Override
+        public String convert(final String value)
+        {
+            try
+            {
+                return ChronicleStorage.rollCycleNamed(value.trim().toUpperCase(Locale.ROOT)).toString();
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
         }
     }
 

@@ -1,0 +1,516 @@
+package dev.tern.journal;
+
+import dev.tern.storage.JournalRecords;
+import dev.tern.storage.Storage;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
+import net.openhft.chronicle.queue.rollcycles.TestRollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * {@link Storage} on a Chronicle Queue. Every batch of records the route stage produces becomes one queue document;
+ * a checkpoint becomes a run of documents (begin, parts, end) so that no document grows with the state.
+ *
+ * <pre>
+ * document = kind:u8 | crc32c:i32 | body            (crc32c covers kind and body; little-endian)
+ *
+ * DELTA       body = records                           (JournalRecords batch)
+ * CKPT_BEGIN  body = checkpointId:i64
+ * CKPT_PART   body = checkpointId:i64 | records        (whole records only)
+ * CKPT_END    body = checkpointId:i64 | parts:i32 | beginIndex:i64
+ * </pre>
+ *
+ * Replay looks backwards from the end for the last CKPT_END whose checksum holds, then replays forward from its
+ * CKPT_BEGIN: that checkpoint's parts, then every DELTA after it (parts of other, unfinished checkpoints are
+ * ignored). Without a complete checkpoint it replays every DELTA from the start. A document whose checksum fails, or
+ * whose kind is unknown, is skipped and logged; a document the writer never finished (the process died mid-write)
+ * is invisible to readers and is overwritten by the next appender, so a torn tail never stops the broker starting.
+ * <p>
+ * Retention: once a checkpoint's end is appended (and synced under {@link JournalSettings.Fsync#BATCH}), the queue
+ * files of cycles before the one holding its begin are deleted.
+ * <p>
+ * Threads: {@link #replay} on the starting thread before the pipeline runs; {@link #append}, {@link #checkpoint} and
+ * {@link #flush} on the journal stage's thread only.
+ */
+public final class ChronicleStorage implements Storage
+{
+    static final int DELTA = 1;
+    static final int CKPT_BEGIN = 2;
+    static final int CKPT_PART = 3;
+    static final int CKPT_END = 4;
+    static final int HEADER = 5;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleStorage.class);
+    private static final String SUFFIX = ".cq4";
+
+    private final JournalSettings settings;
+    private final SingleChronicleQueue queue;
+    private final CRC32C crc = new CRC32C();
+    private final Stats stats = new Stats();
+    private ExcerptAppender appender;
+    private byte[] scratch = new byte[4096];
+    private long nextCheckpointId = 1;
+    private boolean unsynced;
+
+    /** Counts kept by replay and verification; plain fields, read after the pass that fills them. */
+    public static final class Stats
+    {
+        /** Documents read. */
+        public long documents;
+        /** DELTA documents replayed. */
+        public long deltas;
+        /** Checkpoint part documents replayed. */
+        public long checkpointParts;
+        /** Documents skipped: checksum mismatch, unknown kind or truncated body. */
+        public long skipped;
+        /** Id of the checkpoint replay started from, 0 for none. */
+        public long checkpointId;
+        /** Queue index of that checkpoint's begin document, -1 for none. */
+        public long checkpointIndex = -1;
+        /** Bytes of record batches handed to the handler. */
+        public long bytes;
+
+        @Override
+        public String toString()
+        {
+            return "documents=" + documents + " deltas=" + deltas + " checkpointParts=" + checkpointParts +
+                " skipped=" + skipped + " checkpoint=" + (checkpointId == 0 ? "none" : checkpointId + "@" +
+                Long.toHexString(checkpointIndex)) + " bytes=" + bytes;
+        }
+    }
+
+    /** A document as replay sees it. */
+    @FunctionalInterface
+    public interface DocumentVisitor
+    {
+        /**
+         * @param index  the queue index.
+         * @param kind   DELTA, CKPT_BEGIN, CKPT_PART, CKPT_END, or the unknown kind read.
+         * @param valid  whether its checksum holds.
+         * @param body   the body (after the header); valid only during the call.
+         * @param length body length.
+         */
+        void onDocument(long index, int kind, boolean valid, DirectBuffer body, int length);
+    }
+
+    /**
+     * Open (or create) the journal.
+     *
+     * @param settings directory, roll cycle and sync policy.
+     */
+    public ChronicleStorage(final JournalSettings settings)
+    {
+        this(settings, false);
+    }
+
+    private ChronicleStorage(final JournalSettings settings, final boolean readOnly)
+    {
+        this.settings = settings;
+        final RollCycle rollCycle = rollCycleNamed(settings.rollCycle());
+        try
+        {
+            Files.createDirectories(settings.directory());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot create journal directory " + settings.directory(), ex);
+        }
+        final SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(settings.directory())
+            .rollCycle(rollCycle)
+            .readOnly(readOnly);
+        // Documents up to a quarter of a block fit; keep room for the largest checkpoint part and any single record.
+        builder.blockSize(Math.max(64L << 20, 8L * settings.checkpointPart()));
+        this.queue = builder.build();
+    }
+
+    /** @return a read-only view for tools; {@link #append} and {@link #checkpoint} must not be called on it. */
+    public static ChronicleStorage openReadOnly(final JournalSettings settings)
+    {
+        return new ChronicleStorage(settings, true);
+    }
+
+    /** @return the Chronicle roll cycle with that name (RollCycles, then the large and test families). */
+    public static RollCycle rollCycleNamed(final String name)
+    {
+        for (final RollCycles c : RollCycles.values())
+        {
+            if (c.name().equals(name))
+            {
+                return c;
+            }
+        }
+        for (final LargeRollCycles c : LargeRollCycles.values())
+        {
+            if (c.name().equals(name))
+            {
+                return c;
+            }
+        }
+        for (final TestRollCycles c : TestRollCycles.values())
+        {
+            if (c.name().equals(name))
+            {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown journal roll cycle '" + name + "' (e.g. FIVE_MINUTELY, " +
+            "TEN_MINUTELY, HALF_HOURLY, FAST_HOURLY, FAST_DAILY)");
+    }
+
+    /** @return the settings this journal was opened with. */
+    public JournalSettings settings()
+    {
+        return settings;
+    }
+
+    /** @return counts of the last {@link #replay} (or {@link #scan}). */
+    public Stats stats()
+    {
+        return stats;
+    }
+
+    // ------------------------------------------------------------------ replay
+
+    @Override
+    public void replay(final BatchHandler handler)
+    {
+        final long startNs = System.nanoTime();
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            final long[] found = findLastCheckpoint(tailer);
+            final long chosenId = found[0];
+            stats.checkpointId = chosenId;
+            stats.checkpointIndex = found[1];
+            nextCheckpointId = Math.max(nextCheckpointId, found[2] + 1);
+            tailer.direction(TailerDirection.FORWARD);
+            if (chosenId != 0)
+            {
+                if (!tailer.moveToIndex(found[1]))
+                {
+                    throw new IllegalStateException("journal checkpoint " + chosenId + " begins at index " +
+                        Long.toHexString(found[1]) + " which is no longer readable");
+                }
+            }
+            else
+            {
+                tailer.toStart();
+            }
+            final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+            readAll(tailer, (index, kind, valid, body, length) ->
+            {
+                if (!valid)
+                {
+                    return;
+                }
+                if (kind == DELTA)
+                {
+                    stats.deltas++;
+                    stats.bytes += length;
+                    handler.onBatch(body, 0, length);
+                }
+                else if (kind == CKPT_PART && length >= 8 && body.getLong(0, ByteOrder.LITTLE_ENDIAN) == chosenId)
+                {
+                    stats.checkpointParts++;
+                    stats.bytes += length - 8;
+                    view.wrap(body, 8, length - 8);
+                    handler.onBatch(view, 0, length - 8);
+                }
+            });
+        }
+        LOG.info("journal {}: replayed {} in {} ms", settings.directory(), stats,
+            (System.nanoTime() - startNs) / 1_000_000);
+    }
+
+    /**
+     * Visit every document from the start (tools: dump and verify). Counts go to {@link #stats()}.
+     */
+    public void scan(final DocumentVisitor visitor)
+    {
+        try (ExcerptTailer tailer = queue.createTailer())
+        {
+            tailer.toStart();
+            readAll(tailer, visitor);
+        }
+    }
+
+    /** @return {checkpointId, beginIndex, highest checkpoint id seen} of the last complete checkpoint, or zeros. */
+    private long[] findLastCheckpoint(final ExcerptTailer tailer)
+    {
+        tailer.direction(TailerDirection.BACKWARD).toEnd();
+        long highestId = 0;
+        while (true)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    return new long[] {0, -1, highestId};
+                }
+                final Bytes<?> bytes = dc.wire().bytes();
+                final int length = (int)bytes.readRemaining();
+                if (length < HEADER)
+                {
+                    continue;
+                }
+                final int kind = bytes.readUnsignedByte(bytes.readPosition());
+                if (kind != CKPT_END && kind != CKPT_BEGIN)
+                {
+                    continue;
+                }
+                final byte[] doc = read(bytes, length);
+                if (!checksumHolds(doc, length))
+                {
+                    continue;
+                }
+                final UnsafeBuffer body = new UnsafeBuffer(doc, HEADER, length - HEADER);
+                if (body.capacity() >= 8)
+                {
+                    highestId = Math.max(highestId, body.getLong(0, ByteOrder.LITTLE_ENDIAN));
+                }
+                if (kind == CKPT_END && body.capacity() >= 20)
+                {
+                    return new long[] {body.getLong(0, ByteOrder.LITTLE_ENDIAN),
+                        body.getLong(12, ByteOrder.LITTLE_ENDIAN), Math.max(highestId, body.getLong(0,
+                        ByteOrder.LITTLE_ENDIAN))};
+                }
+            }
+        }
+    }
+
+    private void readAll(final ExcerptTailer tailer, final DocumentVisitor visitor)
+    {
+        final UnsafeBuffer body = new UnsafeBuffer(0, 0);
+        while (true)
+        {
+            try (DocumentContext dc = tailer.readingDocument())
+            {
+                if (!dc.isPresent())
+                {
+                    return;
+                }
+                stats.documents++;
+                final long index = dc.index();
+                final Bytes<?> bytes = dc.wire().bytes();
+                final int length = (int)bytes.readRemaining();
+                if (length < HEADER)
+                {
+                    stats.skipped++;
+                    LOG.warn("journal document {} is truncated ({} bytes), skipped", Long.toHexString(index), length);
+                    visitor.onDocument(index, -1, false, body, 0);
+                    continue;
+                }
+                final byte[] doc = read(bytes, length);
+                final int kind = doc[0] & 0xFF;
+                final boolean valid = checksumHolds(doc, length) && kind >= DELTA && kind <= CKPT_END;
+                if (!valid)
+                {
+                    stats.skipped++;
+                    LOG.warn("journal document {} (kind {}, {} bytes) fails its checksum, skipped",
+                        Long.toHexString(index), kind, length);
+                }
+                body.wrap(doc, HEADER, length - HEADER);
+                visitor.onDocument(index, kind, valid, body, length - HEADER);
+            }
+        }
+    }
+
+    private byte[] read(final Bytes<?> bytes, final int length)
+    {
+        if (scratch.length < length)
+        {
+            scratch = new byte[Math.max(length, scratch.length * 2)];
+        }
+        bytes.read(scratch, 0, length);
+        return scratch;
+    }
+
+    private boolean checksumHolds(final byte[] doc, final int length)
+    {
+        crc.reset();
+        crc.update(doc, 0, 1);
+        crc.update(doc, HEADER, length - HEADER);
+        final int expected = (doc[1] & 0xFF) | (doc[2] & 0xFF) << 8 | (doc[3] & 0xFF) << 16 | (doc[4] & 0xFF) << 24;
+        return (int)crc.getValue() == expected;
+    }
+
+    // ------------------------------------------------------------------ append
+
+    @Override
+    public void append(final DirectBuffer buffer, final int offset, final int length)
+    {
+        write(DELTA, 0, false, buffer, offset, length);
+    }
+
+    @Override
+    public void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long id = nextCheckpointId++;
+        final long beginIndex = write(CKPT_BEGIN, id, true, buffer, offset, 0);
+        final File beginFile = appender().currentFile();
+        final int limit = offset + length;
+        int parts = 0;
+        int partStart = offset;
+        int position = offset;
+        while (position < limit)
+        {
+            final int recordLength = JournalRecords.HEADER_LENGTH +
+                buffer.getInt(position + 1, ByteOrder.LITTLE_ENDIAN);
+            if (position > partStart && position + recordLength - partStart > settings.checkpointPart())
+            {
+                write(CKPT_PART, id, true, buffer, partStart, position - partStart);
+                parts++;
+                partStart = position;
+            }
+            position += recordLength;
+        }
+        if (position > partStart)
+        {
+            write(CKPT_PART, id, true, buffer, partStart, position - partStart);
+            parts++;
+        }
+        final UnsafeBuffer end = new UnsafeBuffer(new byte[12]);
+        end.putInt(0, parts, ByteOrder.LITTLE_ENDIAN);
+        end.putLong(4, beginIndex, ByteOrder.LITTLE_ENDIAN);
+        write(CKPT_END, id, true, end, 0, 12);
+        if (settings.fsync() == JournalSettings.Fsync.BATCH)
+        {
+            appender.sync();
+            unsynced = false;
+        }
+        deleteBefore(beginFile);
+    }
+
+    @Override
+    public void flush()
+    {
+        if (unsynced)
+        {
+            appender.sync();
+            unsynced = false;
+        }
+    }
+
+    private ExcerptAppender appender()
+    {
+        if (appender == null)
+        {
+            // Created on the journal stage's thread: appenders belong to the thread that made them.
+            appender = queue.createAppender();
+        }
+        return appender;
+    }
+
+    private long write(
+        final int kind, final long id, final boolean withId, final DirectBuffer buffer, final int offset,
+        final int length)
+    {
+        final byte[] array = buffer.byteArray();
+        final int arrayOffset;
+        final byte[] source;
+        if (array != null)
+        {
+            source = array;
+            arrayOffset = (int)buffer.wrapAdjustment() + offset;
+        }
+        else
+        {
+            if (scratch.length < length)
+            {
+                scratch = new byte[Math.max(length, scratch.length * 2)];
+            }
+            buffer.getBytes(offset, scratch, 0, length);
+            source = scratch;
+            arrayOffset = 0;
+        }
+        crc.reset();
+        crc.update(kind);
+        if (withId)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                crc.update((int)(id >>> (8 * i)));
+            }
+        }
+        crc.update(source, arrayOffset, length);
+        final ExcerptAppender a = appender();
+        final long index;
+        try (DocumentContext dc = a.writingDocument())
+        {
+            final Bytes<?> bytes = dc.wire().bytes();
+            bytes.writeByte((byte)kind);
+            bytes.writeInt((int)crc.getValue());
+            if (withId)
+            {
+                bytes.writeLong(id);
+            }
+            bytes.write(source, arrayOffset, length);
+        }
+        index = a.lastIndexAppended();
+        unsynced = settings.fsync() == JournalSettings.Fsync.BATCH;
+        return index;
+    }
+
+    /** Delete the queue files of cycles before {@code keep}'s: the checkpoint just completed covers them. */
+    private void deleteBefore(final File keep)
+    {
+        if (keep == null)
+        {
+            return;
+        }
+        final String keepName = keep.getName();
+        final File[] files = settings.directory().toFile().listFiles((dir, name) -> name.endsWith(SUFFIX));
+        if (files == null)
+        {
+            return;
+        }
+        int deleted = 0;
+        for (final File file : files)
+        {
+            // Cycle file names are timestamps in a fixed format, so their order is the cycles' order.
+            if (file.getName().compareTo(keepName) < 0 && file.delete())
+            {
+                deleted++;
+            }
+        }
+        if (deleted > 0)
+        {
+            queue.refreshDirectoryListing();
+            LOG.debug("journal: deleted {} cycle files before {}", deleted, keepName);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (appender != null)
+        {
+            // closing runs on the thread that stops the broker, after the journal stage has stopped
+            appender.singleThreadedCheckReset();
+            if (unsynced)
+            {
+                appender.sync();
+            }
+            appender.close();
+        }
+        queue.close();
+    }
+}
