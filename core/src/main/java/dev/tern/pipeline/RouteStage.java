@@ -471,6 +471,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             resendInflight(session, connection);
             drainQueue(session);
         }
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("client '{}' connected from {} on '{}' (MQTT level {}, session present {}, inflight {}, " +
+                "queued {})", clientId, connection.remoteAddress, listenerName, packet.protocolLevel, sessionPresent,
+                session.inflightByPacketId.size(), session.queue.size());
+        }
         if (hooksInstalled)
         {
             try
@@ -548,6 +554,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 setContext(will);
                 routeContext(connection.info);
             }
+        }
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("client '{}' disconnected ({})", connection.info.clientId(), graceful ? "DISCONNECT" :
+                "connection lost");
         }
         if (hooksInstalled)
         {

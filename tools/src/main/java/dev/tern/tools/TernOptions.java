@@ -54,6 +54,11 @@ public final class TernOptions
             + " (default: backoff, or -Dtern.wait). busy-spin only on a dedicated host.")
     WaitStrategyKind waitStrategy;
 
+    @Option(names = "--max-queued", paramLabel = "N",
+        description = "Most QoS 1/2 messages kept per offline or busy session; beyond it new ones are dropped and"
+            + " counted (default: 1000).")
+    Integer maxQueued;
+
     @Option(names = "--persistence-dir", paramLabel = "DIR",
         description = "Journal QoS 1/2 and retained state to this directory (Chronicle Queue) and replay it at start."
             + " Without it, state lives in memory only.")
@@ -93,6 +98,10 @@ public final class TernOptions
         if (waitStrategy != null)
         {
             config.waitStrategy(waitStrategy);
+        }
+        if (maxQueued != null)
+        {
+            config.maxQueuedMessages(maxQueued);
         }
         return config;
     }
