@@ -5,6 +5,7 @@ import dev.tern.broker.BrokerConfig.IdleStrategyKind;
 import dev.tern.broker.BrokerConfig.WaitStrategyKind;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.broker.ListenerType;
+import dev.tern.broker.TlsSettings;
 import dev.tern.transport.http.Credentials;
 import dev.tern.transport.http.DashboardServer;
 
@@ -23,7 +24,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.IntConsumer;
+import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -32,10 +35,11 @@ import java.util.stream.Collectors;
  * Reads the broker's YAML config file into a validated {@link TernSetup}. Every key is documented, with its default,
  * in the example file shipped as the class-path resource {@value #EXAMPLE_RESOURCE}.
  * <p>
- * The whole file is checked once, at load: an unknown key anywhere, a value of the wrong type, an out-of-range value
- * or a combination {@link BrokerConfig#conclude()} refuses fails with an {@link IllegalArgumentException} whose message
- * names the file, the line and the key path, e.g. {@code tern.yaml line 7: unknown key 'limits.maxPaketSize'}.
- * A key that is absent or has an empty value takes its default.
+ * The whole file is checked once, at load: an unknown key anywhere, a value of the wrong type, an out-of-range value,
+ * a missing file or a combination {@link BrokerConfig#conclude()} refuses fails with an
+ * {@link IllegalArgumentException} whose message names the file, the line and the key path, e.g.
+ * {@code tern.yaml line 7: unknown key 'limits.maxPaketSize'}. A key that is absent or has an empty value takes its
+ * default.
  */
 public final class TernConfigFile
 {
@@ -44,25 +48,42 @@ public final class TernConfigFile
     /** Name of the listener used when the file declares none. */
     public static final String DEFAULT_LISTENER_NAME = "default";
     /** Default bind address of listeners and the dashboard: loopback only. */
-    public static final String DEFAULT_BIND = "127.0.0.1";
-    /** Default MQTT port (IANA). */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    /** Default port of a {@code tcp} listener (IANA MQTT). */
     public static final int DEFAULT_MQTT_PORT = 1883;
+    /** Default port of a {@code tls} listener (IANA secure MQTT). */
+    public static final int DEFAULT_TLS_PORT = 8883;
+    /** Default port of a {@code ws} listener, as Mosquitto installations commonly use. */
+    public static final int DEFAULT_WS_PORT = 1882;
+    /** Default port of a {@code wss} listener. */
+    public static final int DEFAULT_WSS_PORT = 8081;
     /** Default dashboard port. */
-    public static final int DEFAULT_DASHBOARD_PORT = 8080;
+    public static final int DEFAULT_DASHBOARD_PORT = DashboardServer.DEFAULT_PORT;
+    /** TLS protocol versions a listener may enable. */
+    public static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    private static final List<String> ROOT_KEYS = List.of("listeners", "limits", "pipeline", "sys", "auth", "dashboard");
-    private static final List<String> LISTENER_KEYS = List.of("name", "type", "bind", "port", "anonymous");
+    private static final List<String> ROOT_KEYS =
+        List.of("listeners", "limits", "pipeline", "sys", "persistence", "auth", "dashboard");
+    private static final List<String> LISTENER_KEYS =
+        List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
+    private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
+        "protocols", "clientAuth", "trustStore", "trustStorePassword");
     private static final List<String> LIMITS_KEYS = List.of("maxPacketSize", "maxInflight", "maxQueuedMessages",
-        "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes");
+        "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes", "maxConnections",
+        "maxConnectionsPerAddress", "maxSubscriptionsPerClient", "maxTopicLength", "maxTopicLevels",
+        "allowZeroLengthClientId", "retainAvailable");
     private static final List<String> PIPELINE_KEYS = List.of("ioAgents", "pipelineSize", "ingressRingCapacity",
         "egressRingCapacity", "idleStrategy", "waitStrategy");
     private static final List<String> SYS_KEYS = List.of("intervalSeconds");
-    private static final List<String> AUTH_KEYS = List.of("passwordFile", "aclFile", "allowAnonymous");
-    private static final List<String> DASHBOARD_KEYS = List.of("enabled", "bind", "port", "adminUser", "adminPassword");
+    private static final List<String> PERSISTENCE_KEYS =
+        List.of("enabled", "directory", "rollCycle", "fsync", "checkpointEveryRecords");
+    private static final List<String> AUTH_KEYS = List.of("passwordFile", "aclFile");
+    private static final List<String> DASHBOARD_KEYS = List.of("enabled", "host", "port", "adminUser", "adminPassword");
 
     /** Key path of each {@link BrokerConfig} setting the file can set, to point conclude() failures at a line. */
     private static final Map<String, String> PATH_BY_SETTING = settingPaths();
     private static final Pattern SETTING_IN_MESSAGE = Pattern.compile("invalid broker setting (\\w+)");
+    private static final Pattern WS_PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*");
 
     private final YamlDocument document;
     private final Path baseDirectory;
@@ -120,14 +141,16 @@ public final class TernConfigFile
         final JsonNode sys = section(root, "sys");
         requireKnownKeys(sys, "sys", SYS_KEYS);
         readInt(sys, "sys.intervalSeconds", broker::sysIntervalSeconds);
+        final TernSetup.Persistence persistence = readPersistence(section(root, "persistence"), broker);
         conclude(broker);
 
-        return new TernSetup(
-            broker,
-            readListeners(root),
-            readAuth(section(root, "auth")),
-            readDashboard(section(root, "dashboard")),
-            TernSetup.Persistence.DISABLED);
+        final List<ListenerConfig> listeners = readListeners(root);
+        final TernSetup.Dashboard dashboard = readDashboard(section(root, "dashboard"));
+        if (dashboard.enabled())
+        {
+            requireFreePort("dashboard.port", dashboard.host(), dashboard.port(), listeners);
+        }
+        return new TernSetup(broker, listeners, readAuth(section(root, "auth")), persistence, dashboard);
     }
 
     private void readLimits(final JsonNode limits, final BrokerConfig broker)
@@ -140,6 +163,13 @@ public final class TernConfigFile
         readInt(limits, "limits.outboundHighWaterBytes", broker::outboundHighWaterBytes);
         readInt(limits, "limits.outboundLowWaterBytes", broker::outboundLowWaterBytes);
         readInt(limits, "limits.outboundMaxBytes", broker::outboundMaxBytes);
+        readInt(limits, "limits.maxConnections", broker::maxConnections);
+        readInt(limits, "limits.maxConnectionsPerAddress", broker::maxConnectionsPerAddress);
+        readInt(limits, "limits.maxSubscriptionsPerClient", broker::maxSubscriptionsPerClient);
+        readInt(limits, "limits.maxTopicLength", broker::maxTopicLength);
+        readInt(limits, "limits.maxTopicLevels", broker::maxTopicLevels);
+        readFlag(limits, "limits.allowZeroLengthClientId", broker::allowZeroLengthClientId);
+        readFlag(limits, "limits.retainAvailable", broker::retainAvailable);
     }
 
     private void readPipeline(final JsonNode pipeline, final BrokerConfig broker)
@@ -159,6 +189,26 @@ public final class TernConfigFile
         {
             broker.waitStrategy(parseEnum(WaitStrategyKind.values(), wait, "pipeline.waitStrategy"));
         }
+    }
+
+    private TernSetup.Persistence readPersistence(final JsonNode node, final BrokerConfig broker)
+    {
+        requireKnownKeys(node, "persistence", PERSISTENCE_KEYS);
+        final boolean enabled = readBoolean(node, "persistence.enabled", false);
+        final Path directory = readDirectory(node, "persistence.directory");
+        if (enabled && directory == null)
+        {
+            throw document.error(document.line("persistence.enabled") > 0 ? "persistence.enabled" : "persistence",
+                "persistence.directory is required when persistence is enabled");
+        }
+        final String roll = readString(node, "persistence.rollCycle", null);
+        final String fsync = readString(node, "persistence.fsync", null);
+        readLong(node, "persistence.checkpointEveryRecords", broker::checkpointEveryRecords);
+        return new TernSetup.Persistence(enabled, directory,
+            roll == null ? TernSetup.Persistence.DISABLED.rollCycle()
+                : parseEnum(TernSetup.RollCycle.values(), roll, "persistence.rollCycle"),
+            fsync == null ? TernSetup.Persistence.DISABLED.fsync()
+                : parseEnum(TernSetup.Fsync.values(), fsync, "persistence.fsync"));
     }
 
     private void conclude(final BrokerConfig broker)
@@ -189,7 +239,7 @@ public final class TernConfigFile
         if (listeners == null || listeners.isNull())
         {
             // Same as the launcher without a config file: loopback only, anonymous clients admitted.
-            return List.of(new ListenerConfig(DEFAULT_LISTENER_NAME, DEFAULT_BIND, DEFAULT_MQTT_PORT, true));
+            return List.of(new ListenerConfig(DEFAULT_LISTENER_NAME, DEFAULT_HOST, DEFAULT_MQTT_PORT, true));
         }
         if (!listeners.isArray())
         {
@@ -218,6 +268,7 @@ public final class TernConfigFile
                 throw document.error(path + ".name", "duplicate listener name '" + listener.name() + "' (also "
                     + previous + " on line " + document.line(previous) + ")");
             }
+            requireFreePort(path + ".port", listener.host(), listener.port(), result);
             result.add(listener);
         }
         return result;
@@ -233,17 +284,15 @@ public final class TernConfigFile
         {
             throw document.error(path + ".name", "must not be empty");
         }
-        if (type != ListenerType.TCP)
-        {
-            throw document.error(document.line(path + ".type"),
-                "listener '" + name + "': type '" + type.label() + "' is not supported yet");
-        }
-        final String bind = readBind(node, path + ".bind");
-        final int port = readPort(node, path + ".port", DEFAULT_MQTT_PORT);
-        final boolean anonymous = readBoolean(node, path + ".anonymous", false);
+        final String host = readHost(node, path + ".host");
+        final int port = readPort(node, path + ".port", defaultPort(type));
+        // Default deny: only a loopback listener admits clients without credentials unless the file says so.
+        final boolean anonymous = readBoolean(node, path + ".anonymous", DashboardServer.isLoopback(host));
+        final String wsPath = readWsPath(node, path + ".wsPath", type);
+        final TlsSettings tls = readTls(node, path + ".tls", type);
         try
         {
-            return new ListenerConfig(name, bind, port, anonymous);
+            return new ListenerConfig(name, host, port, anonymous, type, tls, wsPath);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -251,20 +300,160 @@ public final class TernConfigFile
         }
     }
 
+    /** @return the default port of a listener type. */
+    public static int defaultPort(final ListenerType type)
+    {
+        return switch (type)
+        {
+            case TCP -> DEFAULT_MQTT_PORT;
+            case TLS -> DEFAULT_TLS_PORT;
+            case WS -> DEFAULT_WS_PORT;
+            case WSS -> DEFAULT_WSS_PORT;
+        };
+    }
+
+    private String readWsPath(final JsonNode node, final String path, final ListenerType type)
+    {
+        final String wsPath = readString(node, path, null);
+        if (wsPath == null)
+        {
+            return null;
+        }
+        if (!type.webSocket())
+        {
+            throw document.error(path, "only applies to listeners of type ws or wss, not " + type.label());
+        }
+        if (!WS_PATH.matcher(wsPath).matches())
+        {
+            throw document.error(path, "expected an absolute URL path such as /mqtt, got '" + wsPath + "'");
+        }
+        return wsPath;
+    }
+
+    private TlsSettings readTls(final JsonNode listener, final String path, final ListenerType type)
+    {
+        final JsonNode node = value(listener, path);
+        if (node == null)
+        {
+            if (type.tls())
+            {
+                throw document.error(path.substring(0, path.lastIndexOf('.')) + ".type",
+                    "a " + type.label() + " listener needs a tls section (keyStore, or certFile and keyFile)");
+            }
+            return null;
+        }
+        if (!type.tls())
+        {
+            throw document.error(path, "only applies to listeners of type tls or wss, not " + type.label());
+        }
+        if (!node.isObject())
+        {
+            throw document.error(path, "expected a mapping, got " + describe(node));
+        }
+        requireKnownKeys(node, path, TLS_KEYS);
+        final Path keyStore = readFile(node, path + ".keyStore");
+        final String keyStorePassword = readString(node, path + ".keyStorePassword", null);
+        final Path certFile = readFile(node, path + ".certFile");
+        final Path keyFile = readFile(node, path + ".keyFile");
+        if (keyStore != null && (certFile != null || keyFile != null))
+        {
+            throw document.error(path + ".keyStore", "use either keyStore or certFile and keyFile, not both");
+        }
+        if (keyStore == null && certFile == null && keyFile == null)
+        {
+            throw document.error(path, "set keyStore (PKCS12 or JKS), or certFile and keyFile (PEM)");
+        }
+        if (keyStore == null && (certFile == null || keyFile == null))
+        {
+            throw document.error(certFile == null ? path + ".keyFile" : path + ".certFile",
+                "needs " + path + (certFile == null ? ".certFile" : ".keyFile") + " as well");
+        }
+        if (keyStorePassword != null && keyStore == null)
+        {
+            throw document.error(path + ".keyStorePassword", "only applies with keyStore");
+        }
+        final Path trustStore = readFile(node, path + ".trustStore");
+        final String trustStorePassword = readString(node, path + ".trustStorePassword", null);
+        if (trustStorePassword != null && trustStore == null)
+        {
+            throw document.error(path + ".trustStorePassword", "only applies with trustStore");
+        }
+        final String clientAuth = readString(node, path + ".clientAuth", null);
+        return new TlsSettings(keyStore, chars(keyStorePassword), certFile, keyFile, readProtocols(node, path),
+            clientAuth == null ? TlsSettings.ClientAuth.NONE
+                : parseEnum(TlsSettings.ClientAuth.values(), clientAuth, path + ".clientAuth"),
+            trustStore, chars(trustStorePassword));
+    }
+
+    private List<String> readProtocols(final JsonNode tls, final String tlsPath)
+    {
+        final String path = tlsPath + ".protocols";
+        final JsonNode node = value(tls, path);
+        if (node == null)
+        {
+            return TlsSettings.DEFAULT_PROTOCOLS;
+        }
+        if (!node.isArray() || node.isEmpty())
+        {
+            throw document.error(path, "expected a non-empty list such as [TLSv1.3, TLSv1.2], got " + describe(node));
+        }
+        final List<String> protocols = new ArrayList<>();
+        for (final JsonNode element : node)
+        {
+            final String protocol = element.isTextual() ? element.textValue() : null;
+            if (!TLS_PROTOCOLS.contains(protocol))
+            {
+                throw document.error(path, "expected protocols among " + String.join(", ", TLS_PROTOCOLS) + ", got "
+                    + describe(element));
+            }
+            protocols.add(protocol);
+        }
+        return protocols;
+    }
+
+    private static char[] chars(final String text)
+    {
+        return text == null ? null : text.toCharArray();
+    }
+
+    /**
+     * Two sockets cannot share a port on the same address, or when either binds every address; port 0 always gets a
+     * fresh one.
+     */
+    private void requireFreePort(
+        final String path, final String host, final int port, final List<ListenerConfig> taken)
+    {
+        if (port == 0)
+        {
+            return;
+        }
+        for (int i = 0; i < taken.size(); i++)
+        {
+            final ListenerConfig other = taken.get(i);
+            if (other.port() == port && (other.host().equals(host) || isWildcard(host) || isWildcard(other.host())))
+            {
+                throw document.error(path, "port " + port + " is already used by listener '" + other.name()
+                    + "' (listeners[" + i + "] on line " + document.line("listeners[" + i + "]") + ")");
+            }
+        }
+    }
+
+    private static boolean isWildcard(final String host)
+    {
+        return "0.0.0.0".equals(host) || "::".equals(host) || "[::]".equals(host);
+    }
+
     private TernSetup.Auth readAuth(final JsonNode auth)
     {
         requireKnownKeys(auth, "auth", AUTH_KEYS);
-        return new TernSetup.Auth(
-            readFile(auth, "auth.passwordFile"),
-            readFile(auth, "auth.aclFile"),
-            readBoolean(auth, "auth.allowAnonymous", false));
+        return new TernSetup.Auth(readFile(auth, "auth.passwordFile"), readFile(auth, "auth.aclFile"));
     }
 
     private TernSetup.Dashboard readDashboard(final JsonNode dashboard)
     {
         requireKnownKeys(dashboard, "dashboard", DASHBOARD_KEYS);
         final boolean enabled = readBoolean(dashboard, "dashboard.enabled", false);
-        final String bind = readBind(dashboard, "dashboard.bind");
+        final String host = readHost(dashboard, "dashboard.host");
         final int port = readPort(dashboard, "dashboard.port", DEFAULT_DASHBOARD_PORT);
         final String user = readString(dashboard, "dashboard.adminUser", null);
         final String password = readString(dashboard, "dashboard.adminPassword", null);
@@ -286,13 +475,13 @@ public final class TernConfigFile
                 throw document.error("dashboard.adminUser", ex.getMessage());
             }
         }
-        final boolean adminRequired = !DashboardServer.isLoopback(bind);
+        final boolean adminRequired = !DashboardServer.isLoopback(host);
         if (enabled && adminRequired && admin == null)
         {
-            throw document.error("dashboard.bind", "'" + bind + "' is reachable from other hosts: set"
-                + " dashboard.adminUser and dashboard.adminPassword, or bind to " + DEFAULT_BIND);
+            throw document.error("dashboard.host", "'" + host + "' is reachable from other hosts: set"
+                + " dashboard.adminUser and dashboard.adminPassword, or use " + DEFAULT_HOST);
         }
-        return new TernSetup.Dashboard(enabled, bind, port, adminRequired, admin);
+        return new TernSetup.Dashboard(enabled, host, port, adminRequired, admin);
     }
 
     // ---- typed value readers: each names the key path and its line on failure ----
@@ -340,6 +529,31 @@ public final class TernConfigFile
         if (node != null)
         {
             setter.accept(toInt(node, path));
+        }
+    }
+
+    private void readLong(final JsonNode parent, final String path, final LongConsumer setter)
+    {
+        final JsonNode node = value(parent, path);
+        if (node != null)
+        {
+            if (!node.isIntegralNumber())
+            {
+                throw document.error(path, "expected an integer, got " + describe(node));
+            }
+            if (!node.canConvertToLong())
+            {
+                throw document.error(path, "out of range: " + node.asText());
+            }
+            setter.accept(node.longValue());
+        }
+    }
+
+    private void readFlag(final JsonNode parent, final String path, final Consumer<Boolean> setter)
+    {
+        if (value(parent, path) != null)
+        {
+            setter.accept(readBoolean(parent, path, false));
         }
     }
 
@@ -399,39 +613,58 @@ public final class TernConfigFile
         return node.textValue();
     }
 
-    private String readBind(final JsonNode parent, final String path)
+    private String readHost(final JsonNode parent, final String path)
     {
-        final String bind = readString(parent, path, DEFAULT_BIND).trim();
-        if (bind.isEmpty())
+        final String host = readString(parent, path, DEFAULT_HOST).trim();
+        if (host.isEmpty())
         {
             throw document.error(path, "must not be empty");
         }
         try
         {
-            DashboardServer.isLoopback(bind);
+            DashboardServer.isLoopback(host);
         }
         catch (final IllegalArgumentException ex)
         {
             throw document.error(path, ex.getMessage());
         }
-        return bind;
+        return host;
     }
 
-    private Path readFile(final JsonNode parent, final String path)
+    /** @return the directory at {@code path}, resolved; it may not exist yet, but must not be a file. */
+    private Path readDirectory(final JsonNode parent, final String path)
+    {
+        final Path directory = resolve(parent, path);
+        if (directory != null && Files.exists(directory) && !Files.isDirectory(directory))
+        {
+            throw document.error(path, "not a directory: " + directory);
+        }
+        return directory;
+    }
+
+    private Path resolve(final JsonNode parent, final String path)
     {
         final String text = readString(parent, path, null);
         if (text == null || text.isBlank())
         {
             return null;
         }
-        final Path file;
         try
         {
-            file = baseDirectory.resolve(text.trim()).toAbsolutePath().normalize();
+            return baseDirectory.resolve(text.trim()).toAbsolutePath().normalize();
         }
         catch (final InvalidPathException ex)
         {
             throw document.error(path, "invalid path '" + text + "'");
+        }
+    }
+
+    private Path readFile(final JsonNode parent, final String path)
+    {
+        final Path file = resolve(parent, path);
+        if (file == null)
+        {
+            return null;
         }
         if (!Files.isRegularFile(file) || !Files.isReadable(file))
         {
@@ -484,6 +717,7 @@ public final class TernConfigFile
             paths.put(key, "pipeline." + key);
         }
         paths.put("sysIntervalSeconds", "sys.intervalSeconds");
+        paths.put("checkpointEveryRecords", "persistence.checkpointEveryRecords");
         return Map.copyOf(paths);
     }
 }

@@ -6,69 +6,132 @@ import dev.tern.transport.http.Credentials;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * Everything a config file describes, validated: what the launcher needs to build and start a broker, its listeners,
- * authentication and the dashboard. Produced by {@link TernConfigFile#load(Path)}.
+ * authentication sources, persistence and the dashboard. Produced by {@link TernConfigFile#load(Path)}.
  *
  * @param broker      broker settings, already {@link BrokerConfig#conclude() concluded}.
  * @param listeners   the listeners to open, at least one, names unique.
- * @param auth        password and ACL files and the anonymous policy.
+ * @param auth        password and ACL files.
+ * @param persistence durable state settings.
  * @param dashboard   HTTP dashboard and metrics endpoint.
- * @param persistence durable state; always disabled until the journal lands.
  */
 public record TernSetup(
-    BrokerConfig broker, List<ListenerConfig> listeners, Auth auth, Dashboard dashboard, Persistence persistence)
+    BrokerConfig broker, List<ListenerConfig> listeners, Auth auth, Persistence persistence, Dashboard dashboard)
 {
     public TernSetup
     {
         Objects.requireNonNull(broker, "broker");
         Objects.requireNonNull(auth, "auth");
-        Objects.requireNonNull(dashboard, "dashboard");
         Objects.requireNonNull(persistence, "persistence");
+        Objects.requireNonNull(dashboard, "dashboard");
         listeners = List.copyOf(listeners);
+        if (listeners.isEmpty())
+        {
+            throw new IllegalArgumentException("at least one listener is required");
+        }
     }
 
     /**
-     * Client authentication and authorisation sources.
+     * A setup with the given broker settings and listeners, no auth files, no persistence and no dashboard: what the
+     * launcher runs without a config file.
      *
-     * @param passwordFile   password file (absolute), or {@code null} when none is configured.
-     * @param aclFile        ACL file (absolute), or {@code null} when none is configured.
-     * @param allowAnonymous clients without credentials are admitted on every listener (default false; a listener's
-     *                       own {@code anonymous} flag admits them on that listener only).
+     * @param broker    broker settings, concluded here if not yet.
+     * @param listeners the listeners to open.
+     * @return the setup.
      */
-    public record Auth(Path passwordFile, Path aclFile, boolean allowAnonymous)
+    public static TernSetup of(final BrokerConfig broker, final List<ListenerConfig> listeners)
     {
+        return new TernSetup(broker.isConcluded() ? broker : broker.conclude(), listeners, Auth.NONE,
+            Persistence.DISABLED, Dashboard.DISABLED);
+    }
+
+    /**
+     * Client authentication and authorisation sources. The file formats belong to their readers; this only carries
+     * the paths, checked to be readable files at load.
+     *
+     * @param passwordFile password file (absolute), or {@code null} when none is configured.
+     * @param aclFile      ACL file (absolute), or {@code null} when none is configured.
+     */
+    public record Auth(Path passwordFile, Path aclFile)
+    {
+        /** No password file and no ACL file. */
+        public static final Auth NONE = new Auth(null, null);
     }
 
     /**
      * The HTTP dashboard and metrics endpoint.
      *
      * @param enabled       whether to start it (default false).
-     * @param bind          address to bind (default {@code 127.0.0.1}).
+     * @param host          address to bind (default {@code 127.0.0.1}).
      * @param port          TCP port (default 8080, 0 for an ephemeral one).
-     * @param adminRequired whether {@code bind} is reachable from other hosts, so admin credentials are mandatory.
+     * @param adminRequired whether {@code host} is reachable from other hosts, so admin credentials are mandatory.
      * @param admin         admin credentials for HTTP Basic auth, or {@code null}; never null when enabled and
      *                      {@code adminRequired}.
      */
-    public record Dashboard(boolean enabled, String bind, int port, boolean adminRequired, Credentials admin)
+    public record Dashboard(boolean enabled, String host, int port, boolean adminRequired, Credentials admin)
     {
+        /** Not started. */
+        public static final Dashboard DISABLED = new Dashboard(false, TernConfigFile.DEFAULT_HOST,
+            TernConfigFile.DEFAULT_DASHBOARD_PORT, false, null);
+
         public Dashboard
         {
-            Objects.requireNonNull(bind, "bind");
+            Objects.requireNonNull(host, "host");
         }
     }
 
     /**
-     * Placeholder for durable state: the journal is not available yet, so this is always disabled.
+     * Durable state: where the journal lives and how it is written.
      *
-     * @param directory journal directory, or {@code null}.
-     * @param enabled   whether QoS 1/2 and retained state are journaled.
+     * @param enabled   whether QoS 1/2 and retained state are journaled (default false).
+     * @param directory journal directory (absolute), or {@code null} when disabled.
+     * @param rollCycle how often the journal starts a new file (default hourly).
+     * @param fsync     when the journal forces writes to the device (default batch).
      */
-    public record Persistence(Path directory, boolean enabled)
+    public record Persistence(boolean enabled, Path directory, RollCycle rollCycle, Fsync fsync)
     {
         /** Nothing is journaled. */
-        public static final Persistence DISABLED = new Persistence(null, false);
+        public static final Persistence DISABLED = new Persistence(false, null, RollCycle.HOURLY, Fsync.BATCH);
+
+        public Persistence
+        {
+            Objects.requireNonNull(rollCycle, "rollCycle");
+            Objects.requireNonNull(fsync, "fsync");
+            if (enabled && directory == null)
+            {
+                throw new IllegalArgumentException("persistence needs a directory");
+            }
+        }
+    }
+
+    /** How often the journal starts a new file; older files can then be compacted or deleted whole. */
+    public enum RollCycle
+    {
+        MINUTELY, HOURLY, DAILY;
+
+        /** @return the lower-case name used in the config file. */
+        public String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** When journal writes are forced to the storage device. */
+    public enum Fsync
+    {
+        /** Never explicitly: the OS writes back when it chooses; a power loss may lose acknowledged messages. */
+        NONE,
+        /** Once per batch of records appended together, before the batch is acknowledged. */
+        BATCH;
+
+        /** @return the lower-case name used in the config file. */
+        public String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 }
