@@ -4,12 +4,17 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerConfig.IdleStrategyKind;
 import dev.tern.broker.BrokerConfig.WaitStrategyKind;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.config.TernConfigFile;
+import dev.tern.config.TernSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,7 +27,8 @@ import java.util.Locale;
     versionProvider = TernOptions.Version.class,
     sortOptions = false,
     description = "Runs the Tern MQTT broker. With no options it listens on 127.0.0.1:1883 and admits anonymous"
-        + " clients on that loopback listener only.")
+        + " clients on that loopback listener only. With --config FILE everything comes from the YAML file"
+        + " (see tern-example.yaml); an invalid file exits with code 2.")
 public final class TernOptions
 {
     /** Name of the single listener the launcher opens. */
@@ -32,13 +38,18 @@ public final class TernOptions
     /** Default bind address: loopback only, so an unconfigured broker is not reachable from the network. */
     public static final String DEFAULT_BIND = "127.0.0.1";
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "YAML config file: listeners, auth, limits, persistence, pipeline, dashboard. Cannot be"
+            + " combined with the options below.")
+    Path config;
+
     @Option(names = "--port", paramLabel = "N", converter = PortConverter.class,
-        description = "TCP port to listen on, 0 for an ephemeral one (default: ${DEFAULT-VALUE}).")
-    int port = DEFAULT_PORT;
+        description = "TCP port to listen on, 0 for an ephemeral one (default: " + DEFAULT_PORT + ").")
+    Integer port;
 
     @Option(names = "--bind", paramLabel = "ADDRESS",
-        description = "Address to bind (default: ${DEFAULT-VALUE}).")
-    String bind = DEFAULT_BIND;
+        description = "Address to bind (default: " + DEFAULT_BIND + ").")
+    String bind;
 
     @Option(names = "--idle", paramLabel = "STRATEGY", converter = IdleConverter.class,
         completionCandidates = IdleNames.class,
@@ -52,10 +63,55 @@ public final class TernOptions
             + " (default: backoff, or -Dtern.wait). busy-spin only on a dedicated host.")
     WaitStrategyKind waitStrategy;
 
-    /** @return the listener to open: TCP, named {@value #LISTENER_NAME}, anonymous clients admitted. */
+    /** @return the listener to open without a config file: TCP, named {@value #LISTENER_NAME}, anonymous. */
     public ListenerConfig listener()
     {
-        return new ListenerConfig(LISTENER_NAME, bind, port, true);
+        return new ListenerConfig(LISTENER_NAME, bind == null ? DEFAULT_BIND : bind,
+            port == null ? DEFAULT_PORT : port, true);
+    }
+
+    /** @return the config file given with {@code --config}, or {@code null}. */
+    public Path configFile()
+    {
+        return config;
+    }
+
+    /** @return the options given that a config file replaces, e.g. {@code [--port]}; empty without a config file. */
+    List<String> optionsConflictingWithConfig()
+    {
+        final List<String> given = new ArrayList<>();
+        if (config != null)
+        {
+            addIf(given, port != null, "--port");
+            addIf(given, bind != null, "--bind");
+            addIf(given, idle != null, "--idle");
+            addIf(given, waitStrategy != null, "--wait");
+        }
+        return given;
+    }
+
+    private static void addIf(final List<String> names, final boolean given, final String name)
+    {
+        if (given)
+        {
+            names.add(name);
+        }
+    }
+
+    /**
+     * What to run: the config file's content when {@code --config} was given, else the command-line options.
+     *
+     * @return the validated setup.
+     * @throws IOException              if the config file cannot be read.
+     * @throws IllegalArgumentException if the config file is invalid; the message names the key and line.
+     */
+    public TernSetup setup() throws IOException
+    {
+        if (config != null)
+        {
+            return TernConfigFile.load(config);
+        }
+        return TernSetup.of(brokerConfig(), List.of(listener()));
     }
 
     /** @return defaults (including {@code -Dtern.idle} / {@code -Dtern.wait}) overridden by the options given. */

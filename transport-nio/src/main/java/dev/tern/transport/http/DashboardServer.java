@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP dashboard and metrics endpoint, on the JDK's built-in HTTP server with two worker threads. It only reads
- * {@link BrokerCounters}, so it never touches the broker's hot path.
+ * The HTTP dashboard and metrics endpoint, on the JDK's built-in HTTP server with its own two worker threads. It only
+ * reads {@link BrokerCounters} (plain opaque reads of single-writer counters), so it adds no work to the broker's hot
+ * path and never runs on broker threads.
  * <ul>
  *   <li>{@code GET /} live dashboard page (self-contained HTML, polls {@code /api/stats} every second)</li>
  *   <li>{@code GET /api/stats} counters, uptime, version and JVM heap as JSON</li>
@@ -55,6 +56,7 @@ public final class DashboardServer implements AutoCloseable
     private final String bind;
     private final int requestedPort;
     private final Credentials admin;
+    private final String journalState;
     private final byte[] page;
     private HttpServer server;
     private ExecutorService executor;
@@ -70,6 +72,23 @@ public final class DashboardServer implements AutoCloseable
      */
     public DashboardServer(final BrokerCounters counters, final String bind, final int port, final Credentials adminOrNull)
     {
+        this(counters, bind, port, adminOrNull, StatsSnapshot.JOURNAL_DISABLED);
+    }
+
+    /**
+     * @param counters     the broker's counters, read on every request.
+     * @param bind         address to bind, e.g. {@code 127.0.0.1}.
+     * @param port         TCP port, 0 for an ephemeral one.
+     * @param adminOrNull  credentials required on every endpoint but {@code /healthz}, or {@code null} for none.
+     * @param journalState one line describing durable state, shown as is, e.g. {@code disabled}.
+     * @throws IllegalArgumentException if {@code bind} is not a loopback address and no credentials are given, if the
+     *                                  address cannot be resolved, or if the port is out of range.
+     */
+    public DashboardServer(
+        final BrokerCounters counters, final String bind, final int port, final Credentials adminOrNull,
+        final String journalState)
+    {
+        this.journalState = Objects.requireNonNull(journalState, "journalState");
         this.counters = Objects.requireNonNull(counters, "counters");
         this.bind = Objects.requireNonNull(bind, "bind");
         if (port < 0 || port > 65535)
@@ -170,7 +189,7 @@ public final class DashboardServer implements AutoCloseable
 
     private StatsSnapshot snapshot()
     {
-        return new StatsSnapshot(counters, VERSION, startedAtMs, System.currentTimeMillis());
+        return new StatsSnapshot(counters, VERSION, journalState, startedAtMs, System.currentTimeMillis());
     }
 
     private void secure(final HttpContext context)

@@ -27,13 +27,14 @@ import java.util.Map;
  */
 final class StatsSnapshot
 {
-    /** Journal state shown until the journal module is wired in. */
+    /** Journal state when nothing is journaled. */
     static final String JOURNAL_DISABLED = "disabled";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
     final String version;
+    final String journal;
     final long timeMs;
     final long uptimeMs;
     final Map<String, Counter> counters;
@@ -41,9 +42,12 @@ final class StatsSnapshot
     /** Largest heap the JVM will use, or -1 when undefined. */
     final long heapMaxBytes;
 
-    StatsSnapshot(final BrokerCounters counters, final String version, final long startedAtMs, final long nowMs)
+    StatsSnapshot(
+        final BrokerCounters counters, final String version, final String journal, final long startedAtMs,
+        final long nowMs)
     {
         this.version = version;
+        this.journal = journal;
         this.timeMs = nowMs;
         this.uptimeMs = Math.max(0, nowMs - startedAtMs);
         this.counters = counters.all();
@@ -68,7 +72,7 @@ final class StatsSnapshot
         jvm.put("heapMaxBytes", heapMaxBytes);
         // No latency source exists yet; the page shows "n/a" for null.
         root.putNull("latency");
-        root.put("journal", JOURNAL_DISABLED);
+        root.put("journal", journal);
         try
         {
             return JSON.writeValueAsBytes(root);
