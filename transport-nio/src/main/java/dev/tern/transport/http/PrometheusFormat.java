@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * Renders a {@link StatsSnapshot} in the Prometheus text exposition format (version 0.0.4): per metric a
- * {@code # HELP} and a {@code # TYPE} line, then {@code name value}. Counter {@code transport.packetTooLarge} becomes
+ * {@code # HELP} and a {@code # TYPE} line, then {@code name value} ({@code name{labels} value} for
+ * {@code tern_build_info}). Counter {@code transport.packetTooLarge} becomes
  * {@code tern_transport_packet_too_large}.
  */
 final class PrometheusFormat
@@ -28,6 +29,11 @@ final class PrometheusFormat
             metric(out, metricName(name), isGauge(name) ? "gauge" : "counter", "Tern " + name,
                 entry.getValue().get());
         }
+        final String info = PREFIX + "build_info";
+        out.append("# HELP ").append(info).append(" Tern version and journal state, value always 1\n");
+        out.append("# TYPE ").append(info).append(" gauge\n");
+        out.append(info).append("{version=\"").append(escapeLabel(stats.version)).append("\",journal=\"")
+            .append(escapeLabel(stats.journal)).append("\"} 1\n");
         metric(out, PREFIX + "uptime_seconds", "gauge", "Seconds since the dashboard started", stats.uptimeMs / 1000);
         metric(out, PREFIX + "jvm_heap_used_bytes", "gauge", "JVM heap in use", stats.heapUsedBytes);
         if (stats.heapMaxBytes >= 0)
@@ -82,6 +88,11 @@ final class PrometheusFormat
         out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
         out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
         out.append(name).append(' ').append(value).append('\n');
+    }
+
+    private static String escapeLabel(final String value)
+    {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
     private static String escapeHelp(final String help)

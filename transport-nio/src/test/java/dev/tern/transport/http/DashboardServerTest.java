@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,7 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DashboardServerTest
 {
-    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*) (-?[0-9]+(?:\\.[0-9]+)?)");
+    // Exposition format 0.0.4 sample line: name, optional {label="value",...}, one space, the value.
+    private static final Pattern SAMPLE = Pattern.compile(
+        "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\""
+        + "(?:,[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\")*\\})? (-?[0-9]+(?:\\.[0-9]+)?)");
     private static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)");
     private static final Pattern HELP = Pattern.compile("# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*");
 
@@ -103,38 +107,10 @@ class DashboardServerTest
         assertEquals("text/plain; version=0.0.4; charset=utf-8",
             response.headers().firstValue("Content-Type").orElseThrow());
         final Map<String, String> typeByName = new HashMap<>();
-        final Map<String, Long> valueByName = new HashMap<>();
-        final Set<String> helped = new HashSet<>();
-        for (final String line : response.body().split("\n", -1))
-        {
-            if (line.isEmpty())
-            {
-                continue;
-            }
-            final Matcher type = TYPE.matcher(line);
-            final Matcher help = HELP.matcher(line);
-            final Matcher sample = SAMPLE.matcher(line);
-            if (type.matches())
-            {
-                assertEquals(null, typeByName.put(type.group(1), type.group(2)), "one TYPE per metric: " + line);
-            }
-            else if (help.matches())
-            {
-                helped.add(help.group(1));
-            }
-            else if (sample.matches())
-            {
-                assertTrue(typeByName.containsKey(sample.group(1)), "TYPE precedes sample: " + line);
-                valueByName.put(sample.group(1), Long.parseLong(sample.group(2)));
-            }
-            else
-            {
-                throw new AssertionError("not exposition format: '" + line + "'");
-            }
-        }
+        final Map<String, Long> valueByName = parsePrometheus(response.body(), typeByName);
         assertTrue(response.body().endsWith("\n"));
         assertEquals(typeByName.keySet(), valueByName.keySet());
-        assertEquals(typeByName.keySet(), helped);
+        assertTrue(response.body().contains("tern_build_info{version=\"0.1.0\",journal=\"disabled\"} 1\n"));
         for (final Map.Entry<String, Counter> entry : counters.all().entrySet())
         {
             final String name = PrometheusFormat.metricName(entry.getKey());
@@ -155,6 +131,50 @@ class DashboardServerTest
         }
         assertEquals("counter", typeByName.get("tern_clients_total"));
         assertTrue(valueByName.get("tern_jvm_heap_used_bytes") > 0);
+    }
+
+    @Test
+    void shouldReportCountersMovedByRealMqttTraffic() throws Exception
+    {
+        try (MqttTraffic traffic = new MqttTraffic())
+        {
+            server = new DashboardServer(traffic.broker.counters(), "127.0.0.1", 0, null).start();
+            final JsonNode before = stats();
+            final long receivedBefore = before.get("publish.received").longValue();
+            final long sentBefore = before.get("publish.sent").longValue();
+            final long retainedBefore = before.get("retained.count").longValue();
+            final long bytesInBefore = before.get("bytes.received").longValue();
+            final long bytesOutBefore = before.get("bytes.sent").longValue();
+
+            traffic.publishAndAwait(20, 100, false);
+            traffic.publishAndAwait(1, 10, true);
+
+            // Counters are written by the broker's threads; the HTTP thread sees them soon after, not at once.
+            final JsonNode after = awaitStats(c -> c.get("publish.sent").longValue() >= sentBefore + 21
+                && c.get("retained.count").longValue() > retainedBefore);
+            assertEquals(2, after.get("clients.connected").longValue(), after.toString());
+            assertTrue(after.get("connections.accepted").longValue() >= 2, after.toString());
+            assertEquals(1, after.get("subscriptions.count").longValue(), after.toString());
+            assertEquals(receivedBefore + 21, after.get("publish.received").longValue(), after.toString());
+            assertEquals(sentBefore + 21, after.get("publish.sent").longValue(), after.toString());
+            assertEquals(retainedBefore + 1, after.get("retained.count").longValue(), after.toString());
+            assertTrue(after.get("bytes.received").longValue() >= bytesInBefore + 20 * 100, after.toString());
+            assertTrue(after.get("bytes.sent").longValue() >= bytesOutBefore + 20 * 100, after.toString());
+            assertEquals(0, after.get("publish.dropped").longValue(), after.toString());
+
+            final HttpResponse<String> metrics = get("/metrics", null);
+            assertEquals(200, metrics.statusCode());
+            final Map<String, Long> valueByName = parsePrometheus(metrics.body(), new HashMap<>());
+            assertEquals(2L, valueByName.get("tern_clients_connected"));
+            assertEquals(receivedBefore + 21, valueByName.get("tern_publish_received"));
+            assertEquals(retainedBefore + 1, valueByName.get("tern_retained_count"));
+            assertTrue(valueByName.get("tern_bytes_sent") >= 20 * 100);
+
+            traffic.disconnectSubscriber();
+            final JsonNode disconnected = awaitStats(c -> c.get("clients.connected").longValue() == 1);
+            assertEquals(0, disconnected.get("subscriptions.count").longValue(), "clean session removed its"
+                + " subscription: " + disconnected);
+        }
     }
 
     @Test
@@ -261,6 +281,67 @@ class DashboardServerTest
         assertFalse(credentials.matches(null, "hunter2"));
         assertThrows(IllegalArgumentException.class, () -> new Credentials("a:b", "x"));
         assertThrows(IllegalArgumentException.class, () -> new Credentials("a", ""));
+    }
+
+    private JsonNode stats() throws Exception
+    {
+        final HttpResponse<String> response = get("/api/stats", null);
+        assertEquals(200, response.statusCode());
+        return new ObjectMapper().readTree(response.body()).get("counters");
+    }
+
+    private JsonNode awaitStats(final Predicate<JsonNode> condition) throws Exception
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        JsonNode counters = stats();
+        while (!condition.test(counters))
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new AssertionError("counters did not reach the expected state: " + counters);
+            }
+            Thread.sleep(20);
+            counters = stats();
+        }
+        return counters;
+    }
+
+    /**
+     * Parse exposition format 0.0.4 strictly: every line is a HELP, a TYPE or a sample of a metric whose TYPE came
+     * first; each metric has one TYPE and one HELP.
+     *
+     * @return the value of each sample by metric name.
+     */
+    private static Map<String, Long> parsePrometheus(final String body, final Map<String, String> typeByName)
+    {
+        final Map<String, Long> valueByName = new HashMap<>();
+        final Set<String> helped = new HashSet<>();
+        assertTrue(body.endsWith("\n"), "ends with a line feed");
+        for (final String line : body.substring(0, body.length() - 1).split("\n", -1))
+        {
+            final Matcher type = TYPE.matcher(line);
+            final Matcher help = HELP.matcher(line);
+            final Matcher sample = SAMPLE.matcher(line);
+            if (type.matches())
+            {
+                assertEquals(null, typeByName.put(type.group(1), type.group(2)), "one TYPE per metric: " + line);
+            }
+            else if (help.matches())
+            {
+                assertTrue(helped.add(help.group(1)), "one HELP per metric: " + line);
+            }
+            else if (sample.matches())
+            {
+                assertTrue(typeByName.containsKey(sample.group(1)), "TYPE precedes sample: " + line);
+                valueByName.put(sample.group(1), Long.parseLong(sample.group(3)));
+            }
+            else
+            {
+                throw new AssertionError("not exposition format: '" + line + "'");
+            }
+        }
+        assertEquals(typeByName.keySet(), helped, "every metric has HELP");
+        return valueByName;
     }
 
     private void start(final Credentials admin)
