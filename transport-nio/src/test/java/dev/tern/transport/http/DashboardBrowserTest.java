@@ -4,10 +4,12 @@ import dev.tern.broker.BrokerCounters;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.text.NumberFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -25,100 +27,88 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Loads the dashboard in headless Chromium and checks that the live numbers rendered; leaves a screenshot at
- * {@code transport-nio/target/dashboard.png}. Skipped when {@code /usr/bin/chromium} is absent.
+ * Loads the dashboard of a real broker, after real MQTT traffic, in headless Chromium and checks that the live numbers
+ * rendered; leaves a screenshot at {@code transport-nio/target/dashboard.png}. Skipped when {@code /usr/bin/chromium}
+ * is absent (CI installs the {@code chromium} package).
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class DashboardBrowserTest
 {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final long BROWSER_TIMEOUT_SECONDS = 60;
+    private static final NumberFormat COUNT = NumberFormat.getIntegerInstance(Locale.US);
 
     @TempDir
     Path profile;
 
-    private final BrokerCounters counters = new BrokerCounters();
-    private final AtomicBoolean traffic = new AtomicBoolean(true);
+    private final AtomicBoolean loading = new AtomicBoolean();
+    private MqttTraffic traffic;
     private DashboardServer server;
-    private Thread trafficThread;
+    private Thread loadThread;
 
     @BeforeEach
-    void start()
+    void start() throws Exception
     {
         assumeTrue(Files.isExecutable(CHROMIUM),
             "skipping the dashboard browser test: no " + CHROMIUM + " (apt-get install chromium to run it)");
-        counters.clientsConnected.set(42);
-        counters.clientsTotal.set(57);
-        counters.subscriptions.set(1234);
-        counters.retainedMessages.set(17);
-        counters.messagesInflight.set(3);
-        counters.messagesQueued.set(12);
-        counters.publishDropped.set(2);
-        counters.droppedQueueFull.set(2);
-        counters.malformedPackets.set(4);
-        counters.transportMalformed.set(1);
-        server = new DashboardServer(counters, "127.0.0.1", 0, null).start();
-
-        // The only writer of the traffic counters while the page polls: steady load so the rates and sparkline move.
-        trafficThread = new Thread(() ->
-        {
-            while (traffic.get())
-            {
-                counters.publishReceived.add(25);
-                counters.publishSent.add(50);
-                counters.bytesReceived.add(25 * 90);
-                counters.bytesSent.add(50 * 90);
-                try
-                {
-                    Thread.sleep(1);
-                }
-                catch (final InterruptedException ex)
-                {
-                    return;
-                }
-            }
-        }, "dashboard-test-traffic");
-        trafficThread.setDaemon(true);
-        trafficThread.start();
+        traffic = new MqttTraffic();
+        server = new DashboardServer(traffic.broker.counters(), "127.0.0.1", 0, null).start();
     }
 
     @AfterEach
     void stop() throws InterruptedException
     {
-        traffic.set(false);
-        if (trafficThread != null)
-        {
-            trafficThread.join(5_000);
-        }
+        stopLoad();
         if (server != null)
         {
             server.close();
+        }
+        if (traffic != null)
+        {
+            traffic.close();
         }
     }
 
     @Test
     void shouldRenderLiveNumbersInBrowser() throws Exception
     {
+        traffic.publishAndAwait(1200, 200, false);
+        traffic.publishAndAwait(1, 20, true);
+        final BrokerCounters counters = traffic.broker.counters();
+        awaitCounter(counters, "publish.sent", 1201);
         final String url = "http://127.0.0.1:" + server.port() + "/";
+
         final String dom = chromium(List.of("--dump-dom"), url, "dom");
 
-        assertEquals("42", textOf(dom, "clients-connected"), "clients connected");
-        assertEquals("57", textOf(dom, "clients-total"));
-        assertEquals("1,234", textOf(dom, "subscriptions"));
-        assertEquals("17", textOf(dom, "retained"));
-        assertEquals("3", textOf(dom, "inflight"));
-        assertEquals("12", textOf(dom, "queued"));
-        assertEquals("2", textOf(dom, "dropped"));
-        assertEquals("5", textOf(dom, "malformed"));
+        assertEquals("2", textOf(dom, "clients-connected"), "clients connected");
+        assertEquals("2", textOf(dom, "clients-total"));
+        assertEquals("1", textOf(dom, "subscriptions"));
+        assertEquals("1", textOf(dom, "retained"));
+        assertEquals("0", textOf(dom, "inflight"));
+        assertEquals("0", textOf(dom, "queued"));
+        assertEquals("0", textOf(dom, "dropped"));
+        assertEquals("0", textOf(dom, "malformed"));
+        assertEquals(COUNT.format(counters.publishReceived.get()), textOf(dom, "msg-in-total"));
+        assertEquals("1,201", textOf(dom, "msg-out-total"));
+        assertEquals("0", textOf(dom, "msg-in-rate"), "no traffic while the page polled");
         assertEquals("n/a", textOf(dom, "latency-p50"));
         assertEquals("n/a", textOf(dom, "latency-p99"));
         assertEquals("disabled", textOf(dom, "journal"));
         assertEquals("0.1.0", textOf(dom, "version"));
         assertEquals("live", textOf(dom, "status"));
-        assertEquals("42", textOf(dom, "counter-clients.connected"), "all-counters table");
+        assertEquals("2", textOf(dom, "counter-clients.connected"), "all-counters table");
+        assertEquals(COUNT.format(counters.bytesSent.get()), textOf(dom, "counter-bytes.sent"));
         final Matcher points = Pattern.compile("id=\"spark-in\"[^>]*points=\"([^\"]*)\"").matcher(dom);
         assertTrue(points.find(), "sparkline present");
         assertNotEquals("", points.group(1), "sparkline drawn from at least two polls");
+
+        // Under steady load the page keeps up: the totals it shows move past what was there before.
+        startLoad();
+        final long receivedBefore = counters.publishReceived.get();
+        final String loaded = chromium(List.of("--dump-dom"), url, "loaded");
+        final long shown = COUNT.parse(textOf(loaded, "msg-in-total")).longValue();
+        assertTrue(shown > receivedBefore, "live total " + shown + " > " + receivedBefore);
+        assertNotEquals("–", textOf(loaded, "msg-in-rate"), "rate computed from successive polls");
 
         final Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
         Files.createDirectories(screenshot.getParent());
@@ -126,6 +116,49 @@ class DashboardBrowserTest
         chromium(List.of("--screenshot=" + screenshot, "--window-size=1280,900"), url, "screenshot");
         assertTrue(Files.size(screenshot) > 10_000, "screenshot written: " + screenshot);
         System.out.println("dashboard screenshot: " + screenshot);
+    }
+
+    private static void awaitCounter(final BrokerCounters counters, final String name, final long atLeast)
+        throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (counters.all().get(name).get() < atLeast)
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, name + " reached " + atLeast);
+            Thread.sleep(10);
+        }
+    }
+
+    /** About 500 QoS 0 messages a second from the publisher until the test ends. */
+    private void startLoad()
+    {
+        loading.set(true);
+        loadThread = new Thread(() ->
+        {
+            while (loading.get())
+            {
+                traffic.publishQuietly(120);
+                try
+                {
+                    Thread.sleep(2);
+                }
+                catch (final InterruptedException ex)
+                {
+                    return;
+                }
+            }
+        }, "dashboard-test-load");
+        loadThread.setDaemon(true);
+        loadThread.start();
+    }
+
+    private void stopLoad() throws InterruptedException
+    {
+        loading.set(false);
+        if (loadThread != null)
+        {
+            loadThread.join(5_000);
+        }
     }
 
     /** @return the text inside the element with the given id (which must hold text only). */
@@ -141,7 +174,7 @@ class DashboardBrowserTest
         final List<String> command = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
             "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile.resolve(name),
-            "--virtual-time-budget=4000"));
+            "--virtual-time-budget=3000"));
         command.addAll(mode);
         command.add(url);
         final Path out = profile.resolve(name + ".out");
