@@ -1,6 +1,8 @@
 package dev.tern.tools;
 
 import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.ListenerConfig;
+import dev.tern.config.TernSetup;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -140,6 +143,19 @@ class TernMainTest
         assertTrue(options.listener().anonymous());
         assertNull(options.idle);
         assertNull(options.waitStrategy);
+        assertNull(options.configFile());
+    }
+
+    @Test
+    void shouldBuildTheDefaultSetupWithoutAConfigFile() throws Exception
+    {
+        final TernSetup setup = TernMain.parse("--port", "1999").setup();
+
+        assertEquals(List.of(new ListenerConfig("default", "127.0.0.1", 1999, true)), setup.listeners());
+        assertFalse(setup.dashboard().enabled());
+        assertFalse(setup.persistence().enabled());
+        assertEquals(TernSetup.Auth.NONE, setup.auth());
+        assertTrue(setup.broker().isConcluded());
     }
 
     @Test
