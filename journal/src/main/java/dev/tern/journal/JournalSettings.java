@@ -12,7 +12,7 @@ import java.util.Objects;
  *                       {@code HALF_HOURLY}, {@code FAST_HOURLY} (default), {@code FAST_DAILY}, ... (the names of
  *                       Chronicle's {@code RollCycles}). Files older than the latest complete checkpoint are deleted
  *                       a whole file at a time, so the cycle bounds how much disk replaced state occupies.
- * @param fsync          {@link Fsync#NONE} (default) or {@link Fsync#BATCH}.
+ * @param fsync          {@link Fsync#BATCH} (default) or {@link Fsync#NONE}.
  * @param checkpointPart largest checkpoint document in bytes; a checkpoint is written as several documents of at
  *                       most this size (one record never splits). Default 1 MiB.
  */
@@ -55,7 +55,7 @@ public record JournalSettings(Path directory, String rollCycle, Fsync fsync, int
     {
         Objects.requireNonNull(directory, "directory");
         rollCycle = rollCycle == null ? DEFAULT_ROLL_CYCLE : rollCycle.trim().toUpperCase(Locale.ROOT);
-        fsync = fsync == null ? Fsync.NONE : fsync;
+        fsync = fsync == null ? Fsync.BATCH : fsync;
         if (checkpointPart <= 0)
         {
             checkpointPart = DEFAULT_CHECKPOINT_PART;
@@ -69,7 +69,7 @@ public record JournalSettings(Path directory, String rollCycle, Fsync fsync, int
     /** @return defaults for {@code directory}. */
     public static JournalSettings of(final Path directory)
     {
-        return new JournalSettings(directory, DEFAULT_ROLL_CYCLE, Fsync.NONE, DEFAULT_CHECKPOINT_PART);
+        return new JournalSettings(directory, DEFAULT_ROLL_CYCLE, Fsync.BATCH, DEFAULT_CHECKPOINT_PART);
     }
 
     /** @return a copy with another fsync policy. */

@@ -2,32 +2,36 @@ package dev.tern.tools;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
-import dev.tern.server.TernBroker;
+import dev.tern.config.TernSetup;
 import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
+import dev.tern.server.TernBroker;
+import dev.tern.transport.http.DashboardServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running standalone broker: one TCP listener that admits anonymous clients, with the broker-wide authenticator and
- * authorizer left at default deny. Started from parsed {@link TernOptions}; {@link #close()} stops it and releases
- * whoever waits in {@link #awaitClose()}.
+ * A running standalone broker: the listeners of a {@link TernSetup} (by default one TCP listener on loopback that
+ * admits anonymous clients), with the broker-wide authenticator and authorizer left at default deny, plus the HTTP
+ * dashboard when the setup enables it. {@link #close()} stops both and releases whoever waits in
+ * {@link #awaitClose()}.
  */
 public final class TernLauncher implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(TernLauncher.class);
 
     private final TernBroker broker;
-    private final ListenerConfig listener;
+    private final DashboardServer dashboard;
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    private TernLauncher(final TernBroker broker, final ListenerConfig listener)
+    private TernLauncher(final TernBroker broker, final DashboardServer dashboard)
     {
         this.broker = broker;
-        this.listener = listener;
+        this.dashboard = dashboard;
     }
 
     /**
@@ -35,35 +39,111 @@ public final class TernLauncher implements AutoCloseable
      *
      * @param options parsed command-line options.
      * @return the running launcher.
+     * @throws IOException              if the config file cannot be read.
+     * @throws IllegalArgumentException if the config file is invalid.
      */
-    public static TernLauncher start(final TernOptions options)
+    public static TernLauncher start(final TernOptions options) throws IOException
+    {
+        return start(options.setup());
+    }
+
+    /**
+     * Start a broker, and the dashboard if enabled, as the setup describes; log where each listens.
+     *
+     * @param setup validated setup.
+     * @return the running launcher.
+     */
+    public static TernLauncher start(final TernSetup setup)
     {
         TernMain.disableChronicleTelemetry();
-        final BrokerConfig config = options.brokerConfig().conclude();
-        final ListenerConfig listener = options.listener();
-        final TernBroker.Builder builder = TernBroker.builder()
-            .config(config)
-            .listener(listener);
-        final JournalSettings journal = options.journal();
-        if (journal != null)
+        final BrokerConfig config = setup.broker();
+        warnAboutUnwiredSettings(setup);
+        final TernBroker.Builder builder = TernBroker.builder().config(config);
+        final TernSetup.Persistence persistence = setup.persistence();
+        if (persistence.enabled())
         {
-            builder.storage(new ChronicleStorage(journal));
-            LOG.info("journal in {} (roll cycle {}, fsync {})", journal.directory(), journal.rollCycle(),
-                TernOptions.optionName(journal.fsync()));
+            builder.storage(new ChronicleStorage(journalSettings(persistence)));
+            LOG.info("journal in {} (roll cycle {}, fsync {})", persistence.directory(),
+                persistence.rollCycle().label(), persistence.fsync().label());
+        }
+        for (final ListenerConfig listener : setup.listeners())
+        {
+            builder.listener(listener);
+            if (listener.anonymous() && !DashboardServer.isLoopback(listener.host()))
+            {
+                LOG.warn("listener '{}' on {} admits anonymous clients with full rights from other hosts",
+                    listener.name(), listener.host());
+            }
         }
         final TernBroker broker = builder.start();
-        final TernLauncher launcher = new TernLauncher(broker, listener);
-        LOG.info("Tern {} listening on {}:{} (tcp{})", config.brokerVersion(), listener.host(), launcher.port(),
-            listener.anonymous() ? ", anonymous" : "");
-        LOG.info("idle strategy {}, wait strategy {}", TernOptions.optionName(config.idleStrategy()),
-            TernOptions.optionName(config.waitStrategy()));
+        DashboardServer dashboard = null;
+        try
+        {
+            final TernSetup.Dashboard settings = setup.dashboard();
+            if (settings.enabled())
+            {
+                dashboard = new DashboardServer(broker.counters(), settings.host(), settings.port(), settings.admin(),
+                    journalState(setup.persistence())).start();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            broker.close();
+            throw ex;
+        }
+        final TernLauncher launcher = new TernLauncher(broker, dashboard);
+        LOG.info("Tern {} started; idle strategy {}, wait strategy {}, {} I/O agent(s)", config.brokerVersion(),
+            TernOptions.optionName(config.idleStrategy()), TernOptions.optionName(config.waitStrategy()),
+            config.ioAgents());
         return launcher;
     }
 
-    /** @return the bound port (the actual one when the options asked for port 0). */
+    private static void warnAboutUnwiredSettings(final TernSetup setup)
+    {
+        if (setup.auth().passwordFile() != null || setup.auth().aclFile() != null)
+        {
+            LOG.warn("auth.passwordFile / auth.aclFile are set but not read by this build: clients on listeners"
+                + " without anonymous: true are refused");
+        }
+    }
+
+    private static String journalState(final TernSetup.Persistence persistence)
+    {
+        return persistence.enabled() ? "on: " + persistence.directory() + " (roll cycle " +
+            persistence.rollCycle().label() + ", fsync " + persistence.fsync().label() + ")" : "off (in memory)";
+    }
+
+    /** @return the journal settings for a persistence section. */
+    static JournalSettings journalSettings(final TernSetup.Persistence persistence)
+    {
+        return new JournalSettings(persistence.directory(), persistence.rollCycle().chronicleName(),
+            persistence.fsync() == TernSetup.Fsync.BATCH ? JournalSettings.Fsync.BATCH : JournalSettings.Fsync.NONE,
+            JournalSettings.DEFAULT_CHECKPOINT_PART);
+    }
+
+    /** @return the bound port of the first listener (the actual one when port 0 was asked for). */
     public int port()
     {
-        return broker.port(listener.name());
+        return broker.port();
+    }
+
+    /** @return the bound port of the named listener. */
+    public int port(final String listenerName)
+    {
+        return broker.port(listenerName);
+    }
+
+    /**
+     * @return the bound dashboard port.
+     * @throws IllegalStateException if the dashboard is not enabled.
+     */
+    public int dashboardPort()
+    {
+        if (dashboard == null)
+        {
+            throw new IllegalStateException("dashboard not enabled");
+        }
+        return dashboard.port();
     }
 
     /** @return the embedded broker. */
@@ -87,7 +167,7 @@ public final class TernLauncher implements AutoCloseable
     }
 
     @Override
-    public void close()
+    public synchronized void close()
     {
         if (closed.getCount() == 0)
         {
@@ -95,6 +175,10 @@ public final class TernLauncher implements AutoCloseable
         }
         try
         {
+            if (dashboard != null)
+            {
+                dashboard.close();
+            }
             broker.close();
             LOG.info("Tern stopped");
         }

@@ -1,15 +1,20 @@
 package dev.tern.tools;
 
+import dev.tern.config.TernSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 /**
- * Entry point of the standalone broker: {@code tern [--port N] [--bind ADDRESS] [--idle ...] [--wait ...]}.
- * Parses the options, starts a {@link TernLauncher}, closes it from a shutdown hook and keeps the main thread waiting
- * until then. Exit codes: 0 after a normal stop, help or version; 1 if the broker cannot start; 2 for a usage error.
+ * Entry point of the standalone broker: {@code tern [--config FILE] | [--port N] [--bind ADDRESS] [--idle ...]
+ * [--wait ...]}. Parses the options and the config file, starts a {@link TernLauncher}, closes it from a shutdown hook
+ * and keeps the main thread waiting until then. Exit codes: 0 after a normal stop, help or version; 1 if the broker
+ * cannot start; 2 for a usage error or an unreadable or invalid config file (the message, naming the key and line,
+ * goes to stderr). Logging goes to stderr through slf4j-simple, configured by {@code simplelogger.properties}.
  */
 public final class TernMain
 {
@@ -24,8 +29,6 @@ public final class TernMain
 
     public static void main(final String[] args)
     {
-        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
         final int exitCode = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         if (exitCode != 0)
         {
@@ -57,16 +60,38 @@ public final class TernMain
                 return CommandLine.ExitCode.OK;
             }
             options = cli.getCommand();
+            final List<String> conflicting = options.optionsConflictingWithConfig();
+            if (!conflicting.isEmpty())
+            {
+                throw new ParameterException(cli, String.join(", ", conflicting)
+                    + " cannot be combined with --config: set it in the config file");
+            }
         }
         catch (final ParameterException ex)
         {
             return usageError(ex, err);
         }
 
+        final TernSetup setup;
+        try
+        {
+            setup = options.setup();
+        }
+        catch (final IOException ex)
+        {
+            err.println("tern: cannot read config file " + options.configFile() + ": " + ex);
+            return EXIT_USAGE;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            err.println("tern: invalid config: " + ex.getMessage());
+            return EXIT_USAGE;
+        }
+
         final TernLauncher launcher;
         try
         {
-            launcher = TernLauncher.start(options);
+            launcher = TernLauncher.start(setup);
         }
         catch (final RuntimeException ex)
         {
@@ -108,14 +133,6 @@ public final class TernMain
         err.println("tern: " + ex.getMessage());
         ex.getCommandLine().usage(err);
         return EXIT_USAGE;
-    }
-
-    private static void setIfAbsent(final String key, final String value)
-    {
-        if (System.getProperty(key) == null)
-        {
-            System.setProperty(key, value);
-        }
     }
 
     /**

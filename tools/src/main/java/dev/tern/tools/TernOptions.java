@@ -4,14 +4,17 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerConfig.IdleStrategyKind;
 import dev.tern.broker.BrokerConfig.WaitStrategyKind;
 import dev.tern.broker.ListenerConfig;
-import dev.tern.journal.ChronicleStorage;
-import dev.tern.journal.JournalSettings;
+import dev.tern.config.TernConfigFile;
+import dev.tern.config.TernSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -24,7 +27,8 @@ import java.util.Locale;
     versionProvider = TernOptions.Version.class,
     sortOptions = false,
     description = "Runs the Tern MQTT broker. With no options it listens on 127.0.0.1:1883 and admits anonymous"
-        + " clients on that loopback listener only.")
+        + " clients on that loopback listener only. With --config FILE everything comes from the YAML file"
+        + " (see tern-example.yaml); an invalid file exits with code 2.")
 public final class TernOptions
 {
     /** Name of the single listener the launcher opens. */
@@ -34,13 +38,18 @@ public final class TernOptions
     /** Default bind address: loopback only, so an unconfigured broker is not reachable from the network. */
     public static final String DEFAULT_BIND = "127.0.0.1";
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "YAML config file: listeners, auth, limits, persistence, pipeline, dashboard. Cannot be"
+            + " combined with the options below.")
+    Path config;
+
     @Option(names = "--port", paramLabel = "N", converter = PortConverter.class,
-        description = "TCP port to listen on, 0 for an ephemeral one (default: ${DEFAULT-VALUE}).")
-    int port = DEFAULT_PORT;
+        description = "TCP port to listen on, 0 for an ephemeral one (default: " + DEFAULT_PORT + ").")
+    Integer port;
 
     @Option(names = "--bind", paramLabel = "ADDRESS",
-        description = "Address to bind (default: ${DEFAULT-VALUE}).")
-    String bind = DEFAULT_BIND;
+        description = "Address to bind (default: " + DEFAULT_BIND + ").")
+    String bind;
 
     @Option(names = "--idle", paramLabel = "STRATEGY", converter = IdleConverter.class,
         completionCandidates = IdleNames.class,
@@ -62,29 +71,85 @@ public final class TernOptions
     @Option(names = "--persistence-dir", paramLabel = "DIR",
         description = "Journal QoS 1/2 and retained state to this directory (Chronicle Queue) and replay it at start."
             + " Without it, state lives in memory only.")
-    java.nio.file.Path persistenceDir;
+    Path persistenceDir;
 
     @Option(names = "--fsync", paramLabel = "POLICY", converter = FsyncConverter.class,
-        description = "With --persistence-dir: none (records reach the page cache before acks; survives a process"
-            + " crash) or batch (msync per pipeline batch before acks; survives power loss). Default: none.")
-    JournalSettings.Fsync fsync = JournalSettings.Fsync.NONE;
+        description = "With --persistence-dir: batch (default; msync per pipeline batch before its acks leave:"
+            + " survives power loss) or none (acks leave once records are in the page cache: survives a process"
+            + " crash, faster).")
+    TernSetup.Fsync fsync;
 
     @Option(names = "--roll-cycle", paramLabel = "CYCLE", converter = RollCycleConverter.class,
-        description = "With --persistence-dir: journal file roll cycle (FIVE_MINUTELY, TEN_MINUTELY, HALF_HOURLY,"
-            + " FAST_HOURLY, FAST_DAILY; default: ${DEFAULT-VALUE}).")
-    String rollCycle = JournalSettings.DEFAULT_ROLL_CYCLE;
+        description = "With --persistence-dir: how often a new journal file starts: five-minutely, ten-minutely,"
+            + " half-hourly, hourly (default), daily. Files a checkpoint covers are deleted whole.")
+    TernSetup.RollCycle rollCycle;
 
-    /** @return journal settings, or null when no persistence directory was given. */
-    public JournalSettings journal()
+    /** @return the persistence the options ask for (disabled without {@code --persistence-dir}). */
+    public TernSetup.Persistence persistence()
     {
-        return persistenceDir == null ? null :
-            new JournalSettings(persistenceDir, rollCycle, fsync, JournalSettings.DEFAULT_CHECKPOINT_PART);
+        if (persistenceDir == null)
+        {
+            return TernSetup.Persistence.DISABLED;
+        }
+        return new TernSetup.Persistence(true, persistenceDir,
+            rollCycle == null ? TernSetup.Persistence.DISABLED.rollCycle() : rollCycle,
+            fsync == null ? TernSetup.Persistence.DISABLED.fsync() : fsync);
     }
 
-    /** @return the listener to open: TCP, named {@value #LISTENER_NAME}, anonymous clients admitted. */
+    /** @return the listener to open without a config file: TCP, named {@value #LISTENER_NAME}, anonymous. */
     public ListenerConfig listener()
     {
-        return new ListenerConfig(LISTENER_NAME, bind, port, true);
+        return new ListenerConfig(LISTENER_NAME, bind == null ? DEFAULT_BIND : bind,
+            port == null ? DEFAULT_PORT : port, true);
+    }
+
+    /** @return the config file given with {@code --config}, or {@code null}. */
+    public Path configFile()
+    {
+        return config;
+    }
+
+    /** @return the options given that a config file replaces, e.g. {@code [--port]}; empty without a config file. */
+    List<String> optionsConflictingWithConfig()
+    {
+        final List<String> given = new ArrayList<>();
+        if (config != null)
+        {
+            addIf(given, port != null, "--port");
+            addIf(given, bind != null, "--bind");
+            addIf(given, idle != null, "--idle");
+            addIf(given, waitStrategy != null, "--wait");
+            addIf(given, maxQueued != null, "--max-queued");
+            addIf(given, persistenceDir != null, "--persistence-dir");
+            addIf(given, fsync != null, "--fsync");
+            addIf(given, rollCycle != null, "--roll-cycle");
+        }
+        return given;
+    }
+
+    private static void addIf(final List<String> names, final boolean given, final String name)
+    {
+        if (given)
+        {
+            names.add(name);
+        }
+    }
+
+    /**
+     * What to run: the config file's content when {@code --config} was given, else the command-line options.
+     *
+     * @return the validated setup.
+     * @throws IOException              if the config file cannot be read.
+     * @throws IllegalArgumentException if the config file is invalid; the message names the key and line.
+     */
+    public TernSetup setup() throws IOException
+    {
+        if (config != null)
+        {
+            return TernConfigFile.load(config);
+        }
+        final TernSetup plain = TernSetup.of(brokerConfig(), List.of(listener()));
+        return new TernSetup(plain.broker(), plain.listeners(), plain.auth(), persistence(), plain.dashboard());
     }
 
     /** @return defaults (including {@code -Dtern.idle} / {@code -Dtern.wait}) overridden by the options given. */
@@ -143,35 +208,36 @@ public final class TernOptions
         }
     }
 
-    static final class FsyncConverter implements ITypeConverter<JournalSettings.Fsync>
+    static final class FsyncConverter implements ITypeConverter<TernSetup.Fsync>
     {
         @Override
-        public JournalSettings.Fsync convert(final String value)
+        public TernSetup.Fsync convert(final String value)
         {
-            try
+            for (final TernSetup.Fsync f : TernSetup.Fsync.values())
             {
-                return JournalSettings.Fsync.parse(value);
+                if (f.label().equalsIgnoreCase(value.trim()))
+                {
+                    return f;
+                }
             }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
+            throw new TypeConversionException("'" + value + "' is not one of none, batch");
         }
     }
 
-    static final class RollCycleConverter implements ITypeConverter<String>
+    static final class RollCycleConverter implements ITypeConverter<TernSetup.RollCycle>
     {
         @Override
-        public String convert(final String value)
+        public TernSetup.RollCycle convert(final String value)
         {
-            try
+            for (final TernSetup.RollCycle c : TernSetup.RollCycle.values())
             {
-                return ChronicleStorage.rollCycleNamed(value.trim().toUpperCase(Locale.ROOT)).toString();
+                if (c.label().equalsIgnoreCase(value.trim().replace('_', '-')))
+                {
+                    return c;
+                }
             }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new TypeConversionException(ex.getMessage());
-            }
+            throw new TypeConversionException("'" + value +
+                "' is not one of five-minutely, ten-minutely, half-hourly, hourly, daily");
         }
     }
 

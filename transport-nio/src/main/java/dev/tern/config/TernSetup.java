@@ -1,0 +1,154 @@
+package dev.tern.config;
+
+import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.ListenerConfig;
+import dev.tern.transport.http.Credentials;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Everything a config file describes, validated: what the launcher needs to build and start a broker, its listeners,
+ * authentication sources, persistence and the dashboard. Produced by {@link TernConfigFile#load(Path)}.
+ *
+ * @param broker      broker settings, already {@link BrokerConfig#conclude() concluded}.
+ * @param listeners   the listeners to open, at least one, names unique.
+ * @param auth        password and ACL files.
+ * @param persistence durable state settings.
+ * @param dashboard   HTTP dashboard and metrics endpoint.
+ */
+public record TernSetup(
+    BrokerConfig broker, List<ListenerConfig> listeners, Auth auth, Persistence persistence, Dashboard dashboard)
+{
+    public TernSetup
+    {
+        Objects.requireNonNull(broker, "broker");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(persistence, "persistence");
+        Objects.requireNonNull(dashboard, "dashboard");
+        listeners = List.copyOf(listeners);
+        if (listeners.isEmpty())
+        {
+            throw new IllegalArgumentException("at least one listener is required");
+        }
+    }
+
+    /**
+     * A setup with the given broker settings and listeners, no auth files, no persistence and no dashboard: what the
+     * launcher runs without a config file.
+     *
+     * @param broker    broker settings, concluded here if not yet.
+     * @param listeners the listeners to open.
+     * @return the setup.
+     */
+    public static TernSetup of(final BrokerConfig broker, final List<ListenerConfig> listeners)
+    {
+        return new TernSetup(broker.isConcluded() ? broker : broker.conclude(), listeners, Auth.NONE,
+            Persistence.DISABLED, Dashboard.DISABLED);
+    }
+
+    /**
+     * Client authentication and authorisation sources. The file formats belong to their readers; this only carries
+     * the paths, checked to be readable files at load.
+     *
+     * @param passwordFile password file (absolute), or {@code null} when none is configured.
+     * @param aclFile      ACL file (absolute), or {@code null} when none is configured.
+     */
+    public record Auth(Path passwordFile, Path aclFile)
+    {
+        /** No password file and no ACL file. */
+        public static final Auth NONE = new Auth(null, null);
+    }
+
+    /**
+     * The HTTP dashboard and metrics endpoint.
+     *
+     * @param enabled       whether to start it (default false).
+     * @param host          address to bind (default {@code 127.0.0.1}).
+     * @param port          TCP port (default 8080, 0 for an ephemeral one).
+     * @param adminRequired whether {@code host} is reachable from other hosts, so admin credentials are mandatory.
+     * @param admin         admin credentials for HTTP Basic auth, or {@code null}; never null when enabled and
+     *                      {@code adminRequired}.
+     */
+    public record Dashboard(boolean enabled, String host, int port, boolean adminRequired, Credentials admin)
+    {
+        /** Not started. */
+        public static final Dashboard DISABLED = new Dashboard(false, TernConfigFile.DEFAULT_HOST,
+            TernConfigFile.DEFAULT_DASHBOARD_PORT, false, null);
+
+        public Dashboard
+        {
+            Objects.requireNonNull(host, "host");
+        }
+    }
+
+    /**
+     * Durable state: where the journal lives and how it is written.
+     *
+     * @param enabled   whether QoS 1/2 and retained state are journaled (default false).
+     * @param directory journal directory (absolute), or {@code null} when disabled.
+     * @param rollCycle how often the journal starts a new file (default hourly).
+     * @param fsync     when the journal forces writes to the device (default batch).
+     */
+    public record Persistence(boolean enabled, Path directory, RollCycle rollCycle, Fsync fsync)
+    {
+        /** Nothing is journaled. */
+        public static final Persistence DISABLED = new Persistence(false, null, RollCycle.HOURLY, Fsync.BATCH);
+
+        public Persistence
+        {
+            Objects.requireNonNull(rollCycle, "rollCycle");
+            Objects.requireNonNull(fsync, "fsync");
+            if (enabled && directory == null)
+            {
+                throw new IllegalArgumentException("persistence needs a directory");
+            }
+        }
+    }
+
+    /** How often the journal starts a new file; older files can then be compacted or deleted whole. */
+    public enum RollCycle
+    {
+        FIVE_MINUTELY("FIVE_MINUTELY"),
+        TEN_MINUTELY("TEN_MINUTELY"),
+        HALF_HOURLY("HALF_HOURLY"),
+        HOURLY("FAST_HOURLY"),
+        DAILY("FAST_DAILY");
+
+        private final String chronicleName;
+
+        RollCycle(final String chronicleName)
+        {
+            this.chronicleName = chronicleName;
+        }
+
+        /** @return the name as written in the config file. */
+        public String label()
+        {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** @return the Chronicle Queue roll cycle this maps to. */
+        public String chronicleName()
+        {
+            return chronicleName;
+        }
+    }
+
+    /** When journal writes are forced to the storage device. */
+    public enum Fsync
+    {
+        /** Never explicitly: the OS writes back when it chooses; a power loss may lose acknowledged messages. */
+        NONE,
+        /** Once per batch of records appended together, before the batch is acknowledged. */
+        BATCH;
+
+        /** @return the lower-case name used in the config file. */
+        public String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+}
