@@ -260,6 +260,15 @@ public final class Broker implements AutoCloseable
         return () -> submit(() -> route.removeInline(handle[0]));
     }
 
+    /**
+     * Ask for a checkpoint of the durable state at the route stage's next tick (about 50 ms); it is appended to the
+     * storage in order with everything else. No effect without storage. Thread-safe.
+     */
+    public void requestCheckpoint()
+    {
+        submit(route::requestCheckpoint);
+    }
+
     private void submit(final Runnable command)
     {
         if (!running)

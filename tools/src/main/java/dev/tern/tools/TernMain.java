@@ -44,6 +44,11 @@ public final class TernMain
     static int run(final String[] args, final PrintWriter out, final PrintWriter err)
     {
         disableChronicleTelemetry();
+        if (args.length > 0 && "journal".equals(args[0]))
+        {
+            return new CommandLine(new JournalCommand()).setOut(out).setErr(err)
+                .execute(java.util.Arrays.copyOfRange(args, 1, args.length));
+        }
         final CommandLine cli = new CommandLine(new TernOptions());
         final TernOptions options;
         try

@@ -1,0 +1,324 @@
+package dev.tern.tools;
+
+import dev.tern.broker.Authenticator;
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.Broker;
+import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.BrokerHooks;
+import dev.tern.journal.ChronicleStorage;
+import dev.tern.journal.JournalSettings;
+import dev.tern.journal.RecordFormatter;
+import dev.tern.storage.JournalRecords;
+import dev.tern.storage.Storage;
+import org.agrona.DirectBuffer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code tern journal dump|verify|replay}: read a journal directory written by {@code --persistence-dir}. Run these
+ * on a stopped broker's directory (or a copy of a running one's).
+ */
+@Command(name = "journal", mixinStandardHelpOptions = true,
+    description = "Inspect, check or compact a Tern journal directory.",
+    subcommands = {JournalCommand.Dump.class, JournalCommand.Verify.class, JournalCommand.Replay.class})
+public final class JournalCommand implements Callable<Integer>
+{
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call()
+    {
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    private static ChronicleStorage open(final Path dir)
+    {
+        if (!Files.isDirectory(dir))
+        {
+            throw new CommandLine.ParameterException(new CommandLine(new JournalCommand()),
+                "not a journal directory: " + dir);
+        }
+        return ChronicleStorage.openReadOnly(JournalSettings.of(dir));
+    }
+
+    private static String kindName(final int kind)
+    {
+        switch (kind)
+        {
+            case 1:
+                return "DELTA";
+            case 2:
+                return "CHECKPOINT_BEGIN";
+            case 3:
+                return "CHECKPOINT_PART";
+            case 4:
+                return "CHECKPOINT_END";
+            default:
+                return "UNKNOWN(" + kind + ")";
+        }
+    }
+
+    /** Prints documents and records, optionally only those of one client or topic. */
+    @Command(name = "dump", mixinStandardHelpOptions = true,
+        description = "Print every journal document and its records as text.")
+    static final class Dump implements Callable<Integer>
+    {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "Journal directory.")
+        Path dir;
+
+        @Option(names = "--client", paramLabel = "ID", description = "Only records of this client id.")
+        String client;
+
+        @Option(names = "--topic", paramLabel = "TOPIC", description = "Only records naming this topic or filter.")
+        String topic;
+
+        @Override
+        public Integer call()
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            final RecordFormatter formatter = new RecordFormatter();
+            final boolean filtered = client != null || topic != null;
+            try (ChronicleStorage storage = open(dir))
+            {
+                storage.scan((index, kind, valid, body, length) ->
+                {
+                    if (!filtered)
+                    {
+                        out.printf("%016x %s %d bytes%s%n", index, kindName(kind), length, valid ? "" :
+                            " CHECKSUM MISMATCH (skipped by replay)");
+                    }
+                    if (!valid || (kind != 1 && kind != 3))
+                    {
+                        return;
+                    }
+                    final int skip = kind == 3 ? 8 : 0;
+                    formatter.format(body, skip, length - skip, line ->
+                    {
+                        if ((client == null || client.equals(line.clientId())) &&
+                            (topic == null || topic.equals(line.topic())))
+                        {
+                            out.println(filtered ? String.format("%016x %s", index, line.text()) :
+                                "    " + line.text());
+                        }
+                    });
+                });
+            }
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    /** Checks every document and record; exit 1 when anything would be skipped by replay. */
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Check checksums and record structure; report counts, checkpoints and damaged documents."
+            + " Exit code 0 when clean, 1 when replay would skip something.")
+    static final class Verify implements Callable<Integer>
+    {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "Journal directory.")
+        Path dir;
+
+        @Override
+        public Integer call()
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            final long[] kinds = new long[5];
+            final long[] types = new long[32];
+            final AtomicLong damagedRecords = new AtomicLong();
+            final long[] checkpoints = new long[2]; // begun, completed
+            final long[] lastComplete = {0};
+            final RecordFormatter formatter = new RecordFormatter();
+            try (ChronicleStorage storage = open(dir))
+            {
+                storage.scan((index, kind, valid, body, length) ->
+                {
+                    if (!valid)
+                    {
+                        out.printf("damaged document at %016x (kind %d, %d bytes): checksum mismatch%n", index, kind,
+                            length);
+                        return;
+                    }
+                    kinds[kind]++;
+                    if (kind == 2)
+                    {
+                        checkpoints[0]++;
+                    }
+                    else if (kind == 4)
+                    {
+                        checkpoints[1]++;
+                        lastComplete[0] = body.getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
+                    }
+                    else
+                    {
+                        final int skip = kind == 3 ? 8 : 0;
+                        damagedRecords.addAndGet(formatter.format(body, skip, length - skip, line ->
+                        {
+                            if (line.type() > 0 && line.type() < types.length)
+                            {
+                                types[line.type()]++;
+                            }
+                        }));
+                    }
+                });
+                final ChronicleStorage.Stats stats = storage.stats();
+                out.printf("journal %s%n", dir);
+                out.printf("documents: %d (delta %d, checkpoint begin %d, part %d, end %d)%n", stats.documents,
+                    kinds[1], kinds[2], kinds[3], kinds[4]);
+                for (int t = 1; t < types.length; t++)
+                {
+                    if (types[t] > 0)
+                    {
+                        out.printf("  %-15s %d%n", JournalRecords.name(t), types[t]);
+                    }
+                }
+                out.printf("checkpoints: %d begun, %d complete%s%n", checkpoints[0], checkpoints[1],
+                    lastComplete[0] == 0 ? "" : " (replay starts at checkpoint " + lastComplete[0] + ")");
+                out.printf("damaged documents: %d, damaged records: %d%n", stats.skipped, damagedRecords.get());
+                final boolean clean = stats.skipped == 0 && damagedRecords.get() == 0;
+                out.println(clean ? "OK" : "DAMAGED: replay skips the documents above");
+                out.flush();
+                return clean ? CommandLine.ExitCode.OK : 1;
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the state a journal holds in a broker (no listeners) and writes it as one checkpoint into a new
+     * directory: a compacted copy that a broker can start from.
+     */
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Replay a journal into a fresh journal directory: the state is rebuilt in a broker with no"
+            + " listeners and written there as a single checkpoint (a compacted copy).")
+    static final class Replay implements Callable<Integer>
+    {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "FROM", description = "Journal directory to read.")
+        Path from;
+
+        @Parameters(index = "1", paramLabel = "TO", description = "New journal directory (must not exist or be empty).")
+        Path to;
+
+        @Option(names = "--max-queued", paramLabel = "N", defaultValue = "1000000",
+            description = "Queued messages per session kept during the rebuild (default: ${DEFAULT-VALUE}).")
+        int maxQueued;
+
+        @Override
+        public Integer call() throws Exception
+        {
+            final PrintWriter out = spec.commandLine().getOut();
+            if (Files.isDirectory(to))
+            {
+                try (var entries = Files.list(to))
+                {
+                    if (entries.findAny().isPresent())
+                    {
+                        spec.commandLine().getErr().println("tern journal replay: " + to + " is not empty");
+                        return CommandLine.ExitCode.USAGE;
+                    }
+                }
+            }
+            final long startNs = System.nanoTime();
+            try (ChronicleStorage source = open(from);
+                ChronicleStorage target = new ChronicleStorage(JournalSettings.of(to)))
+            {
+                final CountingTarget storage = new CountingTarget(source, target);
+                final Broker broker = new Broker(BrokerConfig.defaults().sysIntervalSeconds(0)
+                    .maxQueuedMessages(maxQueued), List.of(), Authenticator.DENY_ALL, Authorizer.DENY_ALL,
+                    BrokerHooks.NONE, storage);
+                broker.start();
+                try
+                {
+                    broker.requestCheckpoint();
+                    final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (storage.checkpoints == 0 && System.nanoTime() - deadlineNs < 0)
+                    {
+                        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    }
+                    if (storage.checkpoints == 0)
+                    {
+                        spec.commandLine().getErr().println("tern journal replay: no checkpoint within 60 s");
+                        return 1;
+                    }
+                }
+                finally
+                {
+                    broker.close();
+                }
+                out.printf("replayed %s (%s) into %s as one checkpoint of %d bytes in %d ms%n", from,
+                    source.stats(), to, storage.checkpointBytes,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+                out.flush();
+            }
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    /** Replays from one journal and writes to another; counts checkpoints written. */
+    private static final class CountingTarget implements Storage
+    {
+        private final Storage source;
+        private final Storage target;
+        volatile long checkpoints;
+        volatile long checkpointBytes;
+
+        CountingTarget(final Storage source, final Storage target)
+        {
+            this.source = source;
+            this.target = target;
+        }
+
+        @Override
+        public void replay(final BatchHandler handler)
+        {
+            source.replay(handler);
+        }
+
+        @Override
+        public void append(final DirectBuffer buffer, final int offset, final int length)
+        {
+            target.append(buffer, offset, length);
+        }
+
+        @Override
+        public void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+        {
+            target.checkpoint(buffer, offset, length);
+            target.flush();
+            checkpointBytes = length;
+            checkpoints++;
+        }
+
+        @Override
+        public void flush()
+        {
+            target.flush();
+        }
+
+        @Override
+        public void close()
+        {
+            // the caller closes both journals
+        }
+    }
+}
