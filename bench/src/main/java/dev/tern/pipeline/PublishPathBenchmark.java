@@ -41,7 +41,13 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {
-    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dtern.idle=backoff", "-Dtern.wait=backoff"})
+    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+    "--add-exports=java.base/jdk.internal.util=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED", "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+    "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/java.util=ALL-UNNAMED", "-Dchronicle.analytics.disable=true",
+    "-Dchronicle.announcer.disable=true", "-Dtern.idle=backoff", "-Dtern.wait=backoff"})
 public class PublishPathBenchmark
 {
     private static final long PUBLISHER = RingProtocol.connectionId(1, 0);
@@ -52,6 +58,15 @@ public class PublishPathBenchmark
 
     @Param({"64"})
     int payloadSize;
+
+    /**
+     * {@code off}: in memory; {@code none} / {@code batch}: Chronicle journal with that fsync policy. The subscriber
+     * has a persistent session, so each QoS 1 message is journaled (message, inflight, release).
+     */
+    @Param({"off"})
+    String journal;
+
+    private java.nio.file.Path journalDir;
 
     private Broker broker;
     private RingBuffer ingress;
@@ -70,8 +85,22 @@ public class PublishPathBenchmark
             .sysIntervalSeconds(0)
             .maxInflight(65535)
             .conclude();
+        dev.tern.storage.Storage storage = null;
+        if (!"off".equals(journal))
+        {
+            try
+            {
+                journalDir = java.nio.file.Files.createTempDirectory("tern-bench-journal");
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+            storage = new dev.tern.journal.ChronicleStorage(dev.tern.journal.JournalSettings.of(journalDir)
+                .withFsync(dev.tern.journal.JournalSettings.Fsync.parse(journal)));
+        }
         broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE);
+            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE, storage);
         ingress = broker.ingress();
         egress = broker.egress(0);
         broker.start();
@@ -79,7 +108,7 @@ public class PublishPathBenchmark
         open(PUBLISHER);
         open(SUBSCRIBER);
         send(PUBLISHER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null, null)));
-        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "sub", true, 0, null, null, 0, false, null, null)));
+        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "sub", false, 0, null, null, 0, false, null, null)));
         send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.subscribe(b, o, 1, new String[] {"bench/+"}, new int[] {qos})));
         awaitEgress(3); // CONNACK, CONNACK, SUBACK
 
@@ -91,9 +120,16 @@ public class PublishPathBenchmark
     }
 
     @TearDown(Level.Trial)
-    public void tearDown()
+    public void tearDown() throws java.io.IOException
     {
         broker.close();
+        if (journalDir != null)
+        {
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(journalDir))
+            {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     /** One PUBLISH in, its forwarded copy (and for QoS 1 the PUBACK) out. */
