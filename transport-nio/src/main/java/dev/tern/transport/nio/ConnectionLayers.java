@@ -359,7 +359,8 @@ final class ConnectionLayers implements WebSocketCodec.Handler
         netOut = null;
     }
 
-    private void wrapWsOut() throws SSLException
+    /** Wrap WS output queued outside {@link #encode} (101 response, pongs) into TLS records; no-op without TLS. */
+    void wrapWsOut() throws SSLException
     {
         if (tls == null || wsOut == null || wsOut.position() == 0 || tls.state() != TlsCodec.State.OPEN)
         {

@@ -103,6 +103,9 @@ final class NioAgent implements Agent
         new ManyToOneConcurrentArrayQueue<>(HANDOFF_CAPACITY);
     private final List<Listener> listeners = new ArrayList<>();
     private final ArrayList<NioConnection> handshaking = new ArrayList<>();
+    /** Layered connections that had their share of writing this cycle with output left: written next cycle. */
+    private ArrayList<NioConnection> writeAgain = new ArrayList<>();
+    private ArrayList<NioConnection> writeAgainSpare = new ArrayList<>();
     /** Connections whose TLS handshake task finished on the executor: continue their handshake here. */
     private final ManyToOneConcurrentLinkedQueue<NioConnection> tlsResumed = new ManyToOneConcurrentLinkedQueue<>();
 
@@ -218,6 +221,10 @@ final class NioAgent implements Agent
         if (!dirty.isEmpty())
         {
             flushDirty();
+        }
+        if (!writeAgain.isEmpty())
+        {
+            retryWrites();
         }
         if (!paused.isEmpty())
         {
@@ -875,7 +882,6 @@ final class NioAgent implements Agent
             final boolean filled = !buffer.hasRemaining();
             if (pump(connection))
             {
-                counters.ingressRingFull.increment();
                 connection.readPaused = true;
                 paused.add(connection);
                 updateInterest(connection);
@@ -893,13 +899,18 @@ final class NioAgent implements Agent
      * just finished, act on a WS/TLS close or protocol error, then write what the layers queued (handshake records,
      * the 101 response, pongs).
      *
-     * @return true if the ingress ring was full and frames are left waiting.
+     * @return true if bytes are left waiting (the ingress ring was full, or this connection had its share of the
+     *         cycle): the caller pauses reading and {@link #resumePaused()} pumps again next cycle.
      */
     private boolean pump(final NioConnection connection)
     {
         final ConnectionLayers layers = connection.layers;
-        for (int round = 0; round < PUMP_ROUNDS && !connection.closed && !connection.closing; round++)
+        for (int round = 0; !connection.closed && !connection.closing; round++)
         {
+            if (round == PUMP_ROUNDS)
+            {
+                return true;
+            }
             if (connection.in == null)
             {
                 connection.in = pool.acquire(BufferPool.MIN_CAPACITY);
@@ -927,6 +938,7 @@ final class NioAgent implements Agent
             }
             if (frame(connection))
             {
+                counters.ingressRingFull.increment();
                 return true;
             }
             if (connection.closed)
@@ -978,8 +990,14 @@ final class NioAgent implements Agent
     {
         final ConnectionLayers layers = connection.layers;
         boolean finished = false;
-        for (int round = 0; round < LAYERED_WRITE_ROUNDS; round++)
+        boolean more = false;
+        for (int round = 0; ; round++)
         {
+            if (round == LAYERED_WRITE_ROUNDS)
+            {
+                more = true;
+                break;
+            }
             try
             {
                 if (connection.pendingMqttOutput() > 0)
@@ -1004,6 +1022,10 @@ final class NioAgent implements Agent
                 if (connection.closing && connection.pendingMqttOutput() == 0)
                 {
                     finished = layers.encodeGoodbye();
+                }
+                else
+                {
+                    layers.wrapWsOut();
                 }
             }
             catch (final SSLException ex)
@@ -1053,10 +1075,30 @@ final class NioAgent implements Agent
         {
             close(connection, connection.closeReason);
         }
+        else if (more && !blocked)
+        {
+            writeAgain.add(connection);
+        }
         else if (!blocked && layers.handshakeWantsWrap())
         {
             tlsResumed.offer(connection); // handshake output did not fit at once: continue it next cycle
         }
+    }
+
+    private void retryWrites()
+    {
+        final ArrayList<NioConnection> retry = writeAgain;
+        writeAgain = writeAgainSpare;
+        writeAgainSpare = retry;
+        for (int i = 0, n = retry.size(); i < n; i++)
+        {
+            final NioConnection connection = retry.get(i);
+            if (!connection.closed && !connection.writeBlocked)
+            {
+                writeLayered(connection);
+            }
+        }
+        retry.clear();
     }
 
     /** Stop reading, flush MQTT output and the layers' goodbye (WS close frame, TLS close_notify), then close. */
@@ -1094,7 +1136,6 @@ final class NioAgent implements Agent
                 }
                 else if (pump(connection))
                 {
-                    counters.ingressRingFull.increment();
                     connection.readPaused = true;
                     paused.add(connection);
                     updateInterest(connection);
