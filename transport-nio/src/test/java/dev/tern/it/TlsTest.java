@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -236,6 +237,47 @@ class TlsTest
             assertEquals(null, seen.get(0).username());
             assertTrue(!seen.get(0).remoteAddress().contains(";"), seen.get(0).remoteAddress());
             assertEquals("carol", seen.get(1).username());
+        }
+    }
+
+    @Test
+    void shouldFlushOutputThenSendCloseNotifyWhenBrokerCloses() throws Exception
+    {
+        try (TernBroker broker = TernBroker.builder()
+            .listener(ListenerConfig.tls("tls", "127.0.0.1", 0, TlsSettings.pkcs12(serverKeyStore, TestPki.PASSWORD)))
+            .allowAnonymous()
+            .config(ItSupport.testConfig())
+            .start();
+             SSLSocket socket = (SSLSocket)pki.clientContext(null).getSocketFactory()
+                 .createSocket("127.0.0.1", broker.port("tls")))
+        {
+            socket.setSoTimeout(5_000);
+            final byte[] connect = RawClient.connect311(clientId("tlsdup"), true, 60);
+            socket.getOutputStream().write(connect);
+            final InputStream in = socket.getInputStream();
+            RawClient.assertPacket(RawClient.bytes(0x20, 0x02, 0x00, 0x00), in.readNBytes(4)); // CONNACK accepted
+            // a second CONNECT is a protocol violation [MQTT-3.1.0-2]: the broker closes the connection
+            socket.getOutputStream().write(connect);
+            // -1, not an SSLException: the stream ended with close_notify
+            assertEquals(-1, in.read());
+        }
+    }
+
+    @Test
+    void shouldCloseConnectionThatNeverCompletesTheHandshake() throws Exception
+    {
+        try (TernBroker broker = TernBroker.builder()
+            .listener(ListenerConfig.tls("tls", "127.0.0.1", 0, TlsSettings.pkcs12(serverKeyStore, TestPki.PASSWORD)))
+            .allowAnonymous()
+            .config(ItSupport.testConfig().connectTimeoutMs(300))
+            .start();
+             Socket socket = new Socket("127.0.0.1", broker.port("tls")))
+        {
+            socket.setSoTimeout(5_000);
+            final long startNs = System.nanoTime();
+            assertEquals(-1, socket.getInputStream().read()); // says nothing, is closed after the connect timeout
+            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+            assertTrue(elapsedMs >= 250 && elapsedMs < 4_000, "closed after " + elapsedMs + " ms");
         }
     }
 
