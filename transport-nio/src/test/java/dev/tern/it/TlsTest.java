@@ -26,7 +26,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -248,18 +247,14 @@ class TlsTest
             .allowAnonymous()
             .config(ItSupport.testConfig())
             .start();
-             SSLSocket socket = (SSLSocket)pki.clientContext(null).getSocketFactory()
-                 .createSocket("127.0.0.1", broker.port("tls")))
+             EngineClient client = new EngineClient(pki.clientContext(null), broker.port("tls")))
         {
-            socket.setSoTimeout(5_000);
             final byte[] connect = RawClient.connect311(clientId("tlsdup"), true, 60);
-            socket.getOutputStream().write(connect);
-            final InputStream in = socket.getInputStream();
-            RawClient.assertPacket(RawClient.bytes(0x20, 0x02, 0x00, 0x00), in.readNBytes(4)); // CONNACK accepted
+            client.send(connect);
+            RawClient.assertPacket(RawClient.bytes(0x20, 0x02, 0x00, 0x00), client.read(4)); // CONNACK accepted
             // a second CONNECT is a protocol violation [MQTT-3.1.0-2]: the broker closes the connection
-            socket.getOutputStream().write(connect);
-            // -1, not an SSLException: the stream ended with close_notify
-            assertEquals(-1, in.read());
+            client.send(connect);
+            assertEquals(0, client.awaitCloseNotify()); // throws EOFException if the socket closed without it
         }
     }
 

@@ -273,6 +273,35 @@ class WebSocketTest
         }
     }
 
+    @Test
+    void shouldEndSecureWebSocketWithCloseFrameThenCloseNotify() throws Exception
+    {
+        try (EngineClient client = new EngineClient(pki.clientContext(null), broker.port("wss")))
+        {
+            client.send(upgradeRequest("mqtt").getBytes(StandardCharsets.US_ASCII));
+            final ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n"))
+            {
+                head.writeBytes(client.read(1));
+            }
+            assertTrue(head.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 101 "), head.toString());
+
+            final byte[] connect = RawClient.connect311(clientId("wssdup"), true, 60);
+            client.send(frame(0x82, connect));
+            assertPacket(bytes(
+                0x82, 0x04,                  // FIN, binary, 4 bytes
+                0x20, 0x02, 0x00, 0x00),     // CONNACK accepted
+                client.read(6));
+            // a second CONNECT is a protocol violation [MQTT-3.1.0-2]: the broker closes the connection
+            client.send(frame(0x82, connect));
+            assertPacket(bytes(
+                0x88, 0x02,                  // FIN, close, 2 bytes
+                0x03, 0xE8),                 // status 1000
+                client.read(4));
+            assertEquals(0, client.awaitCloseNotify()); // then close_notify, nothing in between
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private record Frame(int firstByte, byte[] payload)
