@@ -96,6 +96,23 @@ class TlsTest
     }
 
     @Test
+    void shouldServeTlsFromSeveralIoAgents() throws Exception
+    {
+        // connections are dealt round-robin: handshake tasks resume on whichever agent owns the connection
+        try (TernBroker broker = TernBroker.builder()
+            .listener(ListenerConfig.tls("tls", "127.0.0.1", 0, TlsSettings.pkcs12(serverKeyStore, TestPki.PASSWORD)))
+            .allowAnonymous()
+            .config(ItSupport.testConfig().ioAgents(2))
+            .start())
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                pahoRoundTrip(broker.port("tls"), pki.clientContext(null), new AtomicReference<>(), null);
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseClientLimitedToAnotherProtocol() throws Exception
     {
         final TlsSettings tls = TlsSettings.pkcs12(serverKeyStore, TestPki.PASSWORD)
