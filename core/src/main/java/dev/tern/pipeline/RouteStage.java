@@ -236,6 +236,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         return address;
     }
 
+    /**
+     * The TLS transport appends {@code ;cn=<subject CN>} to the address of a client with a verified certificate.
+     *
+     * @return that CN, or {@code null}.
+     */
+    static String certificateName(final String remoteAddress)
+    {
+        final int start = remoteAddress == null ? -1 : remoteAddress.indexOf(";cn=");
+        if (start < 0)
+        {
+            return null;
+        }
+        final int end = remoteAddress.indexOf(';', start + 4);
+        return remoteAddress.substring(start + 4, end < 0 ? remoteAddress.length() : end);
+    }
+
     private void onClosed(final PipelineEvent event)
     {
         final Connection connection = connectionById.get(event.connectionId);
@@ -366,8 +382,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             clientId = "tern-" + Long.toHexString(nowMs) + "-" + (++assignedClientIds);
         }
+        // a client without a user name that presented a verified certificate is known by the certificate's CN
         final String username = packet.hasUsername ?
-            buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) : null;
+            buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) :
+            certificateName(connection.remoteAddress);
         byte[] password = null;
         if (packet.hasPassword)
         {

@@ -10,6 +10,7 @@ import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -27,8 +28,11 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+
+import javax.net.ssl.SSLException;
 
 /**
  * One selector I/O thread. Each duty cycle, never blocking:
@@ -43,6 +47,11 @@ import java.util.function.Consumer;
  * A full ingress ring pauses reading from the socket (back-pressure to fast publishers); output above the high-water
  * mark tells the pipeline the connection is not writable; output beyond the hard limit closes it as a slow consumer.
  * Every connection end emits exactly one MSG_CLOSED, queued locally while the ring is full.
+ * <p>
+ * TLS, WS and WSS connections have {@link ConnectionLayers} between the socket and the MQTT framer (plain TCP keeps the
+ * direct, copy-free path). A TLS connection announces itself (MSG_OPENED) only when its handshake is done, so the
+ * address can carry {@code ;cn=<subject CN>} of a verified client certificate; until then the agent enforces the
+ * connect timeout itself. A close then flushes MQTT output, a WS close frame and TLS close_notify, in that order.
  */
 final class NioAgent implements Agent
 {
@@ -58,6 +67,13 @@ final class NioAgent implements Agent
     private static final int HANDOFF_CAPACITY = 1024;
     private static final int DISCARD_ON_CLOSE_BYTES = 64 * 1024;
     private static final int MAX_ADDRESS_LENGTH = 128;
+    /** Longest certificate CN passed on ({@code ub-common-name} of X.520 is 64). */
+    private static final int MAX_COMMON_NAME_LENGTH = 64;
+    private static final String CN_SUFFIX = ";cn=";
+    /** Decode/frame rounds per pump, so one connection cannot hold the agent. */
+    private static final int PUMP_ROUNDS = 16;
+    /** Encode/write rounds per write of a layered connection. */
+    private static final int LAYERED_WRITE_ROUNDS = 8;
     private static final int CONTROL_LENGTH = RingProtocol.PAYLOAD_OFFSET + 4;
     private static final int OPENED_ADDRESS_OFFSET = RingProtocol.PAYLOAD_OFFSET + 4;
     private static final long ACCEPT_ERROR_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
@@ -73,6 +89,7 @@ final class NioAgent implements Agent
     private final int outboundHighWater;
     private final int outboundLowWater;
     private final int outboundMax;
+    private final long handshakeTimeoutNs;
 
     private final BufferPool pool = new BufferPool();
     private final Long2ObjectHashMap<NioConnection> connections = new Long2ObjectHashMap<>();
@@ -85,10 +102,17 @@ final class NioAgent implements Agent
     private final ManyToOneConcurrentArrayQueue<Handoff> handoffs =
         new ManyToOneConcurrentArrayQueue<>(HANDOFF_CAPACITY);
     private final List<Listener> listeners = new ArrayList<>();
+    private final ArrayList<NioConnection> handshaking = new ArrayList<>();
+    /** Layered connections that had their share of writing this cycle with output left: written next cycle. */
+    private ArrayList<NioConnection> writeAgain = new ArrayList<>();
+    private ArrayList<NioConnection> writeAgainSpare = new ArrayList<>();
+    /** Connections whose TLS handshake task finished on the executor: continue their handshake here. */
+    private final ManyToOneConcurrentLinkedQueue<NioConnection> tlsResumed = new ManyToOneConcurrentLinkedQueue<>();
 
     private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer control = new UnsafeBuffer(new byte[CONTROL_LENGTH]);
-    private final UnsafeBuffer opened = new UnsafeBuffer(new byte[OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH]);
+    private final UnsafeBuffer opened = new UnsafeBuffer(
+        new byte[OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH + CN_SUFFIX.length() + MAX_COMMON_NAME_LENGTH]);
     private final ByteBuffer discard = ByteBuffer.allocateDirect(BufferPool.MIN_CAPACITY);
 
     private final Consumer<SelectionKey> onSelected = this::onSelected;
@@ -96,6 +120,8 @@ final class NioAgent implements Agent
     private final Consumer<Handoff> onHandoff = this::onHandoff;
 
     private NioAgent[] agents = {this};
+    private ListenerStack[] stacks = new ListenerStack[0];
+    private Executor tlsTasks;
     private TransportCounters.Sum counterSum;
     private int nextAgent;
     private long nextSequence = 1;
@@ -135,6 +161,7 @@ final class NioAgent implements Agent
         this.outboundHighWater = config.outboundHighWaterBytes();
         this.outboundLowWater = config.outboundLowWaterBytes();
         this.outboundMax = config.outboundMaxBytes();
+        this.handshakeTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
         this.selector = Selector.open();
     }
 
@@ -142,6 +169,16 @@ final class NioAgent implements Agent
     void agents(final NioAgent[] agents)
     {
         this.agents = agents.clone();
+    }
+
+    /**
+     * Set before the agents start, on every agent: the transform stack of each listener by index, and the executor
+     * that runs TLS handshake tasks (null if no listener uses TLS).
+     */
+    void stacks(final ListenerStack[] stacks, final Executor tlsTasks)
+    {
+        this.stacks = stacks.clone();
+        this.tlsTasks = tlsTasks;
     }
 
     /** Set before the agents start, on agent 0 only, when there are several agents. */
@@ -176,10 +213,18 @@ final class NioAgent implements Agent
         {
             work += handoffs.drain(onHandoff, HANDOFF_CAPACITY);
         }
+        if (tlsTasks != null)
+        {
+            drainTlsResumed();
+        }
         work += egress.read(onEgress, EGRESS_MESSAGES_PER_CYCLE);
         if (!dirty.isEmpty())
         {
             flushDirty();
+        }
+        if (!writeAgain.isEmpty())
+        {
+            retryWrites();
         }
         if (!paused.isEmpty())
         {
@@ -196,6 +241,10 @@ final class NioAgent implements Agent
         if (!closing.isEmpty())
         {
             expireClosing();
+        }
+        if (!handshaking.isEmpty())
+        {
+            expireHandshakes();
         }
         if (counterSum != null)
         {
@@ -280,6 +329,7 @@ final class NioAgent implements Agent
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             remote = String.valueOf(channel.getRemoteAddress());
             connection = new NioConnection(RingProtocol.connectionId(nextSequence, agentIndex), listenerIndex, channel);
+            connection.layers = layersFor(connection);
             connection.key = channel.register(selector, 0, connection);
         }
         catch (final IOException ex)
@@ -291,16 +341,16 @@ final class NioAgent implements Agent
         nextSequence++;
         counters.connectionsAccepted.increment();
         connections.put(connection.id, connection);
-
-        opened.putLong(RingProtocol.CONNECTION_ID_OFFSET, connection.id);
-        opened.putInt(RingProtocol.PAYLOAD_OFFSET, listenerIndex);
-        final int addressLength = opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET,
-            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH));
-        if (!emit(RingProtocol.MSG_OPENED, opened, OPENED_ADDRESS_OFFSET + addressLength))
+        connection.remote = remote;
+        if (connection.layers != null && connection.layers.tls != null)
         {
-            // no frame may overtake OPENED: read once the backlog has gone
-            connection.openPending = true;
-            awaitingOpened.add(connection);
+            // announced once the handshake is done; the pipeline's connect timeout starts then, so enforce one here
+            connection.handshakeDeadlineNs = System.nanoTime() + handshakeTimeoutNs;
+            handshaking.add(connection);
+        }
+        else
+        {
+            announce(connection, null);
         }
         updateInterest(connection);
         if (LOG.isDebugEnabled())
@@ -308,6 +358,73 @@ final class NioAgent implements Agent
             LOG.debug("{}: connection {} opened from {} on listener {}", roleName, connection.id, remote,
                 listenerIndex);
         }
+    }
+
+    private ConnectionLayers layersFor(final NioConnection connection)
+    {
+        final ListenerStack stack = connection.listenerIndex < stacks.length ? stacks[connection.listenerIndex] : null;
+        if (stack == null || !stack.layered())
+        {
+            return null;
+        }
+        TlsCodec tls = null;
+        if (stack.context() != null)
+        {
+            tls = new TlsCodec(TlsContexts.serverEngine(stack.context(), stack.tls()), tlsTasks,
+                () -> tlsResumed.offer(connection));
+        }
+        // a WS frame may carry several packets; its payload is streamed, never buffered, and each packet is still
+        // bounded by the framer, so the frame cap only needs to be generous
+        final WebSocketCodec ws = stack.webSocket() ? new WebSocketCodec(4L * maxFrameLength) : null;
+        return new ConnectionLayers(pool, tls, ws, stack.wsPath());
+    }
+
+    /** Emit MSG_OPENED with the remote address, plus {@code ;cn=<name>} when a client certificate named one. */
+    private void announce(final NioConnection connection, final String commonName)
+    {
+        connection.announced = true;
+        final String remote = connection.remote;
+        opened.putLong(RingProtocol.CONNECTION_ID_OFFSET, connection.id);
+        opened.putInt(RingProtocol.PAYLOAD_OFFSET, connection.listenerIndex);
+        int length = opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET,
+            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH));
+        if (commonName != null)
+        {
+            if (isPlainName(commonName))
+            {
+                length += opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET + length, CN_SUFFIX);
+                length += opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET + length, commonName);
+            }
+            else
+            {
+                // the address is ASCII text cut at ';': a name that cannot pass intact is not passed at all
+                LOG.debug("{}: certificate CN of {} not usable as a name, ignored", roleName, connection);
+            }
+        }
+        if (!emit(RingProtocol.MSG_OPENED, opened, OPENED_ADDRESS_OFFSET + length))
+        {
+            // no frame may overtake OPENED: read once the backlog has gone
+            connection.openPending = true;
+            awaitingOpened.add(connection);
+            updateInterest(connection);
+        }
+    }
+
+    private static boolean isPlainName(final String name)
+    {
+        if (name.isEmpty() || name.length() > MAX_COMMON_NAME_LENGTH)
+        {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++)
+        {
+            final char c = name.charAt(i);
+            if (c < 0x21 || c > 0x7E || c == ';')
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------------------------------------------- read
@@ -325,7 +442,14 @@ final class NioAgent implements Agent
         if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed && !connection.closing &&
             !connection.readPaused && !connection.openPending)
         {
-            read(connection);
+            if (connection.layers == null)
+            {
+                read(connection);
+            }
+            else
+            {
+                readLayered(connection);
+            }
         }
     }
 
@@ -485,7 +609,7 @@ final class NioAgent implements Agent
                 connection.readPaused = false;
                 continue;
             }
-            if (frame(connection))
+            if (connection.layers == null ? frame(connection) : pump(connection))
             {
                 paused.add(connection);
             }
@@ -570,7 +694,7 @@ final class NioAgent implements Agent
         {
             return;
         }
-        final int pending = connection.pendingOutput();
+        final int pending = connection.pendingMqttOutput();
         out.limit(connection.outEnd).position(connection.outStart);
         if (pending + length <= out.capacity())
         {
@@ -592,6 +716,11 @@ final class NioAgent implements Agent
     {
         if (connection.closing)
         {
+            return;
+        }
+        if (connection.layers != null)
+        {
+            closeAfterFlush(connection, RingProtocol.CLOSE_REQUESTED);
             return;
         }
         connection.closing = true;
@@ -623,6 +752,11 @@ final class NioAgent implements Agent
     /** One write of pending output; registers OP_WRITE if the socket took less than all of it. */
     private void write(final NioConnection connection)
     {
+        if (connection.layers != null)
+        {
+            writeLayered(connection);
+            return;
+        }
         final ByteBuffer out = connection.out;
         if (out != null && connection.outEnd > connection.outStart)
         {
@@ -704,8 +838,342 @@ final class NioAgent implements Agent
                     LOG.debug("{}: {} closed with {} bytes unflushed", roleName, connection,
                         connection.pendingOutput());
                 }
-                close(connection, RingProtocol.CLOSE_REQUESTED);
+                close(connection, connection.closeReason);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- layers
+
+    /** Read a TLS/WS connection: socket bytes go through its layers, then to the framer. */
+    private void readLayered(final NioConnection connection)
+    {
+        final ConnectionLayers layers = connection.layers;
+        for (int i = 0; i < READS_PER_EVENT; i++)
+        {
+            final ByteBuffer buffer = layers.readBuffer();
+            if (!buffer.hasRemaining())
+            {
+                return; // the layers above are backed up; pump() resumes them
+            }
+            final int read;
+            try
+            {
+                read = connection.channel.read(buffer);
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("{}: read failed on {}: {}", roleName, connection, ex.toString());
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+                return;
+            }
+            if (read < 0)
+            {
+                close(connection, RingProtocol.CLOSE_PEER);
+                return;
+            }
+            if (read == 0)
+            {
+                layers.releaseEmpty();
+                return;
+            }
+            counters.bytesReceived.add(read);
+            work++;
+            final boolean filled = !buffer.hasRemaining();
+            if (pump(connection))
+            {
+                connection.readPaused = true;
+                paused.add(connection);
+                updateInterest(connection);
+                return;
+            }
+            if (connection.closed || connection.closing || connection.openPending || !filled)
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Move what the layers hold up to the framer and the ingress ring, announce a connection whose TLS handshake has
+     * just finished, act on a WS/TLS close or protocol error, then write what the layers queued (handshake records,
+     * the 101 response, pongs).
+     *
+     * @return true if bytes are left waiting (the ingress ring was full, or this connection had its share of the
+     *         cycle): the caller pauses reading and {@link #resumePaused()} pumps again next cycle.
+     */
+    private boolean pump(final NioConnection connection)
+    {
+        final ConnectionLayers layers = connection.layers;
+        for (int round = 0; !connection.closed && !connection.closing; round++)
+        {
+            if (round == PUMP_ROUNDS)
+            {
+                return true;
+            }
+            if (connection.in == null)
+            {
+                connection.in = pool.acquire(BufferPool.MIN_CAPACITY);
+            }
+            final int status;
+            try
+            {
+                status = layers.decode(connection.in);
+            }
+            catch (final SSLException ex)
+            {
+                LOG.debug("{}: TLS failed on {}: {}", roleName, connection, ex.toString());
+                // the engine still owes the peer an alert: closeAfterFlush sends it with the close
+                closeAfterFlush(connection, RingProtocol.CLOSE_IO_ERROR);
+                return false;
+            }
+            if (!connection.announced && layers.secured())
+            {
+                removeFrom(handshaking, connection);
+                announce(connection, layers.tls.peerCommonName());
+            }
+            if (connection.openPending)
+            {
+                break; // frames wait for OPENED to leave the backlog; drainBacklog() pumps again
+            }
+            if (frame(connection))
+            {
+                counters.ingressRingFull.increment();
+                return true;
+            }
+            if (connection.closed)
+            {
+                return false;
+            }
+            if (status == ConnectionLayers.PEER_CLOSED)
+            {
+                closeAfterFlush(connection, RingProtocol.CLOSE_PEER);
+                return false;
+            }
+            if (status == ConnectionLayers.PROTOCOL_ERROR)
+            {
+                counters.transportMalformed.increment();
+                if (layers.rejectReason != null)
+                {
+                    LOG.debug("{}: WebSocket upgrade refused on {}: {}", roleName, connection, layers.rejectReason);
+                }
+                closeAfterFlush(connection, RingProtocol.CLOSE_MALFORMED);
+                return false;
+            }
+            if (!layers.progressed())
+            {
+                break;
+            }
+        }
+        if (connection.closed)
+        {
+            return false;
+        }
+        if (connection.in != null && connection.in.position() == 0)
+        {
+            releaseIn(connection);
+        }
+        if (!connection.writeBlocked && (layers.socketPending() > 0 || layers.pendingBytes() > 0 ||
+            (connection.pendingMqttOutput() > 0 && layers.secured())))
+        {
+            writeLayered(connection);
+        }
+        else
+        {
+            layers.releaseEmpty();
+        }
+        return false;
+    }
+
+    /** Encode MQTT output through the layers and write the result, until done or the socket is full. */
+    private void writeLayered(final NioConnection connection)
+    {
+        final ConnectionLayers layers = connection.layers;
+        boolean finished = false;
+        boolean more = false;
+        for (int round = 0; ; round++)
+        {
+            if (round == LAYERED_WRITE_ROUNDS)
+            {
+                more = true;
+                break;
+            }
+            try
+            {
+                if (connection.pendingMqttOutput() > 0)
+                {
+                    if (connection.closing && !layers.secured())
+                    {
+                        connection.outStart = connection.outEnd; // never secured: nothing can be sent
+                    }
+                    else
+                    {
+                        connection.outStart +=
+                            layers.encode(connection.out, connection.outStart, connection.outEnd);
+                    }
+                    if (connection.outStart == connection.outEnd)
+                    {
+                        pool.release(connection.out);
+                        connection.out = null;
+                        connection.outStart = 0;
+                        connection.outEnd = 0;
+                    }
+                }
+                if (connection.closing && connection.pendingMqttOutput() == 0)
+                {
+                    finished = layers.encodeGoodbye();
+                }
+                else
+                {
+                    layers.wrapWsOut();
+                }
+            }
+            catch (final SSLException ex)
+            {
+                LOG.debug("{}: TLS wrap failed on {}: {}", roleName, connection, ex.toString());
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+                return;
+            }
+            final ByteBuffer net = layers.socketOut();
+            if (net == null || net.position() == 0)
+            {
+                break;
+            }
+            net.flip();
+            final int written;
+            try
+            {
+                written = connection.channel.write(net);
+            }
+            catch (final IOException ex)
+            {
+                net.compact();
+                LOG.debug("{}: write failed on {}: {}", roleName, connection, ex.toString());
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+                return;
+            }
+            net.compact();
+            if (written > 0)
+            {
+                counters.bytesSent.add(written);
+                work++;
+            }
+            if (net.position() > 0)
+            {
+                break; // the socket is full
+            }
+        }
+        final boolean blocked = layers.socketPending() > 0;
+        layers.releaseEmpty();
+        if (blocked != connection.writeBlocked)
+        {
+            connection.writeBlocked = blocked;
+            updateInterest(connection);
+        }
+        checkWaterMarks(connection);
+        if (connection.closing && finished && !blocked)
+        {
+            close(connection, connection.closeReason);
+        }
+        else if (more && !blocked)
+        {
+            writeAgain.add(connection);
+        }
+        else if (!blocked && layers.handshakeWantsWrap())
+        {
+            tlsResumed.offer(connection); // handshake output did not fit at once: continue it next cycle
+        }
+    }
+
+    private void retryWrites()
+    {
+        final ArrayList<NioConnection> retry = writeAgain;
+        writeAgain = writeAgainSpare;
+        writeAgainSpare = retry;
+        for (int i = 0, n = retry.size(); i < n; i++)
+        {
+            final NioConnection connection = retry.get(i);
+            if (!connection.closed && !connection.writeBlocked)
+            {
+                writeLayered(connection);
+            }
+        }
+        retry.clear();
+    }
+
+    /** Stop reading, flush MQTT output and the layers' goodbye (WS close frame, TLS close_notify), then close. */
+    private void closeAfterFlush(final NioConnection connection, final int reason)
+    {
+        if (connection.closing || connection.closed)
+        {
+            return;
+        }
+        connection.closing = true;
+        connection.closeReason = reason;
+        connection.closeDeadlineNs = System.nanoTime() + CLOSE_FLUSH_TIMEOUT_NS;
+        closing.add(connection);
+        updateInterest(connection);
+        if (!connection.writeBlocked)
+        {
+            writeLayered(connection);
+        }
+    }
+
+    private void drainTlsResumed()
+    {
+        NioConnection connection;
+        while ((connection = tlsResumed.poll()) != null)
+        {
+            if (!connection.closed && !connection.readPaused)
+            {
+                work++;
+                if (connection.closing)
+                {
+                    if (!connection.writeBlocked)
+                    {
+                        writeLayered(connection);
+                    }
+                }
+                else if (pump(connection))
+                {
+                    connection.readPaused = true;
+                    paused.add(connection);
+                    updateInterest(connection);
+                }
+            }
+        }
+    }
+
+    private void expireHandshakes()
+    {
+        final long nowNs = System.nanoTime();
+        final ArrayList<NioConnection> handshaking = this.handshaking;
+        for (int i = handshaking.size() - 1; i >= 0; i--)
+        {
+            final NioConnection connection = handshaking.get(i);
+            final boolean expired = !connection.closed && nowNs - connection.handshakeDeadlineNs >= 0;
+            if (connection.closed || connection.announced || expired)
+            {
+                final int last = handshaking.size() - 1;
+                handshaking.set(i, handshaking.get(last));
+                handshaking.remove(last);
+            }
+            if (expired && !connection.announced)
+            {
+                LOG.debug("{}: TLS handshake of {} timed out", roleName, connection);
+                close(connection, RingProtocol.CLOSE_IO_ERROR);
+            }
+        }
+    }
+
+    private static void removeFrom(final ArrayList<NioConnection> list, final NioConnection connection)
+    {
+        final int i = list.indexOf(connection);
+        if (i >= 0)
+        {
+            final int last = list.size() - 1;
+            list.set(i, list.get(last));
+            list.remove(last);
         }
     }
 
@@ -736,7 +1204,14 @@ final class NioAgent implements Agent
         connection.out = null;
         connection.outStart = 0;
         connection.outEnd = 0;
-        emitControl(RingProtocol.MSG_CLOSED, connection.id, reason);
+        if (connection.layers != null)
+        {
+            connection.layers.release();
+        }
+        if (connection.announced)
+        {
+            emitControl(RingProtocol.MSG_CLOSED, connection.id, reason);
+        }
         if (LOG.isDebugEnabled())
         {
             LOG.debug("{}: connection {} closed: {}", roleName, connection.id, RingProtocol.closeReason(reason));
@@ -817,6 +1292,13 @@ final class NioAgent implements Agent
                 if (!connection.closed)
                 {
                     updateInterest(connection);
+                    if (connection.layers != null && !connection.closing && !connection.readPaused &&
+                        pump(connection))
+                    {
+                        connection.readPaused = true;
+                        paused.add(connection);
+                        updateInterest(connection);
+                    }
                 }
             }
             awaitingOpened.clear();

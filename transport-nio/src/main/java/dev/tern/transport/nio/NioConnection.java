@@ -14,6 +14,10 @@ final class NioConnection
     final int listenerIndex;
     final SocketChannel channel;
     SelectionKey key;
+    /** Peer address as text, e.g. {@code /127.0.0.1:50312}. */
+    String remote;
+    /** TLS and/or WebSocket transforms; null on plain TCP, which reads and writes the socket directly. */
+    ConnectionLayers layers;
 
     /** Bytes read and not yet framed, from index 0 to position; null when none. */
     ByteBuffer in;
@@ -36,6 +40,12 @@ final class NioConnection
     /** The pipeline asked to close: no more reads, flush then close by {@link #closeDeadlineNs}. */
     boolean closing;
     long closeDeadlineNs;
+    /** Reason reported in MSG_CLOSED once a flushing close completes. */
+    int closeReason = dev.tern.pipeline.RingProtocol.CLOSE_REQUESTED;
+    /** MSG_OPENED was emitted (TLS connections announce themselves once the handshake is done). */
+    boolean announced;
+    /** A TLS handshake that has not finished by then closes the connection. */
+    long handshakeDeadlineNs;
     boolean closed;
 
     NioConnection(final long id, final int listenerIndex, final SocketChannel channel)
@@ -45,7 +55,14 @@ final class NioConnection
         this.channel = channel;
     }
 
+    /** @return output bytes not yet written to the socket, including those held by the TLS/WS layers. */
     int pendingOutput()
+    {
+        return layers == null ? outEnd - outStart : outEnd - outStart + layers.pendingBytes();
+    }
+
+    /** @return MQTT output bytes in {@link #out} not yet handed to the socket or the layers. */
+    int pendingMqttOutput()
     {
         return outEnd - outStart;
     }

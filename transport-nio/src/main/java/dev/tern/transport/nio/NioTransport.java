@@ -18,11 +18,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The NIO transport: binds the listeners and runs {@code config.ioAgents()} {@link NioAgent}s on threads named
  * {@code tern-io-N}. Agent 0 owns the server sockets and deals accepted connections round-robin to all agents; each
- * agent frames MQTT packets into the shared ingress ring and writes what its own egress ring asks for.
+ * agent frames MQTT packets into the shared ingress ring and writes what its own egress ring asks for. TLS and WSS
+ * listeners get their {@link javax.net.ssl.SSLContext} built at start; TLS handshake tasks (key exchange, certificate
+ * checks) run on a small pool of daemon threads named {@code tern-tls-N}, never on the I/O agents.
  */
 public final class NioTransport implements AutoCloseable
 {
@@ -38,6 +43,7 @@ public final class NioTransport implements AutoCloseable
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
     private TransportCounters.Sum counterSum;
+    private ExecutorService tlsTasks;
     private boolean started;
     private boolean closed;
 
@@ -75,7 +81,38 @@ public final class NioTransport implements AutoCloseable
         {
             return;
         }
-        final NioAgent[] agents = createAgents();
+        final ListenerStack[] stacks = new ListenerStack[listeners.size()];
+        for (int i = 0; i < stacks.length; i++)
+        {
+            try
+            {
+                stacks[i] = ListenerStack.of(listeners.get(i));
+            }
+            catch (final RuntimeException ex)
+            {
+                stopTlsTasks();
+                throw new IllegalArgumentException("listener '" + listeners.get(i).name() + "': " + ex.getMessage(),
+                    ex);
+            }
+            if (stacks[i].context() != null && tlsTasks == null)
+            {
+                tlsTasks = newTlsTaskPool();
+            }
+        }
+        final NioAgent[] agents;
+        try
+        {
+            agents = createAgents();
+        }
+        catch (final RuntimeException ex)
+        {
+            stopTlsTasks();
+            throw ex;
+        }
+        for (final NioAgent agent : agents)
+        {
+            agent.stacks(stacks, tlsTasks);
+        }
         try
         {
             for (int i = 0; i < listeners.size(); i++)
@@ -91,6 +128,7 @@ public final class NioTransport implements AutoCloseable
                 agent.onClose(); // never started: release its selector and buffers here
             }
             portByListener.clear();
+            stopTlsTasks();
             throw ex;
         }
 
@@ -147,12 +185,6 @@ public final class NioTransport implements AutoCloseable
 
     private void bind(final NioAgent acceptor, final ListenerConfig listener, final int index)
     {
-        if (listener.type() != dev.tern.broker.ListenerType.TCP)
-        {
-            // TLS/WS byte filters are not plugged into the agent yet: refuse rather than serve plain TCP on them.
-            throw new UnsupportedOperationException("listener '" + listener.name() + "': type " +
-                listener.type().label() + " is not supported yet");
-        }
         try
         {
             final ServerSocketChannel server = ServerSocketChannel.open();
@@ -206,11 +238,33 @@ public final class NioTransport implements AutoCloseable
             runner.close();
         }
         runners.clear();
+        stopTlsTasks();
         if (counterSum != null)
         {
             counterSum.publish(); // agents have stopped: this thread is now the only writer
         }
         started = false;
+    }
+
+    private static ExecutorService newTlsTaskPool()
+    {
+        final AtomicInteger threads = new AtomicInteger();
+        final int size = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() / 2));
+        return Executors.newFixedThreadPool(size, task ->
+        {
+            final Thread thread = new Thread(task, "tern-tls-" + threads.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    private void stopTlsTasks()
+    {
+        if (tlsTasks != null)
+        {
+            tlsTasks.shutdownNow();
+            tlsTasks = null;
+        }
     }
 
     private void closeServers()

@@ -53,6 +53,12 @@ final class TlsCodec
         return peerCommonName;
     }
 
+    /** @return whether the engine has handshake bytes to write (e.g. it ran out of output room). */
+    boolean needsWrap()
+    {
+        return engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP;
+    }
+
     int packetBufferSize()
     {
         return engine.getSession().getPacketBufferSize();

@@ -4,11 +4,22 @@ import dev.tern.broker.TlsSettings;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.Locale;
 
 import javax.naming.InvalidNameException;
@@ -22,7 +33,9 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds the server {@link SSLContext} of a TLS or WSS listener from {@link TlsSettings} and creates configured
- * server-mode engines. Key store based (PKCS12 or JKS); PEM files are not supported yet.
+ * server-mode engines. The server key comes from a PKCS12 (or JKS) key store, or from a PEM certificate chain (leaf
+ * first) and an unencrypted PEM PKCS#8 private key ({@code BEGIN PRIVATE KEY}, RSA or EC). A trust store whose name
+ * ends in {@code .pem}, {@code .crt} or {@code .cer} is read as PEM certificates.
  */
 final class TlsContexts
 {
@@ -30,17 +43,34 @@ final class TlsContexts
     {
     }
 
+    private static final char[] NO_PASSWORD = new char[0];
+    private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
+    private static final String PKCS8_END = "-----END PRIVATE KEY-----";
+
+    /**
+     * @throws IllegalArgumentException naming the file when TLS material cannot be read or is unusable.
+     */
     static SSLContext serverContext(final TlsSettings settings)
     {
-        if (settings.keyStore() == null)
-        {
-            throw new UnsupportedOperationException("PEM certificate/key files are not supported yet, use PKCS12");
-        }
         try
         {
-            final KeyStore keys = load(settings.keyStore(), settings.keyStorePassword());
+            final KeyStore keys;
+            final char[] keyPassword;
+            if (settings.keyStore() != null)
+            {
+                keys = load(settings.keyStore(), settings.keyStorePassword());
+                keyPassword = settings.keyStorePassword();
+            }
+            else
+            {
+                keyPassword = settings.keyStorePassword() == null ? NO_PASSWORD : settings.keyStorePassword();
+                keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                keys.setKeyEntry("server", readPrivateKey(settings.privateKey()), keyPassword,
+                    readCertificates(settings.certificateChain()));
+            }
             final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, settings.keyStorePassword());
+            kmf.init(keys, keyPassword);
             TrustManager[] trust = null;
             if (settings.trustStore() != null)
             {
@@ -53,10 +83,72 @@ final class TlsContexts
             context.init(kmf.getKeyManagers(), trust, null);
             return context;
         }
+        catch (final NoSuchFileException ex)
+        {
+            throw new IllegalArgumentException("TLS file not found: " + ex.getFile(), ex);
+        }
         catch (final IOException | GeneralSecurityException ex)
         {
             throw new IllegalArgumentException("cannot load TLS material " + settings + ": " + ex, ex);
         }
+    }
+
+    /** @return the X.509 certificates of a PEM file, in file order. */
+    static Certificate[] readCertificates(final Path file) throws IOException
+    {
+        final Collection<? extends Certificate> certificates;
+        try (InputStream in = Files.newInputStream(file))
+        {
+            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        }
+        catch (final CertificateException ex)
+        {
+            throw new IllegalArgumentException("certificate file " + file + " is not valid PEM/DER X.509: " +
+                ex.getMessage(), ex);
+        }
+        if (certificates.isEmpty())
+        {
+            throw new IllegalArgumentException("certificate file " + file + " holds no certificate");
+        }
+        return certificates.toArray(new Certificate[0]);
+    }
+
+    /** @return the RSA or EC key of an unencrypted PEM PKCS#8 file. */
+    static PrivateKey readPrivateKey(final Path file) throws IOException
+    {
+        final String text = Files.readString(file, StandardCharsets.US_ASCII);
+        final int begin = text.indexOf(PKCS8_BEGIN);
+        final int end = text.indexOf(PKCS8_END);
+        if (begin < 0 || end < begin)
+        {
+            final String hint = text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY") ?
+                " (PKCS#1/SEC1 format: convert with 'openssl pkcs8 -topk8 -nocrypt')" :
+                text.contains("BEGIN ENCRYPTED PRIVATE KEY") ? " (encrypted keys are not supported)" : "";
+            throw new IllegalArgumentException("private key file " + file + " has no '" + PKCS8_BEGIN + "' block" +
+                hint);
+        }
+        final byte[] der;
+        try
+        {
+            der = Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("private key file " + file + " has bad base64: " + ex.getMessage(), ex);
+        }
+        final PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+        for (final String algorithm : new String[] {"RSA", "EC"})
+        {
+            try
+            {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            }
+            catch (final InvalidKeySpecException | java.security.NoSuchAlgorithmException ex)
+            {
+                // try the next algorithm
+            }
+        }
+        throw new IllegalArgumentException("private key file " + file + " is not an RSA or EC PKCS#8 key");
     }
 
     static SSLEngine serverEngine(final SSLContext context, final TlsSettings settings)
@@ -78,6 +170,17 @@ final class TlsContexts
     private static KeyStore load(final Path path, final char[] password) throws IOException, GeneralSecurityException
     {
         final String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".pem") || name.endsWith(".crt") || name.endsWith(".cer"))
+        {
+            final KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            final Certificate[] certificates = readCertificates(path);
+            for (int i = 0; i < certificates.length; i++)
+            {
+                store.setCertificateEntry("trusted-" + i, certificates[i]);
+            }
+            return store;
+        }
         final KeyStore store = KeyStore.getInstance(name.endsWith(".jks") ? "JKS" : "PKCS12");
         try (InputStream in = Files.newInputStream(path))
         {
