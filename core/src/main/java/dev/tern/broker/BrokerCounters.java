@@ -18,6 +18,8 @@ public final class BrokerCounters
     public final Counter transportPacketTooLarge = new Counter("transport.packetTooLarge");
     public final Counter slowConsumerDisconnects = new Counter("transport.slowConsumerDisconnects");
     public final Counter ingressRingFull = new Counter("transport.ingressRingFull");
+    /** Times a connection's reads were paused because it had its share of the ingress ring queued. */
+    public final Counter ingressThrottled = new Counter("transport.ingressThrottled");
 
     // ---- written by the decode stage ----
     public final Counter malformedPackets = new Counter("packets.malformed");
@@ -56,7 +58,7 @@ public final class BrokerCounters
         for (final Counter c : new Counter[]
         {
             connectionsAccepted, bytesReceived, bytesSent, transportMalformed, transportPacketTooLarge,
-            slowConsumerDisconnects, ingressRingFull, malformedPackets, protocolErrors, clientsConnected, clientsTotal,
+            slowConsumerDisconnects, ingressRingFull, ingressThrottled, malformedPackets, protocolErrors, clientsConnected, clientsTotal,
             sessionsPersistent, messagesReceived, messagesSent, publishReceived, publishSent, publishDropped,
             droppedQueueFull, droppedBackpressure, subscriptions, retainedMessages, messagesQueued, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,

@@ -94,6 +94,12 @@ final class NioAgent implements Agent
     private final BufferPool pool = new BufferPool();
     private final Long2ObjectHashMap<NioConnection> connections = new Long2ObjectHashMap<>();
     private final ArrayList<NioConnection> dirty = new ArrayList<>();
+    /**
+     * Most bytes one connection may have waiting in the ingress ring (one frame of any size is always allowed).
+     * Bounds the backlog a single flooding client can put ahead of the others.
+     */
+    static final int INGRESS_SHARE_BYTES = 256 * 1024;
+
     private ArrayList<NioConnection> paused = new ArrayList<>();
     private ArrayList<NioConnection> pausedSpare = new ArrayList<>();
     private final ArrayList<NioConnection> closing = new ArrayList<>();
@@ -440,7 +446,7 @@ final class NioAgent implements Agent
             write(connection);
         }
         if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed && !connection.closing &&
-            !connection.readPaused && !connection.openPending)
+            !connection.readPaused && !connection.openPending && !connection.aboveHighWater)
         {
             if (connection.layers == null)
             {
@@ -491,7 +497,6 @@ final class NioAgent implements Agent
             final boolean filled = !in.hasRemaining();
             if (frame(connection))
             {
-                counters.ingressRingFull.increment();
                 connection.readPaused = true;
                 paused.add(connection);
                 updateInterest(connection);
@@ -523,6 +528,10 @@ final class NioAgent implements Agent
         int offset = 0;
         int required = 0;
         boolean ringFull = false;
+        if (connection.ingressBytes > 0 && ingress.consumerPosition() >= connection.ingressMark)
+        {
+            connection.ingressBytes = 0; // the bridge has taken everything this connection queued
+        }
         while (limit - offset >= 2)
         {
             final int remainingLength = RemainingLength.decode(view, offset + 1, limit);
@@ -548,17 +557,38 @@ final class NioAgent implements Agent
                 required = frameLength;
                 break;
             }
+            if (connection.ingressBytes > 0 && connection.ingressBytes + frameLength > INGRESS_SHARE_BYTES)
+            {
+                // Fairness: one connection may not have more than its share queued in the shared ingress ring;
+                // it waits (frames kept, reads paused) until the bridge has taken what it queued, so a flooding
+                // client cannot put seconds of backlog in front of everyone else's packets.
+                if (!connection.readPaused)
+                {
+                    counters.ingressThrottled.increment();
+                }
+                ringFull = true;
+                break;
+            }
             final int index = ingress.tryClaim(RingProtocol.MSG_FRAME, RingProtocol.PAYLOAD_OFFSET + frameLength);
             if (index < 0)
             {
+                if (!connection.readPaused)
+                {
+                    counters.ingressRingFull.increment();
+                }
                 ringFull = true;
                 break;
             }
             ingressBuffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, connection.id);
             ingressBuffer.putBytes(index + RingProtocol.PAYLOAD_OFFSET, view, offset, frameLength);
             ingress.commit(index);
+            connection.ingressBytes += RingProtocol.PAYLOAD_OFFSET + frameLength;
             offset += frameLength;
             work++;
+        }
+        if (offset > 0)
+        {
+            connection.ingressMark = ingress.producerPosition();
         }
         keepUnframed(connection, offset, limit, required);
         return ringFull;
@@ -806,14 +836,18 @@ final class NioAgent implements Agent
         {
             if (pending > outboundHighWater)
             {
+                // A client that does not read what it asked for (PINGRESPs, SUBACKs, messages) is not read from
+                // either until it catches up: its requests cannot crowd out other clients' in the ingress ring.
                 connection.aboveHighWater = true;
                 emitControl(RingProtocol.MSG_WRITABLE, connection.id, 0);
+                updateInterest(connection);
             }
         }
         else if (pending <= outboundLowWater)
         {
             connection.aboveHighWater = false;
             emitControl(RingProtocol.MSG_WRITABLE, connection.id, 1);
+            updateInterest(connection);
         }
     }
 
@@ -938,7 +972,6 @@ final class NioAgent implements Agent
             }
             if (frame(connection))
             {
-                counters.ingressRingFull.increment();
                 return true;
             }
             if (connection.closed)

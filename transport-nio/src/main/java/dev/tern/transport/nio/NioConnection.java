@@ -37,6 +37,10 @@ final class NioConnection
     boolean dirty;
     /** The pipeline was told this connection is not writable (above the high-water mark). */
     boolean aboveHighWater;
+    /** Ingress ring producer position after this connection's last frame. */
+    long ingressMark;
+    /** Bytes this connection queued in the ingress ring that the bridge may not have taken yet. */
+    int ingressBytes;
     /** The pipeline asked to close: no more reads, flush then close by {@link #closeDeadlineNs}. */
     boolean closing;
     long closeDeadlineNs;
@@ -71,7 +75,7 @@ final class NioConnection
     int interestOps()
     {
         int ops = 0;
-        if (!openPending && !readPaused && !closing)
+        if (!openPending && !readPaused && !closing && !aboveHighWater)
         {
             ops |= SelectionKey.OP_READ;
         }

@@ -17,6 +17,7 @@ final class TransportCounters
     final Counter transportPacketTooLarge;
     final Counter slowConsumerDisconnects;
     final Counter ingressRingFull;
+    final Counter ingressThrottled;
     private final Counter[] all;
 
     private TransportCounters(
@@ -26,7 +27,8 @@ final class TransportCounters
         final Counter transportMalformed,
         final Counter transportPacketTooLarge,
         final Counter slowConsumerDisconnects,
-        final Counter ingressRingFull)
+        final Counter ingressRingFull,
+        final Counter ingressThrottled)
     {
         this.connectionsAccepted = connectionsAccepted;
         this.bytesReceived = bytesReceived;
@@ -35,8 +37,9 @@ final class TransportCounters
         this.transportPacketTooLarge = transportPacketTooLarge;
         this.slowConsumerDisconnects = slowConsumerDisconnects;
         this.ingressRingFull = ingressRingFull;
+        this.ingressThrottled = ingressThrottled;
         this.all = new Counter[] {connectionsAccepted, bytesReceived, bytesSent, transportMalformed,
-            transportPacketTooLarge, slowConsumerDisconnects, ingressRingFull};
+            transportPacketTooLarge, slowConsumerDisconnects, ingressRingFull, ingressThrottled};
     }
 
     /** The broker's own counters, for a single agent. */
@@ -44,7 +47,7 @@ final class TransportCounters
     {
         return new TransportCounters(counters.connectionsAccepted, counters.bytesReceived, counters.bytesSent,
             counters.transportMalformed, counters.transportPacketTooLarge, counters.slowConsumerDisconnects,
-            counters.ingressRingFull);
+            counters.ingressRingFull, counters.ingressThrottled);
     }
 
     /** A private set for one of several agents. */
@@ -55,7 +58,7 @@ final class TransportCounters
             new Counter(prefix + "bytes.received"), new Counter(prefix + "bytes.sent"),
             new Counter(prefix + "transport.malformed"), new Counter(prefix + "transport.packetTooLarge"),
             new Counter(prefix + "transport.slowConsumerDisconnects"),
-            new Counter(prefix + "transport.ingressRingFull"));
+            new Counter(prefix + "transport.ingressRingFull"), new Counter(prefix + "transport.ingressThrottled"));
     }
 
     /**

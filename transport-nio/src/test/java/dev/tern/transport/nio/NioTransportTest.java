@@ -387,8 +387,9 @@ class NioTransportTest
         }, "publisher");
         writer.start();
 
-        // the pipeline is stalled: nobody reads the ingress ring until the transport reports it full
-        awaitCounter(() -> Math.min(1, stub.counters.ingressRingFull.get()), 1);
+        // the pipeline is stalled: nobody reads the ingress ring until the transport pauses this connection, which
+        // has more than its share queued long before the ring itself is full
+        awaitCounter(() -> Math.min(1, stub.counters.ingressThrottled.get() + stub.counters.ingressRingFull.get()), 1);
 
         for (int i = 0; i < frames; i++)
         {
