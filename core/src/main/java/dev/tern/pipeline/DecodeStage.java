@@ -55,13 +55,7 @@ public final class DecodeStage implements EventHandler<PipelineEvent>
     private int decode(final PipelineEvent event, final int level)
     {
         event.packet.reset();
-        int result = decoder.decode(event.frame, 0, event.frameLength, level, maxPacketSize, event.packet);
-        if (result == DecodeResult.OK && event.packet.type == PacketType.CONNECT &&
-            event.packet.protocolLevel == ProtocolLevel.MQTT_5)
-        {
-            // The codec speaks 5.0 but the route and encode stages do not yet: refuse as before [MQTT-3.1.2-2].
-            result = DecodeResult.UNSUPPORTED_PROTOCOL;
-        }
+        final int result = decoder.decode(event.frame, 0, event.frameLength, level, maxPacketSize, event.packet);
         event.decodeResult = result;
         if (result == DecodeResult.MALFORMED || result == DecodeResult.PACKET_TOO_LARGE)
         {

@@ -67,6 +67,9 @@ public final class PipelineEvent
         o.dup = false;
         o.retain = false;
         o.codeCount = 0;
+        o.mqtt5 = false;
+        o.reasonCode = 0;
+        o.properties.clear();
         return o;
     }
 

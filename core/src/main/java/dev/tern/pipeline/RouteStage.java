@@ -12,6 +12,9 @@ import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.DecodeResult;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.PacketType;
+import dev.tern.codec.Property;
+import dev.tern.codec.ProtocolLevel;
+import dev.tern.codec.ReasonCode;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
 import dev.tern.topic.RetainedStore;
@@ -76,6 +79,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private long matchEpoch;
     private Session[] matched = new Session[16];
     private int matchedCount;
+    /** Subscribers the last routed message matched: an MQTT 5.0 PUBACK says when there were none. */
+    private int lastMatchedCount;
 
     // the message being routed: either a region of the current frame or a stored message
     private DirectBuffer ctxBuffer;
@@ -272,6 +277,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         if (connection.state == Connection.AWAITING_CONNECT)
         {
+            if (packet.type == PacketType.CONNECT)
+            {
+                // Known as soon as the level byte was read: a refusal answers in the client's own layout.
+                connection.protocolLevel = packet.protocolLevel;
+            }
             if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
             {
                 refuse(connection, CONNACK_UNACCEPTABLE_PROTOCOL); // [MQTT-3.1.2-2]
@@ -279,6 +289,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             else if (result == DecodeResult.IDENTIFIER_REJECTED)
             {
                 refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+            }
+            else if (result != DecodeResult.OK && packet.type == PacketType.CONNECT &&
+                connection.protocolLevel == ProtocolLevel.MQTT_5)
+            {
+                refuse(connection, packet.failureReason); // CONNACK 0x81, 0x82 ... then close [MQTT-4.13.1-1]
             }
             else if (result != DecodeResult.OK || packet.type != PacketType.CONNECT)
             {
@@ -298,7 +313,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         if (result != DecodeResult.OK)
         {
-            closeConnection(connection, false);
+            disconnect(connection, packet.failureReason);
             return;
         }
 
@@ -326,24 +341,55 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 onUnsubscribe(connection, packet);
                 break;
             case PacketType.PINGREQ:
-                current.addOutbound(Outbound.PINGRESP, connection.id);
+                out(Outbound.PINGRESP, connection);
                 counters.messagesSent.increment();
                 break;
             case PacketType.DISCONNECT:
-                connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
+                if (!isMqtt5(connection) || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+                {
+                    connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
+                }
                 closeConnection(connection, true);
                 break;
             default:
-                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation
+                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation;
+                // so is AUTH, since no CONNECT here named an authentication method (section 4.12)
                 counters.protocolErrors.increment();
-                closeConnection(connection, false);
+                disconnect(connection, ReasonCode.PROTOCOL_ERROR);
                 break;
         }
     }
 
+    private static boolean isMqtt5(final Connection connection)
+    {
+        return connection.protocolLevel == ProtocolLevel.MQTT_5;
+    }
+
+    /** An outbound packet for a connection, laid out for its protocol level. */
+    private Outbound out(final int kind, final Connection connection)
+    {
+        final Outbound o = current.addOutbound(kind, connection.id);
+        o.mqtt5 = isMqtt5(connection);
+        return o;
+    }
+
+    /**
+     * Close a connection for a reason; an MQTT 5.0 client that completed CONNECT is told which in a DISCONNECT first
+     * [MQTT-4.13.1-1].
+     */
+    private void disconnect(final Connection connection, final int reasonCode)
+    {
+        if (isMqtt5(connection) && connection.state == Connection.CONNECTED)
+        {
+            out(Outbound.DISCONNECT, connection).reasonCode = reasonCode;
+            counters.messagesSent.increment();
+        }
+        closeConnection(connection, false);
+    }
+
     private void refuse(final Connection connection, final int returnCode)
     {
-        final Outbound connack = current.addOutbound(Outbound.CONNACK, connection.id);
+        final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = false;
         connack.returnCode = returnCode;
         closeConnection(connection, false);
@@ -356,10 +402,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final DirectBuffer buffer = packet.buffer;
         String clientId = packet.clientIdLength == 0 ? null :
             buffer.getStringWithoutLengthUtf8(packet.clientIdOffset, packet.clientIdLength);
+        final boolean mqtt5 = packet.protocolLevel == ProtocolLevel.MQTT_5;
+        final boolean assignedClientId = clientId == null;
         if (clientId == null)
         {
-            // [MQTT-3.1.3-6] a zero-byte client id with clean session gets a unique id from the server
-            if (!packet.cleanSession || !config.allowZeroLengthClientId())
+            // [MQTT-3.1.3-6] a zero-byte client id with clean session gets a unique id from the server; in 5.0
+            // whatever Clean Start says, and the CONNACK names it [MQTT-3.1.3-7], [MQTT-3.2.2-16]
+            if ((!packet.cleanSession && !mqtt5) || !config.allowZeroLengthClientId())
             {
                 refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
                 return;
@@ -404,13 +453,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (existing != null && existing.connection != null)
         {
             counters.takeovers.increment();
-            closeConnection(existing.connection, false);
+            disconnect(existing.connection, ReasonCode.SESSION_TAKEN_OVER);
             existing = sessionByClientId.get(clientId);
         }
 
         final Session session;
         final boolean sessionPresent;
-        if (packet.cleanSession)
+        // 5.0 splits Clean Session in two: Clean Start discards the old session, a Session Expiry Interval above 0
+        // keeps the new one after the connection (sections 3.1.2.4, 3.1.2.11.2). The expiry itself is not timed yet:
+        // such a session lives until a clean start replaces it, as a 3.1.1 persistent session does.
+        final boolean keepSession = mqtt5 ? packet.properties.sessionExpiryInterval() > 0 : !packet.cleanSession;
+        if (packet.cleanSession && (!mqtt5 || !keepSession))
         {
             // [MQTT-3.1.2-6] clean session discards any previous session
             if (existing != null)
@@ -419,6 +472,20 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             session = new Session(clientId, false, null);
             sessionPresent = false; // [MQTT-3.2.2-1]
+        }
+        else if (packet.cleanSession)
+        {
+            if (existing != null)
+            {
+                destroySession(existing); // [MQTT-3.1.2-4] Clean Start discards it ...
+            }
+            session = new Session(clientId, true, null); // ... and the new one outlives the connection
+            counters.sessionsPersistent.increment();
+            if (journaling)
+            {
+                record(JournalRecords.SESSION_CREATE).string(clientId).end();
+            }
+            sessionPresent = false;
         }
         else if (existing != null && existing.persistent)
         {
@@ -459,9 +526,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             schedule(connection, nowMs + connection.keepAliveMs);
         }
 
-        final Outbound connack = current.addOutbound(Outbound.CONNACK, connection.id);
+        final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = sessionPresent;
         connack.returnCode = Authenticator.ACCEPTED;
+        if (mqtt5)
+        {
+            // What this broker does and does not do, so the client does not send what would be refused.
+            connack.properties
+                .set(Property.RECEIVE_MAXIMUM, maxInflight)
+                .set(Property.MAXIMUM_PACKET_SIZE, config.maxPacketSize())
+                .set(Property.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0)
+                .set(Property.SHARED_SUBSCRIPTION_AVAILABLE, 0);
+            if (assignedClientId)
+            {
+                connack.properties.set(Property.ASSIGNED_CLIENT_IDENTIFIER, clientId);
+            }
+        }
         counters.messagesSent.increment();
         counters.clientsConnected.increment();
         counters.clientsTotal.increment();
@@ -497,7 +577,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             if (f.state == Inflight.AWAIT_PUBCOMP)
             {
-                current.addOutbound(Outbound.PUBREL, connection.id).packetId = f.packetId;
+                out(Outbound.PUBREL, connection).packetId = f.packetId;
                 counters.messagesSent.increment();
             }
             else
@@ -602,10 +682,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             closeConnection(connection, false);
             return;
         }
+        if (isMqtt5(connection) && packet.properties.has(Property.TOPIC_ALIAS))
+        {
+            // The CONNACK's Topic Alias Maximum was left at 0: no alias may be sent [MQTT-3.2.2-17], [MQTT-3.3.2-9]
+            counters.protocolErrors.increment();
+            disconnect(connection, ReasonCode.TOPIC_ALIAS_INVALID);
+            return;
+        }
         if (qos == 2 && session.inboundQos2.contains(packet.packetId))
         {
             // [MQTT-4.3.3-2] a resent QoS 2 PUBLISH before PUBREL is acknowledged again but not delivered twice
-            current.addOutbound(Outbound.PUBREC, connection.id).packetId = packet.packetId;
+            out(Outbound.PUBREC, connection).packetId = packet.packetId;
             counters.messagesSent.increment();
             return;
         }
@@ -613,14 +700,20 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         setContext(packet);
         final boolean allowed = connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL ||
             isPublishAllowed(connection, contextTopic());
+        lastMatchedCount = 0;
         if (allowed)
         {
             routeContext(connection.info);
         }
+        // 5.0 acknowledgements say what happened; 3.1.1 ones cannot (the encoder drops the code there).
+        final int reason = !allowed ? ReasonCode.NOT_AUTHORIZED :
+            lastMatchedCount == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
 
         if (qos == 1)
         {
-            current.addOutbound(Outbound.PUBACK, connection.id).packetId = packet.packetId; // [MQTT-4.3.2-2]
+            final Outbound puback = out(Outbound.PUBACK, connection);
+            puback.packetId = packet.packetId; // [MQTT-4.3.2-2]
+            puback.reasonCode = reason;
             counters.messagesSent.increment();
         }
         else if (qos == 2)
@@ -630,7 +723,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 record(JournalRecords.QOS2_IN).string(session.clientId).u16(packet.packetId).end();
             }
-            current.addOutbound(Outbound.PUBREC, connection.id).packetId = packet.packetId; // [MQTT-4.3.3-2]
+            final Outbound pubrec = out(Outbound.PUBREC, connection);
+            pubrec.packetId = packet.packetId; // [MQTT-4.3.3-2]
+            pubrec.reasonCode = reason;
             counters.messagesSent.increment();
         }
     }
@@ -732,6 +827,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             // [MQTT-3.8.4-6] deliver at the lower of the published QoS and the granted QoS
             deliver(session, Math.min(qos, session.matchQos), false);
         }
+        lastMatchedCount = matchedCount;
         matchedCount = 0;
 
         if (hooksInstalled)
@@ -929,7 +1025,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final int payloadOffset,
         final int payloadLength)
     {
-        final Outbound o = current.addOutbound(Outbound.PUBLISH, connection.id);
+        final Outbound o = out(Outbound.PUBLISH, connection);
         o.qos = qos;
         o.dup = dup;
         o.retain = retain;
@@ -972,7 +1068,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
         // [MQTT-4.3.3-1] answer with PUBREL (also for an id we no longer know, so the client can finish)
-        current.addOutbound(Outbound.PUBREL, connection.id).packetId = packetId;
+        out(Outbound.PUBREL, connection).packetId = packetId;
         counters.messagesSent.increment();
     }
 
@@ -996,7 +1092,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             record(JournalRecords.QOS2_DONE).string(session.clientId).u16(packetId).end();
         }
-        current.addOutbound(Outbound.PUBCOMP, connection.id).packetId = packetId; // [MQTT-4.3.3-2]
+        out(Outbound.PUBCOMP, connection).packetId = packetId; // [MQTT-4.3.3-2]
         counters.messagesSent.increment();
     }
 
@@ -1006,7 +1102,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         final Session session = connection.session;
         final int count = packet.count;
-        final Outbound suback = current.addOutbound(Outbound.SUBACK, connection.id);
+        final Outbound suback = out(Outbound.SUBACK, connection);
         suback.packetId = packet.packetId; // [MQTT-3.8.4-2]
         if (suback.codes.length < count)
         {
@@ -1016,29 +1112,46 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesSent.increment();
 
         final String[] filters = new String[count];
+        final boolean mqtt5 = isMqtt5(connection);
         for (int i = 0; i < count; i++)
         {
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
-            final int requested = packet.options[i] & 3;
+            final int requested = packet.options[i] & DecodedPacket.SUBSCRIPTION_QOS_MASK;
             int code = SUBACK_FAILURE;
-            if (!withinFilterLimits(session, filter, packet.filterLengths[i]))
+            if (mqtt5 && packet.properties.has(Property.SUBSCRIPTION_IDENTIFIER))
+            {
+                code = ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED; // the CONNACK said so
+                counters.subscriptionsRefused.increment();
+            }
+            else if (mqtt5 && filter.startsWith("$share/"))
+            {
+                code = ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED; // the CONNACK said so
+                counters.subscriptionsRefused.increment();
+            }
+            else if (!withinFilterLimits(session, filter, packet.filterLengths[i]))
             {
                 counters.subscriptionsRefused.increment();
             }
             else if (isSubscribeAllowed(connection, filter))
             {
                 // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
-                if (trie.subscribe(filter, session, requested))
+                final boolean isNew = trie.subscribe(filter, session, requested);
+                if (isNew)
                 {
                     counters.subscriptions.increment();
                 }
+                final int retainHandling = mqtt5 ? (packet.options[i] &
+                    DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_MASK) >>> DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_SHIFT :
+                    0;
                 session.subscriptions.put(filter, requested);
                 if (journaling && session.persistent)
                 {
                     record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(requested).end();
                 }
                 code = requested;
-                filters[i] = filter;
+                // Retain Handling 1: retained messages only for a new subscription, 2: never [MQTT-3.3.1-10],
+                // [MQTT-3.3.1-11]
+                filters[i] = retainHandling == 0 || (retainHandling == 1 && isNew) ? filter : null;
             }
             suback.codes[i] = code;
             if (hooksInstalled)
@@ -1112,10 +1225,25 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private void onUnsubscribe(final Connection connection, final DecodedPacket packet)
     {
         final Session session = connection.session;
+        final Outbound unsuback = out(Outbound.UNSUBACK, connection);
+        unsuback.packetId = packet.packetId;
+        if (unsuback.mqtt5)
+        {
+            if (unsuback.codes.length < packet.count)
+            {
+                unsuback.codes = new int[packet.count];
+            }
+            unsuback.codeCount = packet.count; // one reason code per filter, in order [MQTT-3.11.3-1]
+        }
         for (int i = 0; i < packet.count; i++)
         {
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
-            if (session.subscriptions.remove(filter) != null)
+            final boolean existed = session.subscriptions.remove(filter) != null;
+            if (unsuback.mqtt5)
+            {
+                unsuback.codes[i] = existed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED;
+            }
+            if (existed)
             {
                 if (trie.unsubscribe(filter, session))
                 {
@@ -1139,7 +1267,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
         // [MQTT-3.10.4-4] [MQTT-3.10.4-5] UNSUBACK even when nothing matched
-        current.addOutbound(Outbound.UNSUBACK, connection.id).packetId = packet.packetId;
         counters.messagesSent.increment();
     }
 
@@ -1250,7 +1377,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (now - deadlineMs >= 0)
             {
                 counters.keepaliveTimeouts.increment();
-                closeConnection(connection, false); // [MQTT-3.1.2-24]
+                disconnect(connection, ReasonCode.KEEP_ALIVE_TIMEOUT); // [MQTT-3.1.2-24]
             }
             else
             {

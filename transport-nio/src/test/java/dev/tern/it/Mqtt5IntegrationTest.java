@@ -1,0 +1,328 @@
+package dev.tern.it;
+
+import dev.tern.broker.BrokerConfig;
+import dev.tern.server.TernBroker;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttCallback;
+import org.eclipse.paho.mqttv5.client.MqttClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static dev.tern.it.ItSupport.clientId;
+import static dev.tern.it.ItSupport.unique;
+import static dev.tern.it.ItSupport.utf8;
+import static dev.tern.it.RawClient.assertPacket;
+import static dev.tern.it.RawClient.bytes;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * MQTT 5.0 through a real broker: Paho's mqttv5 client end to end, and raw sockets for the exact CONNACK, the
+ * reason codes on acknowledgements and the DISCONNECT sent before closing on bad input.
+ */
+class Mqtt5IntegrationTest
+{
+    private static final BrokerConfig CONFIG = ItSupport.testConfig();
+    private static TernBroker broker;
+    private static int port;
+
+    @BeforeAll
+    static void startBroker()
+    {
+        broker = ItSupport.startAnonymousBroker(CONFIG);
+        port = broker.port();
+    }
+
+    @AfterAll
+    static void stopBroker()
+    {
+        if (broker != null)
+        {
+            broker.close();
+        }
+    }
+
+    /** Collects what a Paho v5 client receives. */
+    private static final class Inbox implements MqttCallback
+    {
+        final BlockingQueue<MqttMessage> messages = new LinkedBlockingQueue<>();
+        final BlockingQueue<Integer> disconnects = new LinkedBlockingQueue<>();
+
+        @Override
+        public void disconnected(final MqttDisconnectResponse response)
+        {
+            disconnects.add(response.getReturnCode());
+        }
+
+        @Override
+        public void mqttErrorOccurred(final MqttException exception)
+        {
+        }
+
+        @Override
+        public void messageArrived(final String topic, final MqttMessage message)
+        {
+            messages.add(message);
+        }
+
+        @Override
+        public void deliveryComplete(final IMqttToken token)
+        {
+        }
+
+        @Override
+        public void connectComplete(final boolean reconnect, final String serverUri)
+        {
+        }
+
+        @Override
+        public void authPacketArrived(final int reasonCode, final MqttProperties properties)
+        {
+        }
+    }
+
+    private static MqttConnectionOptions options()
+    {
+        final MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setCleanStart(true);
+        options.setAutomaticReconnect(false);
+        options.setConnectionTimeout(10);
+        options.setKeepAliveInterval(60);
+        return options;
+    }
+
+    private static MqttClient client(final String id, final Inbox inbox) throws MqttException
+    {
+        final MqttClient client = new MqttClient(ItSupport.uri(port), id, new MemoryPersistence());
+        client.setCallback(inbox);
+        return client;
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldConnectSubscribeAndDeliverAtEachQosWithPahoMqtt5() throws Exception
+    {
+        final String topic = unique("v5/paho");
+        final Inbox subscriberInbox = new Inbox();
+        final MqttClient subscriber = client(clientId("v5sub"), subscriberInbox);
+        final MqttClient publisher = client(clientId("v5pub"), new Inbox());
+        try
+        {
+            final IMqttToken connected = subscriber.connectWithResult(options());
+            assertFalse(connected.getSessionPresent());
+            final MqttProperties connack = connected.getResponseProperties();
+            assertEquals(CONFIG.maxInflight(), connack.getReceiveMaximum());
+            assertEquals(CONFIG.maxPacketSize(), connack.getMaximumPacketSize());
+            assertNull(connack.getAssignedClientIdentifier(), "the client named itself");
+
+            final IMqttToken subscribed = subscriber.subscribe(topic, 2);
+            assertArrayEquals(new int[] {2}, subscribed.getReasonCodes()); // Granted QoS 2
+            publisher.connect(options());
+            for (int qos = 0; qos <= 2; qos++)
+            {
+                publisher.publish(topic, utf8("v5 at qos " + qos), qos, false);
+                final MqttMessage message = subscriberInbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+                assertNotNull(message, "no message at QoS " + qos);
+                assertEquals("v5 at qos " + qos, ItSupport.text(message.getPayload()));
+                assertEquals(qos, message.getQos());
+            }
+            assertNull(subscriberInbox.messages.poll(ItSupport.QUIET_MS, TimeUnit.MILLISECONDS));
+        }
+        finally
+        {
+            disconnectQuietly(publisher);
+            disconnectQuietly(subscriber);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldAssignAClientIdentifierToAnEmptyOne() throws Exception
+    {
+        final MqttClient client = client("", new Inbox());
+        try
+        {
+            final IMqttToken connected = client.connectWithResult(options());
+            final String assigned = connected.getResponseProperties().getAssignedClientIdentifier();
+            assertNotNull(assigned, "[MQTT-3.2.2-16] the CONNACK names the identifier the server assigned");
+            assertTrue(assigned.startsWith("tern-"), assigned);
+        }
+        finally
+        {
+            disconnectQuietly(client);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldAnswerConnectWithExactConnack() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(connect5("raw5"));
+            final int rm = CONFIG.maxInflight();
+            final int mps = CONFIG.maxPacketSize();
+            assertPacket(bytes(
+                0x20,                    // CONNACK
+                0x0F,                    // remaining length 15
+                0x00,                    // no session present
+                0x00,                    // reason code Success
+                0x0C,                    // property length 12
+                0x21, rm >>> 8, rm & 0xFF, // Receive Maximum: the broker's inflight limit
+                0x27, mps >>> 24, (mps >>> 16) & 0xFF, (mps >>> 8) & 0xFF, mps & 0xFF, // Maximum Packet Size
+                0x29, 0x00,              // Subscription Identifier Available: no
+                0x2A, 0x00),             // Shared Subscription Available: no
+                client.readPacket(5_000));
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldAcknowledgeWithNoMatchingSubscribers() throws Exception
+    {
+        try (RawClient client = connected5("nomatch"))
+        {
+            client.send(bytes(
+                0x32,                    // PUBLISH, QoS 1
+                0x0A,                    // remaining length 10
+                0x00, 0x05, 'n', 'o', '/', 's', 'b', // topic "no/sb": nobody subscribes
+                0x00, 0x07,              // packet id 7
+                0x00));                  // property length 0
+            assertPacket(bytes(
+                0x40,                    // PUBACK
+                0x03,                    // remaining length 3
+                0x00, 0x07,              // packet id 7
+                0x10),                   // reason code 0x10 No matching subscribers
+                client.readPacket(5_000));
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldSendDisconnectMalformedBeforeClosing() throws Exception
+    {
+        try (RawClient client = connected5("malf5"))
+        {
+            client.send(bytes(
+                0x30,                    // PUBLISH, QoS 0
+                0x05,                    // remaining length 5
+                0x00, 0x01, 't',         // topic "t"
+                0x09,                    // property length 9: past the end of the packet
+                0x01));                  // half a property
+            assertPacket(bytes(
+                0xE0,                    // DISCONNECT
+                0x01,                    // remaining length 1
+                0x81),                   // reason code 0x81 Malformed Packet [MQTT-4.13.1-1]
+                client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldSendDisconnectTopicAliasInvalidWhenNoAliasWasAllowed() throws Exception
+    {
+        try (RawClient client = connected5("alias5"))
+        {
+            client.send(bytes(
+                0x30,                    // PUBLISH, QoS 0
+                0x08,                    // remaining length 8
+                0x00, 0x01, 't',         // topic "t"
+                0x03,                    // property length 3
+                0x23, 0x00, 0x01,        //   Topic Alias 1: the CONNACK allowed none [MQTT-3.3.2-9]
+                'x'));                   // payload
+            assertPacket(bytes(
+                0xE0,                    // DISCONNECT
+                0x01,                    // remaining length 1
+                0x94),                   // reason code 0x94 Topic Alias invalid
+                client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseMalformedConnectWithConnackReason() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(bytes(
+                0x10,                    // CONNECT
+                0x0E,                    // remaining length 14
+                0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
+                0x05,                    // protocol level 5
+                0x02,                    // connect flags: clean start
+                0x00, 0x3C,              // keep alive 60 s
+                0x05,                    // property length 5: past the end of the packet
+                0x00, 0x01, 'c'));       // client id "c", read as properties
+            assertPacket(bytes(
+                0x20,                    // CONNACK
+                0x03,                    // remaining length 3
+                0x00,                    // no session present
+                0x81,                    // reason code 0x81 Malformed Packet
+                0x00),                   // property length 0
+                client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+    }
+
+    /** A v5 CONNECT: clean start, keep alive 60 s, no properties. */
+    private static byte[] connect5(final String clientId)
+    {
+        final byte[] id = utf8(clientId);
+        final byte[] head = bytes(
+            0x10,                        // CONNECT
+            13 + id.length,              // remaining length
+            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
+            0x05,                        // protocol level 5
+            0x02,                        // connect flags: clean start
+            0x00, 0x3C,                  // keep alive 60 s
+            0x00,                        // property length 0
+            0x00, id.length);            // client id length
+        final byte[] frame = java.util.Arrays.copyOf(head, head.length + id.length);
+        System.arraycopy(id, 0, frame, head.length, id.length);
+        return frame;
+    }
+
+    private static RawClient connected5(final String prefix) throws Exception
+    {
+        final RawClient client = RawClient.connect(port);
+        client.send(connect5(clientId(prefix)));
+        final byte[] connack = client.readPacket(5_000);
+        assertEquals(0x20, connack[0] & 0xFF, "CONNACK expected: " + RawClient.hex(connack));
+        assertEquals(0x00, connack[3], "reason code Success expected: " + RawClient.hex(connack));
+        return client;
+    }
+
+    private static void disconnectQuietly(final MqttClient client)
+    {
+        try
+        {
+            if (client.isConnected())
+            {
+                client.disconnect();
+            }
+            client.close();
+        }
+        catch (final MqttException ignored)
+        {
+            // best effort: the test result is already decided
+        }
+    }
+}
