@@ -24,6 +24,10 @@ final class Connection
     boolean writable = true;
     /** Counted against its address's connection limit. */
     boolean addressCounted;
+    /** QoS 1/2 PUBLISH sent and not yet acknowledged, at most: the broker's limit, or a 5.0 client's Receive Maximum. */
+    int inflightLimit;
+    /** Largest packet the client accepts (MQTT 5.0 Maximum Packet Size); larger ones are not sent [MQTT-3.1.2-25]. */
+    long maxPacketSizeOut = Long.MAX_VALUE;
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 

@@ -15,6 +15,7 @@ import dev.tern.codec.PacketType;
 import dev.tern.codec.Property;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
+import dev.tern.codec.V5Encoder;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
 import dev.tern.topic.RetainedStore;
@@ -186,6 +187,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             listeners.get(listenerIndex).anonymous();
         final Connection connection = new Connection(event.connectionId, listenerIndex, remote, anonymous);
         connection.lastActivityMs = nowMs;
+        connection.inflightLimit = maxInflight;
         if (connectionById.size() >= config.maxConnections() || !admitAddress(connection))
         {
             counters.connectionsRefused.increment();
@@ -326,7 +328,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 onPuback(connection, packet.packetId);
                 break;
             case PacketType.PUBREC:
-                onPubrec(connection, packet.packetId);
+                onPubrec(connection, packet.packetId, packet.reasonCode);
                 break;
             case PacketType.PUBREL:
                 onPubrel(connection, packet.packetId);
@@ -513,6 +515,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.session = session;
         connection.info = info;
         connection.protocolLevel = packet.protocolLevel;
+        connection.inflightLimit = mqtt5 ? Math.min(maxInflight, packet.properties.receiveMaximum()) : maxInflight;
+        connection.maxPacketSizeOut = mqtt5 ? packet.properties.maximumPacketSize(Long.MAX_VALUE) : Long.MAX_VALUE;
         session.connection = connection;
         if (packet.willFlag)
         {
@@ -916,6 +920,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.publishDropped.increment();
                 return;
             }
+            if (tooLargeFor(connection, ctxTopicLength, ctxPayloadLength))
+            {
+                return;
+            }
             emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset, ctxTopicLength,
                 ctxPayloadOffset, ctxPayloadLength);
             return;
@@ -923,7 +931,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         final Message message = contextMessage();
         if (connection != null && connection.writable && session.queue.isEmpty() &&
-            session.inflightByPacketId.size() < maxInflight)
+            session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
             sendNew(session, connection, message, qos, retainFlag, false);
         }
@@ -945,6 +953,21 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             LOG.warn("inline subscriber failed", ex);
         }
+    }
+
+    /**
+     * Whether a PUBLISH is larger than the client's Maximum Packet Size: it is then dropped, as if sent, and counted
+     * [MQTT-3.1.2-25]. Our PUBLISH carries an empty property block, so its size is known from topic and payload.
+     */
+    private boolean tooLargeFor(final Connection connection, final int topicLength, final int payloadLength)
+    {
+        if (connection.maxPacketSizeOut == Long.MAX_VALUE ||
+            V5Encoder.publishLength(2, topicLength, null, payloadLength) <= connection.maxPacketSizeOut)
+        {
+            return false;
+        }
+        counters.publishDropped.increment();
+        return true;
     }
 
     private void enqueue(final Session session, final Message message, final int qos, final boolean retainFlag)
@@ -974,6 +997,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final boolean retain,
         final boolean fromQueue)
     {
+        if (tooLargeFor(connection, message.topicLength(), message.payloadLength()))
+        {
+            return; // discarded as if sent [MQTT-3.1.2-25]
+        }
         final int packetId = session.allocatePacketId();
         if (packetId == 0)
         {
@@ -1005,7 +1032,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         final Connection connection = session.connection;
         while (connection != null && connection.writable && !session.queue.isEmpty() &&
-            session.inflightByPacketId.size() < maxInflight)
+            session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
             final Session.Queued queued = session.queue.poll();
             counters.messagesQueued.decrement();
@@ -1054,10 +1081,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
-    private void onPubrec(final Connection connection, final int packetId)
+    private void onPubrec(final Connection connection, final int packetId, final int reasonCode)
     {
         final Session session = connection.session;
         final Inflight inflight = session.inflightByPacketId.get(packetId);
+        if (isMqtt5(connection) && ReasonCode.isFailure(reasonCode))
+        {
+            // A 5.0 PUBREC with a failure code ends the exchange: no PUBREL, the slot is free (section 4.3.3).
+            if (inflight != null && inflight.state == Inflight.AWAIT_PUBREC)
+            {
+                session.inflightByPacketId.remove(packetId);
+                journalRelease(session, packetId);
+                counters.messagesInflight.decrement();
+                drainQueue(session);
+            }
+            return;
+        }
         if (inflight != null && inflight.state == Inflight.AWAIT_PUBREC)
         {
             inflight.state = Inflight.AWAIT_PUBCOMP;

@@ -1,6 +1,9 @@
 package dev.tern.it;
 
 import dev.tern.broker.BrokerConfig;
+import dev.tern.codec.Properties;
+import dev.tern.codec.Property;
+import dev.tern.codec.V5Encoder;
 import dev.tern.server.TernBroker;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttCallback;
@@ -11,6 +14,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -280,6 +284,104 @@ class Mqtt5IntegrationTest
                 client.readPacket(5_000));
             client.assertClosed(5_000);
         }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldSendNoMoreUnacknowledgedPublishesThanTheClientsReceiveMaximum() throws Exception
+    {
+        final String topic = unique("v5/rm");
+        try (RawClient subscriber = connected5("rm", new Properties().set(Property.RECEIVE_MAXIMUM, 1));
+            RawClient publisher = connected5("rmpub", null))
+        {
+            subscribe(subscriber, topic, 1);
+            for (int i = 1; i <= 3; i++)
+            {
+                final int id = i;
+                publisher.send(encoded(buffer -> V5Encoder.publish(
+                    buffer, 0, 1, false, false, id, topic, null, utf8("q" + id))));
+                assertEquals(0x40, publisher.readPacket(5_000)[0] & 0xFF, "PUBACK to the publisher");
+            }
+            byte[] publish = subscriber.readPacket(5_000);
+            for (int i = 1; i <= 3; i++)
+            {
+                assertEquals(0x32, publish[0] & 0xFF, "QoS 1 PUBLISH " + i + ": " + RawClient.hex(publish));
+                assertEquals('0' + i, publish[publish.length - 1], "in order");
+                // [MQTT-3.3.4-9] Receive Maximum 1: the next one waits for this PUBACK
+                subscriber.assertOpenFor(ItSupport.QUIET_MS);
+                subscriber.send(pubackFor(publish));
+                if (i < 3)
+                {
+                    publish = subscriber.readPacket(5_000);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldNotSendPublishesLargerThanTheClientsMaximumPacketSize() throws Exception
+    {
+        final String topic = unique("v5/mps");
+        try (RawClient subscriber = connected5("mps", new Properties().set(Property.MAXIMUM_PACKET_SIZE, 64));
+            RawClient publisher = connected5("mpspub", null))
+        {
+            subscribe(subscriber, topic, 0);
+            final byte[] big = new byte[100];
+            publisher.send(encoded(buffer -> V5Encoder.publish(buffer, 0, 0, false, false, 0, topic, null, big)));
+            publisher.send(encoded(buffer -> V5Encoder.publish(
+                buffer, 0, 0, false, false, 0, topic, null, utf8("small"))));
+            final byte[] received = subscriber.readPacket(5_000);
+            assertTrue(received.length <= 64, "only the small message fits: " + RawClient.hex(received));
+            assertEquals('l', received[received.length - 1], "payload \"small\" expected");
+            subscriber.assertOpenFor(ItSupport.QUIET_MS); // the large one was dropped [MQTT-3.1.2-25]
+        }
+    }
+
+    private static void subscribe(final RawClient client, final String topic, final int qos) throws Exception
+    {
+        client.send(encoded(buffer -> V5Encoder.subscribe(
+            buffer, 0, 1, null, new String[] {topic}, new int[] {qos})));
+        assertPacket(bytes(
+            0x90,                        // SUBACK
+            0x04,                        // remaining length 4
+            0x00, 0x01,                  // packet id 1
+            0x00,                        // property length 0
+            qos),                        // Granted QoS
+            client.readPacket(5_000));
+    }
+
+    /** PUBACK (short form: Success) for a QoS 1 PUBLISH frame with a one-byte remaining length. */
+    private static byte[] pubackFor(final byte[] publish)
+    {
+        final int topicLength = ((publish[2] & 0xFF) << 8) | (publish[3] & 0xFF);
+        final int idIndex = 4 + topicLength;
+        return bytes(0x40, 0x02, publish[idIndex] & 0xFF, publish[idIndex + 1] & 0xFF);
+    }
+
+    private interface Writer
+    {
+        int write(ExpandableArrayBuffer buffer);
+    }
+
+    private static byte[] encoded(final Writer writer)
+    {
+        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
+        final int length = writer.write(buffer);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+
+    private static RawClient connected5(final String prefix, final Properties properties) throws Exception
+    {
+        final RawClient client = RawClient.connect(port);
+        client.send(encoded(buffer -> V5Encoder.connect(buffer, 0, clientId(prefix), true, 60, properties, null,
+            null, null, 0, false, null, null)));
+        final byte[] connack = client.readPacket(5_000);
+        assertEquals(0x20, connack[0] & 0xFF, "CONNACK expected: " + RawClient.hex(connack));
+        assertEquals(0x00, connack[3], "reason code Success expected: " + RawClient.hex(connack));
+        return client;
     }
 
     /** A v5 CONNECT: clean start, keep alive 60 s, no properties. */
