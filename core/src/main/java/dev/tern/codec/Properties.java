@@ -42,6 +42,10 @@ public final class Properties
     private int subscriptionIdentifierCount;
     private int[] subscriptionIdentifiers = new int[INITIAL_REPEATS];
 
+    private DirectBuffer encodedBuffer;
+    private int encodedOffset;
+    private int encodedLength;
+
     /** Forget every property; buffer references are cleared too, so a pooled instance pins no frame. */
     public void clear()
     {
@@ -60,6 +64,38 @@ public final class Properties
         presentMask = 0;
         userPropertyCount = 0;
         subscriptionIdentifierCount = 0;
+        encodedBuffer = null;
+        encodedOffset = 0;
+        encodedLength = 0;
+    }
+
+    /**
+     * Buffer of the received block's content (the identifier / value pairs, without the length prefix), so a broker
+     * can forward the properties of a PUBLISH as they came; null unless decoded from a packet.
+     */
+    public DirectBuffer encodedBuffer()
+    {
+        return encodedBuffer;
+    }
+
+    /** Offset of the received block's content in {@link #encodedBuffer()}. */
+    public int encodedOffset()
+    {
+        return encodedOffset;
+    }
+
+    /** Length of the received block's content, 0 for an empty block or none decoded. */
+    public int encodedLength()
+    {
+        return encodedLength;
+    }
+
+    /** Record where the decoded block's content lies; called by {@link PropertyDecoder}. */
+    void encodedAt(final DirectBuffer buffer, final int offset, final int length)
+    {
+        encodedBuffer = buffer;
+        encodedOffset = offset;
+        encodedLength = length;
     }
 
     public boolean isEmpty()
@@ -478,6 +514,17 @@ public final class Properties
             }
         }
         return length;
+    }
+
+    /**
+     * Write only the (identifier, value) pairs, without the length prefix.
+     *
+     * @param properties may be null: nothing written.
+     * @return bytes written, {@link #contentLength(Properties)}.
+     */
+    public static int writeContent(final MutableDirectBuffer buffer, final int index, final Properties properties)
+    {
+        return properties == null ? 0 : properties.writeContent(buffer, index);
     }
 
     private int writeContent(final MutableDirectBuffer buffer, final int offset)

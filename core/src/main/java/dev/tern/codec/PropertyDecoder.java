@@ -64,6 +64,7 @@ public final class PropertyDecoder
             return MALFORMED; // the property length runs past the packet
         }
         final int blockEnd = start + blockLength;
+        out.encodedAt(buffer, start, blockLength);
         final long allowed = Property.allowedMask(context);
 
         int i = start;

@@ -153,6 +153,70 @@ public final class V5Encoder
         return frameLength(publishRemainingLength(qos, topicLength, properties, payloadLength));
     }
 
+    /**
+     * PUBLISH whose properties are already encoded: {@code propertiesLength} bytes of (identifier, value) pairs, as
+     * {@link Properties#encodedBuffer()} holds them for a received PUBLISH. Lets the broker forward a publisher's
+     * properties without decoding them again; they are copied as they are, so they must be ones a server may send.
+     *
+     * @return {@link #publishLength(int, int, int, int)} bytes.
+     */
+    public static int publish(
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final int qos,
+        final boolean dup,
+        final boolean retain,
+        final int packetId,
+        final DirectBuffer topic,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer properties,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        int index = offset;
+        buffer.putByte(index++, (byte)(PacketEncoder.PUBLISH_HEADER |
+            (dup ? PUBLISH_DUP_FLAG : 0) |
+            (qos << PUBLISH_QOS_SHIFT) |
+            (retain ? PUBLISH_RETAIN_FLAG : 0)));
+        index += RemainingLength.encode(buffer, index,
+            publishRemainingLength(qos, topicLength, propertiesLength, payloadLength));
+        buffer.putShort(index, (short)topicLength, ByteOrder.BIG_ENDIAN);
+        index += STRING_LENGTH_PREFIX;
+        if (topicLength > 0)
+        {
+            buffer.putBytes(index, topic, topicOffset, topicLength);
+            index += topicLength;
+        }
+        if (qos > 0)
+        {
+            buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
+            index += PACKET_ID_LENGTH;
+        }
+        index += RemainingLength.encode(buffer, index, propertiesLength);
+        if (propertiesLength > 0)
+        {
+            buffer.putBytes(index, properties, propertiesOffset, propertiesLength);
+            index += propertiesLength;
+        }
+        if (payloadLength > 0)
+        {
+            buffer.putBytes(index, payload, payloadOffset, payloadLength);
+            index += payloadLength;
+        }
+        return index - offset;
+    }
+
+    /** Bytes a PUBLISH with {@code propertiesLength} bytes of encoded properties takes. */
+    public static int publishLength(
+        final int qos, final int topicLength, final int propertiesLength, final int payloadLength)
+    {
+        return frameLength(publishRemainingLength(qos, topicLength, propertiesLength, payloadLength));
+    }
+
     /** PUBACK (section 3.4). See {@link #ack(MutableDirectBuffer, int, byte, int, int, int, Properties)}. */
     public static int puback(
         final MutableDirectBuffer buffer, final int offset, final int packetId, final int reasonCode,
@@ -577,6 +641,13 @@ public final class V5Encoder
             return reasonCode == ReasonCode.NORMAL_DISCONNECTION ? 0 : REASON_CODE_LENGTH;
         }
         return REASON_CODE_LENGTH + Properties.blockLength(properties);
+    }
+
+    private static int publishRemainingLength(
+        final int qos, final int topicLength, final int propertiesLength, final int payloadLength)
+    {
+        return STRING_LENGTH_PREFIX + topicLength + (qos > 0 ? PACKET_ID_LENGTH : 0) +
+            RemainingLength.sizeOf(propertiesLength) + propertiesLength + payloadLength;
     }
 
     private static int publishRemainingLength(

@@ -100,8 +100,9 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         switch (o.kind)
         {
             case Outbound.PUBLISH:
-                V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId,
-                    o.src, o.topicOffset, o.topicLength, o.properties, o.src, o.payloadOffset, o.payloadLength);
+                V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src, o.topicOffset,
+                    o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.src, o.payloadOffset,
+                    o.payloadLength);
                 break;
             case Outbound.CONNACK:
                 V5Encoder.connack(buffer, offset, o.sessionPresent, connackReason(o.returnCode), o.properties);
@@ -140,7 +141,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         switch (o.kind)
         {
             case Outbound.PUBLISH:
-                return V5Encoder.publishLength(o.qos, o.topicLength, o.properties, o.payloadLength);
+                return V5Encoder.publishLength(o.qos, o.topicLength, o.propertiesLength, o.payloadLength);
             case Outbound.CONNACK:
                 return V5Encoder.connackLength(o.properties);
             case Outbound.PUBACK:

@@ -43,6 +43,10 @@ public final class Outbound
     public int topicLength;
     public int payloadOffset;
     public int payloadLength;
+    /** MQTT 5.0 PUBLISH: the publisher's encoded properties, forwarded as they are; length 0 for none. */
+    public DirectBuffer propertiesSrc;
+    public int propertiesOffset;
+    public int propertiesLength;
 
     public int[] codes = new int[8];
     public int codeCount;
@@ -50,6 +54,7 @@ public final class Outbound
     void clear()
     {
         src = null;
+        propertiesSrc = null;
         properties.clear();
     }
 }

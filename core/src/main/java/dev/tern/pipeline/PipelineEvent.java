@@ -70,6 +70,8 @@ public final class PipelineEvent
         o.mqtt5 = false;
         o.reasonCode = 0;
         o.properties.clear();
+        o.propertiesSrc = null;
+        o.propertiesLength = 0;
         return o;
     }
 

@@ -12,6 +12,7 @@ import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.DecodeResult;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.PacketType;
+import dev.tern.codec.Properties;
 import dev.tern.codec.Property;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
@@ -23,6 +24,7 @@ import dev.tern.topic.TopicTrie;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.DeadlineTimerWheel;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +91,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private int ctxTopicLength;
     private int ctxPayloadOffset;
     private int ctxPayloadLength;
+    /** Encoded MQTT 5.0 properties of the context message (forwarded to 5.0 subscribers); length 0 for none. */
+    private DirectBuffer ctxPropertiesBuffer;
+    private int ctxPropertiesOffset;
+    private int ctxPropertiesLength;
     private Message ctxMessage;
     private int ctxQos;
     private boolean ctxRetain;
@@ -520,8 +526,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         session.connection = connection;
         if (packet.willFlag)
         {
-            connection.will = Message.copyOf(buffer, packet.willTopicOffset, packet.willTopicLength,
-                packet.willPayloadOffset, packet.willPayloadLength, packet.willQos, packet.willRetain);
+            connection.will = willMessage(packet);
         }
         if (packet.keepAliveSeconds > 0)
         {
@@ -568,6 +573,21 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    /**
+     * The will as a message. Its 5.0 properties are PUBLISH properties except Will Delay Interval, which only the
+     * broker uses, so they are re-encoded without it (a will is rare: the allocation does not matter).
+     */
+    private static Message willMessage(final DecodedPacket packet)
+    {
+        final Properties properties = packet.willProperties;
+        properties.remove(Property.WILL_DELAY_INTERVAL);
+        final byte[] encoded = new byte[Properties.contentLength(properties)];
+        Properties.writeContent(new UnsafeBuffer(encoded), 0, properties);
+        return Message.copyOf(packet.buffer, packet.willTopicOffset, packet.willTopicLength,
+            new UnsafeBuffer(encoded), 0, encoded.length, packet.willPayloadOffset, packet.willPayloadLength,
+            packet.willQos, packet.willRetain);
+    }
+
     /** [MQTT-4.4.0-1] on reconnect, unacknowledged PUBLISH (with DUP) and PUBREL are sent again, in order. */
     private void resendInflight(final Session session, final Connection connection)
     {
@@ -588,7 +608,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 final Message m = f.message;
                 emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
-                    m.topicLength(), m.payloadOffset(), m.payloadLength());
+                    m.topicLength(), m.propertiesOffset(), m.propertiesLength(), m.payloadOffset(), m.payloadLength());
             }
         }
     }
@@ -771,6 +791,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxPayloadLength = packet.payloadLength;
         ctxQos = packet.qos;
         ctxRetain = packet.retain;
+        // A client's PUBLISH holds only properties a server may forward: no Subscription Identifier (refused by the
+        // decoder) and no Topic Alias (refused on receipt), so the block goes on as it came.
+        ctxPropertiesBuffer = packet.properties.encodedBuffer();
+        ctxPropertiesOffset = packet.properties.encodedOffset();
+        ctxPropertiesLength = packet.properties.encodedLength();
         ctxMessage = null;
         ctxTopic = null;
     }
@@ -784,6 +809,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxPayloadLength = message.payloadLength();
         ctxQos = message.qos();
         ctxRetain = message.retain();
+        ctxPropertiesBuffer = message.buffer();
+        ctxPropertiesOffset = message.propertiesOffset();
+        ctxPropertiesLength = message.propertiesLength();
         ctxMessage = message;
         ctxTopic = null;
     }
@@ -804,8 +832,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (ctxMessage == null)
         {
             // The frame stays valid for QoS 0 deliveries of this event; the copy serves QoS 1/2 and retention.
-            ctxMessage = Message.copyOf(ctxBuffer, ctxTopicOffset, ctxTopicLength, ctxPayloadOffset,
-                ctxPayloadLength, ctxQos, ctxRetain);
+            ctxMessage = Message.copyOf(ctxBuffer, ctxTopicOffset, ctxTopicLength, ctxPropertiesBuffer,
+                ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset, ctxPayloadLength, ctxQos, ctxRetain);
         }
         return ctxMessage;
     }
@@ -920,12 +948,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.publishDropped.increment();
                 return;
             }
-            if (tooLargeFor(connection, ctxTopicLength, ctxPayloadLength))
+            if (tooLargeFor(connection, ctxTopicLength, ctxPropertiesLength, ctxPayloadLength))
             {
                 return;
             }
             emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset, ctxTopicLength,
-                ctxPayloadOffset, ctxPayloadLength);
+                ctxPropertiesBuffer, ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset, ctxPayloadLength);
             return;
         }
 
@@ -957,12 +985,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
     /**
      * Whether a PUBLISH is larger than the client's Maximum Packet Size: it is then dropped, as if sent, and counted
-     * [MQTT-3.1.2-25]. Our PUBLISH carries an empty property block, so its size is known from topic and payload.
+     * [MQTT-3.1.2-25].
      */
-    private boolean tooLargeFor(final Connection connection, final int topicLength, final int payloadLength)
+    private boolean tooLargeFor(
+        final Connection connection, final int topicLength, final int propertiesLength, final int payloadLength)
     {
         if (connection.maxPacketSizeOut == Long.MAX_VALUE ||
-            V5Encoder.publishLength(2, topicLength, null, payloadLength) <= connection.maxPacketSizeOut)
+            V5Encoder.publishLength(2, topicLength, propertiesLength, payloadLength) <= connection.maxPacketSizeOut)
         {
             return false;
         }
@@ -997,7 +1026,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final boolean retain,
         final boolean fromQueue)
     {
-        if (tooLargeFor(connection, message.topicLength(), message.payloadLength()))
+        if (tooLargeFor(connection, message.topicLength(), message.propertiesLength(), message.payloadLength()))
         {
             return; // discarded as if sent [MQTT-3.1.2-25]
         }
@@ -1025,7 +1054,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         session.inflightByPacketId.put(packetId, inflight);
         counters.messagesInflight.increment();
         emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
-            message.topicLength(), message.payloadOffset(), message.payloadLength());
+            message.topicLength(), message.propertiesOffset(), message.propertiesLength(), message.payloadOffset(),
+            message.payloadLength());
     }
 
     private void drainQueue(final Session session)
@@ -1040,6 +1070,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    /** A stored message: topic, properties and payload all in {@code src}. */
     private void emitPublish(
         final Connection connection,
         final int qos,
@@ -1049,10 +1080,34 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final DirectBuffer src,
         final int topicOffset,
         final int topicLength,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        emitPublish(connection, qos, dup, retain, packetId, src, topicOffset, topicLength, src, propertiesOffset,
+            propertiesLength, payloadOffset, payloadLength);
+    }
+
+    private void emitPublish(
+        final Connection connection,
+        final int qos,
+        final boolean dup,
+        final boolean retain,
+        final int packetId,
+        final DirectBuffer src,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer propertiesSrc,
+        final int propertiesOffset,
+        final int propertiesLength,
         final int payloadOffset,
         final int payloadLength)
     {
         final Outbound o = out(Outbound.PUBLISH, connection);
+        o.propertiesSrc = propertiesSrc;
+        o.propertiesOffset = propertiesOffset;
+        o.propertiesLength = propertiesLength;
         o.qos = qos;
         o.dup = dup;
         o.retain = retain;

@@ -14,6 +14,7 @@ import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
+import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -153,6 +154,101 @@ class Mqtt5IntegrationTest
             disconnectQuietly(publisher);
             disconnectQuietly(subscriber);
         }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldForwardPublishPropertiesLiveAndRetained() throws Exception
+    {
+        final String topic = unique("v5/props");
+        final Inbox liveInbox = new Inbox();
+        final Inbox lateInbox = new Inbox();
+        final MqttClient live = client(clientId("v5live"), liveInbox);
+        final MqttClient late = client(clientId("v5late"), lateInbox);
+        final MqttClient publisher = client(clientId("v5prop"), new Inbox());
+        try
+        {
+            live.connect(options());
+            live.subscribe(topic, 2);
+            publisher.connect(options());
+            for (int qos = 0; qos <= 2; qos++)
+            {
+                // QoS 0 goes out from the frame itself, QoS 1 and 2 from a stored copy: both keep the properties.
+                publisher.publish(topic, new MqttMessage(utf8("p" + qos), qos, qos == 2, properties("c" + qos)));
+                final MqttMessage message = liveInbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+                assertNotNull(message, "no message at QoS " + qos);
+                assertEquals("p" + qos, ItSupport.text(message.getPayload()));
+                assertProperties(message.getProperties(), "c" + qos);
+            }
+
+            late.connect(options());
+            late.subscribe(topic, 1);
+            final MqttMessage retained = lateInbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(retained, "retained message");
+            assertTrue(retained.isRetained());
+            assertProperties(retained.getProperties(), "c2");
+        }
+        finally
+        {
+            disconnectQuietly(publisher);
+            disconnectQuietly(live);
+            disconnectQuietly(late);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldPublishWillWithItsPropertiesButNotItsDelay() throws Exception
+    {
+        final String topic = unique("v5/will");
+        final Inbox inbox = new Inbox();
+        final MqttClient subscriber = client(clientId("v5wsub"), inbox);
+        try
+        {
+            subscriber.connect(options());
+            subscriber.subscribe(topic, 1);
+            final Properties will = new Properties()
+                .set(Property.CONTENT_TYPE, "text/will")
+                .set(Property.WILL_DELAY_INTERVAL, 0)       // a will property only: must not reach the subscriber
+                .addUserProperty("why", "gone");
+            final RawClient dying = RawClient.connect(port);
+            dying.send(encoded(buffer -> V5Encoder.connect(buffer, 0, clientId("v5wdie"), true, 60, null, will,
+                topic, utf8("bye"), 1, false, null, null)));
+            assertEquals(0x20, dying.readPacket(5_000)[0] & 0xFF, "CONNACK");
+            dying.close(); // no DISCONNECT: the will is published [MQTT-3.1.2-8]
+
+            final MqttMessage message = inbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(message, "will message");
+            assertEquals("bye", ItSupport.text(message.getPayload()));
+            assertEquals("text/will", message.getProperties().getContentType());
+            assertEquals("gone", message.getProperties().getUserProperties().get(0).getValue());
+            assertNull(inbox.disconnects.poll(), "the subscriber stays connected: the PUBLISH was well-formed");
+        }
+        finally
+        {
+            disconnectQuietly(subscriber);
+        }
+    }
+
+    private static MqttProperties properties(final String correlation)
+    {
+        final MqttProperties properties = new MqttProperties();
+        properties.setPayloadFormat(true);
+        properties.setContentType("text/plain");
+        properties.setResponseTopic("reply/to");
+        properties.setCorrelationData(utf8(correlation));
+        properties.setUserProperties(java.util.List.of(new UserProperty("k", "v"), new UserProperty("k", "w")));
+        return properties;
+    }
+
+    private static void assertProperties(final MqttProperties properties, final String correlation)
+    {
+        assertTrue(properties.getPayloadFormat());
+        assertEquals("text/plain", properties.getContentType());
+        assertEquals("reply/to", properties.getResponseTopic());
+        assertArrayEquals(utf8(correlation), properties.getCorrelationData());
+        assertEquals(2, properties.getUserProperties().size());
+        assertEquals("w", properties.getUserProperties().get(1).getValue());
     }
 
     @Test
