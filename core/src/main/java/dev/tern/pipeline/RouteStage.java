@@ -82,6 +82,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private long matchEpoch;
     private Session[] matched = new Session[16];
     private int matchedCount;
+    /** Session of the client whose PUBLISH is being routed, for No Local; null for wills, retained and inline. */
+    private Session routePublisher;
     /** Subscribers the last routed message matched: an MQTT 5.0 PUBACK says when there were none. */
     private int lastMatchedCount;
 
@@ -727,7 +729,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         lastMatchedCount = 0;
         if (allowed)
         {
+            routePublisher = session;
             routeContext(connection.info);
+            routePublisher = null;
         }
         // 5.0 acknowledgements say what happened; 3.1.1 ones cannot (the encoder drops the code there).
         final int reason = !allowed ? ReasonCode.NOT_AUTHORIZED :
@@ -857,7 +861,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             final Session session = matched[i];
             matched[i] = null;
             // [MQTT-3.8.4-6] deliver at the lower of the published QoS and the granted QoS
-            deliver(session, Math.min(qos, session.matchQos), false);
+            // Live delivery clears RETAIN [MQTT-3.3.1-9] unless a 5.0 subscription asked to keep it [MQTT-3.3.1-12]
+            deliver(session, Math.min(qos, session.matchQos), session.matchRetainAsPublished && ctxRetain);
         }
         lastMatchedCount = matchedCount;
         matchedCount = 0;
@@ -909,20 +914,27 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     @Override
     public void onMatch(final Session session, final int options)
     {
-        final int qos = options & 3;
+        if ((options & DecodedPacket.SUBSCRIPTION_NO_LOCAL) != 0 && session == routePublisher)
+        {
+            return; // No Local: not back to the connection that published it [MQTT-3.8.3-3]
+        }
+        final int qos = options & DecodedPacket.SUBSCRIPTION_QOS_MASK;
+        final boolean retainAsPublished = (options & DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) != 0;
         if (session.matchEpoch != matchEpoch)
         {
             session.matchEpoch = matchEpoch;
             session.matchQos = qos;
+            session.matchRetainAsPublished = retainAsPublished;
             if (matchedCount == matched.length)
             {
                 matched = Arrays.copyOf(matched, matchedCount * 2);
             }
             matched[matchedCount++] = session;
         }
-        else if (qos > session.matchQos)
+        else
         {
-            session.matchQos = qos;
+            session.matchQos = Math.max(session.matchQos, qos);
+            session.matchRetainAsPublished |= retainAsPublished;
         }
     }
 
@@ -1228,8 +1240,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             else if (isSubscribeAllowed(connection, filter))
             {
-                // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
-                final boolean isNew = trie.subscribe(filter, session, requested);
+                // The trie and the journal keep the options a delivery needs: QoS, and for 5.0 No Local and Retain
+                // As Published. [MQTT-3.8.4-3] an identical filter replaces the existing subscription.
+                final int stored = mqtt5 ? packet.options[i] & (DecodedPacket.SUBSCRIPTION_QOS_MASK |
+                    DecodedPacket.SUBSCRIPTION_NO_LOCAL | DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) : requested;
+                final boolean isNew = trie.subscribe(filter, session, stored);
                 if (isNew)
                 {
                     counters.subscriptions.increment();
@@ -1237,10 +1252,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 final int retainHandling = mqtt5 ? (packet.options[i] &
                     DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_MASK) >>> DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_SHIFT :
                     0;
-                session.subscriptions.put(filter, requested);
+                session.subscriptions.put(filter, stored);
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(requested).end();
+                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(stored).end();
                 }
                 code = requested;
                 // Retain Handling 1: retained messages only for a new subscription, 2: never [MQTT-3.3.1-10],

@@ -31,6 +31,8 @@ final class Session
     // routing scratch: dedupes overlapping subscriptions within one publish
     long matchEpoch;
     int matchQos;
+    /** Some matching subscription asked for Retain As Published (MQTT 5.0). */
+    boolean matchRetainAsPublished;
 
     Session(final String clientId, final boolean persistent, final InlineSubscriber inline)
     {

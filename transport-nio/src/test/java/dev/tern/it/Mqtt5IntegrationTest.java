@@ -13,6 +13,7 @@ import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
+import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
 import org.agrona.ExpandableArrayBuffer;
@@ -227,6 +228,83 @@ class Mqtt5IntegrationTest
         finally
         {
             disconnectQuietly(subscriber);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldHonourNoLocalAndRetainAsPublished() throws Exception
+    {
+        final String topic = unique("v5/opts");
+        final Inbox selfInbox = new Inbox();
+        final Inbox otherInbox = new Inbox();
+        final MqttClient self = client(clientId("v5self"), selfInbox);
+        final MqttClient other = client(clientId("v5other"), otherInbox);
+        try
+        {
+            self.connect(options());
+            final MqttSubscription noLocal = new MqttSubscription(topic, 1);
+            noLocal.setNoLocal(true);
+            self.subscribe(new MqttSubscription[] {noLocal});
+            other.connect(options());
+            final MqttSubscription keepRetain = new MqttSubscription(topic, 1);
+            keepRetain.setRetainAsPublished(true);
+            other.subscribe(new MqttSubscription[] {keepRetain});
+
+            self.publish(topic, new MqttMessage(utf8("mine"), 1, true, null));
+            final MqttMessage atOther = otherInbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(atOther, "the other subscriber gets it");
+            assertTrue(atOther.isRetained(), "Retain As Published keeps RETAIN on live delivery [MQTT-3.3.1-12]");
+            assertNull(selfInbox.messages.poll(ItSupport.QUIET_MS, TimeUnit.MILLISECONDS),
+                "No Local: not sent back to its publisher [MQTT-3.8.3-3]");
+
+            other.publish(topic, new MqttMessage(utf8("theirs"), 1, false, null));
+            final MqttMessage atSelf = selfInbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(atSelf, "No Local does not stop other publishers' messages");
+            assertEquals("theirs", ItSupport.text(atSelf.getPayload()));
+            other.publish(topic, new MqttMessage(new byte[0], 1, true, null)); // clear the retained message
+        }
+        finally
+        {
+            disconnectQuietly(self);
+            disconnectQuietly(other);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldHonourRetainHandling() throws Exception
+    {
+        final String topic = unique("v5/rh");
+        final Inbox inbox = new Inbox();
+        final MqttClient client = client(clientId("v5rh"), inbox);
+        try
+        {
+            client.connect(options());
+            client.publish(topic, new MqttMessage(utf8("kept"), 1, true, null));
+
+            final MqttSubscription never = new MqttSubscription(topic, 1);
+            never.setRetainHandling(2);
+            client.subscribe(new MqttSubscription[] {never});
+            assertNull(inbox.messages.poll(ItSupport.QUIET_MS, TimeUnit.MILLISECONDS),
+                "Retain Handling 2: no retained messages [MQTT-3.3.1-11]");
+
+            final MqttSubscription ifNew = new MqttSubscription(topic, 1);
+            ifNew.setRetainHandling(1);
+            client.subscribe(new MqttSubscription[] {ifNew});
+            assertNull(inbox.messages.poll(ItSupport.QUIET_MS, TimeUnit.MILLISECONDS),
+                "Retain Handling 1 on an existing subscription: none [MQTT-3.3.1-10]");
+
+            client.unsubscribe(topic);
+            client.subscribe(new MqttSubscription[] {ifNew});
+            final MqttMessage retained = inbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(retained, "Retain Handling 1 on a new subscription: sent");
+            assertEquals("kept", ItSupport.text(retained.getPayload()));
+            client.publish(topic, new MqttMessage(new byte[0], 1, true, null)); // clear the retained message
+        }
+        finally
+        {
+            disconnectQuietly(client);
         }
     }
 
