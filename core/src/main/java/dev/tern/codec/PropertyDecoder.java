@@ -197,6 +197,52 @@ public final class PropertyDecoder
         return blockEnd;
     }
 
+    /**
+     * Where the value of a property lies in the content of a block that decoded OK (identifier / value pairs, no
+     * length prefix), e.g. to rewrite a forwarded Message Expiry Interval in place.
+     *
+     * @return index of the first occurrence's value, or -1 if absent.
+     */
+    public static int valueIndex(final DirectBuffer buffer, final int offset, final int length, final int id)
+    {
+        final int end = offset + length;
+        int i = offset;
+        while (i < end)
+        {
+            final int current = buffer.getByte(i++) & 0xFF;
+            if (current == id)
+            {
+                return i;
+            }
+            switch (Property.type(current))
+            {
+                case Property.TYPE_BYTE:
+                    i += 1;
+                    break;
+                case Property.TYPE_TWO_BYTE_INT:
+                    i += 2;
+                    break;
+                case Property.TYPE_FOUR_BYTE_INT:
+                    i += 4;
+                    break;
+                case Property.TYPE_VARIABLE_BYTE_INT:
+                    i += RemainingLength.sizeOf(RemainingLength.decode(buffer, i, end));
+                    break;
+                case Property.TYPE_UTF8_STRING:
+                case Property.TYPE_BINARY:
+                    i += LENGTH_PREFIX + (buffer.getShort(i, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                    break;
+                case Property.TYPE_UTF8_PAIR:
+                    i += LENGTH_PREFIX + (buffer.getShort(i, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                    i += LENGTH_PREFIX + (buffer.getShort(i, ByteOrder.BIG_ENDIAN) & 0xFFFF);
+                    break;
+                default:
+                    return -1; // not a block that decoded OK
+            }
+        }
+        return -1;
+    }
+
     /** {@link DecodeResult#OK} or {@link DecodeResult#PROTOCOL_ERROR} for the last block that was well-formed. */
     public int verdict()
     {

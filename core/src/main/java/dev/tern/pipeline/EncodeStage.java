@@ -100,10 +100,19 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         switch (o.kind)
         {
             case Outbound.PUBLISH:
-                V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src, o.topicOffset,
-                    o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.src, o.payloadOffset,
-                    o.payloadLength);
+            {
+                final int length = V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src,
+                    o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.src,
+                    o.payloadOffset, o.payloadLength);
+                if (o.expiryValueIndex >= 0)
+                {
+                    // The properties end where the payload starts: patch the copied expiry value with the time left.
+                    final int propertiesEnd = offset + length - o.payloadLength;
+                    final int index = propertiesEnd - o.propertiesLength + o.expiryValueIndex;
+                    buffer.putInt(index, (int)o.expirySecondsLeft, java.nio.ByteOrder.BIG_ENDIAN);
+                }
                 break;
+            }
             case Outbound.CONNACK:
                 V5Encoder.connack(buffer, offset, o.sessionPresent, connackReason(o.returnCode), o.properties);
                 break;

@@ -20,6 +20,10 @@ public final class Message
     private String topic;
     /** Id of this message's MESSAGE journal record, 0 until journaled. Route thread only. */
     long journalId;
+    /** MQTT 5.0 Message Expiry: when it expires ({@link Long#MAX_VALUE}: never). Route thread only. */
+    long expiryDeadlineMs = Long.MAX_VALUE;
+    /** Index in {@link #buffer()} of the Message Expiry Interval's 4-byte value, -1 if none. */
+    int expiryValueIndex = -1;
 
     private Message(
         final byte[] bytes, final int topicLength, final int propertiesLength, final int qos, final boolean retain)
@@ -90,6 +94,8 @@ public final class Message
         }
         final Message message = new Message(buffer.byteArray(), topicLength, propertiesLength, newQos, newRetain);
         message.topic = topic;
+        message.expiryDeadlineMs = expiryDeadlineMs;
+        message.expiryValueIndex = expiryValueIndex;
         return message;
     }
 

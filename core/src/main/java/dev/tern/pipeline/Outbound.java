@@ -47,6 +47,12 @@ public final class Outbound
     public DirectBuffer propertiesSrc;
     public int propertiesOffset;
     public int propertiesLength;
+    /**
+     * MQTT 5.0 PUBLISH of a stored message: index of the Message Expiry Interval's value within the properties, -1 for
+     * none, and the seconds left to write there [MQTT-3.3.2-6].
+     */
+    public int expiryValueIndex = -1;
+    public long expirySecondsLeft;
 
     public int[] codes = new int[8];
     public int codeCount;

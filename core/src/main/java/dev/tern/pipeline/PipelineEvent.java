@@ -72,6 +72,7 @@ public final class PipelineEvent
         o.properties.clear();
         o.propertiesSrc = null;
         o.propertiesLength = 0;
+        o.expiryValueIndex = -1;
         return o;
     }
 

@@ -14,6 +14,7 @@ import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.Properties;
 import dev.tern.codec.Property;
+import dev.tern.codec.PropertyDecoder;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.V5Encoder;
@@ -97,6 +98,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private DirectBuffer ctxPropertiesBuffer;
     private int ctxPropertiesOffset;
     private int ctxPropertiesLength;
+    /** Message Expiry Interval of a PUBLISH being routed, seconds, -1 for none (stored messages carry a deadline). */
+    private long ctxExpirySeconds = -1;
+    /** The context is a PUBLISH of this event rather than a stored message. */
+    private boolean ctxLive;
     private Message ctxMessage;
     private int ctxQos;
     private boolean ctxRetain;
@@ -609,8 +614,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             else
             {
                 final Message m = f.message;
-                emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
-                    m.topicLength(), m.propertiesOffset(), m.propertiesLength(), m.payloadOffset(), m.payloadLength());
+                setExpiryLeft(emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
+                    m.topicLength(), m.propertiesOffset(), m.propertiesLength(), m.payloadOffset(), m.payloadLength()),
+                    m);
             }
         }
     }
@@ -800,6 +806,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxPropertiesBuffer = packet.properties.encodedBuffer();
         ctxPropertiesOffset = packet.properties.encodedOffset();
         ctxPropertiesLength = packet.properties.encodedLength();
+        ctxExpirySeconds = packet.properties.messageExpiryInterval();
+        ctxLive = true;
         ctxMessage = null;
         ctxTopic = null;
     }
@@ -816,6 +824,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxPropertiesBuffer = message.buffer();
         ctxPropertiesOffset = message.propertiesOffset();
         ctxPropertiesLength = message.propertiesLength();
+        ctxExpirySeconds = -1;
+        ctxLive = false;
         ctxMessage = message;
         ctxTopic = null;
     }
@@ -838,6 +848,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             // The frame stays valid for QoS 0 deliveries of this event; the copy serves QoS 1/2 and retention.
             ctxMessage = Message.copyOf(ctxBuffer, ctxTopicOffset, ctxTopicLength, ctxPropertiesBuffer,
                 ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset, ctxPayloadLength, ctxQos, ctxRetain);
+            if (ctxExpirySeconds >= 0)
+            {
+                // Kept beyond this event: note when it expires and where its expiry value sits, to send the time
+                // left rather than the time given [MQTT-3.3.2-5], [MQTT-3.3.2-6].
+                ctxMessage.expiryDeadlineMs = nowMs + ctxExpirySeconds * 1000L;
+                ctxMessage.expiryValueIndex = PropertyDecoder.valueIndex(ctxMessage.buffer(),
+                    ctxMessage.propertiesOffset(), ctxMessage.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+            }
         }
         return ctxMessage;
     }
@@ -960,12 +978,20 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.publishDropped.increment();
                 return;
             }
-            if (tooLargeFor(connection, ctxTopicLength, ctxPropertiesLength, ctxPayloadLength))
+            // A live PUBLISH goes out at once (its expiry value stays as received); a stored one (retained) may
+            // have expired meanwhile.
+            final Message stored = ctxLive ? null : ctxMessage;
+            if (tooLargeFor(connection, ctxTopicLength, ctxPropertiesLength, ctxPayloadLength) || expired(stored))
             {
                 return;
             }
-            emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset, ctxTopicLength,
-                ctxPropertiesBuffer, ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset, ctxPayloadLength);
+            final Outbound o = emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset,
+                ctxTopicLength, ctxPropertiesBuffer, ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset,
+                ctxPayloadLength);
+            if (stored != null)
+            {
+                setExpiryLeft(o, stored);
+            }
             return;
         }
 
@@ -1042,6 +1068,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             return; // discarded as if sent [MQTT-3.1.2-25]
         }
+        if (expired(message))
+        {
+            return; // expired before onward delivery started: this copy is deleted [MQTT-3.3.2-5]
+        }
         final int packetId = session.allocatePacketId();
         if (packetId == 0)
         {
@@ -1065,9 +1095,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
         session.inflightByPacketId.put(packetId, inflight);
         counters.messagesInflight.increment();
-        emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
+        setExpiryLeft(emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
             message.topicLength(), message.propertiesOffset(), message.propertiesLength(), message.payloadOffset(),
-            message.payloadLength());
+            message.payloadLength()), message);
     }
 
     private void drainQueue(final Session session)
@@ -1082,8 +1112,29 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    /** MQTT 5.0 Message Expiry: whether a stored message has expired. */
+    private boolean expired(final Message message)
+    {
+        if (message != null && nowMs - message.expiryDeadlineMs > 0)
+        {
+            counters.publishDropped.increment();
+            return true;
+        }
+        return false;
+    }
+
+    /** A stored message goes out with the seconds it has left, not those it was given [MQTT-3.3.2-6]. */
+    private void setExpiryLeft(final Outbound o, final Message message)
+    {
+        if (message.expiryValueIndex >= 0)
+        {
+            o.expiryValueIndex = message.expiryValueIndex - message.propertiesOffset();
+            o.expirySecondsLeft = Math.max(0, (message.expiryDeadlineMs - nowMs + 999) / 1000);
+        }
+    }
+
     /** A stored message: topic, properties and payload all in {@code src}. */
-    private void emitPublish(
+    private Outbound emitPublish(
         final Connection connection,
         final int qos,
         final boolean dup,
@@ -1097,11 +1148,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final int payloadOffset,
         final int payloadLength)
     {
-        emitPublish(connection, qos, dup, retain, packetId, src, topicOffset, topicLength, src, propertiesOffset,
-            propertiesLength, payloadOffset, payloadLength);
+        return emitPublish(connection, qos, dup, retain, packetId, src, topicOffset, topicLength, src,
+            propertiesOffset, propertiesLength, payloadOffset, payloadLength);
     }
 
-    private void emitPublish(
+    private Outbound emitPublish(
         final Connection connection,
         final int qos,
         final boolean dup,
@@ -1131,6 +1182,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         o.payloadLength = payloadLength;
         counters.publishSent.increment();
         counters.messagesSent.increment();
+        return o;
     }
 
     // ------------------------------------------------------------------ acknowledgements

@@ -281,6 +281,25 @@ class Mqtt5PropertyTest
     }
 
     @Test
+    void shouldFindAValueInADecodedBlock()
+    {
+        final byte[] frame = CodecTestSupport.validFrames5().get("PUBLISH 5 QoS 1 properties");
+        final CodecTestSupport.Decoded d = decode(frame, ProtocolLevel.MQTT_5);
+        d.assertResult(DecodeResult.OK);
+        final Properties p = d.packet.properties;
+        assertEquals(33, p.encodedLength());
+        final int expiry = PropertyDecoder.valueIndex(
+            p.encodedBuffer(), p.encodedOffset(), p.encodedLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+        assertEquals(p.encodedOffset() + 3, expiry);                              // after 01 01 and the id 02
+        assertEquals(60, p.encodedBuffer().getInt(expiry, java.nio.ByteOrder.BIG_ENDIAN));
+        final int alias = PropertyDecoder.valueIndex(
+            p.encodedBuffer(), p.encodedOffset(), p.encodedLength(), Property.TOPIC_ALIAS);
+        assertEquals(1, p.encodedBuffer().getShort(alias, java.nio.ByteOrder.BIG_ENDIAN));
+        assertEquals(-1, PropertyDecoder.valueIndex(
+            p.encodedBuffer(), p.encodedOffset(), p.encodedLength(), Property.SUBSCRIPTION_IDENTIFIER));
+    }
+
+    @Test
     void shouldPreferMalformedOverProtocolErrorInOneBlock()
     {
         // A duplicate (protocol error) followed by an undefined identifier (malformed): malformed wins.

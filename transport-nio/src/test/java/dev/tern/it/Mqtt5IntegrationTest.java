@@ -308,6 +308,61 @@ class Mqtt5IntegrationTest
         }
     }
 
+    @Test
+    @Timeout(30)
+    void shouldDropExpiredQueuedMessagesAndSendTheTimeLeft() throws Exception
+    {
+        final String topic = unique("v5/exp");
+        final String id = clientId("v5exp");
+        final MqttConnectionOptions persistent = options();
+        persistent.setCleanStart(false);
+        persistent.setSessionExpiryInterval(300L);
+        final Inbox first = new Inbox();
+        final MqttClient subscriber = client(id, first);
+        final MqttClient publisher = client(clientId("v5exppub"), new Inbox());
+        try
+        {
+            subscriber.connect(persistent);
+            subscriber.subscribe(topic, 1);
+            subscriber.disconnect(); // the session stays: Session Expiry Interval 300 s
+
+            publisher.connect(options());
+            publisher.publish(topic, new MqttMessage(utf8("short"), 1, false, expiring(1)));
+            publisher.publish(topic, new MqttMessage(utf8("long"), 1, false, expiring(60)));
+            Thread.sleep(2_100); // "short" expires while queued
+
+            final Inbox second = new Inbox();
+            final MqttClient resumed = client(id, second);
+            try
+            {
+                assertTrue(resumed.connectWithResult(persistent).getSessionPresent());
+                final MqttMessage message = second.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+                assertNotNull(message, "the unexpired message is delivered");
+                assertEquals("long", ItSupport.text(message.getPayload()));
+                final long left = message.getProperties().getMessageExpiryInterval();
+                assertTrue(left >= 50 && left <= 58, "[MQTT-3.3.2-6] time left, not time given: " + left);
+                assertNull(second.messages.poll(ItSupport.QUIET_MS, TimeUnit.MILLISECONDS),
+                    "[MQTT-3.3.2-5] the expired message is not delivered");
+            }
+            finally
+            {
+                disconnectQuietly(resumed);
+            }
+        }
+        finally
+        {
+            disconnectQuietly(publisher);
+            subscriber.close();
+        }
+    }
+
+    private static MqttProperties expiring(final long seconds)
+    {
+        final MqttProperties properties = new MqttProperties();
+        properties.setMessageExpiryInterval(seconds);
+        return properties;
+    }
+
     private static MqttProperties properties(final String correlation)
     {
         final MqttProperties properties = new MqttProperties();
