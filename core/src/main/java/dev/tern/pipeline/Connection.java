@@ -28,6 +28,8 @@ final class Connection
     int inflightLimit;
     /** Largest packet the client accepts (MQTT 5.0 Maximum Packet Size); larger ones are not sent [MQTT-3.1.2-25]. */
     long maxPacketSizeOut = Long.MAX_VALUE;
+    /** MQTT 5.0 Session Expiry Interval from CONNECT, seconds (0: the session ends with the connection). */
+    long sessionExpirySeconds;
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 

@@ -360,11 +360,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.messagesSent.increment();
                 break;
             case PacketType.DISCONNECT:
-                if (!isMqtt5(connection) || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
-                {
-                    connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
-                }
-                closeConnection(connection, true);
+                onDisconnect(connection, packet);
                 break;
             default:
                 // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation;
@@ -372,6 +368,33 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.protocolErrors.increment();
                 disconnect(connection, ReasonCode.PROTOCOL_ERROR);
                 break;
+        }
+    }
+
+    private void onDisconnect(final Connection connection, final DecodedPacket packet)
+    {
+        final boolean mqtt5 = isMqtt5(connection);
+        final Session session = connection.session;
+        boolean endSession = false;
+        if (mqtt5 && packet.properties.has(Property.SESSION_EXPIRY_INTERVAL))
+        {
+            final long expiry = packet.properties.sessionExpiryInterval();
+            if (connection.sessionExpirySeconds == 0 && expiry != 0)
+            {
+                counters.protocolErrors.increment();
+                disconnect(connection, ReasonCode.PROTOCOL_ERROR); // [MQTT-3.14.2-2]
+                return;
+            }
+            endSession = expiry == 0 && session.persistent; // the client ends its session as it leaves
+        }
+        if (!mqtt5 || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+        {
+            connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
+        }
+        closeConnection(connection, true);
+        if (endSession && session.connection == null && sessionByClientId.get(session.clientId) == session)
+        {
+            destroySession(session);
         }
     }
 
@@ -429,6 +452,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 return;
             }
             clientId = "tern-" + Long.toHexString(nowMs) + "-" + (++assignedClientIds);
+        }
+        if (mqtt5 && packet.properties.has(Property.AUTHENTICATION_METHOD))
+        {
+            // No enhanced authentication (AUTH exchanges) here: say so rather than leave the client waiting.
+            refuse(connection, ReasonCode.BAD_AUTHENTICATION_METHOD);
+            return;
         }
         final String username = packet.hasUsername ?
             buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) : null;
@@ -530,6 +559,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.protocolLevel = packet.protocolLevel;
         connection.inflightLimit = mqtt5 ? Math.min(maxInflight, packet.properties.receiveMaximum()) : maxInflight;
         connection.maxPacketSizeOut = mqtt5 ? packet.properties.maximumPacketSize(Long.MAX_VALUE) : Long.MAX_VALUE;
+        connection.sessionExpirySeconds = mqtt5 ? packet.properties.sessionExpiryInterval() : 0;
         session.connection = connection;
         if (packet.willFlag)
         {

@@ -613,6 +613,78 @@ class Mqtt5IntegrationTest
         return client;
     }
 
+    @Test
+    @Timeout(30)
+    void shouldRefuseEnhancedAuthentication() throws Exception
+    {
+        try (RawClient client = RawClient.connect(port))
+        {
+            client.send(encoded(buffer -> V5Encoder.connect(buffer, 0, clientId("auth5"), true, 60,
+                new Properties().set(Property.AUTHENTICATION_METHOD, "SCRAM-SHA-1"), null, null, null, 0, false,
+                null, null)));
+            assertPacket(bytes(
+                0x20,                    // CONNACK
+                0x03,                    // remaining length 3
+                0x00,                    // no session present
+                0x8C,                    // reason code 0x8C Bad authentication method
+                0x00),                   // property length 0
+                client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseSessionExpiryOnDisconnectWhenConnectHadNone() throws Exception
+    {
+        try (RawClient client = connected5("sexp0", null))
+        {
+            client.send(encoded(buffer -> V5Encoder.disconnect(buffer, 0, 0,
+                new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 10))));
+            assertPacket(bytes(
+                0xE0,                    // DISCONNECT
+                0x01,                    // remaining length 1
+                0x82),                   // reason code 0x82 Protocol Error [MQTT-3.14.2-2]
+                client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldEndTheSessionWhenDisconnectSetsExpiryToZero() throws Exception
+    {
+        final String id = clientId("sexpz");
+        final Properties keep = new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 300);
+        // Control: a plain DISCONNECT keeps the session ...
+        try (RawClient client = connect5(id, keep))
+        {
+            client.send(bytes(0xE0, 0x00));                   // DISCONNECT, Normal disconnection
+            client.assertClosed(5_000);
+        }
+        try (RawClient client = connect5(id, keep))
+        {
+            assertEquals(1, client.readPacket(5_000)[2], "session present after a plain DISCONNECT");
+            // ... one that sets Session Expiry Interval 0 ends it.
+            client.send(encoded(buffer -> V5Encoder.disconnect(buffer, 0, 0,
+                new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 0))));
+            client.assertClosed(5_000);
+        }
+        try (RawClient client = connect5(id, keep))
+        {
+            assertEquals(0, client.readPacket(5_000)[2], "no session after DISCONNECT with Session Expiry 0");
+        }
+    }
+
+    /** Send a CONNECT without Clean Start with these properties; the CONNACK is left for the caller to read. */
+    private static RawClient connect5(final String id, final Properties properties) throws Exception
+    {
+        final RawClient client = RawClient.connect(port);
+        client.send(encoded(buffer -> V5Encoder.connect(buffer, 0, id, false, 60, properties, null,
+            null, null, 0, false, null, null)));
+        return client;
+    }
+
     /** A v5 CONNECT: clean start, keep alive 60 s, no properties. */
     private static byte[] connect5(final String clientId)
     {
