@@ -69,6 +69,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final DeadlineTimerWheel timers;
     private final Long2ObjectHashMap<Connection> connectionByTimerId = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
 
     private long nowMs;
@@ -386,6 +387,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 return;
             }
             endSession = expiry == 0 && session.persistent; // the client ends its session as it leaves
+            session.expirySeconds = sessionExpiry(expiry);
         }
         if (!mqtt5 || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
         {
@@ -551,6 +553,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             sessionPresent = false; // [MQTT-3.2.2-3]
         }
         sessionByClientId.put(clientId, session);
+        cancelSessionExpiry(session); // back in time: the session lives on
+        session.expirySeconds = mqtt5 ? sessionExpiry(packet.properties.sessionExpiryInterval()) : -1;
 
         cancelTimer(connection);
         connection.state = Connection.CONNECTED;
@@ -679,6 +683,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 destroySession(session);
             }
+            else if (session.expirySeconds >= 0)
+            {
+                // MQTT 5.0: the session ends this long after its connection [MQTT-3.1.2-23]
+                final long timerId = timers.scheduleTimer(nowMs + session.expirySeconds * 1000L);
+                session.expiryTimerId = timerId;
+                sessionByTimerId.put(timerId, session);
+            }
         }
         final Message will = connection.will;
         connection.will = null;
@@ -704,8 +715,25 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    private void cancelSessionExpiry(final Session session)
+    {
+        if (session.expiryTimerId != Long.MIN_VALUE)
+        {
+            timers.cancelTimer(session.expiryTimerId);
+            sessionByTimerId.remove(session.expiryTimerId);
+            session.expiryTimerId = Long.MIN_VALUE;
+        }
+    }
+
+    /** 0xFFFFFFFF means the session does not expire (section 3.1.2.11.2). */
+    private static long sessionExpiry(final long seconds)
+    {
+        return seconds == 0xFFFF_FFFFL ? -1 : seconds;
+    }
+
     private void destroySession(final Session session)
     {
+        cancelSessionExpiry(session);
         for (final String filter : session.subscriptions.keySet())
         {
             if (trie.unsubscribe(filter, session))
@@ -1546,6 +1574,19 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     @Override
     public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
+        final Session expiring = sessionByTimerId.remove(timerId);
+        if (expiring != null)
+        {
+            if (expiring.expiryTimerId == timerId)
+            {
+                expiring.expiryTimerId = Long.MIN_VALUE;
+                if (expiring.connection == null && sessionByClientId.get(expiring.clientId) == expiring)
+                {
+                    destroySession(expiring);
+                }
+            }
+            return true;
+        }
         final Connection connection = connectionByTimerId.remove(timerId);
         if (connection == null || connection.timerId != timerId)
         {

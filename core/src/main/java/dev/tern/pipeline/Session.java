@@ -16,6 +16,13 @@ final class Session
 {
     final String clientId;
     final boolean persistent;
+    /**
+     * MQTT 5.0 Session Expiry Interval, seconds, for a persistent session: how long it outlives its connection; -1 for
+     * never (3.1.1 persistent sessions, and 0xFFFFFFFF).
+     */
+    long expirySeconds = -1;
+    /** Timer that ends the session once it has been without a connection for {@link #expirySeconds}. */
+    long expiryTimerId = Long.MIN_VALUE;
     final InlineSubscriber inline;
     Connection connection;
 

@@ -676,6 +676,33 @@ class Mqtt5IntegrationTest
         }
     }
 
+    @Test
+    @Timeout(30)
+    void shouldEndTheSessionWhenItsExpiryIntervalPasses() throws Exception
+    {
+        final String shortLived = clientId("sexp1");
+        final String longLived = clientId("sexp60");
+        final Properties oneSecond = new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 1);
+        final Properties oneMinute = new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 60);
+        for (final String id : new String[] {shortLived, longLived})
+        {
+            try (RawClient client = connect5(id, id.equals(shortLived) ? oneSecond : oneMinute))
+            {
+                client.send(bytes(0xE0, 0x00));               // DISCONNECT, Normal disconnection
+                client.assertClosed(5_000);
+            }
+        }
+        Thread.sleep(2_500);
+        try (RawClient client = connect5(shortLived, oneSecond))
+        {
+            assertEquals(0, client.readPacket(5_000)[2], "expired after 1 s without a connection [MQTT-3.1.2-23]");
+        }
+        try (RawClient client = connect5(longLived, oneMinute))
+        {
+            assertEquals(1, client.readPacket(5_000)[2], "still there within its 60 s");
+        }
+    }
+
     /** Send a CONNECT without Clean Start with these properties; the CONNACK is left for the caller to read. */
     private static RawClient connect5(final String id, final Properties properties) throws Exception
     {
