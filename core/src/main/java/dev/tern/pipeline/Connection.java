@@ -30,6 +30,8 @@ final class Connection
     long maxPacketSizeOut = Long.MAX_VALUE;
     /** MQTT 5.0 Session Expiry Interval from CONNECT, seconds (0: the session ends with the connection). */
     long sessionExpirySeconds;
+    /** MQTT 5.0 Will Delay Interval, seconds: how long the will waits after the connection ends. */
+    long willDelaySeconds;
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 

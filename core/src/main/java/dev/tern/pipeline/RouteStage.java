@@ -70,6 +70,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final DeadlineTimerWheel timers;
     private final Long2ObjectHashMap<Connection> connectionByTimerId = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
 
     private long nowMs;
@@ -496,6 +497,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
         Session existing = sessionByClientId.get(clientId);
+        if (existing != null)
+        {
+            endPendingWill(existing, false); // back before the will delay passed: no will [MQTT-3.1.3-9]
+        }
         if (existing != null && existing.connection != null)
         {
             counters.takeovers.increment();
@@ -567,6 +572,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         session.connection = connection;
         if (packet.willFlag)
         {
+            connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;
             connection.will = willMessage(packet);
         }
         if (packet.keepAliveSeconds > 0)
@@ -693,13 +699,23 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         final Message will = connection.will;
         connection.will = null;
-        if (!graceful && will != null)
+        // [MQTT-3.1.2-8] the will is published when the connection ends without DISCONNECT (a DISCONNECT has
+        // already discarded it, unless it was a 5.0 DISCONNECT 0x04 asking for it)
+        if (will != null)
         {
-            // [MQTT-3.1.2-8] the will is published when the connection ends without DISCONNECT
-            if (isPublishAllowed(connection, will.topic()))
+            if (connection.willDelaySeconds > 0 && session != null &&
+                sessionByClientId.get(session.clientId) == session)
             {
-                setContext(will);
-                routeContext(connection.info);
+                // 5.0 Will Delay Interval: published when it has passed or the session ends, whichever comes first,
+                // and not at all if the client connects again before (section 3.1.3.2.2)
+                session.pendingWill = will;
+                session.pendingWillConnection = connection;
+                session.willTimerId = timers.scheduleTimer(nowMs + connection.willDelaySeconds * 1000L);
+                sessionByWillTimerId.put(session.willTimerId, session);
+            }
+            else
+            {
+                publishWill(connection, will);
             }
         }
         if (hooksInstalled)
@@ -712,6 +728,35 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 LOG.warn("onDisconnect hook failed", ex);
             }
+        }
+    }
+
+    private void publishWill(final Connection connection, final Message will)
+    {
+        if (isPublishAllowed(connection, will.topic()))
+        {
+            setContext(will);
+            routeContext(connection.info);
+        }
+    }
+
+    /** Drop a delayed will, and publish it if {@code publish}. */
+    private void endPendingWill(final Session session, final boolean publish)
+    {
+        if (session.pendingWill == null)
+        {
+            return;
+        }
+        final Message will = session.pendingWill;
+        final Connection connection = session.pendingWillConnection;
+        session.pendingWill = null;
+        session.pendingWillConnection = null;
+        timers.cancelTimer(session.willTimerId);
+        sessionByWillTimerId.remove(session.willTimerId);
+        session.willTimerId = Long.MIN_VALUE;
+        if (publish)
+        {
+            publishWill(connection, will);
         }
     }
 
@@ -734,6 +779,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private void destroySession(final Session session)
     {
         cancelSessionExpiry(session);
+        endPendingWill(session, true); // the session ends before the will delay: the will goes now
         for (final String filter : session.subscriptions.keySet())
         {
             if (trie.unsubscribe(filter, session))
@@ -1574,6 +1620,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     @Override
     public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
+        final Session willDue = sessionByWillTimerId.get(timerId);
+        if (willDue != null)
+        {
+            endPendingWill(willDue, true);
+            return true;
+        }
         final Session expiring = sessionByTimerId.remove(timerId);
         if (expiring != null)
         {

@@ -23,6 +23,10 @@ final class Session
     long expirySeconds = -1;
     /** Timer that ends the session once it has been without a connection for {@link #expirySeconds}. */
     long expiryTimerId = Long.MIN_VALUE;
+    /** MQTT 5.0: a will waiting out its Will Delay Interval, and the connection it belonged to; null if none. */
+    Message pendingWill;
+    Connection pendingWillConnection;
+    long willTimerId = Long.MIN_VALUE;
     final InlineSubscriber inline;
     Connection connection;
 

@@ -363,6 +363,65 @@ class Mqtt5IntegrationTest
         return properties;
     }
 
+    @Test
+    @Timeout(30)
+    void shouldDelayTheWillAndDropItWhenTheClientComesBack() throws Exception
+    {
+        final String topic = unique("v5/wdelay");
+        final Inbox inbox = new Inbox();
+        final MqttClient subscriber = client(clientId("v5wdsub"), inbox);
+        try
+        {
+            subscriber.connect(options());
+            subscriber.subscribe(topic, 1);
+            final Properties session = new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 60);
+            final Properties delay = new Properties().set(Property.WILL_DELAY_INTERVAL, 2);
+
+            // Gone for good: the will arrives once the delay has passed, not before.
+            final String goneId = clientId("v5wgone");
+            final RawClient gone = RawClient.connect(port);
+            gone.send(encoded(buffer -> V5Encoder.connect(buffer, 0, goneId, false, 60, session, delay, topic,
+                utf8("late"), 1, false, null, null)));
+            assertEquals(0x20, gone.readPacket(5_000)[0] & 0xFF, "CONNACK");
+            final long closedNs = System.nanoTime();
+            gone.close();
+            final MqttMessage will = inbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            final long waitedMs = (System.nanoTime() - closedNs) / 1_000_000;
+            assertNotNull(will, "the will after its delay");
+            assertEquals("late", ItSupport.text(will.getPayload()));
+            assertTrue(waitedMs >= 1_900, "published after the Will Delay Interval, not at once: " + waitedMs + " ms");
+
+            // Back within the delay: no will at all [MQTT-3.1.3-9].
+            final String backId = clientId("v5wback");
+            final RawClient first = RawClient.connect(port);
+            first.send(encoded(buffer -> V5Encoder.connect(buffer, 0, backId, false, 60, session, delay, topic,
+                utf8("never"), 1, false, null, null)));
+            assertEquals(0x20, first.readPacket(5_000)[0] & 0xFF, "CONNACK");
+            first.close();
+            Thread.sleep(300);
+            try (RawClient again = connect5(backId, session))
+            {
+                assertEquals(1, again.readPacket(5_000)[2], "session present");
+                assertNull(inbox.messages.poll(2_500, TimeUnit.MILLISECONDS), "no will once the client is back");
+            }
+
+            // DISCONNECT 0x04 asks for the will (no delay here).
+            final RawClient asking = RawClient.connect(port);
+            asking.send(encoded(buffer -> V5Encoder.connect(buffer, 0, clientId("v5wask"), true, 60, null, null,
+                topic, utf8("asked"), 1, false, null, null)));
+            assertEquals(0x20, asking.readPacket(5_000)[0] & 0xFF, "CONNACK");
+            asking.send(bytes(0xE0, 0x01, 0x04));             // DISCONNECT, Disconnect with Will Message
+            final MqttMessage asked = inbox.messages.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
+            assertNotNull(asked, "DISCONNECT 0x04 publishes the will");
+            assertEquals("asked", ItSupport.text(asked.getPayload()));
+            asking.close();
+        }
+        finally
+        {
+            disconnectQuietly(subscriber);
+        }
+    }
+
     private static MqttProperties properties(final String correlation)
     {
         final MqttProperties properties = new MqttProperties();
