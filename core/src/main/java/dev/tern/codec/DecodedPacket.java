@@ -5,7 +5,8 @@ import org.agrona.DirectBuffer;
 /**
  * The result of decoding one frame: a mutable, reusable holder (one per pipeline event) whose variable-length fields
  * are offsets into {@link #buffer}, the frame being decoded. Nothing here is allocated per packet; arrays grow only
- * when a SUBSCRIBE carries more filters than any before it.
+ * when a SUBSCRIBE carries more filters, or an MQTT 5.0 packet more User Properties or Subscription Identifiers, than
+ * any before it.
  * <p>
  * Fields are valid for the {@link #type} decoded last; fields of other types keep stale values.
  */

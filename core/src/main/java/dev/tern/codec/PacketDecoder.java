@@ -12,16 +12,19 @@ import static dev.tern.codec.DecodeResult.PROTOCOL_ERROR;
 import static dev.tern.codec.DecodeResult.UNSUPPORTED_PROTOCOL;
 
 /**
- * Decodes one complete MQTT 3.1 / 3.1.1 control packet, in place, into a reusable {@link DecodedPacket} flyweight
- * whose variable-length fields are absolute offsets into the frame's buffer. All fourteen packet types are decoded,
- * in both directions, so the broker and the client tools share it.
+ * Decodes one complete MQTT 3.1 / 3.1.1 / 5.0 control packet, in place, into a reusable {@link DecodedPacket}
+ * flyweight whose variable-length fields are absolute offsets into the frame's buffer. Every packet type is decoded,
+ * in both directions, so the broker and the client tools share it. The connection's protocol level picks the layout;
+ * a CONNECT names its own. MQTT 5.0 properties are validated by {@link PropertyDecoder} against the packet that
+ * carries them.
  * <p>
  * Contract:
  * <ul>
  *     <li>the frame is exactly {@code [offset, offset + length)}: type byte, remaining length, body; a remaining
  *     length that disagrees with {@code length} is {@link DecodeResult#MALFORMED};</li>
  *     <li>no byte outside the frame is read, nothing is allocated (except when a SUBSCRIBE carries more filters than
- *     any before it and {@link DecodedPacket#ensureFilterCapacity(int)} grows its arrays), and no exception is
+ *     any before it and {@link DecodedPacket#ensureFilterCapacity(int)} grows its arrays, or a 5.0 packet more User
+ *     Properties or Subscription Identifiers than any before it), and no exception is
  *     thrown whatever the bytes: every read is preceded by a bounds check rather than guarded by a catch;</li>
  *     <li>when several rules are broken the result follows a fixed precedence: MALFORMED (the bytes do not form the
  *     packet) over PROTOCOL_ERROR (a well-formed packet breaks a rule) over IDENTIFIER_REJECTED. The exception is
@@ -30,8 +33,7 @@ import static dev.tern.codec.DecodeResult.UNSUPPORTED_PROTOCOL;
  *     <li>fields of {@code out} are meaningful when the result is OK; after IDENTIFIER_REJECTED all CONNECT fields
  *     are also set, and after UNSUPPORTED_PROTOCOL {@link DecodedPacket#protocolLevel} holds the requested level.</li>
  * </ul>
- * One instance per decoding thread: the instance holds no per-packet state today, but keeping it an instance leaves
- * room for the MQTT 5 property scratch state without changing callers.
+ * One instance per decoding thread: it holds the property decoder's scratch verdict.
  * <p>
  * Fixed header, common to every packet (MQTT 3.1.1 section 2.2):
  * <pre>

@@ -511,8 +511,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Session session;
         final boolean sessionPresent;
         // 5.0 splits Clean Session in two: Clean Start discards the old session, a Session Expiry Interval above 0
-        // keeps the new one after the connection (sections 3.1.2.4, 3.1.2.11.2). The expiry itself is not timed yet:
-        // such a session lives until a clean start replaces it, as a 3.1.1 persistent session does.
+        // keeps the new one after the connection, for that long (sections 3.1.2.4, 3.1.2.11.2; timed in
+        // connectionLost).
         final boolean keepSession = mqtt5 ? packet.properties.sessionExpiryInterval() > 0 : !packet.cleanSession;
         if (packet.cleanSession && (!mqtt5 || !keepSession))
         {
@@ -549,11 +549,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 destroySession(existing);
             }
-            session = new Session(clientId, true, null);
-            counters.sessionsPersistent.increment();
-            if (journaling)
+            session = new Session(clientId, keepSession, null);
+            if (keepSession)
             {
-                record(JournalRecords.SESSION_CREATE).string(clientId).end();
+                counters.sessionsPersistent.increment();
+                if (journaling)
+                {
+                    record(JournalRecords.SESSION_CREATE).string(clientId).end();
+                }
             }
             sessionPresent = false; // [MQTT-3.2.2-3]
         }
