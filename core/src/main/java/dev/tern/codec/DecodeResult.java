@@ -21,6 +21,27 @@ public final class DecodeResult
     {
     }
 
+    /**
+     * The MQTT 5.0 reason code that reports a failure in the CONNACK (before the session exists) or the DISCONNECT
+     * the server sends before closing. {@link DecodedPacket#failureReason} may hold a more specific one (e.g.
+     * {@link ReasonCode#TOPIC_ALIAS_INVALID}); this is the default per result.
+     *
+     * @return a {@link ReasonCode}, {@link ReasonCode#SUCCESS} for OK.
+     */
+    public static int reasonCode(final int result)
+    {
+        switch (result)
+        {
+            case OK: return ReasonCode.SUCCESS;
+            case MALFORMED: return ReasonCode.MALFORMED_PACKET;
+            case PROTOCOL_ERROR: return ReasonCode.PROTOCOL_ERROR;
+            case UNSUPPORTED_PROTOCOL: return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
+            case IDENTIFIER_REJECTED: return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+            case PACKET_TOO_LARGE: return ReasonCode.PACKET_TOO_LARGE;
+            default: return ReasonCode.UNSPECIFIED_ERROR;
+        }
+    }
+
     public static String describe(final int result)
     {
         switch (result)

@@ -3,6 +3,8 @@ package dev.tern.pipeline;
 import com.lmax.disruptor.EventHandler;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.PacketEncoder;
+import dev.tern.codec.ReasonCode;
+import dev.tern.codec.V5Encoder;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -46,11 +48,17 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             return;
         }
 
-        final int length = length(o);
+        final int length = o.mqtt5 ? length5(o) : length(o);
         final int index = claim(ring, RingProtocol.MSG_SEND, RingProtocol.PAYLOAD_OFFSET + length);
         final AtomicBuffer buffer = ring.buffer();
         buffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, o.connectionId);
         final int offset = index + RingProtocol.PAYLOAD_OFFSET;
+        if (o.mqtt5)
+        {
+            encode5(o, buffer, offset);
+            ring.commit(index);
+            return;
+        }
         switch (o.kind)
         {
             case Outbound.PUBLISH:
@@ -85,6 +93,99 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
                 throw new IllegalStateException("unknown outbound kind " + o.kind);
         }
         ring.commit(index);
+    }
+
+    private static void encode5(final Outbound o, final AtomicBuffer buffer, final int offset)
+    {
+        switch (o.kind)
+        {
+            case Outbound.PUBLISH:
+            {
+                final int length = V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src,
+                    o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.src,
+                    o.payloadOffset, o.payloadLength);
+                if (o.expiryValueIndex >= 0)
+                {
+                    // The properties end where the payload starts: patch the copied expiry value with the time left.
+                    final int propertiesEnd = offset + length - o.payloadLength;
+                    final int index = propertiesEnd - o.propertiesLength + o.expiryValueIndex;
+                    buffer.putInt(index, (int)o.expirySecondsLeft, java.nio.ByteOrder.BIG_ENDIAN);
+                }
+                break;
+            }
+            case Outbound.CONNACK:
+                V5Encoder.connack(buffer, offset, o.sessionPresent, connackReason(o.returnCode), o.properties);
+                break;
+            case Outbound.PUBACK:
+                V5Encoder.puback(buffer, offset, o.packetId, o.reasonCode, o.properties);
+                break;
+            case Outbound.PUBREC:
+                V5Encoder.pubrec(buffer, offset, o.packetId, o.reasonCode, o.properties);
+                break;
+            case Outbound.PUBREL:
+                V5Encoder.pubrel(buffer, offset, o.packetId, o.reasonCode, o.properties);
+                break;
+            case Outbound.PUBCOMP:
+                V5Encoder.pubcomp(buffer, offset, o.packetId, o.reasonCode, o.properties);
+                break;
+            case Outbound.SUBACK:
+                V5Encoder.suback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
+                break;
+            case Outbound.UNSUBACK:
+                V5Encoder.unsuback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
+                break;
+            case Outbound.PINGRESP:
+                PacketEncoder.pingresp(buffer, offset);
+                break;
+            case Outbound.DISCONNECT:
+                V5Encoder.disconnect(buffer, offset, o.reasonCode, o.properties);
+                break;
+            default:
+                throw new IllegalStateException("unknown outbound kind " + o.kind);
+        }
+    }
+
+    private static int length5(final Outbound o)
+    {
+        switch (o.kind)
+        {
+            case Outbound.PUBLISH:
+                return V5Encoder.publishLength(o.qos, o.topicLength, o.propertiesLength, o.payloadLength);
+            case Outbound.CONNACK:
+                return V5Encoder.connackLength(o.properties);
+            case Outbound.PUBACK:
+            case Outbound.PUBREC:
+            case Outbound.PUBREL:
+            case Outbound.PUBCOMP:
+                return V5Encoder.ackLength(o.reasonCode, o.properties);
+            case Outbound.SUBACK:
+            case Outbound.UNSUBACK:
+                return V5Encoder.subackLength(o.properties, o.codeCount);
+            case Outbound.PINGRESP:
+                return PacketEncoder.pingrespLength();
+            case Outbound.DISCONNECT:
+                return V5Encoder.disconnectLength(o.reasonCode, o.properties);
+            default:
+                throw new IllegalStateException("unknown outbound kind " + o.kind);
+        }
+    }
+
+    /**
+     * The route stage and the authenticator speak 3.1.1 CONNACK return codes; a 5.0 client gets the matching reason
+     * code (section 3.2.2.2), and reason codes (0x80 and up) pass through.
+     */
+    static int connackReason(final int returnCode)
+    {
+        switch (returnCode)
+        {
+            case 0x00: return ReasonCode.SUCCESS;
+            case 0x01: return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
+            case 0x02: return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
+            case 0x03: return ReasonCode.SERVER_UNAVAILABLE;
+            case 0x04: return ReasonCode.BAD_USER_NAME_OR_PASSWORD;
+            case 0x05: return ReasonCode.NOT_AUTHORIZED;
+            default: return returnCode >= ReasonCode.FIRST_FAILURE ? returnCode : ReasonCode.UNSPECIFIED_ERROR;
+        }
     }
 
     private static int length(final Outbound o)

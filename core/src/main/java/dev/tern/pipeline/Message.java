@@ -13,18 +13,25 @@ public final class Message
 {
     private final UnsafeBuffer buffer;
     private final int topicLength;
+    private final int propertiesLength;
     private final int payloadLength;
     private final int qos;
     private final boolean retain;
     private String topic;
     /** Id of this message's MESSAGE journal record, 0 until journaled. Route thread only. */
     long journalId;
+    /** MQTT 5.0 Message Expiry: when it expires ({@link Long#MAX_VALUE}: never). Route thread only. */
+    long expiryDeadlineMs = Long.MAX_VALUE;
+    /** Index in {@link #buffer()} of the Message Expiry Interval's 4-byte value, -1 if none. */
+    int expiryValueIndex = -1;
 
-    private Message(final byte[] bytes, final int topicLength, final int qos, final boolean retain)
+    private Message(
+        final byte[] bytes, final int topicLength, final int propertiesLength, final int qos, final boolean retain)
     {
         this.buffer = new UnsafeBuffer(bytes);
         this.topicLength = topicLength;
-        this.payloadLength = bytes.length - topicLength;
+        this.propertiesLength = propertiesLength;
+        this.payloadLength = bytes.length - topicLength - propertiesLength;
         this.qos = qos;
         this.retain = retain;
     }
@@ -38,10 +45,33 @@ public final class Message
         final int qos,
         final boolean retain)
     {
-        final byte[] bytes = new byte[topicLength + payloadLength];
+        return copyOf(src, topicOffset, topicLength, null, 0, 0, payloadOffset, payloadLength, qos, retain);
+    }
+
+    /**
+     * A message with MQTT 5.0 properties: {@code propertiesLength} bytes of encoded (identifier, value) pairs, kept
+     * between topic and payload and forwarded to MQTT 5.0 subscribers.
+     */
+    public static Message copyOf(
+        final DirectBuffer src,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer propertiesSrc,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final int payloadOffset,
+        final int payloadLength,
+        final int qos,
+        final boolean retain)
+    {
+        final byte[] bytes = new byte[topicLength + propertiesLength + payloadLength];
         src.getBytes(topicOffset, bytes, 0, topicLength);
-        src.getBytes(payloadOffset, bytes, topicLength, payloadLength);
-        return new Message(bytes, topicLength, qos, retain);
+        if (propertiesLength > 0)
+        {
+            propertiesSrc.getBytes(propertiesOffset, bytes, topicLength, propertiesLength);
+        }
+        src.getBytes(payloadOffset, bytes, topicLength + propertiesLength, payloadLength);
+        return new Message(bytes, topicLength, propertiesLength, qos, retain);
     }
 
     public static Message of(final String topic, final byte[] payload, final int qos, final boolean retain)
@@ -50,7 +80,7 @@ public final class Message
         final byte[] bytes = new byte[topicBytes.length + payload.length];
         System.arraycopy(topicBytes, 0, bytes, 0, topicBytes.length);
         System.arraycopy(payload, 0, bytes, topicBytes.length, payload.length);
-        final Message message = new Message(bytes, topicBytes.length, qos, retain);
+        final Message message = new Message(bytes, topicBytes.length, 0, qos, retain);
         message.topic = topic;
         return message;
     }
@@ -62,8 +92,10 @@ public final class Message
         {
             return this;
         }
-        final Message message = new Message(buffer.byteArray(), topicLength, newQos, newRetain);
+        final Message message = new Message(buffer.byteArray(), topicLength, propertiesLength, newQos, newRetain);
         message.topic = topic;
+        message.expiryDeadlineMs = expiryDeadlineMs;
+        message.expiryValueIndex = expiryValueIndex;
         return message;
     }
 
@@ -82,9 +114,21 @@ public final class Message
         return topicLength;
     }
 
-    public int payloadOffset()
+    /** Offset of the encoded MQTT 5.0 properties in {@link #buffer()}. */
+    public int propertiesOffset()
     {
         return topicLength;
+    }
+
+    /** Length of the encoded MQTT 5.0 properties: 0 when the publisher sent none (or spoke 3.1.1). */
+    public int propertiesLength()
+    {
+        return propertiesLength;
+    }
+
+    public int payloadOffset()
+    {
+        return topicLength + propertiesLength;
     }
 
     public int payloadLength()
@@ -114,7 +158,7 @@ public final class Message
     public byte[] payloadCopy()
     {
         final byte[] payload = new byte[payloadLength];
-        buffer.getBytes(topicLength, payload, 0, payloadLength);
+        buffer.getBytes(payloadOffset(), payload, 0, payloadLength);
         return payload;
     }
 

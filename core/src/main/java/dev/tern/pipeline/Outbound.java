@@ -1,5 +1,6 @@
 package dev.tern.pipeline;
 
+import dev.tern.codec.Properties;
 import org.agrona.DirectBuffer;
 
 /**
@@ -19,6 +20,8 @@ public final class Outbound
     public static final int PINGRESP = 9;
     /** Flush what is queued for the connection, then close it. */
     public static final int CLOSE = 10;
+    /** MQTT 5.0 only: DISCONNECT with {@link #reasonCode}, sent before a CLOSE. */
+    public static final int DISCONNECT = 11;
 
     public int kind;
     public long connectionId;
@@ -28,12 +31,28 @@ public final class Outbound
     public boolean retain;
     public boolean sessionPresent;
     public int returnCode;
+    /** The target connection speaks MQTT 5.0: encode with its packet layouts. */
+    public boolean mqtt5;
+    /** MQTT 5.0 reason code of acknowledgements and DISCONNECT (CONNACK uses {@link #returnCode}). */
+    public int reasonCode;
+    /** MQTT 5.0 properties of the packet; empty unless the route stage set some. */
+    public final Properties properties = new Properties();
 
     public DirectBuffer src;
     public int topicOffset;
     public int topicLength;
     public int payloadOffset;
     public int payloadLength;
+    /** MQTT 5.0 PUBLISH: the publisher's encoded properties, forwarded as they are; length 0 for none. */
+    public DirectBuffer propertiesSrc;
+    public int propertiesOffset;
+    public int propertiesLength;
+    /**
+     * MQTT 5.0 PUBLISH of a stored message: index of the Message Expiry Interval's value within the properties, -1 for
+     * none, and the seconds left to write there [MQTT-3.3.2-6].
+     */
+    public int expiryValueIndex = -1;
+    public long expirySecondsLeft;
 
     public int[] codes = new int[8];
     public int codeCount;
@@ -41,5 +60,7 @@ public final class Outbound
     void clear()
     {
         src = null;
+        propertiesSrc = null;
+        properties.clear();
     }
 }

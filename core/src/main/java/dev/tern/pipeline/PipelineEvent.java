@@ -67,6 +67,12 @@ public final class PipelineEvent
         o.dup = false;
         o.retain = false;
         o.codeCount = 0;
+        o.mqtt5 = false;
+        o.reasonCode = 0;
+        o.properties.clear();
+        o.propertiesSrc = null;
+        o.propertiesLength = 0;
+        o.expiryValueIndex = -1;
         return o;
     }
 

@@ -12,6 +12,12 @@ import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.DecodeResult;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.PacketType;
+import dev.tern.codec.Properties;
+import dev.tern.codec.Property;
+import dev.tern.codec.PropertyDecoder;
+import dev.tern.codec.ProtocolLevel;
+import dev.tern.codec.ReasonCode;
+import dev.tern.codec.V5Encoder;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
 import dev.tern.topic.RetainedStore;
@@ -19,6 +25,7 @@ import dev.tern.topic.TopicTrie;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.DeadlineTimerWheel;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +69,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final DeadlineTimerWheel timers;
     private final Long2ObjectHashMap<Connection> connectionByTimerId = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
+    private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
 
     private long nowMs;
@@ -76,6 +85,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private long matchEpoch;
     private Session[] matched = new Session[16];
     private int matchedCount;
+    /** Session of the client whose PUBLISH is being routed, for No Local; null for wills, retained and inline. */
+    private Session routePublisher;
+    /** Subscribers the last routed message matched: an MQTT 5.0 PUBACK says when there were none. */
+    private int lastMatchedCount;
 
     // the message being routed: either a region of the current frame or a stored message
     private DirectBuffer ctxBuffer;
@@ -83,6 +96,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private int ctxTopicLength;
     private int ctxPayloadOffset;
     private int ctxPayloadLength;
+    /** Encoded MQTT 5.0 properties of the context message (forwarded to 5.0 subscribers); length 0 for none. */
+    private DirectBuffer ctxPropertiesBuffer;
+    private int ctxPropertiesOffset;
+    private int ctxPropertiesLength;
+    /** Message Expiry Interval of a PUBLISH being routed, seconds, -1 for none (stored messages carry a deadline). */
+    private long ctxExpirySeconds = -1;
+    /** The context is a PUBLISH of this event rather than a stored message. */
+    private boolean ctxLive;
     private Message ctxMessage;
     private int ctxQos;
     private boolean ctxRetain;
@@ -181,6 +202,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             listeners.get(listenerIndex).anonymous();
         final Connection connection = new Connection(event.connectionId, listenerIndex, remote, anonymous);
         connection.lastActivityMs = nowMs;
+        connection.inflightLimit = maxInflight;
         if (connectionById.size() >= config.maxConnections() || !admitAddress(connection))
         {
             counters.connectionsRefused.increment();
@@ -288,6 +310,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         if (connection.state == Connection.AWAITING_CONNECT)
         {
+            if (packet.type == PacketType.CONNECT)
+            {
+                // Known as soon as the level byte was read: a refusal answers in the client's own layout.
+                connection.protocolLevel = packet.protocolLevel;
+            }
             if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
             {
                 refuse(connection, CONNACK_UNACCEPTABLE_PROTOCOL); // [MQTT-3.1.2-2]
@@ -295,6 +322,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             else if (result == DecodeResult.IDENTIFIER_REJECTED)
             {
                 refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+            }
+            else if (result != DecodeResult.OK && packet.type == PacketType.CONNECT &&
+                connection.protocolLevel == ProtocolLevel.MQTT_5)
+            {
+                refuse(connection, packet.failureReason); // CONNACK 0x81, 0x82 ... then close [MQTT-4.13.1-1]
             }
             else if (result != DecodeResult.OK || packet.type != PacketType.CONNECT)
             {
@@ -314,7 +346,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         if (result != DecodeResult.OK)
         {
-            closeConnection(connection, false);
+            disconnect(connection, packet.failureReason);
             return;
         }
 
@@ -327,7 +359,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 onPuback(connection, packet.packetId);
                 break;
             case PacketType.PUBREC:
-                onPubrec(connection, packet.packetId);
+                onPubrec(connection, packet.packetId, packet.reasonCode);
                 break;
             case PacketType.PUBREL:
                 onPubrel(connection, packet.packetId);
@@ -342,24 +374,79 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 onUnsubscribe(connection, packet);
                 break;
             case PacketType.PINGREQ:
-                current.addOutbound(Outbound.PINGRESP, connection.id);
+                out(Outbound.PINGRESP, connection);
                 counters.messagesSent.increment();
                 break;
             case PacketType.DISCONNECT:
-                connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
-                closeConnection(connection, true);
+                onDisconnect(connection, packet);
                 break;
             default:
-                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation
+                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation;
+                // so is AUTH, since no CONNECT here named an authentication method (section 4.12)
                 counters.protocolErrors.increment();
-                closeConnection(connection, false);
+                disconnect(connection, ReasonCode.PROTOCOL_ERROR);
                 break;
         }
     }
 
+    private void onDisconnect(final Connection connection, final DecodedPacket packet)
+    {
+        final boolean mqtt5 = isMqtt5(connection);
+        final Session session = connection.session;
+        boolean endSession = false;
+        if (mqtt5 && packet.properties.has(Property.SESSION_EXPIRY_INTERVAL))
+        {
+            final long expiry = packet.properties.sessionExpiryInterval();
+            if (connection.sessionExpirySeconds == 0 && expiry != 0)
+            {
+                counters.protocolErrors.increment();
+                disconnect(connection, ReasonCode.PROTOCOL_ERROR); // [MQTT-3.14.2-2]
+                return;
+            }
+            endSession = expiry == 0 && session.persistent; // the client ends its session as it leaves
+            session.expirySeconds = sessionExpiry(expiry);
+        }
+        if (!mqtt5 || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
+        {
+            connection.will = null; // [MQTT-3.14.4-3] a clean DISCONNECT discards the will
+        }
+        closeConnection(connection, true);
+        if (endSession && session.connection == null && sessionByClientId.get(session.clientId) == session)
+        {
+            destroySession(session);
+        }
+    }
+
+    private static boolean isMqtt5(final Connection connection)
+    {
+        return connection.protocolLevel == ProtocolLevel.MQTT_5;
+    }
+
+    /** An outbound packet for a connection, laid out for its protocol level. */
+    private Outbound out(final int kind, final Connection connection)
+    {
+        final Outbound o = current.addOutbound(kind, connection.id);
+        o.mqtt5 = isMqtt5(connection);
+        return o;
+    }
+
+    /**
+     * Close a connection for a reason; an MQTT 5.0 client that completed CONNECT is told which in a DISCONNECT first
+     * [MQTT-4.13.1-1].
+     */
+    private void disconnect(final Connection connection, final int reasonCode)
+    {
+        if (isMqtt5(connection) && connection.state == Connection.CONNECTED)
+        {
+            out(Outbound.DISCONNECT, connection).reasonCode = reasonCode;
+            counters.messagesSent.increment();
+        }
+        closeConnection(connection, false);
+    }
+
     private void refuse(final Connection connection, final int returnCode)
     {
-        final Outbound connack = current.addOutbound(Outbound.CONNACK, connection.id);
+        final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = false;
         connack.returnCode = returnCode;
         closeConnection(connection, false);
@@ -372,15 +459,24 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final DirectBuffer buffer = packet.buffer;
         String clientId = packet.clientIdLength == 0 ? null :
             buffer.getStringWithoutLengthUtf8(packet.clientIdOffset, packet.clientIdLength);
+        final boolean mqtt5 = packet.protocolLevel == ProtocolLevel.MQTT_5;
+        final boolean assignedClientId = clientId == null;
         if (clientId == null)
         {
-            // [MQTT-3.1.3-6] a zero-byte client id with clean session gets a unique id from the server
-            if (!packet.cleanSession || !config.allowZeroLengthClientId())
+            // [MQTT-3.1.3-6] a zero-byte client id with clean session gets a unique id from the server; in 5.0
+            // whatever Clean Start says, and the CONNACK names it [MQTT-3.1.3-7], [MQTT-3.2.2-16]
+            if ((!packet.cleanSession && !mqtt5) || !config.allowZeroLengthClientId())
             {
                 refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
                 return;
             }
             clientId = "tern-" + Long.toHexString(nowMs) + "-" + (++assignedClientIds);
+        }
+        if (mqtt5 && packet.properties.has(Property.AUTHENTICATION_METHOD))
+        {
+            // No enhanced authentication (AUTH exchanges) here: say so rather than leave the client waiting.
+            refuse(connection, ReasonCode.BAD_AUTHENTICATION_METHOD);
+            return;
         }
         // a client without a user name that presented a verified certificate is known by the certificate's CN
         final String username = packet.hasUsername ?
@@ -419,16 +515,24 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
         Session existing = sessionByClientId.get(clientId);
+        if (existing != null)
+        {
+            endPendingWill(existing, false); // back before the will delay passed: no will [MQTT-3.1.3-9]
+        }
         if (existing != null && existing.connection != null)
         {
             counters.takeovers.increment();
-            closeConnection(existing.connection, false);
+            disconnect(existing.connection, ReasonCode.SESSION_TAKEN_OVER);
             existing = sessionByClientId.get(clientId);
         }
 
         final Session session;
         final boolean sessionPresent;
-        if (packet.cleanSession)
+        // 5.0 splits Clean Session in two: Clean Start discards the old session, a Session Expiry Interval above 0
+        // keeps the new one after the connection, for that long (sections 3.1.2.4, 3.1.2.11.2; timed in
+        // connectionLost).
+        final boolean keepSession = mqtt5 ? packet.properties.sessionExpiryInterval() > 0 : !packet.cleanSession;
+        if (packet.cleanSession && (!mqtt5 || !keepSession))
         {
             // [MQTT-3.1.2-6] clean session discards any previous session
             if (existing != null)
@@ -437,6 +541,20 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             session = new Session(clientId, false, null);
             sessionPresent = false; // [MQTT-3.2.2-1]
+        }
+        else if (packet.cleanSession)
+        {
+            if (existing != null)
+            {
+                destroySession(existing); // [MQTT-3.1.2-4] Clean Start discards it ...
+            }
+            session = new Session(clientId, true, null); // ... and the new one outlives the connection
+            counters.sessionsPersistent.increment();
+            if (journaling)
+            {
+                record(JournalRecords.SESSION_CREATE).string(clientId).end();
+            }
+            sessionPresent = false;
         }
         else if (existing != null && existing.persistent)
         {
@@ -449,26 +567,34 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 destroySession(existing);
             }
-            session = new Session(clientId, true, null);
-            counters.sessionsPersistent.increment();
-            if (journaling)
+            session = new Session(clientId, keepSession, null);
+            if (keepSession)
             {
-                record(JournalRecords.SESSION_CREATE).string(clientId).end();
+                counters.sessionsPersistent.increment();
+                if (journaling)
+                {
+                    record(JournalRecords.SESSION_CREATE).string(clientId).end();
+                }
             }
             sessionPresent = false; // [MQTT-3.2.2-3]
         }
         sessionByClientId.put(clientId, session);
+        cancelSessionExpiry(session); // back in time: the session lives on
+        session.expirySeconds = mqtt5 ? sessionExpiry(packet.properties.sessionExpiryInterval()) : -1;
 
         cancelTimer(connection);
         connection.state = Connection.CONNECTED;
         connection.session = session;
         connection.info = info;
         connection.protocolLevel = packet.protocolLevel;
+        connection.inflightLimit = mqtt5 ? Math.min(maxInflight, packet.properties.receiveMaximum()) : maxInflight;
+        connection.maxPacketSizeOut = mqtt5 ? packet.properties.maximumPacketSize(Long.MAX_VALUE) : Long.MAX_VALUE;
+        connection.sessionExpirySeconds = mqtt5 ? packet.properties.sessionExpiryInterval() : 0;
         session.connection = connection;
         if (packet.willFlag)
         {
-            connection.will = Message.copyOf(buffer, packet.willTopicOffset, packet.willTopicLength,
-                packet.willPayloadOffset, packet.willPayloadLength, packet.willQos, packet.willRetain);
+            connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;
+            connection.will = willMessage(packet);
         }
         if (packet.keepAliveSeconds > 0)
         {
@@ -477,9 +603,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             schedule(connection, nowMs + connection.keepAliveMs);
         }
 
-        final Outbound connack = current.addOutbound(Outbound.CONNACK, connection.id);
+        final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = sessionPresent;
         connack.returnCode = Authenticator.ACCEPTED;
+        if (mqtt5)
+        {
+            // What this broker does and does not do, so the client does not send what would be refused.
+            connack.properties
+                .set(Property.RECEIVE_MAXIMUM, maxInflight)
+                .set(Property.MAXIMUM_PACKET_SIZE, config.maxPacketSize())
+                .set(Property.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0)
+                .set(Property.SHARED_SUBSCRIPTION_AVAILABLE, 0);
+            if (assignedClientId)
+            {
+                connack.properties.set(Property.ASSIGNED_CLIENT_IDENTIFIER, clientId);
+            }
+        }
         counters.messagesSent.increment();
         counters.clientsConnected.increment();
         counters.clientsTotal.increment();
@@ -508,6 +647,21 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    /**
+     * The will as a message. Its 5.0 properties are PUBLISH properties except Will Delay Interval, which only the
+     * broker uses, so they are re-encoded without it (a will is rare: the allocation does not matter).
+     */
+    private static Message willMessage(final DecodedPacket packet)
+    {
+        final Properties properties = packet.willProperties;
+        properties.remove(Property.WILL_DELAY_INTERVAL);
+        final byte[] encoded = new byte[Properties.contentLength(properties)];
+        Properties.writeContent(new UnsafeBuffer(encoded), 0, properties);
+        return Message.copyOf(packet.buffer, packet.willTopicOffset, packet.willTopicLength,
+            new UnsafeBuffer(encoded), 0, encoded.length, packet.willPayloadOffset, packet.willPayloadLength,
+            packet.willQos, packet.willRetain);
+    }
+
     /** [MQTT-4.4.0-1] on reconnect, unacknowledged PUBLISH (with DUP) and PUBREL are sent again, in order. */
     private void resendInflight(final Session session, final Connection connection)
     {
@@ -521,14 +675,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             if (f.state == Inflight.AWAIT_PUBCOMP)
             {
-                current.addOutbound(Outbound.PUBREL, connection.id).packetId = f.packetId;
+                out(Outbound.PUBREL, connection).packetId = f.packetId;
                 counters.messagesSent.increment();
             }
             else
             {
                 final Message m = f.message;
-                emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
-                    m.topicLength(), m.payloadOffset(), m.payloadLength());
+                setExpiryLeft(emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
+                    m.topicLength(), m.propertiesOffset(), m.propertiesLength(), m.payloadOffset(), m.payloadLength()),
+                    m);
             }
         }
     }
@@ -561,16 +716,33 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 destroySession(session);
             }
+            else if (session.expirySeconds >= 0)
+            {
+                // MQTT 5.0: the session ends this long after its connection [MQTT-3.1.2-23]
+                final long timerId = timers.scheduleTimer(nowMs + session.expirySeconds * 1000L);
+                session.expiryTimerId = timerId;
+                sessionByTimerId.put(timerId, session);
+            }
         }
         final Message will = connection.will;
         connection.will = null;
-        if (!graceful && will != null)
+        // [MQTT-3.1.2-8] the will is published when the connection ends without DISCONNECT (a DISCONNECT has
+        // already discarded it, unless it was a 5.0 DISCONNECT 0x04 asking for it)
+        if (will != null)
         {
-            // [MQTT-3.1.2-8] the will is published when the connection ends without DISCONNECT
-            if (isPublishAllowed(connection, will.topic()))
+            if (connection.willDelaySeconds > 0 && session != null &&
+                sessionByClientId.get(session.clientId) == session)
             {
-                setContext(will);
-                routeContext(connection.info);
+                // 5.0 Will Delay Interval: published when it has passed or the session ends, whichever comes first,
+                // and not at all if the client connects again before (section 3.1.3.2.2)
+                session.pendingWill = will;
+                session.pendingWillConnection = connection;
+                session.willTimerId = timers.scheduleTimer(nowMs + connection.willDelaySeconds * 1000L);
+                sessionByWillTimerId.put(session.willTimerId, session);
+            }
+            else
+            {
+                publishWill(connection, will);
             }
         }
         if (LOG.isDebugEnabled())
@@ -591,8 +763,55 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    private void publishWill(final Connection connection, final Message will)
+    {
+        if (isPublishAllowed(connection, will.topic()))
+        {
+            setContext(will);
+            routeContext(connection.info);
+        }
+    }
+
+    /** Drop a delayed will, and publish it if {@code publish}. */
+    private void endPendingWill(final Session session, final boolean publish)
+    {
+        if (session.pendingWill == null)
+        {
+            return;
+        }
+        final Message will = session.pendingWill;
+        final Connection connection = session.pendingWillConnection;
+        session.pendingWill = null;
+        session.pendingWillConnection = null;
+        timers.cancelTimer(session.willTimerId);
+        sessionByWillTimerId.remove(session.willTimerId);
+        session.willTimerId = Long.MIN_VALUE;
+        if (publish)
+        {
+            publishWill(connection, will);
+        }
+    }
+
+    private void cancelSessionExpiry(final Session session)
+    {
+        if (session.expiryTimerId != Long.MIN_VALUE)
+        {
+            timers.cancelTimer(session.expiryTimerId);
+            sessionByTimerId.remove(session.expiryTimerId);
+            session.expiryTimerId = Long.MIN_VALUE;
+        }
+    }
+
+    /** 0xFFFFFFFF means the session does not expire (section 3.1.2.11.2). */
+    private static long sessionExpiry(final long seconds)
+    {
+        return seconds == 0xFFFF_FFFFL ? -1 : seconds;
+    }
+
     private void destroySession(final Session session)
     {
+        cancelSessionExpiry(session);
+        endPendingWill(session, true); // the session ends before the will delay: the will goes now
         for (final String filter : session.subscriptions.keySet())
         {
             if (trie.unsubscribe(filter, session))
@@ -631,10 +850,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             closeConnection(connection, false);
             return;
         }
+        if (isMqtt5(connection) && packet.properties.has(Property.TOPIC_ALIAS))
+        {
+            // The CONNACK's Topic Alias Maximum was left at 0: no alias may be sent [MQTT-3.2.2-17], [MQTT-3.3.2-9]
+            counters.protocolErrors.increment();
+            disconnect(connection, ReasonCode.TOPIC_ALIAS_INVALID);
+            return;
+        }
         if (qos == 2 && session.inboundQos2.contains(packet.packetId))
         {
             // [MQTT-4.3.3-2] a resent QoS 2 PUBLISH before PUBREL is acknowledged again but not delivered twice
-            current.addOutbound(Outbound.PUBREC, connection.id).packetId = packet.packetId;
+            out(Outbound.PUBREC, connection).packetId = packet.packetId;
             counters.messagesSent.increment();
             return;
         }
@@ -642,14 +868,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         setContext(packet);
         final boolean allowed = connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL ||
             isPublishAllowed(connection, contextTopic());
+        lastMatchedCount = 0;
         if (allowed)
         {
+            routePublisher = session;
             routeContext(connection.info);
+            routePublisher = null;
         }
+        // 5.0 acknowledgements say what happened; 3.1.1 ones cannot (the encoder drops the code there).
+        final int reason = !allowed ? ReasonCode.NOT_AUTHORIZED :
+            lastMatchedCount == 0 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
 
         if (qos == 1)
         {
-            current.addOutbound(Outbound.PUBACK, connection.id).packetId = packet.packetId; // [MQTT-4.3.2-2]
+            final Outbound puback = out(Outbound.PUBACK, connection);
+            puback.packetId = packet.packetId; // [MQTT-4.3.2-2]
+            puback.reasonCode = reason;
             counters.messagesSent.increment();
         }
         else if (qos == 2)
@@ -659,7 +893,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 record(JournalRecords.QOS2_IN).string(session.clientId).u16(packet.packetId).end();
             }
-            current.addOutbound(Outbound.PUBREC, connection.id).packetId = packet.packetId; // [MQTT-4.3.3-2]
+            final Outbound pubrec = out(Outbound.PUBREC, connection);
+            pubrec.packetId = packet.packetId; // [MQTT-4.3.3-2]
+            pubrec.reasonCode = reason;
             counters.messagesSent.increment();
         }
     }
@@ -701,6 +937,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxPayloadLength = packet.payloadLength;
         ctxQos = packet.qos;
         ctxRetain = packet.retain;
+        // A client's PUBLISH holds only properties a server may forward: no Subscription Identifier (refused by the
+        // decoder) and no Topic Alias (refused on receipt), so the block goes on as it came.
+        ctxPropertiesBuffer = packet.properties.encodedBuffer();
+        ctxPropertiesOffset = packet.properties.encodedOffset();
+        ctxPropertiesLength = packet.properties.encodedLength();
+        ctxExpirySeconds = packet.properties.messageExpiryInterval();
+        ctxLive = true;
         ctxMessage = null;
         ctxTopic = null;
     }
@@ -714,6 +957,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxPayloadLength = message.payloadLength();
         ctxQos = message.qos();
         ctxRetain = message.retain();
+        ctxPropertiesBuffer = message.buffer();
+        ctxPropertiesOffset = message.propertiesOffset();
+        ctxPropertiesLength = message.propertiesLength();
+        ctxExpirySeconds = -1;
+        ctxLive = false;
         ctxMessage = message;
         ctxTopic = null;
     }
@@ -734,8 +982,16 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (ctxMessage == null)
         {
             // The frame stays valid for QoS 0 deliveries of this event; the copy serves QoS 1/2 and retention.
-            ctxMessage = Message.copyOf(ctxBuffer, ctxTopicOffset, ctxTopicLength, ctxPayloadOffset,
-                ctxPayloadLength, ctxQos, ctxRetain);
+            ctxMessage = Message.copyOf(ctxBuffer, ctxTopicOffset, ctxTopicLength, ctxPropertiesBuffer,
+                ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset, ctxPayloadLength, ctxQos, ctxRetain);
+            if (ctxExpirySeconds >= 0)
+            {
+                // Kept beyond this event: note when it expires and where its expiry value sits, to send the time
+                // left rather than the time given [MQTT-3.3.2-5], [MQTT-3.3.2-6].
+                ctxMessage.expiryDeadlineMs = nowMs + ctxExpirySeconds * 1000L;
+                ctxMessage.expiryValueIndex = PropertyDecoder.valueIndex(ctxMessage.buffer(),
+                    ctxMessage.propertiesOffset(), ctxMessage.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+            }
         }
         return ctxMessage;
     }
@@ -759,8 +1015,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             final Session session = matched[i];
             matched[i] = null;
             // [MQTT-3.8.4-6] deliver at the lower of the published QoS and the granted QoS
-            deliver(session, Math.min(qos, session.matchQos), false);
+            // Live delivery clears RETAIN [MQTT-3.3.1-9] unless a 5.0 subscription asked to keep it [MQTT-3.3.1-12]
+            deliver(session, Math.min(qos, session.matchQos), session.matchRetainAsPublished && ctxRetain);
         }
+        lastMatchedCount = matchedCount;
         matchedCount = 0;
 
         if (hooksInstalled)
@@ -810,20 +1068,27 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     @Override
     public void onMatch(final Session session, final int options)
     {
-        final int qos = options & 3;
+        if ((options & DecodedPacket.SUBSCRIPTION_NO_LOCAL) != 0 && session == routePublisher)
+        {
+            return; // No Local: not back to the connection that published it [MQTT-3.8.3-3]
+        }
+        final int qos = options & DecodedPacket.SUBSCRIPTION_QOS_MASK;
+        final boolean retainAsPublished = (options & DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) != 0;
         if (session.matchEpoch != matchEpoch)
         {
             session.matchEpoch = matchEpoch;
             session.matchQos = qos;
+            session.matchRetainAsPublished = retainAsPublished;
             if (matchedCount == matched.length)
             {
                 matched = Arrays.copyOf(matched, matchedCount * 2);
             }
             matched[matchedCount++] = session;
         }
-        else if (qos > session.matchQos)
+        else
         {
-            session.matchQos = qos;
+            session.matchQos = Math.max(session.matchQos, qos);
+            session.matchRetainAsPublished |= retainAsPublished;
         }
     }
 
@@ -849,14 +1114,26 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.publishDropped.increment();
                 return;
             }
-            emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset, ctxTopicLength,
-                ctxPayloadOffset, ctxPayloadLength);
+            // A live PUBLISH goes out at once (its expiry value stays as received); a stored one (retained) may
+            // have expired meanwhile.
+            final Message stored = ctxLive ? null : ctxMessage;
+            if (tooLargeFor(connection, ctxTopicLength, ctxPropertiesLength, ctxPayloadLength) || expired(stored))
+            {
+                return;
+            }
+            final Outbound o = emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset,
+                ctxTopicLength, ctxPropertiesBuffer, ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset,
+                ctxPayloadLength);
+            if (stored != null)
+            {
+                setExpiryLeft(o, stored);
+            }
             return;
         }
 
         final Message message = contextMessage();
         if (connection != null && connection.writable && session.queue.isEmpty() &&
-            session.inflightByPacketId.size() < maxInflight)
+            session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
             sendNew(session, connection, message, qos, retainFlag, false);
         }
@@ -878,6 +1155,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             LOG.warn("inline subscriber failed", ex);
         }
+    }
+
+    /**
+     * Whether a PUBLISH is larger than the client's Maximum Packet Size: it is then dropped, as if sent, and counted
+     * [MQTT-3.1.2-25].
+     */
+    private boolean tooLargeFor(
+        final Connection connection, final int topicLength, final int propertiesLength, final int payloadLength)
+    {
+        if (connection.maxPacketSizeOut == Long.MAX_VALUE ||
+            V5Encoder.publishLength(2, topicLength, propertiesLength, payloadLength) <= connection.maxPacketSizeOut)
+        {
+            return false;
+        }
+        counters.publishDropped.increment();
+        return true;
     }
 
     private void enqueue(final Session session, final Message message, final int qos, final boolean retainFlag)
@@ -907,6 +1200,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final boolean retain,
         final boolean fromQueue)
     {
+        if (tooLargeFor(connection, message.topicLength(), message.propertiesLength(), message.payloadLength()))
+        {
+            return; // discarded as if sent [MQTT-3.1.2-25]
+        }
+        if (expired(message))
+        {
+            return; // expired before onward delivery started: this copy is deleted [MQTT-3.3.2-5]
+        }
         final int packetId = session.allocatePacketId();
         if (packetId == 0)
         {
@@ -930,15 +1231,16 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
         session.inflightByPacketId.put(packetId, inflight);
         counters.messagesInflight.increment();
-        emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
-            message.topicLength(), message.payloadOffset(), message.payloadLength());
+        setExpiryLeft(emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
+            message.topicLength(), message.propertiesOffset(), message.propertiesLength(), message.payloadOffset(),
+            message.payloadLength()), message);
     }
 
     private void drainQueue(final Session session)
     {
         final Connection connection = session.connection;
         while (connection != null && connection.writable && !session.queue.isEmpty() &&
-            session.inflightByPacketId.size() < maxInflight)
+            session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
             final Session.Queued queued = session.queue.poll();
             counters.messagesQueued.decrement();
@@ -946,7 +1248,29 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
-    private void emitPublish(
+    /** MQTT 5.0 Message Expiry: whether a stored message has expired. */
+    private boolean expired(final Message message)
+    {
+        if (message != null && nowMs - message.expiryDeadlineMs > 0)
+        {
+            counters.publishDropped.increment();
+            return true;
+        }
+        return false;
+    }
+
+    /** A stored message goes out with the seconds it has left, not those it was given [MQTT-3.3.2-6]. */
+    private void setExpiryLeft(final Outbound o, final Message message)
+    {
+        if (message.expiryValueIndex >= 0)
+        {
+            o.expiryValueIndex = message.expiryValueIndex - message.propertiesOffset();
+            o.expirySecondsLeft = Math.max(0, (message.expiryDeadlineMs - nowMs + 999) / 1000);
+        }
+    }
+
+    /** A stored message: topic, properties and payload all in {@code src}. */
+    private Outbound emitPublish(
         final Connection connection,
         final int qos,
         final boolean dup,
@@ -955,10 +1279,34 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final DirectBuffer src,
         final int topicOffset,
         final int topicLength,
+        final int propertiesOffset,
+        final int propertiesLength,
         final int payloadOffset,
         final int payloadLength)
     {
-        final Outbound o = current.addOutbound(Outbound.PUBLISH, connection.id);
+        return emitPublish(connection, qos, dup, retain, packetId, src, topicOffset, topicLength, src,
+            propertiesOffset, propertiesLength, payloadOffset, payloadLength);
+    }
+
+    private Outbound emitPublish(
+        final Connection connection,
+        final int qos,
+        final boolean dup,
+        final boolean retain,
+        final int packetId,
+        final DirectBuffer src,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer propertiesSrc,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        final Outbound o = out(Outbound.PUBLISH, connection);
+        o.propertiesSrc = propertiesSrc;
+        o.propertiesOffset = propertiesOffset;
+        o.propertiesLength = propertiesLength;
         o.qos = qos;
         o.dup = dup;
         o.retain = retain;
@@ -970,6 +1318,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         o.payloadLength = payloadLength;
         counters.publishSent.increment();
         counters.messagesSent.increment();
+        return o;
     }
 
     // ------------------------------------------------------------------ acknowledgements
@@ -987,10 +1336,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
-    private void onPubrec(final Connection connection, final int packetId)
+    private void onPubrec(final Connection connection, final int packetId, final int reasonCode)
     {
         final Session session = connection.session;
         final Inflight inflight = session.inflightByPacketId.get(packetId);
+        if (isMqtt5(connection) && ReasonCode.isFailure(reasonCode))
+        {
+            // A 5.0 PUBREC with a failure code ends the exchange: no PUBREL, the slot is free (section 4.3.3).
+            if (inflight != null && inflight.state == Inflight.AWAIT_PUBREC)
+            {
+                session.inflightByPacketId.remove(packetId);
+                journalRelease(session, packetId);
+                counters.messagesInflight.decrement();
+                drainQueue(session);
+            }
+            return;
+        }
         if (inflight != null && inflight.state == Inflight.AWAIT_PUBREC)
         {
             inflight.state = Inflight.AWAIT_PUBCOMP;
@@ -1001,7 +1362,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
         // [MQTT-4.3.3-1] answer with PUBREL (also for an id we no longer know, so the client can finish)
-        current.addOutbound(Outbound.PUBREL, connection.id).packetId = packetId;
+        out(Outbound.PUBREL, connection).packetId = packetId;
         counters.messagesSent.increment();
     }
 
@@ -1025,7 +1386,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             record(JournalRecords.QOS2_DONE).string(session.clientId).u16(packetId).end();
         }
-        current.addOutbound(Outbound.PUBCOMP, connection.id).packetId = packetId; // [MQTT-4.3.3-2]
+        out(Outbound.PUBCOMP, connection).packetId = packetId; // [MQTT-4.3.3-2]
         counters.messagesSent.increment();
     }
 
@@ -1035,7 +1396,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         final Session session = connection.session;
         final int count = packet.count;
-        final Outbound suback = current.addOutbound(Outbound.SUBACK, connection.id);
+        final Outbound suback = out(Outbound.SUBACK, connection);
         suback.packetId = packet.packetId; // [MQTT-3.8.4-2]
         if (suback.codes.length < count)
         {
@@ -1045,29 +1406,49 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesSent.increment();
 
         final String[] filters = new String[count];
+        final boolean mqtt5 = isMqtt5(connection);
         for (int i = 0; i < count; i++)
         {
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
-            final int requested = packet.options[i] & 3;
+            final int requested = packet.options[i] & DecodedPacket.SUBSCRIPTION_QOS_MASK;
             int code = SUBACK_FAILURE;
-            if (!withinFilterLimits(session, filter, packet.filterLengths[i]))
+            if (mqtt5 && packet.properties.has(Property.SUBSCRIPTION_IDENTIFIER))
+            {
+                code = ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED; // the CONNACK said so
+                counters.subscriptionsRefused.increment();
+            }
+            else if (mqtt5 && filter.startsWith("$share/"))
+            {
+                code = ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED; // the CONNACK said so
+                counters.subscriptionsRefused.increment();
+            }
+            else if (!withinFilterLimits(session, filter, packet.filterLengths[i]))
             {
                 counters.subscriptionsRefused.increment();
             }
             else if (isSubscribeAllowed(connection, filter))
             {
-                // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
-                if (trie.subscribe(filter, session, requested))
+                // The trie and the journal keep the options a delivery needs: QoS, and for 5.0 No Local and Retain
+                // As Published. [MQTT-3.8.4-3] an identical filter replaces the existing subscription.
+                final int stored = mqtt5 ? packet.options[i] & (DecodedPacket.SUBSCRIPTION_QOS_MASK |
+                    DecodedPacket.SUBSCRIPTION_NO_LOCAL | DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) : requested;
+                final boolean isNew = trie.subscribe(filter, session, stored);
+                if (isNew)
                 {
                     counters.subscriptions.increment();
                 }
-                session.subscriptions.put(filter, requested);
+                final int retainHandling = mqtt5 ? (packet.options[i] &
+                    DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_MASK) >>> DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_SHIFT :
+                    0;
+                session.subscriptions.put(filter, stored);
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(requested).end();
+                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(stored).end();
                 }
                 code = requested;
-                filters[i] = filter;
+                // Retain Handling 1: retained messages only for a new subscription, 2: never [MQTT-3.3.1-10],
+                // [MQTT-3.3.1-11]
+                filters[i] = retainHandling == 0 || (retainHandling == 1 && isNew) ? filter : null;
             }
             suback.codes[i] = code;
             if (hooksInstalled)
@@ -1141,10 +1522,25 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private void onUnsubscribe(final Connection connection, final DecodedPacket packet)
     {
         final Session session = connection.session;
+        final Outbound unsuback = out(Outbound.UNSUBACK, connection);
+        unsuback.packetId = packet.packetId;
+        if (unsuback.mqtt5)
+        {
+            if (unsuback.codes.length < packet.count)
+            {
+                unsuback.codes = new int[packet.count];
+            }
+            unsuback.codeCount = packet.count; // one reason code per filter, in order [MQTT-3.11.3-1]
+        }
         for (int i = 0; i < packet.count; i++)
         {
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
-            if (session.subscriptions.remove(filter) != null)
+            final boolean existed = session.subscriptions.remove(filter) != null;
+            if (unsuback.mqtt5)
+            {
+                unsuback.codes[i] = existed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED;
+            }
+            if (existed)
             {
                 if (trie.unsubscribe(filter, session))
                 {
@@ -1168,7 +1564,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
         // [MQTT-3.10.4-4] [MQTT-3.10.4-5] UNSUBACK even when nothing matched
-        current.addOutbound(Outbound.UNSUBACK, connection.id).packetId = packet.packetId;
         counters.messagesSent.increment();
     }
 
@@ -1257,6 +1652,25 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     @Override
     public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
+        final Session willDue = sessionByWillTimerId.get(timerId);
+        if (willDue != null)
+        {
+            endPendingWill(willDue, true);
+            return true;
+        }
+        final Session expiring = sessionByTimerId.remove(timerId);
+        if (expiring != null)
+        {
+            if (expiring.expiryTimerId == timerId)
+            {
+                expiring.expiryTimerId = Long.MIN_VALUE;
+                if (expiring.connection == null && sessionByClientId.get(expiring.clientId) == expiring)
+                {
+                    destroySession(expiring);
+                }
+            }
+            return true;
+        }
         final Connection connection = connectionByTimerId.remove(timerId);
         if (connection == null || connection.timerId != timerId)
         {
@@ -1279,7 +1693,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (now - deadlineMs >= 0)
             {
                 counters.keepaliveTimeouts.increment();
-                closeConnection(connection, false); // [MQTT-3.1.2-24]
+                disconnect(connection, ReasonCode.KEEP_ALIVE_TIMEOUT); // [MQTT-3.1.2-24]
             }
             else
             {

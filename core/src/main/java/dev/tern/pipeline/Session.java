@@ -16,6 +16,17 @@ final class Session
 {
     final String clientId;
     final boolean persistent;
+    /**
+     * MQTT 5.0 Session Expiry Interval, seconds, for a persistent session: how long it outlives its connection; -1 for
+     * never (3.1.1 persistent sessions, and 0xFFFFFFFF).
+     */
+    long expirySeconds = -1;
+    /** Timer that ends the session once it has been without a connection for {@link #expirySeconds}. */
+    long expiryTimerId = Long.MIN_VALUE;
+    /** MQTT 5.0: a will waiting out its Will Delay Interval, and the connection it belonged to; null if none. */
+    Message pendingWill;
+    Connection pendingWillConnection;
+    long willTimerId = Long.MIN_VALUE;
     final InlineSubscriber inline;
     Connection connection;
 
@@ -31,6 +42,8 @@ final class Session
     // routing scratch: dedupes overlapping subscriptions within one publish
     long matchEpoch;
     int matchQos;
+    /** Some matching subscription asked for Retain As Published (MQTT 5.0). */
+    boolean matchRetainAsPublished;
 
     Session(final String clientId, final boolean persistent, final InlineSubscriber inline)
     {

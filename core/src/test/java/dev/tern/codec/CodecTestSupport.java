@@ -90,7 +90,18 @@ final class CodecTestSupport
 
     static Decoded decode(final byte[] frame, final int connectionProtocolLevel, final byte garbage)
     {
-        final PacketDecoder decoder = new PacketDecoder();
+        return decode(frame, connectionProtocolLevel, garbage, new PacketDecoder());
+    }
+
+    /** Decode as a client does: what a server sends (a PUBLISH may carry Subscription Identifiers). */
+    static Decoded decodeAsClient(final byte[] frame, final int connectionProtocolLevel)
+    {
+        return decode(frame, connectionProtocolLevel, (byte)0xA5, new PacketDecoder(true));
+    }
+
+    static Decoded decode(
+        final byte[] frame, final int connectionProtocolLevel, final byte garbage, final PacketDecoder decoder)
+    {
 
         final DecodedPacket exact = new DecodedPacket();
         final UnsafeBuffer exactBuffer = new UnsafeBuffer(frame.clone());
@@ -121,6 +132,7 @@ final class CodecTestSupport
     {
         assertEquals(exact.type, shifted.type, "type");
         assertEquals(exact.flags, shifted.flags, "flags");
+        assertPropertiesEquivalent(exact.properties, shifted.properties, shift, "properties");
         switch (exact.type)
         {
             case PacketType.CONNECT:
@@ -142,6 +154,10 @@ final class CodecTestSupport
                 assertEquals(exact.hasPassword, shifted.hasPassword, "hasPassword");
                 assertOffset(exact.passwordOffset, shifted.passwordOffset, shift, "passwordOffset");
                 assertEquals(exact.passwordLength, shifted.passwordLength, "passwordLength");
+                if (exact.willFlag)
+                {
+                    assertPropertiesEquivalent(exact.willProperties, shifted.willProperties, shift, "will properties");
+                }
                 break;
             case PacketType.CONNACK:
                 assertEquals(exact.sessionPresent, shifted.sessionPresent, "sessionPresent");
@@ -179,11 +195,78 @@ final class CodecTestSupport
             case PacketType.PUBREC:
             case PacketType.PUBREL:
             case PacketType.PUBCOMP:
+                assertEquals(exact.packetId, shifted.packetId, "packetId");
+                assertEquals(exact.reasonCode, shifted.reasonCode, "reasonCode");
+                break;
             case PacketType.UNSUBACK:
                 assertEquals(exact.packetId, shifted.packetId, "packetId");
+                assertEquals(exact.count, shifted.count, "count");
+                for (int i = 0; i < exact.count; i++)
+                {
+                    assertEquals(exact.options[i], shifted.options[i], "options");
+                }
+                break;
+            case PacketType.DISCONNECT:
+            case PacketType.AUTH:
+                assertEquals(exact.reasonCode, shifted.reasonCode, "reasonCode");
                 break;
             default:
                 break;
+        }
+    }
+
+    /** Same properties, string and binary views moved by {@code shift}. */
+    static void assertPropertiesEquivalent(
+        final Properties exact, final Properties shifted, final int shift, final String what)
+    {
+        assertEquals(Long.toHexString(exact.presentMask()), Long.toHexString(shifted.presentMask()), what + " present");
+        for (int id = 1; id <= Property.MAX_ID; id++)
+        {
+            if (!exact.has(id))
+            {
+                continue;
+            }
+            final int type = Property.type(id);
+            if (type == Property.TYPE_UTF8_STRING || type == Property.TYPE_BINARY)
+            {
+                assertEquals(exact.offset(id) + shift, shifted.offset(id), what + " " + Property.name(id) + " offset");
+                assertEquals(exact.length(id), shifted.length(id), what + " " + Property.name(id) + " length");
+            }
+            else if (type != Property.TYPE_UTF8_PAIR)
+            {
+                assertEquals(exact.value(id, -1), shifted.value(id, -1), what + " " + Property.name(id));
+            }
+        }
+        assertEquals(exact.userPropertyCount(), shifted.userPropertyCount(), what + " user properties");
+        for (int i = 0; i < exact.userPropertyCount(); i++)
+        {
+            assertEquals(exact.userKeyOffset(i) + shift, shifted.userKeyOffset(i), what + " user key " + i);
+            assertEquals(exact.userKeyLength(i), shifted.userKeyLength(i), what + " user key length " + i);
+            assertEquals(exact.userValueOffset(i) + shift, shifted.userValueOffset(i), what + " user value " + i);
+            assertEquals(exact.userValueLength(i), shifted.userValueLength(i), what + " user value length " + i);
+        }
+        assertEquals(exact.subscriptionIdentifierCount(), shifted.subscriptionIdentifierCount(), what + " sub ids");
+        for (int i = 0; i < exact.subscriptionIdentifierCount(); i++)
+        {
+            assertEquals(exact.subscriptionIdentifier(i), shifted.subscriptionIdentifier(i), what + " sub id " + i);
+        }
+    }
+
+    /** Every string, binary and user property of {@code properties} lies inside {@code [start, end)}. */
+    static void assertPropertiesInside(final Properties properties, final int start, final int end)
+    {
+        for (int id = 1; id <= Property.MAX_ID; id++)
+        {
+            final int type = Property.type(id);
+            if (properties.has(id) && (type == Property.TYPE_UTF8_STRING || type == Property.TYPE_BINARY))
+            {
+                assertInside(properties.offset(id), properties.length(id), start, end, Property.name(id));
+            }
+        }
+        for (int i = 0; i < properties.userPropertyCount(); i++)
+        {
+            assertInside(properties.userKeyOffset(i), properties.userKeyLength(i), start, end, "user key " + i);
+            assertInside(properties.userValueOffset(i), properties.userValueLength(i), start, end, "user value " + i);
         }
     }
 
@@ -198,12 +281,14 @@ final class CodecTestSupport
     static void assertFieldsInsideFrame(final DecodedPacket p, final int frameOffset, final int frameLength)
     {
         final int end = frameOffset + frameLength;
+        assertPropertiesInside(p.properties, frameOffset, end);
         switch (p.type)
         {
             case PacketType.CONNECT:
                 assertInside(p.clientIdOffset, p.clientIdLength, frameOffset, end, "client id");
                 if (p.willFlag)
                 {
+                    assertPropertiesInside(p.willProperties, frameOffset, end);
                     assertInside(p.willTopicOffset, p.willTopicLength, frameOffset, end, "will topic");
                     assertInside(p.willPayloadOffset, p.willPayloadLength, frameOffset, end, "will payload");
                 }
@@ -250,6 +335,11 @@ final class CodecTestSupport
      */
     static byte[] reencode(final DecodedPacket p, final int connectionProtocolLevel)
     {
+        if (p.type == PacketType.CONNECT ? p.protocolLevel == ProtocolLevel.MQTT_5 :
+            connectionProtocolLevel == ProtocolLevel.MQTT_5)
+        {
+            return reencode5(p);
+        }
         final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64);
         final DirectBuffer in = p.buffer;
         final int length;
@@ -336,6 +426,89 @@ final class CodecTestSupport
                 break;
             case PacketType.DISCONNECT:
                 length = PacketEncoder.disconnect(out, 0);
+                break;
+            default:
+                throw new AssertionError("decoder accepted type " + p.type);
+        }
+        final byte[] bytes = new byte[length];
+        out.getBytes(0, bytes);
+        return bytes;
+    }
+
+    /**
+     * Re-encode an OK MQTT 5.0 packet with {@link V5Encoder}. The encoder writes properties in ascending identifier
+     * order and the short forms of the acknowledgements, so this gives back the original bytes for canonical input
+     * only; for any input, re-encoding the decoded re-encoding gives the same bytes again.
+     */
+    static byte[] reencode5(final DecodedPacket p)
+    {
+        final ExpandableArrayBuffer out = new ExpandableArrayBuffer(64);
+        final DirectBuffer in = p.buffer;
+        final Properties props = p.properties;
+        final int length;
+        switch (p.type)
+        {
+            case PacketType.CONNECT:
+                length = V5Encoder.connect(out, 0,
+                    Utf8.decode(in, p.clientIdOffset, p.clientIdLength),
+                    p.cleanSession, p.keepAliveSeconds, props, p.willProperties,
+                    p.willFlag ? Utf8.decode(in, p.willTopicOffset, p.willTopicLength) : null,
+                    p.willFlag ? copy(in, p.willPayloadOffset, p.willPayloadLength) : null,
+                    p.willQos, p.willRetain,
+                    p.hasUsername ? Utf8.decode(in, p.usernameOffset, p.usernameLength) : null,
+                    p.hasPassword ? copy(in, p.passwordOffset, p.passwordLength) : null);
+                break;
+            case PacketType.CONNACK:
+                length = V5Encoder.connack(out, 0, p.sessionPresent, p.returnCode, props);
+                break;
+            case PacketType.PUBLISH:
+                length = V5Encoder.publish(out, 0, p.qos, p.dup, p.retain, p.packetId,
+                    in, p.topicOffset, p.topicLength, props, in, p.payloadOffset, p.payloadLength);
+                break;
+            case PacketType.PUBACK:
+                length = V5Encoder.puback(out, 0, p.packetId, p.reasonCode, props);
+                break;
+            case PacketType.PUBREC:
+                length = V5Encoder.pubrec(out, 0, p.packetId, p.reasonCode, props);
+                break;
+            case PacketType.PUBREL:
+                length = V5Encoder.pubrel(out, 0, p.packetId, p.reasonCode, props);
+                break;
+            case PacketType.PUBCOMP:
+                length = V5Encoder.pubcomp(out, 0, p.packetId, p.reasonCode, props);
+                break;
+            case PacketType.SUBSCRIBE:
+            case PacketType.UNSUBSCRIBE:
+            {
+                final String[] filters = new String[p.count];
+                final int[] options = new int[p.count];
+                for (int i = 0; i < p.count; i++)
+                {
+                    filters[i] = Utf8.decode(in, p.filterOffsets[i], p.filterLengths[i]);
+                    options[i] = p.options[i];
+                }
+                length = p.type == PacketType.SUBSCRIBE ?
+                    V5Encoder.subscribe(out, 0, p.packetId, props, filters, options) :
+                    V5Encoder.unsubscribe(out, 0, p.packetId, props, filters);
+                break;
+            }
+            case PacketType.SUBACK:
+                length = V5Encoder.suback(out, 0, p.packetId, props, p.options, p.count);
+                break;
+            case PacketType.UNSUBACK:
+                length = V5Encoder.unsuback(out, 0, p.packetId, props, p.options, p.count);
+                break;
+            case PacketType.PINGREQ:
+                length = PacketEncoder.pingreq(out, 0);
+                break;
+            case PacketType.PINGRESP:
+                length = PacketEncoder.pingresp(out, 0);
+                break;
+            case PacketType.DISCONNECT:
+                length = V5Encoder.disconnect(out, 0, p.reasonCode, props);
+                break;
+            case PacketType.AUTH:
+                length = V5Encoder.auth(out, 0, p.reasonCode, props);
                 break;
             default:
                 throw new AssertionError("decoder accepted type " + p.type);
@@ -492,6 +665,174 @@ final class CodecTestSupport
         frames.put("PINGREQ", new byte[] {(byte)0xC0, 0x00});             // PINGREQ, length 0
         frames.put("PINGRESP", new byte[] {(byte)0xD0, 0x00});            // PINGRESP, length 0
         frames.put("DISCONNECT", new byte[] {(byte)0xE0, 0x00});          // DISCONNECT, length 0
+        return frames;
+    }
+
+    /** Canonical MQTT 5.0 frames (properties in ascending identifier order, short forms where allowed). */
+    static Map<String, byte[]> validFrames5()
+    {
+        final Map<String, byte[]> frames = new LinkedHashMap<>();
+        frames.put("CONNECT 5 minimal", new byte[]
+        {
+            0x10,                           // CONNECT
+            0x10,                           // remaining length 16
+            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
+            0x05,                           // protocol level 5
+            0x02,                           // connect flags: clean start
+            0x00, 0x3C,                     // keep alive 60 s
+            0x00,                           // property length 0
+            0x00, 0x03, 'c', 'i', 'd'       // client id "cid"
+        });
+        frames.put("CONNECT 5 properties, will, username, password", new byte[]
+        {
+            0x10,                           // CONNECT
+            0x39,                           // remaining length 57
+            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
+            0x05,                           // protocol level 5
+            (byte)0xEE,                     // flags: username, password, will retain, will QoS 1, will, clean start
+            0x00, 0x0A,                     // keep alive 10 s
+            0x0F,                           // property length 15
+            0x11, 0x00, 0x00, 0x0E, 0x10,   //   Session Expiry Interval 3600 s
+            0x21, 0x00, 0x14,               //   Receive Maximum 20
+            0x26, 0x00, 0x01, 'k',          //   User Property name "k"
+            0x00, 0x01, 'v',                //     value "v"
+            0x00, 0x02, 'c', '1',           // client id "c1"
+            0x07,                           // will property length 7
+            0x01, 0x01,                     //   Payload Format Indicator 1: UTF-8
+            0x18, 0x00, 0x00, 0x00, 0x05,   //   Will Delay Interval 5 s
+            0x00, 0x03, 'w', '/', 't',      // will topic "w/t"
+            0x00, 0x02, 'b', 'y',           // will payload "by"
+            0x00, 0x04, 'u', 's', 'e', 'r', // username "user"
+            0x00, 0x02, 0x01, (byte)0xFF    // password, binary
+        });
+        frames.put("CONNACK 5 properties", new byte[]
+        {
+            0x20,                           // CONNACK
+            0x10,                           // remaining length 16
+            0x00,                           // acknowledge flags: no session present
+            0x00,                           // reason code 0x00 Success
+            0x0D,                           // property length 13
+            0x12, 0x00, 0x02, 'a', 'b',     //   Assigned Client Identifier "ab"
+            0x21, 0x00, 0x0A,               //   Receive Maximum 10
+            0x22, 0x00, 0x05,               //   Topic Alias Maximum 5
+            0x24, 0x01                      //   Maximum QoS 1
+        });
+        frames.put("CONNACK 5 failure", new byte[]
+        {
+            0x20,                           // CONNACK
+            0x03,                           // remaining length 3
+            0x00,                           // no session present [MQTT-3.2.2-6]
+            (byte)0x87,                     // reason code 0x87 Not authorized
+            0x00                            // property length 0
+        });
+        frames.put("PUBLISH 5 QoS 1 properties", new byte[]
+        {
+            0x32,                           // PUBLISH, QoS 1
+            0x2B,                           // remaining length 43
+            0x00, 0x03, 'a', '/', 'b',      // topic "a/b"
+            0x00, 0x0A,                     // packet id 10
+            0x21,                           // property length 33
+            0x01, 0x01,                     //   Payload Format Indicator 1
+            0x02, 0x00, 0x00, 0x00, 0x3C,   //   Message Expiry Interval 60 s
+            0x03, 0x00, 0x04, 't', 'e', 'x', 't', // Content Type "text"
+            0x08, 0x00, 0x01, 'r',          //   Response Topic "r"
+            0x09, 0x00, 0x02, (byte)0xCA, (byte)0xFE, // Correlation Data CA FE
+            0x23, 0x00, 0x01,               //   Topic Alias 1
+            0x26, 0x00, 0x01, 'k',          //   User Property name "k"
+            0x00, 0x01, 'v',                //     value "v"
+            'h', 'i'                        // payload
+        });
+        frames.put("PUBLISH 5 topic alias only", new byte[]
+        {
+            0x30,                           // PUBLISH, QoS 0
+            0x07,                           // remaining length 7
+            0x00, 0x00,                     // topic "": the alias stands for it
+            0x03,                           // property length 3
+            0x23, 0x00, 0x01,               //   Topic Alias 1
+            'x'                             // payload
+        });
+        frames.put("PUBACK 5 short", new byte[] {0x40, 0x02, 0x00, 0x0A});        // PUBACK, id 10, Success implied
+        frames.put("PUBACK 5 reason", new byte[]
+        {
+            0x40,                           // PUBACK
+            0x03,                           // remaining length 3: no property length
+            0x00, 0x0A,                     // packet id 10
+            0x10                            // reason code 0x10 No matching subscribers
+        });
+        frames.put("PUBREC 5 reason string", new byte[]
+        {
+            0x50,                           // PUBREC
+            0x0A,                           // remaining length 10
+            0x00, 0x0A,                     // packet id 10
+            (byte)0x80,                     // reason code 0x80 Unspecified error
+            0x06,                           // property length 6
+            0x1F, 0x00, 0x03, 'b', 'a', 'd' //   Reason String "bad"
+        });
+        frames.put("PUBREL 5 reason", new byte[]
+        {
+            0x62,                           // PUBREL, flags 0010
+            0x03,                           // remaining length 3
+            0x00, 0x0A,                     // packet id 10
+            (byte)0x92                      // reason code 0x92 Packet Identifier not found
+        });
+        frames.put("PUBCOMP 5 short", new byte[] {0x70, 0x02, 0x00, 0x0A});       // PUBCOMP, id 10, Success implied
+        frames.put("SUBSCRIBE 5 options", new byte[]
+        {
+            (byte)0x82,                     // SUBSCRIBE, flags 0010
+            0x11,                           // remaining length 17
+            0x00, 0x0A,                     // packet id 10
+            0x02,                           // property length 2
+            0x0B, 0x07,                     //   Subscription Identifier 7
+            0x00, 0x03, 'a', '/', 'b',      // filter "a/b"
+            0x2D,                           // options: retain handling 2, retain as published, no local, QoS 1
+            0x00, 0x03, 'c', '/', '#',      // filter "c/#"
+            0x02                            // options: QoS 2
+        });
+        frames.put("SUBACK 5", new byte[]
+        {
+            (byte)0x90,                     // SUBACK
+            0x06,                           // remaining length 6
+            0x00, 0x0A,                     // packet id 10
+            0x00,                           // property length 0
+            0x01, 0x02, (byte)0x87          // Granted QoS 1, Granted QoS 2, Not authorized
+        });
+        frames.put("UNSUBSCRIBE 5", new byte[]
+        {
+            (byte)0xA2,                     // UNSUBSCRIBE, flags 0010
+            0x08,                           // remaining length 8
+            0x00, 0x0B,                     // packet id 11
+            0x00,                           // property length 0
+            0x00, 0x03, 'a', '/', 'b'       // filter "a/b"
+        });
+        frames.put("UNSUBACK 5", new byte[]
+        {
+            (byte)0xB0,                     // UNSUBACK
+            0x05,                           // remaining length 5
+            0x00, 0x0B,                     // packet id 11
+            0x00,                           // property length 0
+            0x00, 0x11                      // Success, No subscription existed
+        });
+        frames.put("DISCONNECT 5 short", new byte[] {(byte)0xE0, 0x00});         // DISCONNECT, Normal implied
+        frames.put("DISCONNECT 5 properties", new byte[]
+        {
+            (byte)0xE0,                     // DISCONNECT
+            0x0C,                           // remaining length 12
+            0x04,                           // reason code 0x04 Disconnect with Will Message
+            0x0A,                           // property length 10
+            0x11, 0x00, 0x00, 0x00, 0x00,   //   Session Expiry Interval 0
+            0x1F, 0x00, 0x02, 'b', 'y'      //   Reason String "by"
+        });
+        frames.put("AUTH 5 continue", new byte[]
+        {
+            (byte)0xF0,                     // AUTH
+            0x0F,                           // remaining length 15
+            0x18,                           // reason code 0x18 Continue authentication
+            0x0D,                           // property length 13
+            0x15, 0x00, 0x05, 'S', 'C', 'R', 'A', 'M', // Authentication Method "SCRAM"
+            0x16, 0x00, 0x02, 0x01, 0x02    //   Authentication Data 01 02
+        });
+        frames.put("AUTH 5 short", new byte[] {(byte)0xF0, 0x00});               // AUTH, Success implied
+        frames.put("PINGREQ 5", new byte[] {(byte)0xC0, 0x00});                  // unchanged in 5.0
         return frames;
     }
 }

@@ -177,21 +177,22 @@ class ConnectDecoderTest
     }
 
     @Test
-    void shouldReportMqtt5AsUnsupportedProtocol()
+    void shouldDecodeLevel5ConnectAsMqtt5()
     {
         final byte[] bytes = {
             0x10,                           // CONNECT
             0x10,                           // remaining length 16
             0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x05,                           // protocol level 5: not yet supported
+            0x05,                           // protocol level 5: MQTT 5.0, see Mqtt5ConnectDecoderTest
             0x02,                           // flags: clean session
             0x00, 0x3C,                     // keep alive 60
             0x00,                           // MQTT 5 properties length 0
             0x00, 0x03, 'c', 'i', 'd'       // client id "cid"
         };
         final CodecTestSupport.Decoded decoded = decode(bytes, ProtocolLevel.UNKNOWN);
-        decoded.assertResult(DecodeResult.UNSUPPORTED_PROTOCOL);
+        decoded.assertResult(DecodeResult.OK);
         assertEquals(ProtocolLevel.MQTT_5, decoded.packet.protocolLevel);
+        assertEquals("cid", decoded.clientId());
     }
 
     @Test

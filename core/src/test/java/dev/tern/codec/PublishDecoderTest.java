@@ -150,8 +150,8 @@ class PublishDecoderTest
             'h', 'i'                        // payload
         };
         decode(bytes).assertResult(DecodeResult.PROTOCOL_ERROR);
-        // MQTT 5 connections are decoded as 3.1.1 until MQTT 5 support lands (topic aliases come with it).
-        decode(bytes, ProtocolLevel.MQTT_5).assertResult(DecodeResult.PROTOCOL_ERROR);
+        // On a 5.0 connection the byte after the topic is a property length: 'h' (104) runs past the packet.
+        decode(bytes, ProtocolLevel.MQTT_5).assertResult(DecodeResult.MALFORMED);
     }
 
     @Test
@@ -239,11 +239,12 @@ class PublishDecoderTest
     }
 
     @Test
-    void shouldDecodePublishOnLevel31And5ConnectionsAs311()
+    void shouldDecodePublishOnLevel31ConnectionsAs311ButNotOnLevel5()
     {
         final byte[] bytes = CodecTestSupport.validFrames().get("PUBLISH QoS 1");
         decode(bytes, ProtocolLevel.MQTT_3_1).assertResult(DecodeResult.OK);
-        decode(bytes, ProtocolLevel.MQTT_5).assertResult(DecodeResult.OK);
+        // 5.0 expects a property block after the packet id: 'h' (104) as its length runs past the packet.
+        decode(bytes, ProtocolLevel.MQTT_5).assertResult(DecodeResult.MALFORMED);
     }
 
     @Test
