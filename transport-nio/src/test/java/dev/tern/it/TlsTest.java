@@ -6,8 +6,6 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
-import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
 import dev.tern.broker.ClientInfo;
@@ -91,7 +89,7 @@ class TlsTest
             assertEquals(protocol, socket.get().getSession().getProtocol());
 
             hiveMq3RoundTrip(port, protocol);
-            hiveMq5Connack(port, protocol);
+            hiveMq5RoundTrip(port, protocol);
         }
     }
 
@@ -349,19 +347,29 @@ class TlsTest
         }
     }
 
-    /**
-     * HiveMQ MQTT 5 over TLS: the broker does not speak MQTT 5 yet, so the proof that the transport carries it is the
-     * broker's CONNACK (unsupported protocol version) arriving intact through TLS. Becomes a round trip with MQTT 5.
-     */
-    static void hiveMq5Connack(final int port, final String protocol) throws Exception
+    /** HiveMQ MQTT 5 over TLS: subscribe, publish at QoS 1 and get the message back. */
+    static void hiveMq5RoundTrip(final int port, final String protocol) throws Exception
     {
         final Mqtt5BlockingClient client = MqttClient.builder().useMqttVersion5()
             .identifier(clientId("hive5"))
             .serverHost("127.0.0.1").serverPort(port)
             .sslConfig().trustManagerFactory(pki.trustManagers()).protocols(List.of(protocol)).applySslConfig()
             .buildBlocking();
-        final Mqtt5ConnAckException refused = assertThrows(Mqtt5ConnAckException.class, client::connect);
-        assertEquals(Mqtt5ConnAckReasonCode.UNSUPPORTED_PROTOCOL_VERSION, refused.getMqttMessage().getReasonCode());
+        client.connect();
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(MqttGlobalPublishFilter.ALL))
+        {
+            final String topic = unique("tls/hive5");
+            client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+            client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("v5 " + protocol)).send();
+            final Optional<com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish> message =
+                publishes.receive(WAIT_MS, TimeUnit.MILLISECONDS);
+            assertTrue(message.isPresent(), "no message back");
+            assertEquals("v5 " + protocol, text(message.get().getPayloadAsBytes()));
+        }
+        finally
+        {
+            client.disconnect();
+        }
     }
 
     /** Keeps the last socket a TLS socket factory created, so a test can read the negotiated session. */
