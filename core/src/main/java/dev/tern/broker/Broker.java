@@ -3,7 +3,6 @@ package dev.tern.broker;
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
-import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
@@ -146,7 +145,7 @@ public final class Broker implements AutoCloseable
                 return new SleepingWaitStrategy(100, TimeUnit.MICROSECONDS.toNanos(50));
             case BACKOFF:
             default:
-                return PhasedBackoffWaitStrategy.withLiteLock(10, 100, TimeUnit.MICROSECONDS);
+                return new dev.tern.pipeline.BackoffWaitStrategy();
         }
     }
 

@@ -69,7 +69,11 @@ public final class BrokerConfig
     /** Wait strategy for the Disruptor stages. */
     public enum WaitStrategyKind
     {
-        /** Spin up to 10 µs, yield up to 100 µs, then block on a lock (default: no CPU when idle). */
+        /**
+         * Default: spin, yield, then block on a lock for new events (no CPU when idle), and park with growing sleeps
+         * (up to 100 µs) while waiting for a slower stage ahead instead of spinning. See
+         * {@link dev.tern.pipeline.BackoffWaitStrategy}.
+         */
         BACKOFF,
         /** Lock and condition; no CPU when idle, higher wake-up latency. */
         BLOCKING,
