@@ -3,6 +3,9 @@ package dev.tern.tools;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.config.TernSetup;
+import dev.tern.auth.AclFile;
+import dev.tern.auth.PasswordFile;
+import dev.tern.broker.Authorizer;
 import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
 import dev.tern.server.TernBroker;
@@ -57,8 +60,30 @@ public final class TernLauncher implements AutoCloseable
     {
         TernMain.disableChronicleTelemetry();
         final BrokerConfig config = setup.broker();
-        warnAboutUnwiredSettings(setup);
         final TernBroker.Builder builder = TernBroker.builder().config(config);
+        try
+        {
+            if (setup.auth().passwordFile() != null)
+            {
+                final PasswordFile passwords = PasswordFile.load(setup.auth().passwordFile());
+                builder.authenticator(passwords);
+                LOG.info("password file {}: {} users", setup.auth().passwordFile(), passwords.users().size());
+                if (setup.auth().aclFile() == null)
+                {
+                    // as Mosquitto: with a password file and no ACL file, authenticated clients may do anything
+                    builder.authorizer(Authorizer.ALLOW_ALL);
+                }
+            }
+            if (setup.auth().aclFile() != null)
+            {
+                builder.authorizer(AclFile.load(setup.auth().aclFile()));
+                LOG.info("ACL file {}", setup.auth().aclFile());
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new java.io.UncheckedIOException("cannot read auth file: " + ex.getMessage(), ex);
+        }
         final TernSetup.Persistence persistence = setup.persistence();
         if (persistence.enabled())
         {
@@ -96,15 +121,6 @@ public final class TernLauncher implements AutoCloseable
             TernOptions.optionName(config.idleStrategy()), TernOptions.optionName(config.waitStrategy()),
             config.ioAgents());
         return launcher;
-    }
-
-    private static void warnAboutUnwiredSettings(final TernSetup setup)
-    {
-        if (setup.auth().passwordFile() != null || setup.auth().aclFile() != null)
-        {
-            LOG.warn("auth.passwordFile / auth.aclFile are set but not read by this build: clients on listeners"
-                + " without anonymous: true are refused");
-        }
     }
 
     private static String journalState(final TernSetup.Persistence persistence)

@@ -44,9 +44,10 @@ public final class TernMain
     static int run(final String[] args, final PrintWriter out, final PrintWriter err)
     {
         disableChronicleTelemetry();
-        if (args.length > 0 && "journal".equals(args[0]))
+        if (args.length > 0 && ("journal".equals(args[0]) || "passwd".equals(args[0])))
         {
-            return new CommandLine(new JournalCommand()).setOut(out).setErr(err)
+            final Object command = "journal".equals(args[0]) ? new JournalCommand() : new PasswdCommand();
+            return new CommandLine(command).setOut(out).setErr(err)
                 .execute(java.util.Arrays.copyOfRange(args, 1, args.length));
         }
         final CommandLine cli = new CommandLine(new TernOptions());

@@ -1,0 +1,260 @@
+package dev.tern.auth;
+
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.ClientInfo;
+import dev.tern.codec.TopicValidator;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Access control from a file in Mosquitto's ACL syntax:
+ * <pre>
+ * # comment
+ * topic [read|write|readwrite|deny] FILTER      rules before the first "user" line apply to anonymous clients
+ * user NAME                                      the following topic rules apply to this user
+ * pattern [read|write|readwrite|deny] FILTER     applies to every client; %u = user name, %c = client id
+ * </pre>
+ * The access defaults to {@code readwrite}. Default deny: what no rule allows is refused. A {@code deny} rule wins
+ * over any allowing rule. Publishing to a topic needs a {@code write} or {@code readwrite} rule whose filter matches
+ * the topic; subscribing to a filter needs a {@code read} or {@code readwrite} rule whose filter covers it (every
+ * topic the subscription could match is matched by the rule), and no {@code deny} rule covering it. A pattern whose
+ * substitution would put a wildcard or '/' into a level (a user name or client id containing them) never matches.
+ */
+public final class AclFile implements Authorizer
+{
+    private static final int READ = 1;
+    private static final int WRITE = 2;
+    private static final int DENY = 4;
+
+    private record Rule(int access, String[] levels, boolean pattern)
+    {
+    }
+
+    private final List<Rule> anonymous;
+    private final Map<String, List<Rule>> rulesByUser;
+    private final List<Rule> patterns;
+
+    private AclFile(final List<Rule> anonymous, final Map<String, List<Rule>> rulesByUser, final List<Rule> patterns)
+    {
+        this.anonymous = anonymous;
+        this.rulesByUser = rulesByUser;
+        this.patterns = patterns;
+    }
+
+    /** @throws AuthFileException naming the file and line of a malformed rule. */
+    public static AclFile load(final Path file) throws IOException
+    {
+        return of(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+
+    /** @return rules parsed from lines; {@code source} names them in errors. */
+    public static AclFile of(final String source, final List<String> lines)
+    {
+        final List<Rule> anonymous = new ArrayList<>();
+        final Map<String, List<Rule>> byUser = new HashMap<>();
+        final List<Rule> patterns = new ArrayList<>();
+        List<Rule> current = anonymous;
+        for (int i = 0; i < lines.size(); i++)
+        {
+            final String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#"))
+            {
+                continue;
+            }
+            final String[] words = line.split("\\s+", 2);
+            final String keyword = words[0];
+            final String rest = words.length > 1 ? words[1].strip() : "";
+            switch (keyword)
+            {
+                case "user":
+                    if (rest.isEmpty())
+                    {
+                        throw new AuthFileException(source, i + 1, "'user' needs a user name");
+                    }
+                    current = byUser.computeIfAbsent(rest, u -> new ArrayList<>());
+                    break;
+                case "topic":
+                    current.add(rule(source, i + 1, rest, false));
+                    break;
+                case "pattern":
+                    patterns.add(rule(source, i + 1, rest, true));
+                    break;
+                default:
+                    throw new AuthFileException(source, i + 1, "unknown keyword '" + keyword +
+                        "' (expected user, topic or pattern)");
+            }
+        }
+        return new AclFile(List.copyOf(anonymous), Collections.unmodifiableMap(byUser), List.copyOf(patterns));
+    }
+
+    private static Rule rule(final String source, final int lineNumber, final String text, final boolean pattern)
+    {
+        int access = READ | WRITE;
+        String filter = text;
+        final String[] words = text.split("\\s+", 2);
+        if (words.length == 2)
+        {
+            switch (words[0].toLowerCase(Locale.ROOT))
+            {
+                case "read":
+                    access = READ;
+                    filter = words[1].strip();
+                    break;
+                case "write":
+                    access = WRITE;
+                    filter = words[1].strip();
+                    break;
+                case "readwrite":
+                    filter = words[1].strip();
+                    break;
+                case "deny":
+                    access = DENY;
+                    filter = words[1].strip();
+                    break;
+                default:
+                    break; // a filter containing a space
+            }
+        }
+        if (filter.isEmpty())
+        {
+            throw new AuthFileException(source, lineNumber, "missing topic filter");
+        }
+        final String check = pattern ? filter.replace("%u", "u").replace("%c", "c") : filter;
+        if (!TopicValidator.isValidTopicFilter(check))
+        {
+            throw new AuthFileException(source, lineNumber, "invalid topic filter '" + filter + "'");
+        }
+        return new Rule(access, filter.split("/", -1), pattern);
+    }
+
+    @Override
+    public boolean canPublish(final ClientInfo client, final String topic)
+    {
+        return decide(client, topic.split("/", -1), WRITE, false);
+    }
+
+    @Override
+    public boolean canSubscribe(final ClientInfo client, final String topicFilter)
+    {
+        return decide(client, topicFilter.split("/", -1), READ, true);
+    }
+
+    private boolean decide(final ClientInfo client, final String[] levels, final int wanted, final boolean isFilter)
+    {
+        boolean allowed = false;
+        final List<Rule> own = client.username() == null ? anonymous :
+            rulesByUser.getOrDefault(client.username(), List.of());
+        for (int i = 0, n = own.size(); i < n; i++)
+        {
+            final Rule rule = own.get(i);
+            if (covers(rule.levels, levels, isFilter))
+            {
+                if (rule.access == DENY)
+                {
+                    return false;
+                }
+                allowed |= (rule.access & wanted) != 0;
+            }
+        }
+        for (int i = 0, n = patterns.size(); i < n; i++)
+        {
+            final Rule rule = patterns.get(i);
+            final String[] substituted = substitute(rule.levels, client);
+            if (substituted != null && covers(substituted, levels, isFilter))
+            {
+                if (rule.access == DENY)
+                {
+                    return false;
+                }
+                allowed |= (rule.access & wanted) != 0;
+            }
+        }
+        return allowed;
+    }
+
+    private static String[] substitute(final String[] levels, final ClientInfo client)
+    {
+        String[] out = levels;
+        for (int i = 0; i < levels.length; i++)
+        {
+            final String level = levels[i];
+            if (level.indexOf('%') < 0)
+            {
+                continue;
+            }
+            String value = level;
+            if (value.contains("%u"))
+            {
+                if (client.username() == null)
+                {
+                    return null;
+                }
+                value = value.replace("%u", client.username());
+            }
+            if (value.contains("%c"))
+            {
+                value = value.replace("%c", client.clientId());
+            }
+            if (value.indexOf('/') >= 0 || value.indexOf('+') >= 0 || value.indexOf('#') >= 0)
+            {
+                return null; // an identity must not widen the rule
+            }
+            if (out == levels)
+            {
+                out = levels.clone();
+            }
+            out[i] = value;
+        }
+        return out;
+    }
+
+    /**
+     * @param rule     the rule's filter levels.
+     * @param levels   a topic name's levels, or a subscription filter's.
+     * @param isFilter whether {@code levels} is a filter: then every topic it matches must match the rule.
+     */
+    static boolean covers(final String[] rule, final String[] levels, final boolean isFilter)
+    {
+        for (int i = 0; i < rule.length; i++)
+        {
+            final String r = rule[i];
+            if (r.equals("#"))
+            {
+                // '#' also matches the parent level [MQTT-4.7.1-2]; topics starting with '$' are not matched by a
+                // leading wildcard [MQTT-4.7.2-1]
+                return !(i == 0 && levels.length > 0 && levels[0].startsWith("$"));
+            }
+            if (i >= levels.length)
+            {
+                return false;
+            }
+            final String l = levels[i];
+            if (isFilter && l.equals("#"))
+            {
+                return false; // the subscription reaches deeper than this rule
+            }
+            if (r.equals("+"))
+            {
+                if (i == 0 && l.startsWith("$"))
+                {
+                    return false;
+                }
+                continue; // a '+' in the subscription is covered by a '+' in the rule
+            }
+            if (!r.equals(l))
+            {
+                return false; // includes a '+' in the subscription against a literal in the rule
+            }
+        }
+        return rule.length == levels.length;
+    }
+}
