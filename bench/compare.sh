@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Side-by-side comparison on loopback: Tern, Mosquitto and a raw TCP relay (the physical limit), same load generator,
+# same scenarios, brokers alternated within each round, several rounds; writes bench/results/RESULTS.md.
+#
+#   bench/compare.sh [ROUNDS] [SECONDS]          defaults: 3 rounds, 5 measured seconds per run (about 6 minutes)
+#
+# Environment:
+#   BROKER_CPUS / LOAD_CPUS   taskset CPU lists for the broker and the load generator, e.g. BROKER_CPUS=0
+#                             LOAD_CPUS=1 on a 2-core machine to keep them off each other's core (default: unpinned,
+#                             both share all cores).
+#   CLIENTS                   publisher/subscriber pairs in the p2p scenario (default 4).
+#   PAYLOAD                   payload bytes (default 64).
+# Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ROUNDS=${1:-3}
+SECONDS_PER_RUN=${2:-5}
+CLIENTS=${CLIENTS:-4}
+PAYLOAD=${PAYLOAD:-64}
+RESULTS=bench/results
+RAW=$RESULTS/raw-$(date -u +%Y%m%dT%H%M%SZ).jsonl
+mkdir -p "$RESULTS"
+[[ -f tools/target/tern.jar && -f bench/target/tern-bench.jar ]] || mvn -q -DskipTests package
+command -v mosquitto > /dev/null || { echo "mosquitto not found: apt-get install -y mosquitto" >&2; exit 1; }
+FLAGS=$(sed -n 's:.*<tern.jvm.flags>\(.*\)</tern.jvm.flags>.*:\1:p' pom.xml)
+PIN_BROKER=${BROKER_CPUS:+taskset -c $BROKER_CPUS}
+PIN_LOAD=${LOAD_CPUS:+taskset -c $LOAD_CPUS}
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+MOSQ_CONF=$(mktemp /tmp/tern-compare-mosquitto.XXXXXX.conf)
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nmax_inflight_messages 32\n' \
+    "$PORT" > "$MOSQ_CONF"
+BROKER_PID=
+cleanup() { [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null || true; rm -f "$MOSQ_CONF"; }
+trap cleanup EXIT
+
+start_broker() {
+    case "$1" in
+        tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar --port "$PORT" --max-queued 100000 \
+                       > /tmp/compare-tern.log 2>&1 & ;;
+        mosquitto) $PIN_BROKER mosquitto -c "$MOSQ_CONF" > /tmp/compare-mosquitto.log 2>&1 & ;;
+        relay)     $PIN_BROKER java -Xmx512m -cp bench/target/tern-bench.jar dev.tern.bench.relay.RawRelay "$PORT" \
+                       > /tmp/compare-relay.log 2>&1 & ;;
+    esac
+    BROKER_PID=$!
+    for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && return 0; sleep 0.05; done
+    echo "$1 did not start" >&2; return 1
+}
+stop_broker() { kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; BROKER_PID=; sleep 0.5; }
+rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$BROKER_PID"/status; }
+
+load() { # broker round args...
+    local broker=$1 round=$2; shift 2
+    local line
+    line=$($PIN_LOAD java -Xmx1g -cp bench/target/tern-bench.jar dev.tern.bench.load.LoadGenerator --port "$PORT" \
+        --label "$broker" --duration "$SECONDS_PER_RUN" --warmup 1 --payload "$PAYLOAD" "$@" | grep '^RESULT ' || true)
+    if [[ -n "$line" ]]; then
+        echo "${line#RESULT }" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["round"]=int(sys.argv[1]); d["rss_kib"]=int(sys.argv[2]); print(json.dumps(d))' \
+            "$round" "$(rss_kib)" >> "$RAW"
+        echo "  $broker round $round $*: $(echo "${line#RESULT }" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f msg/s, p99 %.0f us, lost %d" % (d["throughput"], d["p99_us"], d["lost"]))')"
+    else
+        echo "  $broker round $round $*: FAILED" >&2
+    fi
+}
+
+echo "closed loop, $ROUNDS rounds of ${SECONDS_PER_RUN}s runs, p2p with $CLIENTS pairs, ${PAYLOAD}B payload"
+for round in $(seq "$ROUNDS"); do
+    for broker in tern mosquitto relay; do
+        start_broker "$broker"
+        load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 0
+        load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 1
+        stop_broker
+    done
+done
+
+MOSQ_MAX=$(python3 - "$RAW" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+v = [r["throughput"] for r in rows if r["label"] == "mosquitto" and r["qos"] == 0 and r["rate"] == 0]
+print(int(statistics.median(v)) if v else 20000)
+PY
+)
+RATE=$((MOSQ_MAX / 2))
+echo "open loop at $RATE msg/s (50% of Mosquitto's median QoS 0 maximum)"
+for round in $(seq "$ROUNDS"); do
+    for broker in tern mosquitto relay; do
+        start_broker "$broker"
+        load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 0 --rate "$RATE"
+        load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 1 --rate "$RATE"
+        stop_broker
+    done
+done
+
+python3 bench/report.py "$RAW" "$RESULTS/RESULTS.md"
+echo "wrote $RESULTS/RESULTS.md (raw: $RAW)"

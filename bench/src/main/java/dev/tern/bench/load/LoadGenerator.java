@@ -1,0 +1,541 @@
+package dev.tern.bench.load;
+
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * MQTT load generator with its own non-blocking client: one selector thread drives every connection, so thousands
+ * of clients cost sockets, not threads. Works against any broker by host and port.
+ * <ul>
+ *     <li>scenarios: {@code p2p} (N publishers, N subscribers, topic per pair), {@code fanin} (N publishers, one
+ *     subscriber on a wildcard), {@code fanout} (one publisher, N subscribers on its topic);</li>
+ *     <li>closed loop (default): each publisher keeps at most {@code --window} messages not yet delivered to every
+ *     subscriber; open loop ({@code --rate}): messages leave on a fixed schedule and latency is recorded with
+ *     coordinated-omission correction;</li>
+ *     <li>QoS 0, 1 or 2 end to end (publishers and subscribers), MQTT 3.1.1 or 5.0, payload size ≥ 20 bytes (send
+ *     time, publisher, sequence).</li>
+ * </ul>
+ * Reports sent, received, lost, duplicated, throughput and end-to-end latency percentiles, as text and as one JSON
+ * line (prefixed {@code RESULT }).
+ */
+@Command(name = "tern-load", mixinStandardHelpOptions = true, description = "MQTT load generator.")
+public final class LoadGenerator implements Callable<Integer>
+{
+    private static final int HEADER = 20; // sendNanos:i64 | publisher:i32 | sequence:i64
+
+    @Option(names = "--host", description = "Broker host (default: ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}).")
+    int port = 1883;
+
+    @Option(names = "--scenario", description = "p2p, fanin or fanout (default: ${DEFAULT-VALUE}).")
+    String scenario = "p2p";
+
+    @Option(names = "--clients", description = "Publishers (p2p, fanin) or subscribers (fanout) (default: ${DEFAULT-VALUE}).")
+    int clients = 1;
+
+    @Option(names = "--qos", description = "QoS of publishes and subscriptions (default: ${DEFAULT-VALUE}).")
+    int qos = 0;
+
+    @Option(names = "--payload", description = "Payload bytes, at least 20 (default: ${DEFAULT-VALUE}).")
+    int payload = 64;
+
+    @Option(names = "--duration", description = "Measured seconds (default: ${DEFAULT-VALUE}).")
+    double duration = 10;
+
+    @Option(names = "--warmup", description = "Seconds before measuring (default: ${DEFAULT-VALUE}).")
+    double warmup = 2;
+
+    @Option(names = "--rate", description = "Open loop: total messages per second; 0 = closed loop (default).")
+    long rate;
+
+    @Option(names = "--window", description = "Closed loop: undelivered messages per publisher (default: ${DEFAULT-VALUE}).")
+    int window = 1000;
+
+    @Option(names = "--mqtt", description = "3 (3.1.1) or 5 (default: ${DEFAULT-VALUE}).")
+    int mqtt = 3;
+
+    @Option(names = "--label", description = "Label for the JSON result (default: the port).")
+    String label;
+
+    private Selector selector;
+    private final List<Client> publishers = new ArrayList<>();
+    private final List<Client> subscribers = new ArrayList<>();
+    private Histogram histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+    private long[] deliveredPerPublisher;
+    private BitSet[][] seenBySubscriber; // [subscriber][publisher] sequences
+    private long received;
+    private long duplicates;
+    private int deliveriesPerMessage;
+
+    public static void main(final String[] args)
+    {
+        System.exit(new CommandLine(new LoadGenerator()).execute(args));
+    }
+
+    /** A connection and its protocol state. */
+    private final class Client
+    {
+        final int index;
+        final boolean publisher;
+        final SocketChannel channel;
+        final ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
+        final ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
+        final byte[] topic;
+        boolean ready;
+        long sent;
+        long acked;
+        int nextPacketId = 1;
+        long nextSendNs;
+
+        Client(final int index, final boolean publisher, final String topic) throws IOException
+        {
+            this.index = index;
+            this.publisher = publisher;
+            this.topic = topic.getBytes(StandardCharsets.UTF_8);
+            channel = SocketChannel.open();
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            channel.connect(new InetSocketAddress(host, port));
+            channel.configureBlocking(false);
+            channel.register(selector, SelectionKey.OP_READ, this);
+            out.order(ByteOrder.BIG_ENDIAN);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception
+    {
+        if (payload < HEADER || qos < 0 || qos > 2 || (mqtt != 3 && mqtt != 5) || clients < 1)
+        {
+            throw new CommandLine.ParameterException(new CommandLine(this), "invalid options");
+        }
+        selector = Selector.open();
+        final String run = Long.toString(System.nanoTime() & 0xFFFFF, 36);
+        final int pubCount = scenario.equals("fanout") ? 1 : clients;
+        final int subCount = scenario.equals("fanin") ? 1 : clients;
+        deliveriesPerMessage = scenario.equals("fanout") ? clients : 1;
+        deliveredPerPublisher = new long[pubCount];
+        seenBySubscriber = new BitSet[subCount][pubCount];
+        for (int s = 0; s < subCount; s++)
+        {
+            final String filter = switch (scenario)
+            {
+                case "p2p" -> "load/" + run + "/" + s;
+                case "fanin" -> "load/" + run + "/+";
+                case "fanout" -> "load/" + run + "/0";
+                default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario");
+            };
+            for (int p = 0; p < pubCount; p++)
+            {
+                seenBySubscriber[s][p] = new BitSet();
+            }
+            final Client c = new Client(s, false, filter);
+            subscribers.add(c);
+            connect(c, "ls" + run + "-" + s);
+        }
+        awaitReady(subscribers);
+        for (final Client c : subscribers)
+        {
+            subscribe(c);
+        }
+        awaitReady(subscribers);
+        for (int p = 0; p < pubCount; p++)
+        {
+            final Client c = new Client(p, true, "load/" + run + "/" + p);
+            publishers.add(c);
+            connect(c, "lp" + run + "-" + p);
+        }
+        awaitReady(publishers);
+
+        final long startNs = System.nanoTime();
+        final long measureFromNs = startNs + (long)(warmup * 1e9);
+        final long endNs = measureFromNs + (long)(duration * 1e9);
+        final long intervalNs = rate > 0 ? (long)(1e9 * pubCount / rate) : 0;
+        for (final Client c : publishers)
+        {
+            c.nextSendNs = startNs + (intervalNs * c.index) / pubCount;
+        }
+        boolean measuring = false;
+        long receivedAtStart = 0;
+        long sentAtStart = 0;
+        long now;
+        while ((now = System.nanoTime()) - endNs < 0)
+        {
+            if (!measuring && now - measureFromNs >= 0)
+            {
+                measuring = true;
+                histogram = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+                receivedAtStart = received;
+                sentAtStart = totalSent();
+            }
+            final long before = totalSent();
+            for (final Client c : publishers)
+            {
+                publish(c, now, intervalNs);
+            }
+            if (totalSent() == before)
+            {
+                // nothing could leave: wait for the broker instead of spinning, leaving the CPU to it
+                selector.select(1);
+            }
+            else
+            {
+                selector.selectNow();
+            }
+            handleSelected();
+        }
+        final long sentInWindow = totalSent() - sentAtStart;
+        final long receivedInWindow = received - receivedAtStart;
+        // drain: stop publishing, let everything in flight arrive
+        final long drainEndNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() - drainEndNs < 0 && received + duplicates < totalSent() * deliveriesPerMessage)
+        {
+            selector.select(10);
+            handleSelected();
+        }
+        final long expected = totalSent() * deliveriesPerMessage;
+        long unique = 0;
+        for (final BitSet[] row : seenBySubscriber)
+        {
+            for (final BitSet seen : row)
+            {
+                unique += seen.cardinality();
+            }
+        }
+        final long lost = Math.max(0, expected - unique);
+        final double seconds = duration;
+        final Histogram h = histogram;
+        final String name = label != null ? label : host + ":" + port;
+        System.out.printf(Locale.ROOT, "%s %s qos%d mqtt%d clients=%d payload=%dB %s%n", name, scenario, qos, mqtt,
+            clients, payload, rate > 0 ? "open loop " + rate + " msg/s" : "closed loop window " + window);
+        System.out.printf(Locale.ROOT, "sent %d, received %d, lost %d, duplicated %d%n", totalSent(), received, lost,
+            duplicates);
+        System.out.printf(Locale.ROOT, "throughput: %.0f msg/s received (%.0f msg/s sent)%n",
+            receivedInWindow / seconds, sentInWindow / seconds);
+        System.out.printf(Locale.ROOT, "latency µs: p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f (%d samples)%n",
+            h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
+            h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount());
+        System.out.printf(Locale.ROOT, "RESULT {\"label\":\"%s\",\"scenario\":\"%s\",\"qos\":%d,\"mqtt\":%d," +
+            "\"clients\":%d,\"payload\":%d,\"rate\":%d,\"sent\":%d,\"received\":%d,\"lost\":%d,\"duplicated\":%d," +
+            "\"throughput\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}%n",
+            name, scenario, qos, mqtt, clients, payload, rate, totalSent(), received, lost, duplicates,
+            receivedInWindow / seconds, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
+            h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
+        for (final Client c : publishers)
+        {
+            c.channel.close();
+        }
+        for (final Client c : subscribers)
+        {
+            c.channel.close();
+        }
+        return 0;
+    }
+
+    private long totalSent()
+    {
+        long sum = 0;
+        for (final Client c : publishers)
+        {
+            sum += c.sent;
+        }
+        return sum;
+    }
+
+    // ------------------------------------------------------------------ protocol
+
+    private void connect(final Client c, final String clientId) throws IOException
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
+        final ByteBuffer b = c.out;
+        final int remaining = 10 + (mqtt == 5 ? 1 : 0) + 2 + id.length;
+        b.put((byte)0x10);
+        putRemaining(b, remaining);
+        b.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII)).put((byte)(mqtt == 5 ? 5 : 4))
+            .put((byte)0x02).putShort((short)60);
+        if (mqtt == 5)
+        {
+            b.put((byte)0); // no properties
+        }
+        b.putShort((short)id.length).put(id);
+        flush(c);
+    }
+
+    private void subscribe(final Client c) throws IOException
+    {
+        c.ready = false;
+        final ByteBuffer b = c.out;
+        b.put((byte)0x82);
+        putRemaining(b, 2 + (mqtt == 5 ? 1 : 0) + 2 + c.topic.length + 1);
+        b.putShort((short)1);
+        if (mqtt == 5)
+        {
+            b.put((byte)0);
+        }
+        b.putShort((short)c.topic.length).put(c.topic).put((byte)qos);
+        flush(c);
+    }
+
+    private void publish(final Client c, final long ignored, final long intervalNs) throws IOException
+    {
+        final long now = System.nanoTime();
+        final int frame = 1 + 4 + 2 + c.topic.length + (qos > 0 ? 2 : 0) + (mqtt == 5 ? 1 : 0) + payload;
+        int budget = 64; // messages per publisher per loop pass, so no client starves the others
+        while (budget-- > 0 && c.out.remaining() > frame)
+        {
+            if (intervalNs > 0)
+            {
+                if (now - c.nextSendNs < 0)
+                {
+                    break;
+                }
+            }
+            else if (c.sent - deliveredPerPublisher[c.index] / deliveriesPerMessage >= window ||
+                (qos > 0 && c.sent - c.acked >= Math.min(window, 65000)))
+            {
+                break;
+            }
+            final long sendNs = intervalNs > 0 ? c.nextSendNs : System.nanoTime();
+            final ByteBuffer b = c.out;
+            b.put((byte)(0x30 | qos << 1));
+            putRemaining(b, 2 + c.topic.length + (qos > 0 ? 2 : 0) + (mqtt == 5 ? 1 : 0) + payload);
+            b.putShort((short)c.topic.length).put(c.topic);
+            if (qos > 0)
+            {
+                b.putShort((short)c.nextPacketId);
+                c.nextPacketId = c.nextPacketId == 65535 ? 1 : c.nextPacketId + 1;
+            }
+            if (mqtt == 5)
+            {
+                b.put((byte)0);
+            }
+            b.putLong(sendNs).putInt(c.index).putLong(c.sent);
+            for (int i = HEADER; i < payload; i++)
+            {
+                b.put((byte)0);
+            }
+            c.sent++;
+            c.nextSendNs += intervalNs;
+        }
+        flush(c);
+    }
+
+    private void handleSelected() throws IOException
+    {
+        for (final SelectionKey key : selector.selectedKeys())
+        {
+            final Client c = (Client)key.attachment();
+            if (key.isValid() && key.isWritable())
+            {
+                flush(c);
+            }
+            if (key.isValid() && key.isReadable())
+            {
+                read(c);
+            }
+        }
+        selector.selectedKeys().clear();
+    }
+
+    private void read(final Client c) throws IOException
+    {
+        final int n = c.channel.read(c.in);
+        if (n < 0)
+        {
+            throw new IOException((c.publisher ? "publisher " : "subscriber ") + c.index + ": broker closed the connection");
+        }
+        final ByteBuffer in = c.in;
+        in.flip();
+        while (in.remaining() >= 2)
+        {
+            final int start = in.position();
+            int length = 0;
+            int multiplier = 1;
+            int pos = start + 1;
+            boolean complete = false;
+            while (pos < in.limit())
+            {
+                final int digit = in.get(pos++) & 0xFF;
+                length += (digit & 0x7F) * multiplier;
+                multiplier *= 128;
+                if ((digit & 0x80) == 0)
+                {
+                    complete = true;
+                    break;
+                }
+            }
+            if (!complete || in.limit() - pos < length)
+            {
+                break;
+            }
+            onPacket(c, in.get(start) & 0xFF, in, pos, length);
+            in.position(pos + length);
+        }
+        in.compact();
+        flush(c);
+    }
+
+    private void onPacket(final Client c, final int header, final ByteBuffer in, final int body, final int length)
+    {
+        switch (header >> 4)
+        {
+            case 2: // CONNACK
+            case 9: // SUBACK
+                if ((header >> 4) == 2 && in.get(body + 1) != 0)
+                {
+                    throw new IllegalStateException("connection refused, code " + (in.get(body + 1) & 0xFF));
+                }
+                c.ready = true;
+                break;
+            case 3: // PUBLISH to a subscriber
+            {
+                final int packetQos = (header >> 1) & 3;
+                final int topicLength = in.getShort(body) & 0xFFFF;
+                int p = body + 2 + topicLength;
+                int packetId = 0;
+                if (packetQos > 0)
+                {
+                    packetId = in.getShort(p) & 0xFFFF;
+                    p += 2;
+                }
+                if (mqtt == 5)
+                {
+                    int propertiesLength = 0;
+                    int m = 1;
+                    int digit;
+                    do
+                    {
+                        digit = in.get(p++) & 0xFF;
+                        propertiesLength += (digit & 0x7F) * m;
+                        m *= 128;
+                    }
+                    while ((digit & 0x80) != 0);
+                    p += propertiesLength;
+                }
+                final long sendNs = in.getLong(p);
+                final int publisher = in.getInt(p + 8);
+                final long sequence = in.getLong(p + 12);
+                final BitSet seen = seenBySubscriber[c.index][publisher];
+                if (seen.get((int)sequence))
+                {
+                    duplicates++;
+                }
+                else
+                {
+                    seen.set((int)sequence);
+                    received++;
+                    deliveredPerPublisher[publisher]++;
+                    final long latencyNs = Math.max(0, System.nanoTime() - sendNs);
+                    if (rate > 0)
+                    {
+                        histogram.recordValueWithExpectedInterval(Math.min(latencyNs, histogram.getHighestTrackableValue()),
+                            (long)(1e9 * publishers.size() / rate));
+                    }
+                    else
+                    {
+                        histogram.recordValue(Math.min(latencyNs, histogram.getHighestTrackableValue()));
+                    }
+                }
+                if (packetQos == 1)
+                {
+                    ack(c, 0x40, packetId);
+                }
+                else if (packetQos == 2)
+                {
+                    ack(c, 0x50, packetId);
+                }
+                break;
+            }
+            case 4: // PUBACK
+            case 7: // PUBCOMP
+                c.acked++;
+                break;
+            case 5: // PUBREC
+                ack(c, 0x62, in.getShort(body) & 0xFFFF);
+                break;
+            case 6: // PUBREL
+                ack(c, 0x70, in.getShort(body) & 0xFFFF);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static void ack(final Client c, final int header, final int packetId)
+    {
+        c.out.put((byte)header).put((byte)2).putShort((short)packetId);
+    }
+
+    private void flush(final Client c) throws IOException
+    {
+        final ByteBuffer out = c.out;
+        if (out.position() == 0)
+        {
+            return;
+        }
+        out.flip();
+        c.channel.write(out);
+        out.compact();
+        final SelectionKey key = c.channel.keyFor(selector);
+        final int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+        if (key.interestOps() != ops)
+        {
+            key.interestOps(ops);
+        }
+    }
+
+    private void awaitReady(final List<Client> clients) throws IOException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() - deadline < 0)
+        {
+            boolean all = true;
+            for (final Client c : clients)
+            {
+                all &= c.ready;
+            }
+            if (all)
+            {
+                return;
+            }
+            selector.select(10);
+            handleSelected();
+        }
+        throw new IOException("clients not ready within 30 s");
+    }
+
+    private static void putRemaining(final ByteBuffer b, final int value)
+    {
+        int v = value;
+        do
+        {
+            int digit = v % 128;
+            v /= 128;
+            if (v > 0)
+            {
+                digit |= 0x80;
+            }
+            b.put((byte)digit);
+        }
+        while (v > 0);
+    }
+}
