@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Side-by-side comparison on loopback: Tern, Mosquitto and a raw TCP relay (the physical limit), same load generator,
-# same scenarios, brokers alternated within each round, several rounds; writes bench/results/RESULTS.md.
+# Side-by-side comparison on loopback: Tern, Mosquitto 2 (Debian package), Moquette and HiveMQ CE (embedded, from
+# Maven Central, each on its own class path: bench/peers/*) and a raw TCP relay (the physical limit), same load
+# generator, same scenarios, brokers alternated within each round, several rounds; writes bench/results/RESULTS.md.
 #
-#   bench/compare.sh [ROUNDS] [SECONDS]          defaults: 3 rounds, 5 measured seconds per run (about 6 minutes)
+#   bench/compare.sh [ROUNDS] [SECONDS]          defaults: 3 rounds, 4 measured seconds per run (under 10 minutes)
 #
 # Environment:
 #   BROKER_CPUS / LOAD_CPUS   taskset CPU lists for the broker and the load generator, e.g. BROKER_CPUS=0
@@ -10,12 +11,14 @@
 #                             both share all cores).
 #   CLIENTS                   publisher/subscriber pairs in the p2p scenario (default 4).
 #   PAYLOAD                   payload bytes (default 64).
+#   BROKERS                   which to run (default "tern mosquitto moquette hivemq relay").
 # Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROUNDS=${1:-3}
-SECONDS_PER_RUN=${2:-5}
+SECONDS_PER_RUN=${2:-4}
+BROKERS=${BROKERS:-tern mosquitto moquette hivemq relay}
 CLIENTS=${CLIENTS:-4}
 PAYLOAD=${PAYLOAD:-64}
 RESULTS=bench/results
@@ -23,6 +26,11 @@ RAW=$RESULTS/raw-$(date -u +%Y%m%dT%H%M%SZ).jsonl
 mkdir -p "$RESULTS"
 [[ -f tools/target/tern.jar && -f bench/target/tern-bench.jar ]] || mvn -q -DskipTests package
 command -v mosquitto > /dev/null || { echo "mosquitto not found: apt-get install -y mosquitto" >&2; exit 1; }
+for peer in moquette hivemq; do
+    if [[ " $BROKERS " == *" $peer "* && ! -f bench/peers/$peer/target/cp.txt ]]; then
+        (cd bench/peers/$peer && mvn -q package dependency:build-classpath -Dmdep.outputFile=target/cp.txt)
+    fi
+done
 FLAGS=$(sed -n 's:.*<tern.jvm.flags>\(.*\)</tern.jvm.flags>.*:\1:p' pom.xml)
 PIN_BROKER=${BROKER_CPUS:+taskset -c $BROKER_CPUS}
 PIN_LOAD=${LOAD_CPUS:+taskset -c $LOAD_CPUS}
@@ -39,11 +47,15 @@ start_broker() {
         tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar --port "$PORT" --max-queued 100000 \
                        > /tmp/compare-tern.log 2>&1 & ;;
         mosquitto) $PIN_BROKER mosquitto -c "$MOSQ_CONF" > /tmp/compare-mosquitto.log 2>&1 & ;;
+        moquette)  $PIN_BROKER java -Xmx1g -cp "bench/peers/moquette/target/moquette-peer-1.jar:$(cat bench/peers/moquette/target/cp.txt)" \
+                       dev.tern.bench.peers.MoquetteMain "$PORT" > /tmp/compare-moquette.log 2>&1 & ;;
+        hivemq)    $PIN_BROKER java -Xmx1g -cp "bench/peers/hivemq/target/hivemq-peer-1.jar:$(cat bench/peers/hivemq/target/cp.txt)" \
+                       dev.tern.bench.peers.HiveMqMain "$PORT" > /tmp/compare-hivemq.log 2>&1 & ;;
         relay)     $PIN_BROKER java -Xmx512m -cp bench/target/tern-bench.jar dev.tern.bench.relay.RawRelay "$PORT" \
                        > /tmp/compare-relay.log 2>&1 & ;;
     esac
     BROKER_PID=$!
-    for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && { sleep 0.5; return 0; }; sleep 0.05; done
     echo "$1 did not start" >&2; return 1
 }
 stop_broker() { kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; BROKER_PID=; sleep 0.5; }
@@ -65,7 +77,7 @@ load() { # broker round args...
 
 echo "closed loop, $ROUNDS rounds of ${SECONDS_PER_RUN}s runs, p2p with $CLIENTS pairs, ${PAYLOAD}B payload"
 for round in $(seq "$ROUNDS"); do
-    for broker in tern mosquitto relay; do
+    for broker in $BROKERS; do
         start_broker "$broker"
         load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 0
         load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 1
@@ -83,7 +95,7 @@ PY
 RATE=$((MOSQ_MAX / 2))
 echo "open loop at $RATE msg/s (50% of Mosquitto's median QoS 0 maximum)"
 for round in $(seq "$ROUNDS"); do
-    for broker in tern mosquitto relay; do
+    for broker in $BROKERS; do
         start_broker "$broker"
         load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 0 --rate "$RATE"
         load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 1 --rate "$RATE"

@@ -32,7 +32,9 @@ def machine():
 
 def main(raw, out):
     rows = [json.loads(line) for line in open(raw) if line.strip()]
-    brokers = ["tern", "mosquitto", "relay"]
+    order = ["tern", "mosquitto", "moquette", "hivemq", "relay"]
+    brokers = [b for b in order if any(r["label"] == b for r in rows)]
+    peers = [b for b in brokers if b != "tern"]
     groups = {}
     for r in rows:
         key = ("open" if r["rate"] else "closed", r["qos"])
@@ -48,13 +50,14 @@ def main(raw, out):
              " alternated within each round; medians over rounds. Reproduce: `bench/compare.sh`." % (
                  rows[0]["clients"], rows[0]["payload"], max(r["round"] for r in rows)), ""]
     lines += ["## Throughput (closed loop, msg/s delivered)", "",
-              "| QoS | " + " | ".join(brokers) + " | Tern/Mosquitto | Tern/relay |",
-              "|---|" + "---|" * (len(brokers) + 2)]
+              "| QoS | " + " | ".join(brokers) + " | " + " | ".join("Tern/" + p for p in peers) + " |",
+              "|---|" + "---|" * (len(brokers) + len(peers))]
     for qos in (0, 1):
         g = groups.get(("closed", qos), {})
         vals = {b: med(g.get(b, []), "throughput") for b in brokers}
-        lines.append("| %d | %s | %.2f | %.2f |" % (qos, " | ".join("%.0f" % vals[b] for b in brokers),
-                                                    vals["tern"] / vals["mosquitto"], vals["tern"] / vals["relay"]))
+        lines.append("| %d | %s | %s |" % (qos, " | ".join("%.0f" % vals[b] for b in brokers),
+                                          " | ".join("%.2f" % (vals["tern"] / vals[p]) if vals[p] else "–"
+                                                     for p in peers)))
     rate = next((r["rate"] for r in rows if r["rate"]), 0)
     lines += ["", "## Latency at %d msg/s (open loop, 50%% of Mosquitto's QoS 0 maximum), µs" % rate, "",
               "| QoS | broker | p50 | p90 | p99 | p99.9 | max | lost |", "|---|---|---|---|---|---|---|---|"]
