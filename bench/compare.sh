@@ -104,4 +104,5 @@ for round in $(seq "$ROUNDS"); do
 done
 
 python3 bench/report.py "$RAW" "$RESULTS/RESULTS.md"
-echo "wrote $RESULTS/RESULTS.md (raw: $RAW)"
+java -Djava.awt.headless=true -cp bench/target/tern-bench.jar dev.tern.bench.report.Charts "$RAW" "$RESULTS"
+echo "wrote $RESULTS/RESULTS.md and plots (raw: $RAW)"

@@ -74,6 +74,8 @@ def main(raw, out):
         rs = [r for r in rows if r["label"] == b]
         if rs:
             lines.append("| %s | %.0f |" % (b, med(rs, "rss_kib")))
+    lines += ["", "![throughput](throughput.png)", "", "![latency QoS 0](latency-qos0.png)", "",
+              "![latency QoS 1](latency-qos1.png)"]
     lines += ["", "Lost and duplicated counts over all runs: " + ", ".join(
         "%s lost %d dup %d" % (b, sum(r["lost"] for r in rows if r["label"] == b),
                                sum(r["duplicated"] for r in rows if r["label"] == b)) for b in brokers) + ".", ""]
