@@ -30,7 +30,7 @@ public final class JournalStage implements EventHandler<PipelineEvent>
             {
                 storage.append(event.journal.buffer(), 0, length);
             }
-            event.journal.reset();
+            event.journal.shrink();
         }
         event.checkpoint = false;
         if (endOfBatch)

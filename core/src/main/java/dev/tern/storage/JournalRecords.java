@@ -68,7 +68,10 @@ public final class JournalRecords
      */
     public static final class Writer
     {
-        private final MutableDirectBuffer buffer;
+        /** Capacity a writer keeps after {@link #shrink()}; batches above it are rare (checkpoints, big messages). */
+        public static final int RETAINED_CAPACITY = 64 * 1024;
+
+        private MutableDirectBuffer buffer;
         private int limit;
         private int recordStart;
 
@@ -90,6 +93,19 @@ public final class JournalRecords
         public void reset()
         {
             limit = 0;
+        }
+
+        /**
+         * Empty the writer and give back a buffer that grew past {@link #RETAINED_CAPACITY}, so that a checkpoint
+         * (the whole state) does not stay allocated in every pipeline slot it once passed through.
+         */
+        public void shrink()
+        {
+            limit = 0;
+            if (buffer.capacity() > RETAINED_CAPACITY)
+            {
+                buffer = new org.agrona.ExpandableArrayBuffer(256);
+            }
         }
 
         public Writer begin(final int type)
