@@ -47,7 +47,12 @@ def main(raw, out):
              "Machine: " + machine() + ".", "",
              "Loopback, broker and load generator sharing the machine (see `bench/compare.sh` for pinning).",
              "p2p scenario: %d publisher/subscriber pairs, one topic per pair, %d-byte payloads, %d rounds, brokers"
-             " alternated within each round; medians over rounds. Reproduce: `bench/compare.sh`." % (
+             " alternated within each round; medians over rounds. Reproduce: `bench/compare.sh`."
+             " Closed loop: each publisher keeps at most 1000 messages undelivered. Open loop: fixed schedule,"
+             " latency corrected for coordinated omission. *lost*: not delivered by the end of a 5 s drain after"
+             " the run (dropped by a queue limit, or still queued). Peers run with their defaults plus anonymous"
+             " access; Mosquitto with max_queued_messages 100000 and max_inflight_messages 32, Tern with"
+             " --max-queued 100000 (its max inflight is 32)." % (
                  rows[0]["clients"], rows[0]["payload"], max(r["round"] for r in rows)), ""]
     lines += ["## Throughput (closed loop, msg/s delivered)", "",
               "| QoS | " + " | ".join(brokers) + " | " + " | ".join("Tern/" + p for p in peers) + " |",

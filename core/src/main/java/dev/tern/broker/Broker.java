@@ -50,6 +50,7 @@ public final class Broker implements AutoCloseable
 
     private final BrokerConfig config;
     private final BrokerCounters counters = new BrokerCounters();
+    private final BrokerLatency latency = new BrokerLatency();
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
     private final Disruptor<PipelineEvent> disruptor;
@@ -110,7 +111,8 @@ public final class Broker implements AutoCloseable
         route = new RouteStage(config, counters, List.copyOf(listeners), Objects.requireNonNull(authenticator),
             Objects.requireNonNull(authorizer), Objects.requireNonNull(hooks), storage != null);
         final EncodeStage encode = new EncodeStage(egress, counters,
-            new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)));
+            new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
+            latency);
         if (storage != null)
         {
             final long startNs = System.nanoTime();
@@ -166,6 +168,13 @@ public final class Broker implements AutoCloseable
         return egress[agentIndex];
     }
 
+    /** @return the PUBLISH pipeline latency recorder (percentiles per read interval). */
+    public BrokerLatency latency()
+    {
+        return latency;
+    }
+
+    /** @return the counters. */
     public BrokerCounters counters()
     {
         return counters;

@@ -21,6 +21,15 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
 
     public EncodeStage(final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle)
     {
+        this(egress, counters, retryIdle, null);
+    }
+
+    /** @param latency where PUBLISH pipeline latency is recorded, or null. */
+    public EncodeStage(
+        final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle,
+        final dev.tern.broker.BrokerLatency latency)
+    {
+        this.latency = latency;
         this.egress = egress;
         this.counters = counters;
         this.retryIdle = retryIdle;
@@ -35,7 +44,14 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             encode(event.outbound(i));
         }
         event.clearOutbound();
+        if (latency != null && event.type == PipelineEvent.FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
+            event.ingressNs != 0)
+        {
+            latency.record(System.nanoTime() - event.ingressNs);
+        }
     }
+
+    private final dev.tern.broker.BrokerLatency latency;
 
     private void encode(final Outbound o)
     {

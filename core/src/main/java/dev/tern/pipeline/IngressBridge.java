@@ -33,6 +33,8 @@ public final class IngressBridge implements Agent, MessageHandler
         this.commands = commands;
     }
 
+    private long cycleNs;
+
     @Override
     public int doWork()
     {
@@ -50,6 +52,7 @@ public final class IngressBridge implements Agent, MessageHandler
             work++;
         }
 
+        cycleNs = System.nanoTime();
         work += ingress.read(this, READ_LIMIT);
 
         for (int i = 0; i < COMMAND_LIMIT; i++)
@@ -77,6 +80,7 @@ public final class IngressBridge implements Agent, MessageHandler
         final long seq = pipeline.next();
         final PipelineEvent event = pipeline.get(seq);
         event.connectionId = buffer.getLong(index + RingProtocol.CONNECTION_ID_OFFSET);
+        event.ingressNs = cycleNs;
         event.intArg = 0;
         event.frameLength = 0;
         switch (msgTypeId)

@@ -26,6 +26,8 @@ public final class PipelineEvent
     public int intArg;
     public final ExpandableArrayBuffer frame = new ExpandableArrayBuffer(256);
     public int frameLength;
+    /** When the bridge took this event off the ingress ring (System.nanoTime, read once per bridge duty cycle). */
+    public long ingressNs;
     /** COMMAND: work to run on the route thread. */
     public Runnable command;
 

@@ -108,7 +108,7 @@ public final class TernLauncher implements AutoCloseable
             if (settings.enabled())
             {
                 dashboard = new DashboardServer(broker.counters(), settings.host(), settings.port(), settings.admin(),
-                    journalState(setup.persistence())).start();
+                    journalState(setup.persistence())).latency(broker.latency()).start();
             }
         }
         catch (final RuntimeException ex)

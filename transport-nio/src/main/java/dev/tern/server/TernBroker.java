@@ -86,6 +86,12 @@ public final class TernBroker implements AutoCloseable
         return listeners;
     }
 
+    public dev.tern.broker.BrokerLatency latency()
+    {
+        return broker.latency();
+    }
+
+    /** @return the counters. */
     public BrokerCounters counters()
     {
         return broker.counters();

@@ -189,7 +189,23 @@ public final class DashboardServer implements AutoCloseable
 
     private StatsSnapshot snapshot()
     {
-        return new StatsSnapshot(counters, VERSION, journalState, startedAtMs, System.currentTimeMillis());
+        final dev.tern.broker.BrokerLatency source = latency;
+        return new StatsSnapshot(counters, VERSION, journalState, startedAtMs, System.currentTimeMillis(),
+            source == null ? null : source.percentilesUs());
+    }
+
+    private volatile dev.tern.broker.BrokerLatency latency;
+
+    /**
+     * Show PUBLISH pipeline latency percentiles (interval since the previous request) on the page, in the JSON and
+     * in the metrics.
+     *
+     * @return this.
+     */
+    public DashboardServer latency(final dev.tern.broker.BrokerLatency source)
+    {
+        this.latency = source;
+        return this;
     }
 
     private void secure(final HttpContext context)

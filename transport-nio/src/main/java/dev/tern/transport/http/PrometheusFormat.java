@@ -34,6 +34,20 @@ final class PrometheusFormat
         out.append("# TYPE ").append(info).append(" gauge\n");
         out.append(info).append("{version=\"").append(escapeLabel(stats.version)).append("\",journal=\"")
             .append(escapeLabel(stats.journal)).append("\"} 1\n");
+        if (stats.latencyUs != null)
+        {
+            final String name = PREFIX + "publish_latency_microseconds";
+            out.append("# HELP ").append(name)
+                .append(" PUBLISH time in the pipeline, ingress ring to egress ring, since the previous scrape\n");
+            out.append("# TYPE ").append(name).append(" summary\n");
+            final String[] quantiles = {"0.5", "0.99", "0.999"};
+            for (int i = 0; i < quantiles.length; i++)
+            {
+                out.append(name).append("{quantile=\"").append(quantiles[i]).append("\"} ")
+                    .append(String.format(java.util.Locale.ROOT, "%.3f", stats.latencyUs[i])).append('\n');
+            }
+            out.append(name).append("_count ").append((long)stats.latencyUs[4]).append('\n');
+        }
         metric(out, PREFIX + "uptime_seconds", "gauge", "Seconds since the dashboard started", stats.uptimeMs / 1000);
         metric(out, PREFIX + "jvm_heap_used_bytes", "gauge", "JVM heap in use", stats.heapUsedBytes);
         if (stats.heapMaxBytes >= 0)

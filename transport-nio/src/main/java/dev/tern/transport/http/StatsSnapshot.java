@@ -42,10 +42,21 @@ final class StatsSnapshot
     /** Largest heap the JVM will use, or -1 when undefined. */
     final long heapMaxBytes;
 
+    /** {p50, p99, p99.9, max, count} of PUBLISH pipeline latency in µs, or null when not measured. */
+    final double[] latencyUs;
+
     StatsSnapshot(
         final BrokerCounters counters, final String version, final String journal, final long startedAtMs,
         final long nowMs)
     {
+        this(counters, version, journal, startedAtMs, nowMs, null);
+    }
+
+    StatsSnapshot(
+        final BrokerCounters counters, final String version, final String journal, final long startedAtMs,
+        final long nowMs, final double[] latencyUs)
+    {
+        this.latencyUs = latencyUs;
         this.version = version;
         this.journal = journal;
         this.timeMs = nowMs;
@@ -70,8 +81,19 @@ final class StatsSnapshot
         final ObjectNode jvm = root.putObject("jvm");
         jvm.put("heapUsedBytes", heapUsedBytes);
         jvm.put("heapMaxBytes", heapMaxBytes);
-        // No latency source exists yet; the page shows "n/a" for null.
-        root.putNull("latency");
+        if (latencyUs == null)
+        {
+            root.putNull("latency"); // the page shows "n/a"
+        }
+        else
+        {
+            final ObjectNode latency = root.putObject("latency");
+            latency.put("p50Us", latencyUs[0]);
+            latency.put("p99Us", latencyUs[1]);
+            latency.put("p999Us", latencyUs[2]);
+            latency.put("maxUs", latencyUs[3]);
+            latency.put("count", (long)latencyUs[4]);
+        }
         root.put("journal", journal);
         try
         {

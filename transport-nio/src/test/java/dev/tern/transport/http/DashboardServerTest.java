@@ -41,7 +41,7 @@ class DashboardServerTest
     private static final Pattern SAMPLE = Pattern.compile(
         "([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\""
         + "(?:,[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\")*\\})? (-?[0-9]+(?:\\.[0-9]+)?)");
-    private static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)");
+    private static final Pattern TYPE = Pattern.compile("# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|summary)");
     private static final Pattern HELP = Pattern.compile("# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*");
 
     private final BrokerCounters counters = new BrokerCounters();
@@ -138,7 +138,8 @@ class DashboardServerTest
     {
         try (MqttTraffic traffic = new MqttTraffic())
         {
-            server = new DashboardServer(traffic.broker.counters(), "127.0.0.1", 0, null).start();
+            server = new DashboardServer(traffic.broker.counters(), "127.0.0.1", 0, null)
+                .latency(traffic.broker.latency()).start();
             final JsonNode before = stats();
             final long receivedBefore = before.get("publish.received").longValue();
             final long sentBefore = before.get("publish.sent").longValue();
@@ -161,6 +162,10 @@ class DashboardServerTest
             assertTrue(after.get("bytes.received").longValue() >= bytesInBefore + 20 * 100, after.toString());
             assertTrue(after.get("bytes.sent").longValue() >= bytesOutBefore + 20 * 100, after.toString());
             assertEquals(0, after.get("publish.dropped").longValue(), after.toString());
+            final JsonNode latency = new ObjectMapper().readTree(get("/api/stats", null).body()).get("latency");
+            assertTrue(latency.isObject(), "PUBLISH pipeline latency measured: " + latency);
+            assertTrue(latency.get("count").longValue() > 0 && latency.get("p50Us").doubleValue() > 0 &&
+                latency.get("p99Us").doubleValue() >= latency.get("p50Us").doubleValue(), latency.toString());
 
             final HttpResponse<String> metrics = get("/metrics", null);
             assertEquals(200, metrics.statusCode());
@@ -169,6 +174,7 @@ class DashboardServerTest
             assertEquals(receivedBefore + 21, valueByName.get("tern_publish_received"));
             assertEquals(retainedBefore + 1, valueByName.get("tern_retained_count"));
             assertTrue(valueByName.get("tern_bytes_sent") >= 20 * 100);
+            assertTrue(valueByName.get("tern_publish_latency_microseconds_count") > 0, metrics.body());
 
             traffic.disconnectSubscriber();
             final JsonNode disconnected = awaitStats(c -> c.get("clients.connected").longValue() == 1);
@@ -332,8 +338,10 @@ class DashboardServerTest
             }
             else if (sample.matches())
             {
-                assertTrue(typeByName.containsKey(sample.group(1)), "TYPE precedes sample: " + line);
-                valueByName.put(sample.group(1), Long.parseLong(sample.group(3)));
+                final String family = sample.group(1).replaceAll("_(count|sum)$", "");
+                assertTrue(typeByName.containsKey(sample.group(1)) || "summary".equals(typeByName.get(family)),
+                    "TYPE precedes sample: " + line);
+                valueByName.put(sample.group(1), (long)Double.parseDouble(sample.group(3)));
             }
             else
             {
