@@ -151,7 +151,7 @@ class StreamFuzzTest
                 return subscribe(1 + random.nextInt(65535), random.nextBoolean() ? "fz/#" : "fz/+/x",
                     random.nextInt(3));
             case 2:
-                return concat(bytes(0xA2), remaining(2 + 2 + 4), bytes(0, 7), utf8("fz/#"));
+                return concat(RawClient.fixedHeader(0xA2, 2 + 2 + 4), bytes(0, 7), utf8("fz/#"));
             case 3:
                 return bytes(0xC0, 0x00); // PINGREQ
             case 4:
@@ -172,38 +172,21 @@ class StreamFuzzTest
     {
         final byte[] t = utf8(topic);
         final int length = t.length + (qos > 0 ? 2 : 0) + payload.length;
-        return concat(bytes(0x30 | qos << 1 | (retain ? 1 : 0)), remaining(length), t,
+        return concat(RawClient.fixedHeader(0x30 | qos << 1 | (retain ? 1 : 0), length), t,
             qos > 0 ? bytes(packetId >> 8, packetId & 0xFF) : new byte[0], payload);
     }
 
     private static byte[] subscribe(final int packetId, final String filter, final int qos)
     {
         final byte[] f = utf8(filter);
-        return concat(bytes(0x82), remaining(2 + f.length + 1), bytes(packetId >> 8, packetId & 0xFF), f, bytes(qos));
+        return concat(RawClient.fixedHeader(0x82, 2 + f.length + 1), bytes(packetId >> 8, packetId & 0xFF), f,
+            bytes(qos));
     }
 
     private static byte[] utf8(final String value)
     {
         final byte[] b = value.getBytes(StandardCharsets.UTF_8);
         return concat(bytes(b.length >> 8, b.length & 0xFF), b);
-    }
-
-    private static byte[] remaining(final int length)
-    {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int value = length;
-        do
-        {
-            int digit = value % 128;
-            value /= 128;
-            if (value > 0)
-            {
-                digit |= 0x80;
-            }
-            out.write(digit);
-        }
-        while (value > 0);
-        return out.toByteArray();
     }
 
     private static byte[] flipBits(final byte[] packet, final Random random)
