@@ -11,6 +11,8 @@
 #                             both share all cores).
 #   CLIENTS                   publisher/subscriber pairs in the p2p scenario (default 4).
 #   PAYLOAD                   payload bytes (default 64).
+#   INFLIGHT                  outbound QoS 1/2 window per client for Tern and Mosquitto (default 256; both
+#                             brokers' defaults, 32 and 20, make QoS 1 round-trip bound on 2 shared cores).
 #   BROKERS                   which to run (default "tern mosquitto moquette hivemq relay").
 # Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
 set -euo pipefail
@@ -36,15 +38,16 @@ PIN_BROKER=${BROKER_CPUS:+taskset -c $BROKER_CPUS}
 PIN_LOAD=${LOAD_CPUS:+taskset -c $LOAD_CPUS}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 MOSQ_CONF=$(mktemp /tmp/tern-compare-mosquitto.XXXXXX.conf)
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nmax_inflight_messages 32\n' \
-    "$PORT" > "$MOSQ_CONF"
+INFLIGHT=${INFLIGHT:-256}
+printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nmax_inflight_messages %s\n' \
+    "$PORT" "$INFLIGHT" > "$MOSQ_CONF"
 BROKER_PID=
 cleanup() { [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null || true; rm -f "$MOSQ_CONF"; }
 trap cleanup EXIT
 
 start_broker() {
     case "$1" in
-        tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar --port "$PORT" --max-queued 100000 \
+        tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar --port "$PORT" --max-queued 100000 --max-inflight "$INFLIGHT" \
                        > /tmp/compare-tern.log 2>&1 & ;;
         mosquitto) $PIN_BROKER mosquitto -c "$MOSQ_CONF" > /tmp/compare-mosquitto.log 2>&1 & ;;
         moquette)  $PIN_BROKER java -Xmx1g -cp "bench/peers/moquette/target/moquette-peer-1.jar:$(cat bench/peers/moquette/target/cp.txt)" \

@@ -51,8 +51,8 @@ def main(raw, out):
              " Closed loop: each publisher keeps at most 1000 messages undelivered. Open loop: fixed schedule,"
              " latency corrected for coordinated omission. *lost*: not delivered by the end of a 5 s drain after"
              " the run (dropped by a queue limit, or still queued). Peers run with their defaults plus anonymous"
-             " access; Mosquitto with max_queued_messages 100000 and max_inflight_messages 32, Tern with"
-             " --max-queued 100000 (its max inflight is 32)." % (
+             " access; Tern and Mosquitto both with 100,000 queued and 256 inflight messages per client"
+             " (`--max-queued`, `--max-inflight`; `max_queued_messages`, `max_inflight_messages`)." % (
                  rows[0]["clients"], rows[0]["payload"], max(r["round"] for r in rows)), ""]
     lines += ["## Throughput (closed loop, msg/s delivered)", "",
               "| QoS | " + " | ".join(brokers) + " | " + " | ".join("Tern/" + p for p in peers) + " |",

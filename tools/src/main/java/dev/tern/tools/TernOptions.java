@@ -68,6 +68,11 @@ public final class TernOptions
             + " counted (default: 1000).")
     Integer maxQueued;
 
+    @Option(names = "--max-inflight", paramLabel = "N",
+        description = "Most unacknowledged QoS 1/2 messages sent to one MQTT 3.1.1 client at a time, 1..65535"
+            + " (default: 32; an MQTT 5 client's Receive Maximum applies on top).")
+    Integer maxInflight;
+
     @Option(names = "--persistence-dir", paramLabel = "DIR",
         description = "Journal QoS 1/2 and retained state to this directory (Chronicle Queue) and replay it at start."
             + " Without it, state lives in memory only.")
@@ -120,6 +125,7 @@ public final class TernOptions
             addIf(given, idle != null, "--idle");
             addIf(given, waitStrategy != null, "--wait");
             addIf(given, maxQueued != null, "--max-queued");
+            addIf(given, maxInflight != null, "--max-inflight");
             addIf(given, persistenceDir != null, "--persistence-dir");
             addIf(given, fsync != null, "--fsync");
             addIf(given, rollCycle != null, "--roll-cycle");
@@ -167,6 +173,10 @@ public final class TernOptions
         if (maxQueued != null)
         {
             config.maxQueuedMessages(maxQueued);
+        }
+        if (maxInflight != null)
+        {
+            config.maxInflight(maxInflight);
         }
         return config;
     }
