@@ -44,9 +44,14 @@ public final class TernMain
     static int run(final String[] args, final PrintWriter out, final PrintWriter err)
     {
         disableChronicleTelemetry();
-        if (args.length > 0 && ("journal".equals(args[0]) || "passwd".equals(args[0])))
+        if (args.length > 0 && ("journal".equals(args[0]) || "passwd".equals(args[0]) || "load".equals(args[0])))
         {
-            final Object command = "journal".equals(args[0]) ? new JournalCommand() : new PasswdCommand();
+            final Object command = switch (args[0])
+            {
+                case "journal" -> new JournalCommand();
+                case "passwd" -> new PasswdCommand();
+                default -> new dev.tern.bench.load.LoadGenerator();
+            };
             return new CommandLine(command).setOut(out).setErr(err)
                 .execute(java.util.Arrays.copyOfRange(args, 1, args.length));
         }

@@ -45,6 +45,15 @@ class TernMainTest
     Path dir;
 
     @Test
+    void shouldRunTheLoadGeneratorAsASubcommand()
+    {
+        final java.io.StringWriter out = new java.io.StringWriter();
+        assertEquals(0, TernMain.run(new String[] {"load", "--help"}, new PrintWriter(out, true),
+            new PrintWriter(new java.io.StringWriter(), true)));
+        assertTrue(out.toString().contains("--scenario"), out.toString());
+    }
+
+    @Test
     @Timeout(30)
     void shouldRelayAMessageBetweenAnonymousClients() throws Exception
     {
