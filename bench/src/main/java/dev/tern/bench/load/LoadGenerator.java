@@ -47,7 +47,8 @@ public final class LoadGenerator implements Callable<Integer>
     @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}).")
     int port = 1883;
 
-    @Option(names = "--scenario", description = "p2p, fanin or fanout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--scenario", description = "p2p, fanin, fanout, or storm: open --clients connections as fast as"
+        + " possible, report the connect rate and CONNACK latency, hold them idle for --duration (default: ${DEFAULT-VALUE}).")
     String scenario = "p2p";
 
     @Option(names = "--clients", description = "Publishers (p2p, fanin) or subscribers (fanout) (default: ${DEFAULT-VALUE}).")
@@ -129,6 +130,10 @@ public final class LoadGenerator implements Callable<Integer>
             throw new CommandLine.ParameterException(new CommandLine(this), "invalid options");
         }
         selector = Selector.open();
+        if (scenario.equals("storm"))
+        {
+            return storm();
+        }
         final String run = Long.toString(System.nanoTime() & 0xFFFFF, 36);
         final int pubCount = scenario.equals("fanout") ? 1 : clients;
         final int subCount = scenario.equals("fanin") ? 1 : clients;
@@ -249,6 +254,102 @@ public final class LoadGenerator implements Callable<Integer>
             c.channel.close();
         }
         return 0;
+    }
+
+    /** Connection storm: every connection CONNECTs as soon as its socket is up; CONNACK latency and rate. */
+    private int storm() throws IOException, InterruptedException
+    {
+        final Histogram connack = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+        final List<SocketChannel> held = new ArrayList<>(clients);
+        final long[] startedNs = new long[clients];
+        final String run = Long.toString(System.nanoTime() & 0xFFFFF, 36);
+        final ByteBuffer in = ByteBuffer.allocateDirect(64);
+        int opened = 0;
+        int pending = 0;
+        int failed = 0;
+        final long startNs = System.nanoTime();
+        while (held.size() + failed < clients)
+        {
+            while (opened < clients && pending < 1000)
+            {
+                final SocketChannel channel = SocketChannel.open();
+                channel.configureBlocking(false);
+                startedNs[opened] = System.nanoTime();
+                channel.connect(new InetSocketAddress(host, port));
+                channel.register(selector, SelectionKey.OP_CONNECT, opened);
+                opened++;
+                pending++;
+            }
+            selector.select(100);
+            for (final SelectionKey key : selector.selectedKeys())
+            {
+                final SocketChannel channel = (SocketChannel)key.channel();
+                final int id = (Integer)key.attachment();
+                try
+                {
+                    if (key.isConnectable())
+                    {
+                        channel.finishConnect();
+                        final ByteBuffer out = ByteBuffer.allocate(64);
+                        final byte[] clientId = ("st" + run + "-" + id).getBytes(StandardCharsets.US_ASCII);
+                        out.put((byte)0x10);
+                        putRemaining(out, 10 + (mqtt == 5 ? 1 : 0) + 2 + clientId.length);
+                        out.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII))
+                            .put((byte)(mqtt == 5 ? 5 : 4)).put((byte)0x02).putShort((short)0);
+                        if (mqtt == 5)
+                        {
+                            out.put((byte)0);
+                        }
+                        out.putShort((short)clientId.length).put(clientId).flip();
+                        channel.write(out);
+                        key.interestOps(SelectionKey.OP_READ);
+                    }
+                    else if (key.isReadable())
+                    {
+                        in.clear();
+                        final int n = channel.read(in);
+                        if (n < 0 || (n >= 4 && in.get(0) == 0x20 && in.get(3) != 0))
+                        {
+                            throw new IOException("refused or closed");
+                        }
+                        if (n >= 4)
+                        {
+                            connack.recordValue(Math.min(System.nanoTime() - startedNs[id],
+                                connack.getHighestTrackableValue()));
+                            key.cancel();
+                            held.add(channel);
+                            pending--;
+                        }
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    key.cancel();
+                    channel.close();
+                    failed++;
+                    pending--;
+                }
+            }
+            selector.selectedKeys().clear();
+        }
+        final double seconds = (System.nanoTime() - startNs) / 1e9;
+        final String name = label != null ? label : host + ":" + port;
+        System.out.printf(Locale.ROOT, "%s storm: %d connected, %d failed in %.2f s = %.0f connections/s%n", name,
+            held.size(), failed, seconds, held.size() / seconds);
+        System.out.printf(Locale.ROOT, "CONNACK latency µs: p50 %.1f, p99 %.1f, max %.1f%n",
+            connack.getValueAtPercentile(50) / 1e3, connack.getValueAtPercentile(99) / 1e3,
+            connack.getMaxValue() / 1e3);
+        System.out.printf(Locale.ROOT, "RESULT {\"label\":\"%s\",\"scenario\":\"storm\",\"clients\":%d," +
+            "\"connected\":%d,\"failed\":%d,\"rate\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f}%n",
+            name, clients, held.size(), failed, held.size() / seconds, connack.getValueAtPercentile(50) / 1e3,
+            connack.getValueAtPercentile(99) / 1e3, connack.getMaxValue() / 1e3);
+        System.out.flush();
+        Thread.sleep((long)(duration * 1000)); // held idle
+        for (final SocketChannel channel : held)
+        {
+            channel.close();
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     private long totalSent()

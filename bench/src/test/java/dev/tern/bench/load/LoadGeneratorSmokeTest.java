@@ -70,6 +70,9 @@ class LoadGeneratorSmokeTest
                 assertEquals(0, field(out, "lost"), out);
                 assertEquals(0, field(out, "duplicated"), out);
             }
+            final String storm = run(broker.port(), "--scenario", "storm", "--clients", "300");
+            assertEquals(300, field(storm, "connected"), storm);
+            assertEquals(0, field(storm, "failed"), storm);
         }
     }
 }
