@@ -75,6 +75,11 @@ public final class LoadGenerator implements Callable<Integer>
     @Option(names = "--mqtt", description = "3 (3.1.1) or 5 (default: ${DEFAULT-VALUE}).")
     int mqtt = 3;
 
+    @Option(names = "--persistent",
+        description = "Subscribers connect with a persistent session (clean session 0), so a broker with a journal"
+            + " journals their messages.")
+    boolean persistent;
+
     @Option(names = "--label", description = "Label for the JSON result (default: the port).")
     String label;
 
@@ -155,7 +160,7 @@ public final class LoadGenerator implements Callable<Integer>
             }
             final Client c = new Client(s, false, filter);
             subscribers.add(c);
-            connect(c, "ls" + run + "-" + s);
+            connect(c, "ls" + run + "-" + s, !persistent);
         }
         awaitReady(subscribers);
         for (final Client c : subscribers)
@@ -167,7 +172,7 @@ public final class LoadGenerator implements Callable<Integer>
         {
             final Client c = new Client(p, true, "load/" + run + "/" + p);
             publishers.add(c);
-            connect(c, "lp" + run + "-" + p);
+            connect(c, "lp" + run + "-" + p, true);
         }
         awaitReady(publishers);
 
@@ -364,7 +369,7 @@ public final class LoadGenerator implements Callable<Integer>
 
     // ------------------------------------------------------------------ protocol
 
-    private void connect(final Client c, final String clientId) throws IOException
+    private void connect(final Client c, final String clientId, final boolean cleanSession) throws IOException
     {
         final byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
         final ByteBuffer b = c.out;
@@ -372,7 +377,7 @@ public final class LoadGenerator implements Callable<Integer>
         b.put((byte)0x10);
         putRemaining(b, remaining);
         b.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII)).put((byte)(mqtt == 5 ? 5 : 4))
-            .put((byte)0x02).putShort((short)60);
+            .put((byte)(cleanSession ? 0x02 : 0x00)).putShort((short)60);
         if (mqtt == 5)
         {
             b.put((byte)0); // no properties
