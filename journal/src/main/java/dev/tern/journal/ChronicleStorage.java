@@ -53,11 +53,18 @@ import java.util.zip.CRC32C;
  */
 public final class ChronicleStorage implements Storage
 {
-    static final int DELTA = 1;
-    static final int CKPT_BEGIN = 2;
-    static final int CKPT_PART = 3;
-    static final int CKPT_END = 4;
+    /** Document kind: a batch of records. */
+    public static final int DELTA = 1;
+    /** Document kind: a checkpoint starts. */
+    public static final int CKPT_BEGIN = 2;
+    /** Document kind: records of a checkpoint, after its id. */
+    public static final int CKPT_PART = 3;
+    /** Document kind: a checkpoint is complete. */
+    public static final int CKPT_END = 4;
     static final int HEADER = 5;
+    private static final int CHECKPOINT_ID_LENGTH = 8;
+    private static final String[] KIND_NAMES = {"UNKNOWN", "DELTA", "CHECKPOINT_BEGIN", "CHECKPOINT_PART",
+        "CHECKPOINT_END"};
 
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleStorage.class);
     private static final String SUFFIX = ".cq4";
@@ -176,6 +183,21 @@ public final class ChronicleStorage implements Storage
             "TEN_MINUTELY, HALF_HOURLY, FAST_HOURLY, FAST_DAILY)");
     }
 
+    /** @return a document kind's name, e.g. {@code CHECKPOINT_PART}. */
+    public static String kindName(final int kind)
+    {
+        return kind >= DELTA && kind <= CKPT_END ? KIND_NAMES[kind] : "UNKNOWN(" + kind + ")";
+    }
+
+    /**
+     * @return where the journal records start in the body of a document of this kind (after the checkpoint id of a
+     *         part), or -1 for kinds that hold no records.
+     */
+    public static int recordsOffset(final int kind)
+    {
+        return kind == DELTA ? 0 : kind == CKPT_PART ? CHECKPOINT_ID_LENGTH : -1;
+    }
+
     /** @return the settings this journal was opened with. */
     public JournalSettings settings()
     {
@@ -227,12 +249,14 @@ public final class ChronicleStorage implements Storage
                     stats.bytes += length;
                     handler.onBatch(body, 0, length);
                 }
-                else if (kind == CKPT_PART && length >= 8 && body.getLong(0, ByteOrder.LITTLE_ENDIAN) == chosenId)
+                else if (kind == CKPT_PART && length >= CHECKPOINT_ID_LENGTH &&
+                    body.getLong(0, ByteOrder.LITTLE_ENDIAN) == chosenId)
                 {
+                    final int records = length - CHECKPOINT_ID_LENGTH;
                     stats.checkpointParts++;
-                    stats.bytes += length - 8;
-                    view.wrap(body, 8, length - 8);
-                    handler.onBatch(view, 0, length - 8);
+                    stats.bytes += records;
+                    view.wrap(body, CHECKPOINT_ID_LENGTH, records);
+                    handler.onBatch(view, 0, records);
                 }
             });
         }

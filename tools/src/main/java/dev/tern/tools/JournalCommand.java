@@ -55,23 +55,6 @@ public final class JournalCommand implements Callable<Integer>
         return ChronicleStorage.openReadOnly(JournalSettings.of(dir));
     }
 
-    private static String kindName(final int kind)
-    {
-        switch (kind)
-        {
-            case 1:
-                return "DELTA";
-            case 2:
-                return "CHECKPOINT_BEGIN";
-            case 3:
-                return "CHECKPOINT_PART";
-            case 4:
-                return "CHECKPOINT_END";
-            default:
-                return "UNKNOWN(" + kind + ")";
-        }
-    }
-
     /** Prints documents and records, optionally only those of one client or topic. */
     @Command(name = "dump", mixinStandardHelpOptions = true,
         description = "Print every journal document and its records as text.")
@@ -101,14 +84,14 @@ public final class JournalCommand implements Callable<Integer>
                 {
                     if (!filtered)
                     {
-                        out.printf("%016x %s %d bytes%s%n", index, kindName(kind), length, valid ? "" :
-                            " CHECKSUM MISMATCH (skipped by replay)");
+                        out.printf("%016x %s %d bytes%s%n", index, ChronicleStorage.kindName(kind), length,
+                            valid ? "" : " CHECKSUM MISMATCH (skipped by replay)");
                     }
-                    if (!valid || (kind != 1 && kind != 3))
+                    final int skip = ChronicleStorage.recordsOffset(kind);
+                    if (!valid || skip < 0)
                     {
                         return;
                     }
-                    final int skip = kind == 3 ? 8 : 0;
                     formatter.format(body, skip, length - skip, line ->
                     {
                         if ((client == null || client.equals(line.clientId())) &&
@@ -158,18 +141,18 @@ public final class JournalCommand implements Callable<Integer>
                         return;
                     }
                     kinds[kind]++;
-                    if (kind == 2)
+                    if (kind == ChronicleStorage.CKPT_BEGIN)
                     {
                         checkpoints[0]++;
                     }
-                    else if (kind == 4)
+                    else if (kind == ChronicleStorage.CKPT_END)
                     {
                         checkpoints[1]++;
                         lastComplete[0] = body.getLong(0, java.nio.ByteOrder.LITTLE_ENDIAN);
                     }
                     else
                     {
-                        final int skip = kind == 3 ? 8 : 0;
+                        final int skip = ChronicleStorage.recordsOffset(kind);
                         damagedRecords.addAndGet(formatter.format(body, skip, length - skip, line ->
                         {
                             if (line.type() > 0 && line.type() < types.length)
@@ -182,7 +165,8 @@ public final class JournalCommand implements Callable<Integer>
                 final ChronicleStorage.Stats stats = storage.stats();
                 out.printf("journal %s%n", dir);
                 out.printf("documents: %d (delta %d, checkpoint begin %d, part %d, end %d)%n", stats.documents,
-                    kinds[1], kinds[2], kinds[3], kinds[4]);
+                    kinds[ChronicleStorage.DELTA], kinds[ChronicleStorage.CKPT_BEGIN], kinds[ChronicleStorage.CKPT_PART],
+                    kinds[ChronicleStorage.CKPT_END]);
                 for (int t = 1; t < types.length; t++)
                 {
                     if (types[t] > 0)
