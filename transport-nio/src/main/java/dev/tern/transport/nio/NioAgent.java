@@ -459,6 +459,33 @@ final class NioAgent implements Agent
         }
     }
 
+    /**
+     * Read from the connection's socket into {@code buffer}.
+     *
+     * @return bytes read (0 when none are ready), or -1 once the connection has been closed: by the peer or after an
+     *         I/O error.
+     */
+    private int readSocket(final NioConnection connection, final ByteBuffer buffer)
+    {
+        final int read;
+        try
+        {
+            read = connection.channel.read(buffer);
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("{}: read failed on {}: {}", roleName, connection, ex.toString());
+            close(connection, RingProtocol.CLOSE_IO_ERROR);
+            return -1;
+        }
+        if (read < 0)
+        {
+            close(connection, RingProtocol.CLOSE_PEER);
+            return -1;
+        }
+        return read;
+    }
+
     private void read(final NioConnection connection)
     {
         for (int i = 0; i < READS_PER_EVENT; i++)
@@ -468,20 +495,9 @@ final class NioAgent implements Agent
                 connection.in = pool.acquire(BufferPool.MIN_CAPACITY);
             }
             final ByteBuffer in = connection.in;
-            final int read;
-            try
-            {
-                read = connection.channel.read(in);
-            }
-            catch (final IOException ex)
-            {
-                LOG.debug("{}: read failed on {}: {}", roleName, connection, ex.toString());
-                close(connection, RingProtocol.CLOSE_IO_ERROR);
-                return;
-            }
+            final int read = readSocket(connection, in);
             if (read < 0)
             {
-                close(connection, RingProtocol.CLOSE_PEER);
                 return;
             }
             if (read == 0)
@@ -890,20 +906,9 @@ final class NioAgent implements Agent
             {
                 return; // the layers above are backed up; pump() resumes them
             }
-            final int read;
-            try
-            {
-                read = connection.channel.read(buffer);
-            }
-            catch (final IOException ex)
-            {
-                LOG.debug("{}: read failed on {}: {}", roleName, connection, ex.toString());
-                close(connection, RingProtocol.CLOSE_IO_ERROR);
-                return;
-            }
+            final int read = readSocket(connection, buffer);
             if (read < 0)
             {
-                close(connection, RingProtocol.CLOSE_PEER);
                 return;
             }
             if (read == 0)
