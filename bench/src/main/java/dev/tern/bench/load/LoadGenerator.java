@@ -1,5 +1,6 @@
 package dev.tern.bench.load;
 
+import dev.tern.bench.mqtt.Frames;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -473,28 +474,15 @@ public final class LoadGenerator implements Callable<Integer>
         in.flip();
         while (in.remaining() >= 2)
         {
-            final int start = in.position();
-            int length = 0;
-            int multiplier = 1;
-            int pos = start + 1;
-            boolean complete = false;
-            while (pos < in.limit())
-            {
-                final int digit = in.get(pos++) & 0xFF;
-                length += (digit & 0x7F) * multiplier;
-                multiplier *= 128;
-                if ((digit & 0x80) == 0)
-                {
-                    complete = true;
-                    break;
-                }
-            }
-            if (!complete || in.limit() - pos < length)
+            final long frame = Frames.next(in);
+            if (frame < 0)
             {
                 break;
             }
-            onPacket(c, in.get(start) & 0xFF, in, pos, length);
-            in.position(pos + length);
+            final int body = (int)(frame >>> 32);
+            final int length = (int)frame;
+            onPacket(c, in.get(in.position()) & 0xFF, in, body, length);
+            in.position(body + length);
         }
         in.compact();
         flush(c);

@@ -1,5 +1,7 @@
 package dev.tern.bench.relay;
 
+import dev.tern.bench.mqtt.Frames;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -144,28 +146,15 @@ public final class RawRelay
         in.flip();
         while (in.remaining() >= 2)
         {
-            final int start = in.position();
-            int length = 0;
-            int multiplier = 1;
-            int pos = start + 1;
-            boolean complete = false;
-            while (pos < in.limit() && pos < start + 5)
-            {
-                final int digit = in.get(pos++) & 0xFF;
-                length += (digit & 0x7F) * multiplier;
-                multiplier *= 128;
-                if ((digit & 0x80) == 0)
-                {
-                    complete = true;
-                    break;
-                }
-            }
-            if (!complete || in.limit() - pos < length)
+            final long frame = Frames.next(in);
+            if (frame < 0)
             {
                 break;
             }
-            onPacket(c, in, start, pos, length, dirty);
-            in.position(pos + length);
+            final int body = (int)(frame >>> 32);
+            final int length = (int)frame;
+            onPacket(c, in, in.position(), body, length, dirty);
+            in.position(body + length);
         }
         in.compact();
         markDirty(c, dirty);
