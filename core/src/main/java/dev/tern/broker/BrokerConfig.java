@@ -22,6 +22,8 @@ public final class BrokerConfig
     public static final int DEFAULT_MAX_QUEUED = 1000;
     /** Default interval between $SYS publications, seconds; 0 disables $SYS. */
     public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
+    /** Default MQTT 5.0 Topic Alias Maximum a client may use towards the broker (Mosquitto's default is 10). */
+    public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 10;
 
     private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
     private int ingressRingCapacity = DEFAULT_RING_CAPACITY;
@@ -46,6 +48,13 @@ public final class BrokerConfig
     private int maxSubscriptionsPerClient = 10_000;
     private int maxTopicLength = 65_535;
     private int maxTopicLevels = 128;
+    private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
+    private int maximumQos = 2;
+    private int maxKeepAliveSeconds = 0;
+    private boolean wildcardSubscriptionAvailable = true;
+    private boolean subscriptionIdentifiersAvailable = true;
+    private boolean sharedSubscriptionsAvailable = true;
+    private String responseInformation;
     private boolean concluded;
 
     /** Idle strategy for the I/O agents and the pipeline bridge. */
@@ -142,6 +151,10 @@ public final class BrokerConfig
         require(maxSubscriptionsPerClient > 0, "maxSubscriptionsPerClient", maxSubscriptionsPerClient);
         require(maxTopicLength > 0 && maxTopicLength <= 65_535, "maxTopicLength", maxTopicLength);
         require(maxTopicLevels > 0, "maxTopicLevels", maxTopicLevels);
+        require(topicAliasMaximum >= 0 && topicAliasMaximum <= 65535, "topicAliasMaximum", topicAliasMaximum);
+        require(maximumQos >= 0 && maximumQos <= 2, "maximumQos", maximumQos);
+        require(maxKeepAliveSeconds >= 0 && maxKeepAliveSeconds <= 65535, "maxKeepAliveSeconds", maxKeepAliveSeconds);
+        require(responseInformation == null || !responseInformation.isEmpty(), "responseInformation", "''");
         concluded = true;
         return this;
     }
@@ -420,6 +433,105 @@ public final class BrokerConfig
     public BrokerConfig brokerVersion(final String brokerVersion)
     {
         this.brokerVersion = brokerVersion;
+        return this;
+    }
+
+    /**
+     * MQTT 5.0 Topic Alias Maximum (default {@value #DEFAULT_TOPIC_ALIAS_MAXIMUM}): how many topic aliases a client
+     * may set up towards the broker on one connection, sent in the CONNACK; 0 refuses inbound aliases. Aliases the
+     * broker uses towards a client are bounded by the client's own Topic Alias Maximum.
+     */
+    public int topicAliasMaximum()
+    {
+        return topicAliasMaximum;
+    }
+
+    public BrokerConfig topicAliasMaximum(final int topicAliasMaximum)
+    {
+        this.topicAliasMaximum = topicAliasMaximum;
+        return this;
+    }
+
+    /**
+     * Highest QoS accepted in a PUBLISH and granted in a SUBACK (default 2). Below 2 it is advertised in the MQTT 5.0
+     * CONNACK (Maximum QoS); a 5.0 PUBLISH above it is a protocol violation (DISCONNECT 0x9B), a 3.1.1 one closes the
+     * connection, and subscriptions are granted at most this QoS.
+     */
+    public int maximumQos()
+    {
+        return maximumQos;
+    }
+
+    public BrokerConfig maximumQos(final int maximumQos)
+    {
+        this.maximumQos = maximumQos;
+        return this;
+    }
+
+    /**
+     * Longest keep alive the broker accepts, seconds (default 0: whatever the client asks). When set, an MQTT 5.0
+     * client asking for 0 (none) or more is told this value in the CONNACK's Server Keep Alive, and the broker uses it.
+     */
+    public int maxKeepAliveSeconds()
+    {
+        return maxKeepAliveSeconds;
+    }
+
+    public BrokerConfig maxKeepAliveSeconds(final int maxKeepAliveSeconds)
+    {
+        this.maxKeepAliveSeconds = maxKeepAliveSeconds;
+        return this;
+    }
+
+    /** Whether filters with '+' or '#' are accepted (default true); otherwise SUBACK 0xA2 (5.0) or 0x80. */
+    public boolean wildcardSubscriptionAvailable()
+    {
+        return wildcardSubscriptionAvailable;
+    }
+
+    public BrokerConfig wildcardSubscriptionAvailable(final boolean available)
+    {
+        this.wildcardSubscriptionAvailable = available;
+        return this;
+    }
+
+    /** Whether MQTT 5.0 Subscription Identifiers are supported (default true); otherwise SUBACK 0xA1. */
+    public boolean subscriptionIdentifiersAvailable()
+    {
+        return subscriptionIdentifiersAvailable;
+    }
+
+    public BrokerConfig subscriptionIdentifiersAvailable(final boolean available)
+    {
+        this.subscriptionIdentifiersAvailable = available;
+        return this;
+    }
+
+    /** Whether shared subscriptions ({@code $share/group/filter}) are supported (default true); otherwise 0x9E. */
+    public boolean sharedSubscriptionsAvailable()
+    {
+        return sharedSubscriptionsAvailable;
+    }
+
+    public BrokerConfig sharedSubscriptionsAvailable(final boolean available)
+    {
+        this.sharedSubscriptionsAvailable = available;
+        return this;
+    }
+
+    /**
+     * MQTT 5.0 Response Information sent in the CONNACK to a client that asks for it (Request Response Information
+     * 1): a topic prefix clients may build response topics on (default none, so nothing is sent). The client id is
+     * appended, so each client gets its own prefix, e.g. {@code "reply/"} gives {@code "reply/sensor-1"}.
+     */
+    public String responseInformation()
+    {
+        return responseInformation;
+    }
+
+    public BrokerConfig responseInformation(final String responseInformation)
+    {
+        this.responseInformation = responseInformation;
         return this;
     }
 }

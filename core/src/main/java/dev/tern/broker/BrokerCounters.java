@@ -47,6 +47,10 @@ public final class BrokerCounters
     public final Counter connectTimeouts = new Counter("connections.connectTimeouts");
     public final Counter subscriptionsRefused = new Counter("subscriptions.refused");
     public final Counter topicTooLong = new Counter("publish.topicTooLong");
+    /** QoS 1/2 messages of a shared subscription given to another member after the first one's session ended. */
+    public final Counter sharedRedelivered = new Counter("publish.sharedRedelivered");
+    /** MQTT 5.0 PUBLISH refused because its Payload Format Indicator said UTF-8 and the payload was not. */
+    public final Counter payloadFormatInvalid = new Counter("publish.payloadFormatInvalid");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
@@ -62,7 +66,7 @@ public final class BrokerCounters
             sessionsPersistent, messagesReceived, messagesSent, publishReceived, publishSent, publishDropped,
             droppedQueueFull, droppedBackpressure, subscriptions, retainedMessages, messagesQueued, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,
-            topicTooLong, egressRingFull
+            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
         })
         {
             byName.put(c.name(), c);

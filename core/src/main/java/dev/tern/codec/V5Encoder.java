@@ -177,13 +177,47 @@ public final class V5Encoder
         final int payloadOffset,
         final int payloadLength)
     {
+        return publish(buffer, offset, qos, dup, retain, packetId, topic, topicOffset, topicLength, properties,
+            propertiesOffset, propertiesLength, null, 0, payload, payloadOffset, payloadLength);
+    }
+
+    /**
+     * PUBLISH whose properties are already encoded, with the properties only a server adds written before them:
+     * Subscription Identifiers and a Topic Alias. The forwarded properties therefore still end where the payload
+     * starts. Allocates nothing.
+     *
+     * @param subscriptionIds Subscription Identifiers to add (one property each), or null.
+     * @param topicAlias      Topic Alias to add, 0 for none.
+     * @return {@link #publishLength(int, int, int, int)} bytes, with {@code propertiesLength} plus
+     * {@link #serverPropertiesLength(int[], int)}.
+     */
+    public static int publish(
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final int qos,
+        final boolean dup,
+        final boolean retain,
+        final int packetId,
+        final DirectBuffer topic,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer properties,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final int[] subscriptionIds,
+        final int topicAlias,
+        final DirectBuffer payload,
+        final int payloadOffset,
+        final int payloadLength)
+    {
+        final int added = serverPropertiesLength(subscriptionIds, topicAlias);
         int index = offset;
         buffer.putByte(index++, (byte)(PacketEncoder.PUBLISH_HEADER |
             (dup ? PUBLISH_DUP_FLAG : 0) |
             (qos << PUBLISH_QOS_SHIFT) |
             (retain ? PUBLISH_RETAIN_FLAG : 0)));
         index += RemainingLength.encode(buffer, index,
-            publishRemainingLength(qos, topicLength, propertiesLength, payloadLength));
+            publishRemainingLength(qos, topicLength, added + propertiesLength, payloadLength));
         buffer.putShort(index, (short)topicLength, ByteOrder.BIG_ENDIAN);
         index += STRING_LENGTH_PREFIX;
         if (topicLength > 0)
@@ -196,7 +230,21 @@ public final class V5Encoder
             buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
             index += PACKET_ID_LENGTH;
         }
-        index += RemainingLength.encode(buffer, index, propertiesLength);
+        index += RemainingLength.encode(buffer, index, added + propertiesLength);
+        if (subscriptionIds != null)
+        {
+            for (final int id : subscriptionIds)
+            {
+                buffer.putByte(index++, (byte)Property.SUBSCRIPTION_IDENTIFIER);
+                index += RemainingLength.encode(buffer, index, id);
+            }
+        }
+        if (topicAlias > 0)
+        {
+            buffer.putByte(index++, (byte)Property.TOPIC_ALIAS);
+            buffer.putShort(index, (short)topicAlias, ByteOrder.BIG_ENDIAN);
+            index += 2;
+        }
         if (propertiesLength > 0)
         {
             buffer.putBytes(index, properties, propertiesOffset, propertiesLength);
@@ -208,6 +256,20 @@ public final class V5Encoder
             index += payloadLength;
         }
         return index - offset;
+    }
+
+    /** Bytes the Subscription Identifier and Topic Alias properties a server adds to a PUBLISH take. */
+    public static int serverPropertiesLength(final int[] subscriptionIds, final int topicAlias)
+    {
+        int length = topicAlias > 0 ? 3 : 0;
+        if (subscriptionIds != null)
+        {
+            for (final int id : subscriptionIds)
+            {
+                length += 1 + RemainingLength.sizeOf(id);
+            }
+        }
+        return length;
     }
 
     /** Bytes a PUBLISH with {@code propertiesLength} bytes of encoded properties takes. */

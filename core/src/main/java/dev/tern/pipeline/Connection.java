@@ -32,6 +32,22 @@ final class Connection
     long sessionExpirySeconds;
     /** MQTT 5.0 Will Delay Interval, seconds: how long the will waits after the connection ends. */
     long willDelaySeconds;
+    /** MQTT 5.0 Topic Alias Maximum of the client: how many aliases the broker may set up towards it. */
+    int topicAliasMaximumOut;
+    /** Aliases the broker set up towards the client, by topic; created on first use. */
+    java.util.Map<String, Integer> topicAliasByTopicOut;
+    /** Topics the client set up aliases for, indexed by alias (1-based), created on first use. */
+    byte[][] topicByAliasIn;
+    /** MQTT 5.0 Request Problem Information: 0 forbids Reason Strings and User Properties on most packets. */
+    boolean problemInformation = true;
+    /** MQTT 5.0 enhanced authentication: the method in use (null: none), and the exchange under way, if any. */
+    String authMethod;
+    dev.tern.broker.EnhancedAuthenticator.AuthExchange authExchange;
+    /** The CONNECT waiting for its authentication exchange to finish, as received. */
+    byte[] pendingConnect;
+    /** Authentication Data to send with the CONNACK once the exchange succeeded; null for none. */
+    byte[] authSuccessData;
+    boolean authenticated;
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 

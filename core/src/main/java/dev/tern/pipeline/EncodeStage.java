@@ -118,8 +118,8 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             case Outbound.PUBLISH:
             {
                 final int length = V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src,
-                    o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.src,
-                    o.payloadOffset, o.payloadLength);
+                    o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength,
+                    o.subscriptionIds, o.topicAlias, o.src, o.payloadOffset, o.payloadLength);
                 if (o.expiryValueIndex >= 0)
                 {
                     // The properties end where the payload starts: patch the copied expiry value with the time left.
@@ -156,6 +156,9 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             case Outbound.DISCONNECT:
                 V5Encoder.disconnect(buffer, offset, o.reasonCode, o.properties);
                 break;
+            case Outbound.AUTH:
+                V5Encoder.auth(buffer, offset, o.reasonCode, o.properties);
+                break;
             default:
                 throw new IllegalStateException("unknown outbound kind " + o.kind);
         }
@@ -166,7 +169,9 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         switch (o.kind)
         {
             case Outbound.PUBLISH:
-                return V5Encoder.publishLength(o.qos, o.topicLength, o.propertiesLength, o.payloadLength);
+                return V5Encoder.publishLength(o.qos, o.topicLength,
+                    o.propertiesLength + V5Encoder.serverPropertiesLength(o.subscriptionIds, o.topicAlias),
+                    o.payloadLength);
             case Outbound.CONNACK:
                 return V5Encoder.connackLength(o.properties);
             case Outbound.PUBACK:
@@ -181,6 +186,8 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
                 return PacketEncoder.pingrespLength();
             case Outbound.DISCONNECT:
                 return V5Encoder.disconnectLength(o.reasonCode, o.properties);
+            case Outbound.AUTH:
+                return V5Encoder.authLength(o.reasonCode, o.properties);
             default:
                 throw new IllegalStateException("unknown outbound kind " + o.kind);
         }

@@ -15,6 +15,10 @@ final class Inflight
     final boolean retain;
     Message message;
     int state;
+    /** MQTT 5.0 Subscription Identifiers sent with it (and again if it is resent), or null. */
+    int[] subscriptionIds;
+    /** The shared subscription it was given to this session by, or null: redelivered if the session ends. */
+    SharedGroup group;
 
     Inflight(final int packetId, final long sequence, final Message message, final int qos, final boolean retain)
     {

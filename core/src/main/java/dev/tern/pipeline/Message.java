@@ -74,6 +74,30 @@ public final class Message
         return new Message(bytes, topicLength, propertiesLength, qos, retain);
     }
 
+    /** A message put together from topic, properties and payload in three places. */
+    public static Message assemble(
+        final DirectBuffer topicSrc,
+        final int topicOffset,
+        final int topicLength,
+        final DirectBuffer propertiesSrc,
+        final int propertiesOffset,
+        final int propertiesLength,
+        final DirectBuffer payloadSrc,
+        final int payloadOffset,
+        final int payloadLength,
+        final int qos,
+        final boolean retain)
+    {
+        final byte[] bytes = new byte[topicLength + propertiesLength + payloadLength];
+        topicSrc.getBytes(topicOffset, bytes, 0, topicLength);
+        if (propertiesLength > 0)
+        {
+            propertiesSrc.getBytes(propertiesOffset, bytes, topicLength, propertiesLength);
+        }
+        payloadSrc.getBytes(payloadOffset, bytes, topicLength + propertiesLength, payloadLength);
+        return new Message(bytes, topicLength, propertiesLength, qos, retain);
+    }
+
     public static Message of(final String topic, final byte[] payload, final int qos, final boolean retain)
     {
         final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);

@@ -22,6 +22,8 @@ public final class Outbound
     public static final int CLOSE = 10;
     /** MQTT 5.0 only: DISCONNECT with {@link #reasonCode}, sent before a CLOSE. */
     public static final int DISCONNECT = 11;
+    /** MQTT 5.0 only: AUTH with {@link #reasonCode} and {@link #properties} (enhanced authentication). */
+    public static final int AUTH = 12;
 
     public int kind;
     public long connectionId;
@@ -53,6 +55,13 @@ public final class Outbound
      */
     public int expiryValueIndex = -1;
     public long expirySecondsLeft;
+    /** MQTT 5.0 PUBLISH: Subscription Identifiers to add to the forwarded properties, or null [MQTT-3.3.4-3]. */
+    public int[] subscriptionIds;
+    /**
+     * MQTT 5.0 PUBLISH: Topic Alias to add (0: none). With {@link #topicLength} 0 the alias stands for the topic the
+     * connection already knows it by.
+     */
+    public int topicAlias;
 
     public int[] codes = new int[8];
     public int codeCount;
@@ -61,6 +70,9 @@ public final class Outbound
     {
         src = null;
         propertiesSrc = null;
+        subscriptionIds = null;
+        topicAlias = 0;
+        expiryValueIndex = -1;
         properties.clear();
     }
 }

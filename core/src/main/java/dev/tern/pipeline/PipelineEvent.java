@@ -75,6 +75,8 @@ public final class PipelineEvent
         o.propertiesSrc = null;
         o.propertiesLength = 0;
         o.expiryValueIndex = -1;
+        o.subscriptionIds = null;
+        o.topicAlias = 0;
         return o;
     }
 

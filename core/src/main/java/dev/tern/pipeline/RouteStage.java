@@ -7,6 +7,7 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ClientInfo;
+import dev.tern.broker.EnhancedAuthenticator;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.DecodeResult;
@@ -17,6 +18,7 @@ import dev.tern.codec.Property;
 import dev.tern.codec.PropertyDecoder;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
+import dev.tern.codec.Utf8;
 import dev.tern.codec.V5Encoder;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
@@ -49,6 +51,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private static final int CONNACK_UNACCEPTABLE_PROTOCOL = 0x01;
     private static final int CONNACK_IDENTIFIER_REJECTED = 0x02;
     private static final int TIMER_POLL_LIMIT = 1024;
+    /**
+     * Subscription options as the trie and the journal keep them: QoS, No Local and Retain As Published in bits 0-3,
+     * the MQTT 5.0 Subscription Identifier (at most 268,435,455, 28 bits) above them.
+     */
+    static final int SUBSCRIPTION_ID_SHIFT = 4;
+    private static final int STORED_OPTIONS_MASK = DecodedPacket.SUBSCRIPTION_QOS_MASK |
+        DecodedPacket.SUBSCRIPTION_NO_LOCAL | DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED;
+    private static final String SHARE_PREFIX = "$share/";
 
     private final BrokerConfig config;
     private final BrokerCounters counters;
@@ -66,6 +76,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final Map<String, int[]> connectionsByAddress = new HashMap<>();
     private final Map<String, Session> sessionByClientId = new HashMap<>();
     private final TopicTrie<Session> trie = new TopicTrie<>();
+    /** MQTT 5.0 shared subscriptions: one trie entry per group and filter. */
+    private final TopicTrie<SharedGroup> sharedTrie = new TopicTrie<>();
+    private final Map<String, SharedGroup> sharedGroupByKey = new HashMap<>();
+    private final MatchVisitor<SharedGroup> sharedMatcher = this::onSharedMatch;
+    private SharedGroup[] matchedGroups = new SharedGroup[4];
+    private int matchedGroupCount;
     private final RetainedStore<Message> retained = new RetainedStore<>();
     private final DeadlineTimerWheel timers;
     private final Long2ObjectHashMap<Connection> connectionByTimerId = new Long2ObjectHashMap<>();
@@ -328,6 +344,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 refuse(connection, packet.failureReason); // CONNACK 0x81, 0x82 ... then close [MQTT-4.13.1-1]
             }
+            else if (result == DecodeResult.OK && packet.type == PacketType.AUTH && connection.authExchange != null)
+            {
+                onAuth(connection, packet); // a step of the CONNECT's enhanced authentication
+            }
             else if (result != DecodeResult.OK || packet.type != PacketType.CONNECT)
             {
                 // [MQTT-3.1.0-1] the first packet must be CONNECT
@@ -380,9 +400,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             case PacketType.DISCONNECT:
                 onDisconnect(connection, packet);
                 break;
+            case PacketType.AUTH:
+                onAuth(connection, packet);
+                break;
             default:
-                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation;
-                // so is AUTH, since no CONNECT here named an authentication method (section 4.12)
+                // [MQTT-3.1.0-2] a second CONNECT, or a packet only a server may send, is a protocol violation
                 counters.protocolErrors.increment();
                 disconnect(connection, ReasonCode.PROTOCOL_ERROR);
                 break;
@@ -405,6 +427,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             endSession = expiry == 0 && session.persistent; // the client ends its session as it leaves
             session.expirySeconds = sessionExpiry(expiry);
+            journalSessionExpiry(session);
         }
         if (!mqtt5 || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
         {
@@ -436,12 +459,44 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
      */
     private void disconnect(final Connection connection, final int reasonCode)
     {
+        disconnect(connection, reasonCode, null);
+    }
+
+    /** @param reason Reason String for a 5.0 client, or null for the reason code's name. */
+    private void disconnect(final Connection connection, final int reasonCode, final String reason)
+    {
         if (isMqtt5(connection) && connection.state == Connection.CONNECTED)
         {
-            out(Outbound.DISCONNECT, connection).reasonCode = reasonCode;
+            final Outbound o = out(Outbound.DISCONNECT, connection);
+            o.reasonCode = reasonCode;
+            if (reasonCode != ReasonCode.NORMAL_DISCONNECTION)
+            {
+                // allowed on DISCONNECT whatever Request Problem Information says [MQTT-3.1.2-29]
+                o.properties.set(Property.REASON_STRING, reason != null ? reason : ReasonCode.name(reasonCode));
+                if (V5Encoder.disconnectLength(reasonCode, o.properties) > connection.maxPacketSizeOut)
+                {
+                    o.properties.clear(); // never beyond the client's Maximum Packet Size [MQTT-3.14.2-3]
+                }
+            }
             counters.messagesSent.increment();
         }
         closeConnection(connection, false);
+    }
+
+    /**
+     * A Reason String on an acknowledgement, unless the client asked for none (Request Problem Information 0)
+     * [MQTT-3.1.2-29] or it would make the packet larger than the client accepts [MQTT-3.4.2-2].
+     */
+    private static void reasonString(final Connection connection, final Outbound ack, final String reason)
+    {
+        if (ack.mqtt5 && connection.problemInformation)
+        {
+            ack.properties.set(Property.REASON_STRING, reason);
+            if (V5Encoder.ackLength(ack.reasonCode, ack.properties) > connection.maxPacketSizeOut)
+            {
+                ack.properties.clear();
+            }
+        }
     }
 
     private void refuse(final Connection connection, final int returnCode)
@@ -449,6 +504,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = false;
         connack.returnCode = returnCode;
+        if (connack.mqtt5)
+        {
+            connack.properties.set(Property.REASON_STRING,
+                ReasonCode.name(EncodeStage.connackReason(returnCode)));
+        }
         closeConnection(connection, false);
     }
 
@@ -472,12 +532,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             clientId = "tern-" + Long.toHexString(nowMs) + "-" + (++assignedClientIds);
         }
-        if (mqtt5 && packet.properties.has(Property.AUTHENTICATION_METHOD))
-        {
-            // No enhanced authentication (AUTH exchanges) here: say so rather than leave the client waiting.
-            refuse(connection, ReasonCode.BAD_AUTHENTICATION_METHOD);
-            return;
-        }
         // a client without a user name that presented a verified certificate is known by the certificate's CN
         final String username = packet.hasUsername ?
             buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) :
@@ -493,7 +547,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final ClientInfo info = new ClientInfo(clientId, username, connection.remoteAddress, listenerName,
             packet.protocolLevel);
 
-        if (!connection.anonymousListener)
+        if (mqtt5 && packet.properties.has(Property.AUTHENTICATION_METHOD))
+        {
+            if (!connection.authenticated)
+            {
+                beginEnhancedAuth(connection, packet, info); // CONNACK once the exchange succeeds
+                return;
+            }
+        }
+        else if (!connection.anonymousListener)
         {
             int rc;
             try
@@ -581,6 +643,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         sessionByClientId.put(clientId, session);
         cancelSessionExpiry(session); // back in time: the session lives on
         session.expirySeconds = mqtt5 ? sessionExpiry(packet.properties.sessionExpiryInterval()) : -1;
+        if (mqtt5)
+        {
+            journalSessionExpiry(session);
+        }
 
         cancelTimer(connection);
         connection.state = Connection.CONNECTED;
@@ -590,16 +656,24 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.inflightLimit = mqtt5 ? Math.min(maxInflight, packet.properties.receiveMaximum()) : maxInflight;
         connection.maxPacketSizeOut = mqtt5 ? packet.properties.maximumPacketSize(Long.MAX_VALUE) : Long.MAX_VALUE;
         connection.sessionExpirySeconds = mqtt5 ? packet.properties.sessionExpiryInterval() : 0;
+        connection.topicAliasMaximumOut = mqtt5 ? packet.properties.topicAliasMaximum() : 0;
+        connection.problemInformation = !mqtt5 || packet.properties.requestProblemInformation() != 0;
         session.connection = connection;
         if (packet.willFlag)
         {
             connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;
             connection.will = willMessage(packet);
         }
-        if (packet.keepAliveSeconds > 0)
+        // A 5.0 client asking for no keep alive or a longer one than the broker allows is given the broker's
+        // (Server Keep Alive, which it must then use [MQTT-3.2.2-21])
+        final int maxKeepAlive = config.maxKeepAliveSeconds();
+        final boolean keepAliveOverridden = mqtt5 && maxKeepAlive > 0 &&
+            (packet.keepAliveSeconds == 0 || packet.keepAliveSeconds > maxKeepAlive);
+        final int keepAliveSeconds = keepAliveOverridden ? maxKeepAlive : packet.keepAliveSeconds;
+        if (keepAliveSeconds > 0)
         {
             // [MQTT-3.1.2-24] disconnect after one and a half keep alive periods of silence
-            connection.keepAliveMs = packet.keepAliveSeconds * 1500L;
+            connection.keepAliveMs = keepAliveSeconds * 1500L;
             schedule(connection, nowMs + connection.keepAliveMs);
         }
 
@@ -612,11 +686,36 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             connack.properties
                 .set(Property.RECEIVE_MAXIMUM, maxInflight)
                 .set(Property.MAXIMUM_PACKET_SIZE, config.maxPacketSize())
-                .set(Property.SUBSCRIPTION_IDENTIFIER_AVAILABLE, 0)
-                .set(Property.SHARED_SUBSCRIPTION_AVAILABLE, 0);
+                .set(Property.TOPIC_ALIAS_MAXIMUM, config.topicAliasMaximum())
+                .set(Property.RETAIN_AVAILABLE, config.retainAvailable() ? 1 : 0)
+                .set(Property.WILDCARD_SUBSCRIPTION_AVAILABLE, config.wildcardSubscriptionAvailable() ? 1 : 0)
+                .set(Property.SUBSCRIPTION_IDENTIFIER_AVAILABLE, config.subscriptionIdentifiersAvailable() ? 1 : 0)
+                .set(Property.SHARED_SUBSCRIPTION_AVAILABLE, config.sharedSubscriptionsAvailable() ? 1 : 0);
+            if (config.maximumQos() < 2)
+            {
+                connack.properties.set(Property.MAXIMUM_QOS, config.maximumQos()); // only 0 or 1 [MQTT-3.2.2-9]
+            }
+            if (keepAliveOverridden)
+            {
+                connack.properties.set(Property.SERVER_KEEP_ALIVE, keepAliveSeconds);
+            }
             if (assignedClientId)
             {
                 connack.properties.set(Property.ASSIGNED_CLIENT_IDENTIFIER, clientId);
+            }
+            if (connection.authMethod != null)
+            {
+                // the method goes back with the success (section 4.12)
+                connack.properties.set(Property.AUTHENTICATION_METHOD, connection.authMethod);
+                if (connection.authSuccessData != null)
+                {
+                    connack.properties.set(Property.AUTHENTICATION_DATA, connection.authSuccessData);
+                    connection.authSuccessData = null;
+                }
+            }
+            if (config.responseInformation() != null && packet.properties.requestResponseInformation() == 1)
+            {
+                connack.properties.set(Property.RESPONSE_INFORMATION, config.responseInformation() + clientId);
             }
         }
         counters.messagesSent.increment();
@@ -644,6 +743,161 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 LOG.warn("onConnect hook failed", ex);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ enhanced authentication (MQTT 5.0, 4.12)
+
+    private void beginEnhancedAuth(final Connection connection, final DecodedPacket packet, final ClientInfo info)
+    {
+        final String method = packet.properties.string(Property.AUTHENTICATION_METHOD);
+        final EnhancedAuthenticator enhanced = authenticator instanceof EnhancedAuthenticator ?
+            (EnhancedAuthenticator)authenticator : null;
+        if (enhanced == null || !enhanced.supports(method))
+        {
+            counters.authFailures.increment();
+            refuse(connection, ReasonCode.BAD_AUTHENTICATION_METHOD); // a method this broker does not run
+            return;
+        }
+        // the CONNECT is kept as it came and acted on once the exchange succeeds
+        connection.pendingConnect = new byte[current.frameLength];
+        current.frame.getBytes(0, connection.pendingConnect);
+        connection.authMethod = method;
+        if (!startExchange(connection, enhanced, info, method))
+        {
+            return;
+        }
+        stepAuth(connection, packet.properties.has(Property.AUTHENTICATION_DATA) ?
+            packet.properties.bytes(Property.AUTHENTICATION_DATA) : null);
+    }
+
+    private boolean startExchange(
+        final Connection connection, final EnhancedAuthenticator enhanced, final ClientInfo info, final String method)
+    {
+        try
+        {
+            connection.authExchange = enhanced.begin(info, method);
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("enhanced authenticator failed to begin for client {}", info.clientId(), ex);
+            authFailed(connection, ReasonCode.UNSPECIFIED_ERROR);
+            return false;
+        }
+    }
+
+    /** AUTH from the client: the next step of an exchange, or the start of a re-authentication. */
+    private void onAuth(final Connection connection, final DecodedPacket packet)
+    {
+        final String method = packet.properties.has(Property.AUTHENTICATION_METHOD) ?
+            packet.properties.string(Property.AUTHENTICATION_METHOD) : null;
+        final boolean connected = connection.state == Connection.CONNECTED;
+        // AUTH only with the method of the CONNECT (none there: no AUTH at all) [MQTT-4.12.0-7], [MQTT-4.12.1-1]
+        boolean valid = connection.authMethod != null && connection.authMethod.equals(method);
+        if (valid && packet.reasonCode == ReasonCode.RE_AUTHENTICATE)
+        {
+            valid = connected && connection.authExchange == null &&
+                startExchange(connection, (EnhancedAuthenticator)authenticator, connection.info, method);
+        }
+        else if (valid)
+        {
+            valid = packet.reasonCode == ReasonCode.CONTINUE_AUTHENTICATION && connection.authExchange != null;
+        }
+        if (!valid)
+        {
+            counters.protocolErrors.increment();
+            if (connected)
+            {
+                disconnect(connection, ReasonCode.PROTOCOL_ERROR);
+            }
+            else if (connectionById.containsKey(connection.id))
+            {
+                refuse(connection, ReasonCode.PROTOCOL_ERROR);
+            }
+            return;
+        }
+        stepAuth(connection, packet.properties.has(Property.AUTHENTICATION_DATA) ?
+            packet.properties.bytes(Property.AUTHENTICATION_DATA) : null);
+    }
+
+    private void stepAuth(final Connection connection, final byte[] data)
+    {
+        EnhancedAuthenticator.AuthStep step;
+        try
+        {
+            step = connection.authExchange.step(data);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("enhanced authenticator failed", ex);
+            step = EnhancedAuthenticator.AuthStep.failure(ReasonCode.UNSPECIFIED_ERROR);
+        }
+        if (step == null)
+        {
+            step = EnhancedAuthenticator.AuthStep.failure(ReasonCode.NOT_AUTHORIZED);
+        }
+        switch (step.outcome())
+        {
+            case EnhancedAuthenticator.AuthStep.CONTINUE:
+            {
+                final Outbound auth = out(Outbound.AUTH, connection);
+                auth.reasonCode = ReasonCode.CONTINUE_AUTHENTICATION;
+                auth.properties.set(Property.AUTHENTICATION_METHOD, connection.authMethod);
+                if (step.data() != null)
+                {
+                    auth.properties.set(Property.AUTHENTICATION_DATA, step.data());
+                }
+                counters.messagesSent.increment();
+                break;
+            }
+            case EnhancedAuthenticator.AuthStep.SUCCESS:
+                connection.authExchange = null;
+                if (connection.state == Connection.CONNECTED)
+                {
+                    final Outbound auth = out(Outbound.AUTH, connection); // re-authenticated (section 4.12.1)
+                    auth.reasonCode = ReasonCode.SUCCESS;
+                    auth.properties.set(Property.AUTHENTICATION_METHOD, connection.authMethod);
+                    if (step.data() != null)
+                    {
+                        auth.properties.set(Property.AUTHENTICATION_DATA, step.data());
+                    }
+                    counters.messagesSent.increment();
+                }
+                else
+                {
+                    connection.authenticated = true;
+                    connection.authSuccessData = step.data();
+                    final byte[] frame = connection.pendingConnect;
+                    connection.pendingConnect = null;
+                    final DecodedPacket connect = new DecodedPacket();
+                    final int result = new dev.tern.codec.PacketDecoder().decode(new UnsafeBuffer(frame), 0,
+                        frame.length, ProtocolLevel.UNKNOWN, Integer.MAX_VALUE, connect);
+                    if (result != DecodeResult.OK)
+                    {
+                        refuse(connection, ReasonCode.UNSPECIFIED_ERROR); // it decoded the first time
+                        return;
+                    }
+                    onConnect(connection, connect);
+                }
+                break;
+            default:
+                authFailed(connection, step.reasonCode());
+                break;
+        }
+    }
+
+    private void authFailed(final Connection connection, final int reasonCode)
+    {
+        connection.authExchange = null;
+        counters.authFailures.increment();
+        if (connection.state == Connection.CONNECTED)
+        {
+            disconnect(connection, reasonCode); // re-authentication failed (section 4.12.1)
+        }
+        else
+        {
+            refuse(connection, reasonCode);
         }
     }
 
@@ -681,9 +935,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             else
             {
                 final Message m = f.message;
-                setExpiryLeft(emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(), m.topicOffset(),
-                    m.topicLength(), m.propertiesOffset(), m.propertiesLength(), m.payloadOffset(), m.payloadLength()),
-                    m);
+                final Outbound o = emitPublish(connection, f.qos, true, f.retain, f.packetId, m.buffer(),
+                    m.topicOffset(), m.topicLength(), m.propertiesOffset(), m.propertiesLength(), m.payloadOffset(),
+                    m.payloadLength());
+                o.subscriptionIds = f.subscriptionIds;
+                setExpiryLeft(o, m);
             }
         }
     }
@@ -812,18 +1068,21 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         cancelSessionExpiry(session);
         endPendingWill(session, true); // the session ends before the will delay: the will goes now
+        final List<Session.Queued> orphans = current == null || session.sharedGroups.isEmpty() ? null :
+            sharedOrphans(session);
         for (final String filter : session.subscriptions.keySet())
         {
-            if (trie.unsubscribe(filter, session))
-            {
-                counters.subscriptions.decrement();
-            }
+            removeSubscription(session, filter);
         }
         session.subscriptions.clear();
         counters.messagesInflight.add(-session.inflightByPacketId.size());
         counters.messagesQueued.add(-session.queue.size());
         session.inflightByPacketId.clear();
         session.queue.clear();
+        if (orphans != null)
+        {
+            redeliverShared(orphans);
+        }
         if (session.persistent)
         {
             counters.sessionsPersistent.decrement();
@@ -844,17 +1103,43 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         final Session session = connection.session;
         final int qos = packet.qos;
-        if (packet.topicLength > config.maxTopicLength())
+        final boolean mqtt5 = isMqtt5(connection);
+        if (qos > config.maximumQos())
         {
-            counters.topicTooLong.increment();
-            closeConnection(connection, false);
+            // above the Maximum QoS the CONNACK gave [MQTT-3.2.2-11]
+            counters.protocolErrors.increment();
+            disconnect(connection, ReasonCode.QOS_NOT_SUPPORTED);
             return;
         }
-        if (isMqtt5(connection) && packet.properties.has(Property.TOPIC_ALIAS))
+        byte[] aliasedTopic = null;
+        if (mqtt5)
         {
-            // The CONNACK's Topic Alias Maximum was left at 0: no alias may be sent [MQTT-3.2.2-17], [MQTT-3.3.2-9]
-            counters.protocolErrors.increment();
-            disconnect(connection, ReasonCode.TOPIC_ALIAS_INVALID);
+            if (packet.retain && !config.retainAvailable())
+            {
+                counters.protocolErrors.increment();
+                disconnect(connection, ReasonCode.RETAIN_NOT_SUPPORTED); // [MQTT-3.2.2-14]
+                return;
+            }
+            if (packet.properties.has(Property.TOPIC_ALIAS))
+            {
+                aliasedTopic = resolveTopicAlias(connection, packet);
+                if (aliasedTopic == null)
+                {
+                    return;
+                }
+            }
+            if (qos == 2 && session.inboundQos2.size() >= maxInflight && !session.inboundQos2.contains(packet.packetId))
+            {
+                // more unacknowledged QoS 2 PUBLISH than the Receive Maximum the CONNACK gave [MQTT-3.3.4-7]
+                counters.protocolErrors.increment();
+                disconnect(connection, ReasonCode.RECEIVE_MAXIMUM_EXCEEDED);
+                return;
+            }
+        }
+        if ((aliasedTopic != null ? aliasedTopic.length : packet.topicLength) > config.maxTopicLength())
+        {
+            counters.topicTooLong.increment();
+            disconnect(connection, ReasonCode.TOPIC_NAME_INVALID);
             return;
         }
         if (qos == 2 && session.inboundQos2.contains(packet.packetId))
@@ -864,8 +1149,34 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             counters.messagesSent.increment();
             return;
         }
+        if (mqtt5 && packet.properties.payloadFormatIndicator() == 1 &&
+            !Utf8.isValidMqttString(packet.buffer, packet.payloadOffset, packet.payloadLength))
+        {
+            // The publisher said UTF-8 and it is not: refused, not forwarded (section 3.3.2.3.2)
+            counters.payloadFormatInvalid.increment();
+            if (qos == 0)
+            {
+                disconnect(connection, ReasonCode.PAYLOAD_FORMAT_INVALID);
+            }
+            else
+            {
+                final Outbound ack = out(qos == 1 ? Outbound.PUBACK : Outbound.PUBREC, connection);
+                ack.packetId = packet.packetId;
+                ack.reasonCode = ReasonCode.PAYLOAD_FORMAT_INVALID;
+                reasonString(connection, ack, "payload is not valid UTF-8 but its Payload Format Indicator says so");
+                counters.messagesSent.increment();
+            }
+            return;
+        }
 
-        setContext(packet);
+        if (aliasedTopic != null)
+        {
+            setAliasedContext(packet, aliasedTopic);
+        }
+        else
+        {
+            setContext(packet);
+        }
         final boolean allowed = connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL ||
             isPublishAllowed(connection, contextTopic());
         lastMatchedCount = 0;
@@ -884,6 +1195,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             final Outbound puback = out(Outbound.PUBACK, connection);
             puback.packetId = packet.packetId; // [MQTT-4.3.2-2]
             puback.reasonCode = reason;
+            if (!allowed)
+            {
+                reasonString(connection, puback, "not authorized to publish to this topic");
+            }
             counters.messagesSent.increment();
         }
         else if (qos == 2)
@@ -896,7 +1211,76 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             final Outbound pubrec = out(Outbound.PUBREC, connection);
             pubrec.packetId = packet.packetId; // [MQTT-4.3.3-2]
             pubrec.reasonCode = reason;
+            if (!allowed)
+            {
+                reasonString(connection, pubrec, "not authorized to publish to this topic");
+            }
             counters.messagesSent.increment();
+        }
+    }
+
+    /**
+     * MQTT 5.0 inbound Topic Alias: a PUBLISH with a topic sets the alias up, one with an empty topic uses it
+     * (section 3.3.2.3.4). Mappings live as long as the connection [MQTT-3.3.2-7].
+     *
+     * @return the topic the PUBLISH is for, or null if the alias was invalid and the connection is being closed.
+     */
+    private byte[] resolveTopicAlias(final Connection connection, final DecodedPacket packet)
+    {
+        final int alias = packet.properties.topicAlias();
+        if (alias > config.topicAliasMaximum())
+        {
+            // above the Topic Alias Maximum the CONNACK gave (0: none may be sent) [MQTT-3.3.2-9], [MQTT-3.3.2-10]
+            counters.protocolErrors.increment();
+            disconnect(connection, ReasonCode.TOPIC_ALIAS_INVALID);
+            return null;
+        }
+        if (connection.topicByAliasIn == null)
+        {
+            connection.topicByAliasIn = new byte[config.topicAliasMaximum() + 1][];
+        }
+        if (packet.topicLength > 0)
+        {
+            final byte[] topic = new byte[packet.topicLength];
+            packet.buffer.getBytes(packet.topicOffset, topic);
+            connection.topicByAliasIn[alias] = topic;
+            return topic;
+        }
+        final byte[] topic = connection.topicByAliasIn[alias];
+        if (topic == null)
+        {
+            // an empty topic with an alias the client never set up (section 3.3.4)
+            counters.protocolErrors.increment();
+            disconnect(connection, ReasonCode.PROTOCOL_ERROR, "topic alias " + alias + " was never set");
+        }
+        return topic;
+    }
+
+    /**
+     * Context for a PUBLISH that used a Topic Alias: the message is copied with its full topic and without the alias,
+     * which means nothing on other connections.
+     */
+    private void setAliasedContext(final DecodedPacket packet, final byte[] topic)
+    {
+        final Properties properties = packet.properties;
+        final DirectBuffer src = properties.encodedBuffer();
+        final int offset = properties.encodedOffset();
+        final int length = properties.encodedLength();
+        final int aliasValue = PropertyDecoder.valueIndex(src, offset, length, Property.TOPIC_ALIAS);
+        // identifier byte, then a two-byte value
+        final byte[] stripped = new byte[length - 3];
+        src.getBytes(offset, stripped, 0, aliasValue - 1 - offset);
+        src.getBytes(aliasValue + 2, stripped, aliasValue - 1 - offset, offset + length - aliasValue - 2);
+        final Message message = Message.assemble(new UnsafeBuffer(topic), 0, topic.length, new UnsafeBuffer(stripped),
+            0, stripped.length, packet.buffer, packet.payloadOffset, packet.payloadLength, packet.qos, packet.retain);
+        setContext(message);
+        ctxLive = true; // arrived now: QoS 0 copies go out as they came
+        ctxExpirySeconds = properties.messageExpiryInterval();
+        if (ctxExpirySeconds >= 0)
+        {
+            message.expiryDeadlineMs = nowMs + ctxExpirySeconds * 1000L;
+            message.expiryValueIndex = PropertyDecoder.valueIndex(message.buffer(), message.propertiesOffset(),
+                message.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
         }
     }
 
@@ -1016,10 +1400,27 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             matched[i] = null;
             // [MQTT-3.8.4-6] deliver at the lower of the published QoS and the granted QoS
             // Live delivery clears RETAIN [MQTT-3.3.1-9] unless a 5.0 subscription asked to keep it [MQTT-3.3.1-12]
-            deliver(session, Math.min(qos, session.matchQos), session.matchRetainAsPublished && ctxRetain);
+            deliver(session, Math.min(qos, session.matchQos), session.matchRetainAsPublished && ctxRetain,
+                session.matchSubscriptionIdCount == 0 ? null : session.copyMatchSubscriptionIds(), null);
         }
         lastMatchedCount = matchedCount;
         matchedCount = 0;
+
+        if (!sharedGroupByKey.isEmpty())
+        {
+            matchedGroupCount = 0;
+            sharedTrie.match(ctxBuffer, ctxTopicOffset, ctxTopicLength, sharedMatcher);
+            for (int i = 0; i < matchedGroupCount; i++)
+            {
+                final SharedGroup group = matchedGroups[i];
+                matchedGroups[i] = null;
+                if (deliverShared(group, null))
+                {
+                    lastMatchedCount++;
+                }
+            }
+            matchedGroupCount = 0;
+        }
 
         if (hooksInstalled)
         {
@@ -1079,6 +1480,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             session.matchEpoch = matchEpoch;
             session.matchQos = qos;
             session.matchRetainAsPublished = retainAsPublished;
+            session.matchSubscriptionIdCount = 0;
             if (matchedCount == matched.length)
             {
                 matched = Arrays.copyOf(matched, matchedCount * 2);
@@ -1090,11 +1492,60 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             session.matchQos = Math.max(session.matchQos, qos);
             session.matchRetainAsPublished |= retainAsPublished;
         }
+        final int subscriptionId = options >>> SUBSCRIPTION_ID_SHIFT;
+        if (subscriptionId != 0)
+        {
+            // one copy to the session, carrying the identifier of every matching subscription [MQTT-3.3.4-4]
+            session.addMatchSubscriptionId(subscriptionId);
+        }
+    }
+
+    /** Shared subscription visitor: collect each matching group once. */
+    private void onSharedMatch(final SharedGroup group, final int options)
+    {
+        if (matchedGroupCount == matchedGroups.length)
+        {
+            matchedGroups = Arrays.copyOf(matchedGroups, matchedGroupCount * 2);
+        }
+        matchedGroups[matchedGroupCount++] = group;
+    }
+
+    /**
+     * Give the context message to one member of a shared subscription (section 4.8.2).
+     *
+     * @param excluded a leaving member not to pick while another exists, or null.
+     * @return whether a member took it.
+     */
+    private boolean deliverShared(final SharedGroup group, final Session excluded)
+    {
+        final int index = group.pick(excluded);
+        if (index < 0)
+        {
+            return false;
+        }
+        final Session member = group.members.get(index);
+        final int options = group.options.get(index);
+        final int subscriptionId = options >>> SUBSCRIPTION_ID_SHIFT;
+        deliver(member, Math.min(ctxQos, options & DecodedPacket.SUBSCRIPTION_QOS_MASK),
+            (options & DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) != 0 && ctxRetain,
+            subscriptionId == 0 ? null : new int[] {subscriptionId}, group);
+        return true;
     }
 
     // ------------------------------------------------------------------ delivery out
 
     private void deliver(final Session session, final int qos, final boolean retainFlag)
+    {
+        deliver(session, qos, retainFlag, null, null);
+    }
+
+    /**
+     * @param subscriptionIds MQTT 5.0 Subscription Identifiers of the matching subscriptions, or null.
+     * @param group           the shared subscription the session was picked from, or null.
+     */
+    private void deliver(
+        final Session session, final int qos, final boolean retainFlag, final int[] subscriptionIds,
+        final SharedGroup group)
     {
         if (session.inline != null)
         {
@@ -1117,13 +1568,16 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             // A live PUBLISH goes out at once (its expiry value stays as received); a stored one (retained) may
             // have expired meanwhile.
             final Message stored = ctxLive ? null : ctxMessage;
-            if (tooLargeFor(connection, ctxTopicLength, ctxPropertiesLength, ctxPayloadLength) || expired(stored))
+            if (tooLargeFor(connection, ctxTopicLength,
+                ctxPropertiesLength + V5Encoder.serverPropertiesLength(subscriptionIds, 0), ctxPayloadLength) ||
+                expired(stored))
             {
                 return;
             }
             final Outbound o = emitPublish(connection, 0, false, retainFlag, 0, ctxBuffer, ctxTopicOffset,
                 ctxTopicLength, ctxPropertiesBuffer, ctxPropertiesOffset, ctxPropertiesLength, ctxPayloadOffset,
                 ctxPayloadLength);
+            o.subscriptionIds = subscriptionIds;
             if (stored != null)
             {
                 setExpiryLeft(o, stored);
@@ -1135,11 +1589,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (connection != null && connection.writable && session.queue.isEmpty() &&
             session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
-            sendNew(session, connection, message, qos, retainFlag, false);
+            sendNew(session, connection, message, qos, retainFlag, false, subscriptionIds, group);
         }
         else
         {
-            enqueue(session, message, qos, retainFlag);
+            enqueue(session, message, qos, retainFlag, subscriptionIds, group);
         }
     }
 
@@ -1173,7 +1627,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         return true;
     }
 
-    private void enqueue(final Session session, final Message message, final int qos, final boolean retainFlag)
+    private void enqueue(
+        final Session session, final Message message, final int qos, final boolean retainFlag,
+        final int[] subscriptionIds, final SharedGroup group)
     {
         if (session.queue.size() >= maxQueued)
         {
@@ -1182,7 +1638,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             counters.publishDropped.increment();
             return;
         }
-        session.queue.add(new Session.Queued(message, qos, retainFlag));
+        session.queue.add(new Session.Queued(message, qos, retainFlag, subscriptionIds, group));
         counters.messagesQueued.increment();
         if (journaling && session.persistent)
         {
@@ -1198,9 +1654,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Message message,
         final int qos,
         final boolean retain,
-        final boolean fromQueue)
+        final boolean fromQueue,
+        final int[] subscriptionIds,
+        final SharedGroup group)
     {
-        if (tooLargeFor(connection, message.topicLength(), message.propertiesLength(), message.payloadLength()))
+        if (tooLargeFor(connection, message.topicLength(),
+            message.propertiesLength() + V5Encoder.serverPropertiesLength(subscriptionIds, 0), message.payloadLength()))
         {
             return; // discarded as if sent [MQTT-3.1.2-25]
         }
@@ -1213,11 +1672,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             if (!fromQueue)
             {
-                enqueue(session, message, qos, retain);
+                enqueue(session, message, qos, retain, subscriptionIds, group);
             }
             else
             {
-                session.queue.addFirst(new Session.Queued(message, qos, retain));
+                session.queue.addFirst(new Session.Queued(message, qos, retain, subscriptionIds, group));
                 counters.messagesQueued.increment();
             }
             return;
@@ -1229,11 +1688,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 .u8(retain ? 1 : 0).u8(fromQueue ? 1 : 0).end();
         }
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
+        inflight.subscriptionIds = subscriptionIds;
+        inflight.group = group;
         session.inflightByPacketId.put(packetId, inflight);
         counters.messagesInflight.increment();
-        setExpiryLeft(emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
-            message.topicLength(), message.propertiesOffset(), message.propertiesLength(), message.payloadOffset(),
-            message.payloadLength()), message);
+        final Outbound o = emitPublish(connection, qos, false, retain, packetId, message.buffer(),
+            message.topicOffset(), message.topicLength(), message.propertiesOffset(), message.propertiesLength(),
+            message.payloadOffset(), message.payloadLength());
+        o.subscriptionIds = subscriptionIds;
+        setExpiryLeft(o, message);
     }
 
     private void drainQueue(final Session session)
@@ -1244,7 +1707,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             final Session.Queued queued = session.queue.poll();
             counters.messagesQueued.decrement();
-            sendNew(session, connection, queued.message, queued.qos, queued.retain, true);
+            sendNew(session, connection, queued.message, queued.qos, queued.retain, true, queued.subscriptionIds,
+                queued.group);
         }
     }
 
@@ -1316,9 +1780,39 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         o.topicLength = topicLength;
         o.payloadOffset = payloadOffset;
         o.payloadLength = payloadLength;
+        if (connection.topicAliasMaximumOut > 0)
+        {
+            assignTopicAlias(connection, o);
+        }
         counters.publishSent.increment();
         counters.messagesSent.increment();
         return o;
+    }
+
+    /**
+     * MQTT 5.0 outbound Topic Alias: the first topics sent to a client that accepts aliases get one, up to its Topic
+     * Alias Maximum [MQTT-3.3.2-9]; later PUBLISHes on such a topic carry the alias and an empty topic. Mappings live
+     * as long as the connection [MQTT-3.3.2-7].
+     */
+    private void assignTopicAlias(final Connection connection, final Outbound o)
+    {
+        if (connection.topicAliasByTopicOut == null)
+        {
+            connection.topicAliasByTopicOut = new HashMap<>();
+        }
+        final String topic = o.src.getStringWithoutLengthUtf8(o.topicOffset, o.topicLength);
+        final Integer alias = connection.topicAliasByTopicOut.get(topic);
+        if (alias != null)
+        {
+            o.topicAlias = alias;
+            o.topicLength = 0;
+        }
+        else if (connection.topicAliasByTopicOut.size() < connection.topicAliasMaximumOut)
+        {
+            final int next = connection.topicAliasByTopicOut.size() + 1;
+            connection.topicAliasByTopicOut.put(topic, next);
+            o.topicAlias = next; // sent with the topic: sets up the mapping
+        }
     }
 
     // ------------------------------------------------------------------ acknowledgements
@@ -1407,48 +1901,65 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
         final String[] filters = new String[count];
         final boolean mqtt5 = isMqtt5(connection);
+        // one identifier for all the filters of this SUBSCRIBE (section 3.8.2.1.2); the decoder refused 0
+        final int subscriptionId = mqtt5 && packet.properties.has(Property.SUBSCRIPTION_IDENTIFIER) ?
+            packet.properties.subscriptionIdentifier(0) : 0;
         for (int i = 0; i < count; i++)
         {
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
             final int requested = packet.options[i] & DecodedPacket.SUBSCRIPTION_QOS_MASK;
+            final boolean shared = filter.startsWith(SHARE_PREFIX);
             int code = SUBACK_FAILURE;
-            if (mqtt5 && packet.properties.has(Property.SUBSCRIPTION_IDENTIFIER))
+            if (subscriptionId != 0 && !config.subscriptionIdentifiersAvailable())
             {
                 code = ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED; // the CONNACK said so
                 counters.subscriptionsRefused.increment();
             }
-            else if (mqtt5 && filter.startsWith("$share/"))
+            else if (shared && !config.sharedSubscriptionsAvailable())
             {
-                code = ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED; // the CONNACK said so
+                code = mqtt5 ? ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE; // the CONNACK said so
+                counters.subscriptionsRefused.increment();
+            }
+            else if (shared && sharedFilterStart(filter) < 0)
+            {
+                code = mqtt5 ? ReasonCode.TOPIC_FILTER_INVALID : SUBACK_FAILURE; // [MQTT-4.8.2-1], [MQTT-4.8.2-2]
+                counters.subscriptionsRefused.increment();
+            }
+            else if (!config.wildcardSubscriptionAvailable() && (filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0))
+            {
+                code = mqtt5 ? ReasonCode.WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED : SUBACK_FAILURE; // the CONNACK said so
                 counters.subscriptionsRefused.increment();
             }
             else if (!withinFilterLimits(session, filter, packet.filterLengths[i]))
             {
+                code = mqtt5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE;
                 counters.subscriptionsRefused.increment();
             }
             else if (isSubscribeAllowed(connection, filter))
             {
-                // The trie and the journal keep the options a delivery needs: QoS, and for 5.0 No Local and Retain
-                // As Published. [MQTT-3.8.4-3] an identical filter replaces the existing subscription.
-                final int stored = mqtt5 ? packet.options[i] & (DecodedPacket.SUBSCRIPTION_QOS_MASK |
-                    DecodedPacket.SUBSCRIPTION_NO_LOCAL | DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) : requested;
-                final boolean isNew = trie.subscribe(filter, session, stored);
-                if (isNew)
-                {
-                    counters.subscriptions.increment();
-                }
+                // Granted at most the broker's Maximum QoS [MQTT-3.2.2-9]. The trie and the journal keep what a
+                // delivery needs: QoS, for 5.0 No Local and Retain As Published, and the Subscription Identifier.
+                final int granted = Math.min(requested, config.maximumQos());
+                final int stored = ((mqtt5 ? packet.options[i] & STORED_OPTIONS_MASK : requested) &
+                    ~DecodedPacket.SUBSCRIPTION_QOS_MASK) | granted | subscriptionId << SUBSCRIPTION_ID_SHIFT;
+                // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
+                final boolean isNew = addSubscription(session, filter, stored);
                 final int retainHandling = mqtt5 ? (packet.options[i] &
                     DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_MASK) >>> DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_SHIFT :
                     0;
-                session.subscriptions.put(filter, stored);
                 if (journaling && session.persistent)
                 {
                     record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(stored).end();
                 }
-                code = requested;
+                code = granted;
                 // Retain Handling 1: retained messages only for a new subscription, 2: never [MQTT-3.3.1-10],
-                // [MQTT-3.3.1-11]
-                filters[i] = retainHandling == 0 || (retainHandling == 1 && isNew) ? filter : null;
+                // [MQTT-3.3.1-11]. A shared subscription gets none when it is made (section 4.8.2).
+                filters[i] = !shared && (retainHandling == 0 || (retainHandling == 1 && isNew)) ? filter : null;
+            }
+            else
+            {
+                code = mqtt5 ? ReasonCode.NOT_AUTHORIZED : SUBACK_FAILURE;
+                counters.subscriptionsRefused.increment();
             }
             suback.codes[i] = code;
             if (hooksInstalled)
@@ -1464,14 +1975,101 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
 
-        // [MQTT-3.3.1-6] retained messages matching a new subscription are sent, with the retain flag set
+        // [MQTT-3.3.1-6] retained messages matching a new subscription are sent, with the retain flag set; they
+        // carry the subscription's identifier [MQTT-3.3.4-3]
         for (int i = 0; i < count; i++)
         {
             if (filters[i] != null)
             {
-                sendRetained(session, filters[i], suback.codes[i]);
+                sendRetained(session, filters[i], suback.codes[i], subscriptionId);
             }
         }
+    }
+
+    /**
+     * Where the topic filter of a shared subscription {@code $share/{name}/{filter}} starts, or -1 if the share name is
+     * empty or holds a wildcard, or no filter follows [MQTT-4.8.2-1], [MQTT-4.8.2-2].
+     */
+    private static int sharedFilterStart(final String filter)
+    {
+        final int slash = filter.indexOf('/', SHARE_PREFIX.length());
+        if (slash <= SHARE_PREFIX.length() || slash == filter.length() - 1)
+        {
+            return -1;
+        }
+        for (int i = SHARE_PREFIX.length(); i < slash; i++)
+        {
+            final char c = filter.charAt(i);
+            if (c == '+' || c == '#')
+            {
+                return -1;
+            }
+        }
+        return slash + 1;
+    }
+
+    /**
+     * Add or replace a subscription: in the trie, or for {@code $share/...} as a member of its shared group.
+     *
+     * @return whether it is new (not a replacement of the same filter).
+     */
+    private boolean addSubscription(final Session session, final String filter, final int options)
+    {
+        final boolean isNew;
+        final int sharedStart = filter.startsWith(SHARE_PREFIX) ? sharedFilterStart(filter) : -1;
+        if (sharedStart > 0)
+        {
+            final String key = filter.substring(SHARE_PREFIX.length());
+            SharedGroup group = sharedGroupByKey.get(key);
+            if (group == null)
+            {
+                group = new SharedGroup(filter.substring(SHARE_PREFIX.length(), sharedStart - 1),
+                    filter.substring(sharedStart), key);
+                sharedGroupByKey.put(key, group);
+                sharedTrie.subscribe(group.filter, group, 0);
+            }
+            isNew = group.add(session, options);
+            session.sharedGroups.put(filter, group);
+        }
+        else
+        {
+            isNew = trie.subscribe(filter, session, options);
+        }
+        if (isNew)
+        {
+            counters.subscriptions.increment();
+        }
+        session.subscriptions.put(filter, options);
+        return isNew;
+    }
+
+    /**
+     * Remove a subscription from the trie or its shared group; the caller updates {@link Session#subscriptions}.
+     *
+     * @return whether the session had it.
+     */
+    private boolean removeSubscription(final Session session, final String filter)
+    {
+        final boolean removed;
+        final SharedGroup group = session.sharedGroups.remove(filter);
+        if (group != null)
+        {
+            removed = group.remove(session);
+            if (group.isEmpty())
+            {
+                sharedGroupByKey.remove(group.key);
+                sharedTrie.unsubscribe(group.filter, group);
+            }
+        }
+        else
+        {
+            removed = trie.unsubscribe(filter, session);
+        }
+        if (removed)
+        {
+            counters.subscriptions.decrement();
+        }
+        return removed;
     }
 
     private boolean withinFilterLimits(final Session session, final String filter, final int filterBytes)
@@ -1493,12 +2091,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             session.subscriptions.containsKey(filter));
     }
 
-    private void sendRetained(final Session session, final String filter, final int grantedQos)
+    private void sendRetained(
+        final Session session, final String filter, final int grantedQos, final int subscriptionId)
     {
         retained.match(filter, (topic, message) ->
         {
             setContext(message);
-            deliver(session, Math.min(message.qos(), grantedQos), true);
+            deliver(session, Math.min(message.qos(), grantedQos), true,
+                subscriptionId == 0 ? null : new int[] {subscriptionId}, null);
         });
     }
 
@@ -1542,10 +2142,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             if (existed)
             {
-                if (trie.unsubscribe(filter, session))
-                {
-                    counters.subscriptions.decrement();
-                }
+                removeSubscription(session, filter);
                 if (journaling && session.persistent)
                 {
                     record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
@@ -1567,6 +2164,54 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesSent.increment();
     }
 
+    /**
+     * QoS 1/2 messages a session was given by shared subscriptions and has not received yet (inflight before PUBREC,
+     * or queued), oldest first.
+     */
+    private static List<Session.Queued> sharedOrphans(final Session session)
+    {
+        final List<Session.Queued> orphans = new ArrayList<>();
+        final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+        inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+        for (final Inflight f : inflight)
+        {
+            if (f.group != null && f.message != null && f.state != Inflight.AWAIT_PUBCOMP)
+            {
+                orphans.add(new Session.Queued(f.message, f.qos, f.retain, f.subscriptionIds, f.group));
+            }
+        }
+        for (final Session.Queued queued : session.queue)
+        {
+            if (queued.group != null)
+            {
+                orphans.add(queued);
+            }
+        }
+        return orphans;
+    }
+
+    /**
+     * A member's session ended with shared-subscription messages it never acknowledged: each goes to another member
+     * of the same group, if one is left (section 4.8.2).
+     */
+    private void redeliverShared(final List<Session.Queued> orphans)
+    {
+        for (final Session.Queued orphan : orphans)
+        {
+            setContext(orphan.message);
+            ctxQos = orphan.qos;
+            ctxRetain = orphan.retain;
+            if (orphan.group.isEmpty() || !deliverShared(orphan.group, null))
+            {
+                counters.publishDropped.increment();
+            }
+            else
+            {
+                counters.sharedRedelivered.increment();
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ inline API commands (route thread)
 
     /**
@@ -1577,12 +2222,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     public Object addInline(final String filter, final InlineSubscriber subscriber)
     {
         final Session session = new Session("$inline-" + (++inlineSessions), false, subscriber);
-        if (trie.subscribe(filter, session, 2))
+        addSubscription(session, filter, 2);
+        if (!filter.startsWith(SHARE_PREFIX))
         {
-            counters.subscriptions.increment();
+            sendRetained(session, filter, 2, 0);
         }
-        session.subscriptions.put(filter, 2);
-        sendRetained(session, filter, 2);
         return session;
     }
 
@@ -1592,10 +2236,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Session session = (Session)handle;
         for (final String filter : session.subscriptions.keySet())
         {
-            if (trie.unsubscribe(filter, session))
-            {
-                counters.subscriptions.decrement();
-            }
+            removeSubscription(session, filter);
         }
         session.subscriptions.clear();
     }
@@ -1716,8 +2357,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (message.journalId == 0)
         {
             message.journalId = nextMessageId++;
-            record(JournalRecords.MESSAGE).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
-                .string(message.topic()).bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+            recordsSinceCheckpoint++;
+            writeMessage(current.journal, message);
         }
     }
 
@@ -1751,6 +2392,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 continue;
             }
             w.begin(JournalRecords.SESSION_CREATE).string(session.clientId).end();
+            if (session.expirySeconds >= 0)
+            {
+                w.begin(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(session.expirySeconds).end();
+            }
             for (final Map.Entry<String, Integer> sub : session.subscriptions.entrySet())
             {
                 w.begin(JournalRecords.SUBSCRIBE).string(session.clientId).string(sub.getKey()).i32(sub.getValue()).end();
@@ -1805,8 +2450,32 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 message.journalId = nextMessageId++;
             }
+            writeMessage(w, message);
+        }
+    }
+
+    /** A MESSAGE record, or MESSAGE_V5 when the message has MQTT 5.0 properties or an expiry to keep. */
+    private static void writeMessage(final JournalRecords.Writer w, final Message message)
+    {
+        if (message.propertiesLength() == 0 && message.expiryDeadlineMs == Long.MAX_VALUE)
+        {
             w.begin(JournalRecords.MESSAGE).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
                 .string(message.topic()).bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+        }
+        else
+        {
+            w.begin(JournalRecords.MESSAGE_V5).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
+                .string(message.topic()).i64(message.expiryDeadlineMs)
+                .bytes(message.buffer(), message.propertiesOffset(), message.propertiesLength())
+                .bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+        }
+    }
+
+    private void journalSessionExpiry(final Session session)
+    {
+        if (journaling && session.persistent && current != null)
+        {
+            record(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(session.expirySeconds).end();
         }
     }
 
@@ -1873,11 +2542,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     final int options = r.i32();
                     if (session != null)
                     {
-                        if (trie.subscribe(filter, session, options))
-                        {
-                            counters.subscriptions.increment();
-                        }
-                        session.subscriptions.put(filter, options);
+                        addSubscription(session, filter, options);
                     }
                     break;
                 }
@@ -1885,10 +2550,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 {
                     final Session session = sessionByClientId.get(r.string());
                     final String filter = r.string();
-                    if (session != null && session.subscriptions.remove(filter) != null &&
-                        trie.unsubscribe(filter, session))
+                    if (session != null && session.subscriptions.remove(filter) != null)
                     {
-                        counters.subscriptions.decrement();
+                        removeSubscription(session, filter);
                     }
                     break;
                 }
@@ -1903,6 +2567,39 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     message.journalId = id;
                     messageById.put(id, message);
                     nextMessageId = Math.max(nextMessageId, id + 1);
+                    break;
+                }
+                case JournalRecords.MESSAGE_V5:
+                {
+                    final long id = r.i64();
+                    final int qos = r.u8();
+                    final boolean retain = r.u8() != 0;
+                    final byte[] topic = r.string().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    final long expiresAtMs = r.i64();
+                    final byte[] properties = r.bytes();
+                    final byte[] payload = r.bytes();
+                    final Message message = Message.assemble(new UnsafeBuffer(topic), 0, topic.length,
+                        new UnsafeBuffer(properties), 0, properties.length, new UnsafeBuffer(payload), 0,
+                        payload.length, qos, retain);
+                    message.expiryDeadlineMs = expiresAtMs;
+                    if (expiresAtMs != Long.MAX_VALUE)
+                    {
+                        message.expiryValueIndex = PropertyDecoder.valueIndex(message.buffer(),
+                            message.propertiesOffset(), message.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+                    }
+                    message.journalId = id;
+                    messageById.put(id, message);
+                    nextMessageId = Math.max(nextMessageId, id + 1);
+                    break;
+                }
+                case JournalRecords.SESSION_EXPIRY:
+                {
+                    final Session session = sessionByClientId.get(r.string());
+                    final long expirySeconds = r.i64();
+                    if (session != null && session.persistent)
+                    {
+                        session.expirySeconds = expirySeconds;
+                    }
                     break;
                 }
                 case JournalRecords.ENQUEUE:
@@ -2013,6 +2710,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             for (final Session session : sessionByClientId.values())
             {
                 session.inflightByPacketId.values().removeIf(f -> f.message == null && f.state != Inflight.AWAIT_PUBCOMP);
+                if (session.expirySeconds >= 0 && session.expiryTimerId == Long.MIN_VALUE)
+                {
+                    // offline since the restart: its Session Expiry Interval runs from now [MQTT-3.1.2-23]
+                    session.expiryTimerId = timers.scheduleTimer(nowMs + session.expirySeconds * 1000L);
+                    sessionByTimerId.put(session.expiryTimerId, session);
+                }
             }
             messageById.clear();
             return "replayed " + batches + " batches, " + records + " records, " + sessionByClientId.size() +

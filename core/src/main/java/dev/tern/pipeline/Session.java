@@ -44,6 +44,35 @@ final class Session
     int matchQos;
     /** Some matching subscription asked for Retain As Published (MQTT 5.0). */
     boolean matchRetainAsPublished;
+    /** Subscription Identifiers of the matching subscriptions (MQTT 5.0) [MQTT-3.3.4-3]. */
+    int[] matchSubscriptionIds = new int[4];
+    int matchSubscriptionIdCount;
+
+    /** Shared subscriptions of this session, by their full filter ({@code $share/name/filter}). */
+    final Map<String, SharedGroup> sharedGroups = new HashMap<>();
+
+    /** @return the collected Subscription Identifiers as a new array, or null if there are none. */
+    int[] copyMatchSubscriptionIds()
+    {
+        return matchSubscriptionIdCount == 0 ? null :
+            java.util.Arrays.copyOf(matchSubscriptionIds, matchSubscriptionIdCount);
+    }
+
+    void addMatchSubscriptionId(final int id)
+    {
+        for (int i = 0; i < matchSubscriptionIdCount; i++)
+        {
+            if (matchSubscriptionIds[i] == id)
+            {
+                return;
+            }
+        }
+        if (matchSubscriptionIdCount == matchSubscriptionIds.length)
+        {
+            matchSubscriptionIds = java.util.Arrays.copyOf(matchSubscriptionIds, matchSubscriptionIdCount * 2);
+        }
+        matchSubscriptionIds[matchSubscriptionIdCount++] = id;
+    }
 
     Session(final String clientId, final boolean persistent, final InlineSubscriber inline)
     {
@@ -75,12 +104,25 @@ final class Session
         final Message message;
         final int qos;
         final boolean retain;
+        /** MQTT 5.0 Subscription Identifiers to send with it, or null. */
+        final int[] subscriptionIds;
+        /** The shared subscription it was given to this session by, or null: redelivered if the session ends. */
+        final SharedGroup group;
 
         Queued(final Message message, final int qos, final boolean retain)
+        {
+            this(message, qos, retain, null, null);
+        }
+
+        Queued(
+            final Message message, final int qos, final boolean retain, final int[] subscriptionIds,
+            final SharedGroup group)
         {
             this.message = message;
             this.qos = qos;
             this.retain = retain;
+            this.subscriptionIds = subscriptionIds;
+            this.group = group;
         }
     }
 }

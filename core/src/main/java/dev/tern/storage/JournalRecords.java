@@ -27,6 +27,11 @@ import java.nio.charset.StandardCharsets;
  * QOS2_DONE       clientId:string | packetId:u16          (PUBREL received)
  * RETAIN_SET      messageId:i64                          (MESSAGE record precedes)
  * RETAIN_CLEAR    topic:string
+ * MESSAGE_V5      messageId:i64 | qos:u8 | retain:u8 | topic:string | expiresAtMs:i64 | propertiesLength:i32 |
+ *                 properties | payloadLength:i32 | payload
+ *                 (a message with MQTT 5.0 properties, as forwarded to 5.0 subscribers, or a Message Expiry: the
+ *                 wall-clock time it expires, Long.MAX_VALUE for never)
+ * SESSION_EXPIRY  clientId:string | expirySeconds:i64     (MQTT 5.0 Session Expiry Interval; -1: never)
  * </pre>
  * All integers little-endian (internal format, not wire format).
  */
@@ -45,13 +50,15 @@ public final class JournalRecords
     public static final int QOS2_DONE = 11;
     public static final int RETAIN_SET = 12;
     public static final int RETAIN_CLEAR = 13;
+    public static final int MESSAGE_V5 = 14;
+    public static final int SESSION_EXPIRY = 15;
 
     public static final int HEADER_LENGTH = 5;
 
     private static final String[] NAMES =
     {
         "?", "SESSION_CREATE", "SESSION_DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "MESSAGE", "ENQUEUE", "INFLIGHT",
-        "RELEASE", "PUBREC", "QOS2_IN", "QOS2_DONE", "RETAIN_SET", "RETAIN_CLEAR"
+        "RELEASE", "PUBREC", "QOS2_IN", "QOS2_DONE", "RETAIN_SET", "RETAIN_CLEAR", "MESSAGE_V5", "SESSION_EXPIRY"
     };
 
     private JournalRecords()

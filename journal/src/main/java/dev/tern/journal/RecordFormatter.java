@@ -79,6 +79,26 @@ public final class RecordFormatter
                 return new Line(type, null, topic, name + " id=" + id + " qos=" + qos + " retain=" + retain +
                     " topic=" + topic + " payload=" + payload.length + "B " + preview(payload));
             }
+            case JournalRecords.MESSAGE_V5:
+            {
+                final long id = r.i64();
+                final int qos = r.u8();
+                final int retain = r.u8();
+                final String topic = r.string();
+                final long expiresAtMs = r.i64();
+                final byte[] properties = r.bytes();
+                final byte[] payload = r.bytes();
+                return new Line(type, null, topic, name + " id=" + id + " qos=" + qos + " retain=" + retain +
+                    " topic=" + topic + (expiresAtMs == Long.MAX_VALUE ? "" :
+                    " expires=" + java.time.Instant.ofEpochMilli(expiresAtMs)) + " properties=" + properties.length +
+                    "B payload=" + payload.length + "B " + preview(payload));
+            }
+            case JournalRecords.SESSION_EXPIRY:
+            {
+                final String client = r.string();
+                final long seconds = r.i64();
+                return new Line(type, client, null, name + " client=" + client + " expirySeconds=" + seconds);
+            }
             case JournalRecords.ENQUEUE:
             {
                 final String client = r.string();
