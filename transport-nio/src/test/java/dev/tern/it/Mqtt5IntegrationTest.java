@@ -470,18 +470,40 @@ class Mqtt5IntegrationTest
             client.send(connect5("raw5"));
             final int rm = CONFIG.maxInflight();
             final int mps = CONFIG.maxPacketSize();
+            final int tam = CONFIG.topicAliasMaximum();
             assertPacket(bytes(
                 0x20,                    // CONNACK
-                0x0F,                    // remaining length 15
+                0x16,                    // remaining length 22
                 0x00,                    // no session present
                 0x00,                    // reason code Success
-                0x0C,                    // property length 12
+                0x13,                    // property length 19, properties in identifier order
                 0x21, rm >>> 8, rm & 0xFF, // Receive Maximum: the broker's inflight limit
+                0x22, tam >>> 8, tam & 0xFF, // Topic Alias Maximum
+                0x25, 0x01,              // Retain Available: yes
                 0x27, mps >>> 24, (mps >>> 16) & 0xFF, (mps >>> 8) & 0xFF, mps & 0xFF, // Maximum Packet Size
-                0x29, 0x00,              // Subscription Identifier Available: no
-                0x2A, 0x00),             // Shared Subscription Available: no
+                0x28, 0x01,              // Wildcard Subscription Available: yes
+                0x29, 0x01,              // Subscription Identifier Available: yes
+                0x2A, 0x01),             // Shared Subscription Available: yes
                 client.readPacket(5_000));
         }
+    }
+
+    /**
+     * A short packet (fixed header, then the fields before the properties) completed with a property block holding
+     * one Reason String, and its remaining length set (it stays below 128).
+     */
+    static byte[] withReasonString(final byte[] head, final String reason)
+    {
+        final byte[] text = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final byte[] packet = java.util.Arrays.copyOf(head, head.length + 4 + text.length);
+        int i = head.length;
+        packet[i++] = (byte)(3 + text.length);         // property length
+        packet[i++] = 0x1F;                            // Reason String
+        packet[i++] = (byte)(text.length >>> 8);
+        packet[i++] = (byte)text.length;
+        System.arraycopy(text, 0, packet, i, text.length);
+        packet[1] = (byte)(packet.length - 2);         // remaining length
+        return packet;
     }
 
     @Test
@@ -517,10 +539,11 @@ class Mqtt5IntegrationTest
                 0x00, 0x01, 't',         // topic "t"
                 0x09,                    // property length 9: past the end of the packet
                 0x01));                  // half a property
-            assertPacket(bytes(
+            assertPacket(withReasonString(bytes(
                 0xE0,                    // DISCONNECT
-                0x01,                    // remaining length 1
+                0x00,                    // remaining length: reason code and properties
                 0x81),                   // reason code 0x81 Malformed Packet [MQTT-4.13.1-1]
+                "Malformed Packet"),     // then the Reason String
                 client.readPacket(5_000));
             client.assertClosed(5_000);
         }
@@ -537,12 +560,13 @@ class Mqtt5IntegrationTest
                 0x08,                    // remaining length 8
                 0x00, 0x01, 't',         // topic "t"
                 0x03,                    // property length 3
-                0x23, 0x00, 0x01,        //   Topic Alias 1: the CONNACK allowed none [MQTT-3.3.2-9]
+                0x23, 0x00, 0x0B,        //   Topic Alias 11: above the CONNACK's maximum, 10 [MQTT-3.3.2-9]
                 'x'));                   // payload
-            assertPacket(bytes(
+            assertPacket(withReasonString(bytes(
                 0xE0,                    // DISCONNECT
-                0x01,                    // remaining length 1
+                0x00,                    // remaining length: reason code and properties
                 0x94),                   // reason code 0x94 Topic Alias invalid
+                "Topic Alias invalid"),
                 client.readPacket(5_000));
             client.assertClosed(5_000);
         }
@@ -563,12 +587,12 @@ class Mqtt5IntegrationTest
                 0x00, 0x3C,              // keep alive 60 s
                 0x05,                    // property length 5: past the end of the packet
                 0x00, 0x01, 'c'));       // client id "c", read as properties
-            assertPacket(bytes(
+            assertPacket(withReasonString(bytes(
                 0x20,                    // CONNACK
-                0x03,                    // remaining length 3
+                0x00,                    // remaining length: flags, reason code and properties
                 0x00,                    // no session present
-                0x81,                    // reason code 0x81 Malformed Packet
-                0x00),                   // property length 0
+                0x81),                   // reason code 0x81 Malformed Packet
+                "Malformed Packet"),
                 client.readPacket(5_000));
             client.assertClosed(5_000);
         }
@@ -681,12 +705,12 @@ class Mqtt5IntegrationTest
             client.send(encoded(buffer -> V5Encoder.connect(buffer, 0, clientId("auth5"), true, 60,
                 new Properties().set(Property.AUTHENTICATION_METHOD, "SCRAM-SHA-1"), null, null, null, 0, false,
                 null, null)));
-            assertPacket(bytes(
+            assertPacket(withReasonString(bytes(
                 0x20,                    // CONNACK
-                0x03,                    // remaining length 3
+                0x00,                    // remaining length: flags, reason code and properties
                 0x00,                    // no session present
-                0x8C,                    // reason code 0x8C Bad authentication method
-                0x00),                   // property length 0
+                0x8C),                   // reason code 0x8C Bad authentication method: no authenticator runs it
+                "Bad authentication method"),
                 client.readPacket(5_000));
             client.assertClosed(5_000);
         }
@@ -700,10 +724,11 @@ class Mqtt5IntegrationTest
         {
             client.send(encoded(buffer -> V5Encoder.disconnect(buffer, 0, 0,
                 new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 10))));
-            assertPacket(bytes(
+            assertPacket(withReasonString(bytes(
                 0xE0,                    // DISCONNECT
-                0x01,                    // remaining length 1
+                0x00,                    // remaining length: reason code and properties
                 0x82),                   // reason code 0x82 Protocol Error [MQTT-3.14.2-2]
+                "Protocol Error"),
                 client.readPacket(5_000));
             client.assertClosed(5_000);
         }
