@@ -92,6 +92,12 @@ public final class TernBroker implements AutoCloseable
     }
 
     /** @return the counters. */
+    /** The settings the broker runs with. */
+    public BrokerConfig config()
+    {
+        return broker.config();
+    }
+
     public BrokerCounters counters()
     {
         return broker.counters();

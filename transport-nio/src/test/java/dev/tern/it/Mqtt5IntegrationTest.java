@@ -16,7 +16,6 @@ import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.eclipse.paho.mqttv5.common.packet.UserProperty;
-import org.agrona.ExpandableArrayBuffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +30,7 @@ import static dev.tern.it.ItSupport.unique;
 import static dev.tern.it.ItSupport.utf8;
 import static dev.tern.it.RawClient.assertPacket;
 import static dev.tern.it.RawClient.bytes;
+import static dev.tern.it.RawClient.encoded;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -669,20 +669,6 @@ class Mqtt5IntegrationTest
         final int topicLength = ((publish[2] & 0xFF) << 8) | (publish[3] & 0xFF);
         final int idIndex = 4 + topicLength;
         return bytes(0x40, 0x02, publish[idIndex] & 0xFF, publish[idIndex + 1] & 0xFF);
-    }
-
-    private interface Writer
-    {
-        int write(ExpandableArrayBuffer buffer);
-    }
-
-    private static byte[] encoded(final Writer writer)
-    {
-        final ExpandableArrayBuffer buffer = new ExpandableArrayBuffer(256);
-        final int length = writer.write(buffer);
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(0, bytes);
-        return bytes;
     }
 
     private static RawClient connected5(final String prefix, final Properties properties) throws Exception

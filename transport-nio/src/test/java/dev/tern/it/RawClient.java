@@ -256,6 +256,23 @@ final class RawClient implements AutoCloseable
     // ------------------------------------------------------------------ packet building helpers
 
     /** Bytes from int literals, so tests can write packets as annotated lists of values. */
+    /** Writes one packet with one of the project's encoders. */
+    @FunctionalInterface
+    interface Encoding
+    {
+        int write(org.agrona.ExpandableArrayBuffer buffer);
+    }
+
+    /** The bytes an encoder writes, e.g. {@code encoded(b -> V5Encoder.publish(b, 0, ...))}. */
+    static byte[] encoded(final Encoding encoding)
+    {
+        final org.agrona.ExpandableArrayBuffer buffer = new org.agrona.ExpandableArrayBuffer(256);
+        final int length = encoding.write(buffer);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+
     static byte[] bytes(final int... values)
     {
         final byte[] bytes = new byte[values.length];
