@@ -66,6 +66,13 @@ public class PublishPathBenchmark
     @Param({"off"})
     String journal;
 
+    /**
+     * {@code plain}: the subscriber's filter is {@code bench/+}; {@code shared}: it is the only member of
+     * {@code $share/g/bench/+}, so each PUBLISH also goes through the shared-group pick.
+     */
+    @Param({"plain"})
+    String subscription;
+
     private java.nio.file.Path journalDir;
 
     private Broker broker;
@@ -109,7 +116,7 @@ public class PublishPathBenchmark
         open(SUBSCRIBER);
         send(PUBLISHER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null, null)));
         send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "sub", false, 0, null, null, 0, false, null, null)));
-        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.subscribe(b, o, 1, new String[] {"bench/+"}, new int[] {qos})));
+        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.subscribe(b, o, 1, new String[] {subscription.equals("shared") ? "$share/g/bench/+" : "bench/+"}, new int[] {qos})));
         awaitEgress(3); // CONNACK, CONNACK, SUBACK
 
         final byte[] payload = new byte[payloadSize];

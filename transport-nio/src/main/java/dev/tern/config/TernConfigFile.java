@@ -63,7 +63,7 @@ public final class TernConfigFile
     public static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     private static final List<String> ROOT_KEYS =
-        List.of("listeners", "limits", "pipeline", "sys", "persistence", "auth", "dashboard");
+        List.of("listeners", "limits", "features", "pipeline", "sys", "persistence", "auth", "dashboard");
     private static final List<String> LISTENER_KEYS =
         List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
@@ -72,6 +72,9 @@ public final class TernConfigFile
         "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes", "maxConnections",
         "maxConnectionsPerAddress", "maxSubscriptionsPerClient", "maxTopicLength", "maxTopicLevels",
         "allowZeroLengthClientId", "retainAvailable");
+    private static final List<String> FEATURES_KEYS = List.of("maximumQos", "topicAliasMaximum",
+        "maxKeepAliveSeconds", "wildcardSubscriptionAvailable", "subscriptionIdentifiersAvailable",
+        "sharedSubscriptionsAvailable", "responseInformation");
     private static final List<String> PIPELINE_KEYS = List.of("ioAgents", "pipelineSize", "ingressRingCapacity",
         "egressRingCapacity", "idleStrategy", "waitStrategy");
     private static final List<String> SYS_KEYS = List.of("intervalSeconds");
@@ -137,6 +140,7 @@ public final class TernConfigFile
 
         final BrokerConfig broker = BrokerConfig.defaults();
         readLimits(section(root, "limits"), broker);
+        readFeatures(section(root, "features"), broker);
         readPipeline(section(root, "pipeline"), broker);
         final JsonNode sys = section(root, "sys");
         requireKnownKeys(sys, "sys", SYS_KEYS);
@@ -170,6 +174,22 @@ public final class TernConfigFile
         readInt(limits, "limits.maxTopicLevels", broker::maxTopicLevels);
         readFlag(limits, "limits.allowZeroLengthClientId", broker::allowZeroLengthClientId);
         readFlag(limits, "limits.retainAvailable", broker::retainAvailable);
+    }
+
+    private void readFeatures(final JsonNode features, final BrokerConfig broker)
+    {
+        requireKnownKeys(features, "features", FEATURES_KEYS);
+        readInt(features, "features.maximumQos", broker::maximumQos);
+        readInt(features, "features.topicAliasMaximum", broker::topicAliasMaximum);
+        readInt(features, "features.maxKeepAliveSeconds", broker::maxKeepAliveSeconds);
+        readFlag(features, "features.wildcardSubscriptionAvailable", broker::wildcardSubscriptionAvailable);
+        readFlag(features, "features.subscriptionIdentifiersAvailable", broker::subscriptionIdentifiersAvailable);
+        readFlag(features, "features.sharedSubscriptionsAvailable", broker::sharedSubscriptionsAvailable);
+        final String responseInformation = readString(features, "features.responseInformation", null);
+        if (responseInformation != null && !responseInformation.isEmpty())
+        {
+            broker.responseInformation(responseInformation);
+        }
     }
 
     private void readPipeline(final JsonNode pipeline, final BrokerConfig broker)

@@ -27,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  * of clients cost sockets, not threads. Works against any broker by host and port.
  * <ul>
  *     <li>scenarios: {@code p2p} (N publishers, N subscribers, topic per pair), {@code fanin} (N publishers, one
- *     subscriber on a wildcard), {@code fanout} (one publisher, N subscribers on its topic);</li>
+ *     subscriber on a wildcard), {@code fanout} (one publisher, N subscribers on its topic), {@code shared} (N
+ *     publishers, N subscribers in one shared subscription group {@code $share/load/...}: each message to one of
+ *     them);</li>
  *     <li>closed loop (default): each publisher keeps at most {@code --window} messages not yet delivered to every
  *     subscriber; open loop ({@code --rate}): messages leave on a fixed schedule and latency is recorded with
  *     coordinated-omission correction;</li>
@@ -48,11 +50,13 @@ public final class LoadGenerator implements Callable<Integer>
     @Option(names = "--port", description = "Broker port (default: ${DEFAULT-VALUE}).")
     int port = 1883;
 
-    @Option(names = "--scenario", description = "p2p, fanin, fanout, or storm: open --clients connections as fast as"
+    @Option(names = "--scenario", description = "p2p, fanin, fanout, shared (N publishers, N members of one shared"
+        + " subscription group), or storm: open --clients connections as fast as"
         + " possible, report the connect rate and CONNACK latency, hold them idle for --duration (default: ${DEFAULT-VALUE}).")
     String scenario = "p2p";
 
-    @Option(names = "--clients", description = "Publishers (p2p, fanin) or subscribers (fanout) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--clients", description = "Publishers (p2p, fanin, shared) or subscribers (fanout, shared)"
+        + " (default: ${DEFAULT-VALUE}).")
     int clients = 1;
 
     @Option(names = "--qos", description = "QoS of publishes and subscriptions (default: ${DEFAULT-VALUE}).")
@@ -146,6 +150,7 @@ public final class LoadGenerator implements Callable<Integer>
         deliveriesPerMessage = scenario.equals("fanout") ? clients : 1;
         deliveredPerPublisher = new long[pubCount];
         seenBySubscriber = new BitSet[subCount][pubCount];
+        final boolean shared = scenario.equals("shared");
         for (int s = 0; s < subCount; s++)
         {
             final String filter = switch (scenario)
@@ -153,11 +158,13 @@ public final class LoadGenerator implements Callable<Integer>
                 case "p2p" -> "load/" + run + "/" + s;
                 case "fanin" -> "load/" + run + "/+";
                 case "fanout" -> "load/" + run + "/0";
+                case "shared" -> "$share/load/load/" + run + "/+";
                 default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario");
             };
             for (int p = 0; p < pubCount; p++)
             {
-                seenBySubscriber[s][p] = new BitSet();
+                // group members share one record of what arrived: a message given to two of them is a duplicate
+                seenBySubscriber[s][p] = shared && s > 0 ? seenBySubscriber[0][p] : new BitSet();
             }
             final Client c = new Client(s, false, filter);
             subscribers.add(c);
@@ -225,7 +232,7 @@ public final class LoadGenerator implements Callable<Integer>
         }
         final long expected = totalSent() * deliveriesPerMessage;
         long unique = 0;
-        for (final BitSet[] row : seenBySubscriber)
+        for (final BitSet[] row : scenario.equals("shared") ? new BitSet[][] {seenBySubscriber[0]} : seenBySubscriber)
         {
             for (final BitSet seen : row)
             {

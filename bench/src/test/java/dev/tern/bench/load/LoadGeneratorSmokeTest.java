@@ -63,7 +63,8 @@ class LoadGeneratorSmokeTest
                 {"--qos", "1", "--clients", "2"},
                 {"--qos", "2", "--scenario", "fanout", "--clients", "3"},
                 {"--qos", "0", "--scenario", "fanin", "--clients", "3", "--rate", "2000"},
-                {"--qos", "1", "--mqtt", "5"}})
+                {"--qos", "1", "--mqtt", "5"},
+                {"--qos", "1", "--scenario", "shared", "--clients", "3", "--mqtt", "5"}})
             {
                 final String out = run(broker.port(), args);
                 assertTrue(field(out, "received") > 0, out);
