@@ -22,6 +22,10 @@ public final class Outbound
     public static final int CLOSE = 10;
     /** MQTT 5.0 only: DISCONNECT with {@link #reasonCode}, sent before a CLOSE. */
     public static final int DISCONNECT = 11;
+    /** Stop reading from the connection (the queued-bytes budget is exceeded); no packet is sent. */
+    public static final int PAUSE_READ = 12;
+    /** Read from the connection again after {@link #PAUSE_READ}; no packet is sent. */
+    public static final int RESUME_READ = 13;
 
     public int kind;
     public long connectionId;
