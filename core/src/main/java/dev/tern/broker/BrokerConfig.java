@@ -250,7 +250,9 @@ public final class BrokerConfig
      * sessions (a message queued for many sessions counts once per queue). Each entry counts its topic, properties
      * and payload bytes plus a fixed bookkeeping estimate. Beyond the budget new QoS 0 messages for sessions that are
      * behind are dropped, and QoS 1/2 publishers whose messages are queued are not read from until the queues fall
-     * below three quarters of the budget; their messages are still accepted, never acknowledged and then lost.
+     * below three quarters of the budget; their messages are still accepted, never acknowledged and then lost. A client
+     * that has QoS 1/2 messages of its own awaiting acknowledgement stays readable, since its acknowledgements drain
+     * the queues.
      *
      * @return the budget in bytes, 0 for unlimited (default {@link #DEFAULT_MAX_QUEUED_BYTES}).
      */

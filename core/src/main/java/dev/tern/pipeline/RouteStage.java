@@ -1254,6 +1254,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
         session.inflightByPacketId.put(packetId, inflight);
         counters.messagesInflight.increment();
+        resumeReading(connection);
         setExpiryLeft(emitPublish(connection, qos, false, retain, packetId, message.buffer(), message.topicOffset(),
             message.topicLength(), message.propertiesOffset(), message.propertiesLength(), message.payloadOffset(),
             message.payloadLength()), message);
@@ -1329,10 +1330,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             return; // within budget, or a will, retained or inline message: no client to slow down
         }
         final Connection publisher = routePublisher.connection;
-        if (publisher != null && current != null && pausedPublishers.put(publisher.id, publisher) == null)
+        // A client awaited by its own QoS 1/2 deliveries must stay readable: its acknowledgements drain the queues.
+        if (publisher != null && current != null && routePublisher.inflightByPacketId.isEmpty() &&
+            pausedPublishers.put(publisher.id, publisher) == null)
         {
             current.addOutbound(Outbound.PAUSE_READ, publisher.id);
             counters.publishersPaused.increment();
+        }
+    }
+
+    /** A paused client that was just sent a QoS 1/2 message is read again, or its acknowledgement would never come. */
+    private void resumeReading(final Connection connection)
+    {
+        if (!pausedPublishers.isEmpty() && pausedPublishers.remove(connection.id) != null)
+        {
+            current.addOutbound(Outbound.RESUME_READ, connection.id);
+            connection.lastActivityMs = nowMs;
         }
     }
 

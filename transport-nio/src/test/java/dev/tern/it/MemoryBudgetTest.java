@@ -62,22 +62,7 @@ class MemoryBudgetTest
 
                 // One QoS 1 PUBLISH at a time: each PUBACK is a promise the subscriber gets the message.
                 final List<Integer> acknowledged = new ArrayList<>();
-                int stalled = -1;
-                for (int i = 0; i < MAX_MESSAGES && stalled < 0; i++)
-                {
-                    publisher.send(publish(topic, i));
-                    final byte[] ack = publisher.pollPacket(STALL_MS);
-                    if (ack == null)
-                    {
-                        stalled = i;
-                    }
-                    else
-                    {
-                        assertPacket(puback(i), ack);
-                        acknowledged.add(i);
-                    }
-                }
-                assertTrue(stalled > 0, "the publisher was never paused");
+                final int stalled = publishUntilPaused(publisher, topic, acknowledged);
                 assertEquals(1, counters.publishersPaused.get());
                 assertTrue(counters.queuedBytes.get() > BUDGET, "queued " + counters.queuedBytes.get());
                 assertTrue(counters.queuedBytes.get() < BUDGET + 2 * PAYLOAD, "paused late: " +
@@ -188,6 +173,63 @@ class MemoryBudgetTest
             }
             assertEquals(published - counters.messagesQueued.get(), slowReceived);
         }
+    }
+
+    @Test
+    void shouldReadAPausedPublisherAgainWhenItIsSentAQos1Message() throws Exception
+    {
+        try (TernBroker broker = ItSupport.startAnonymousBroker(
+            ItSupport.testConfig().maxQueuedBytes(BUDGET).maxQueuedMessages(100_000));
+            RawClient offline = RawClient.connect(broker.port());
+            RawClient client = RawClient.connect(broker.port());
+            RawClient other = RawClient.connect(broker.port()))
+        {
+            final String topic = ItSupport.unique("budget");
+            final String inbox = ItSupport.unique("inbox");
+            offline.connectAndExpectAccepted(ItSupport.clientId("boff"), false, false);
+            subscribe(offline, topic, 1);
+            offline.send(bytes(0xE0, 0x00));
+            client.connectAndExpectAccepted(ItSupport.clientId("bboth"), true, false);
+            subscribe(client, inbox, 1);
+            other.connectAndExpectAccepted(ItSupport.clientId("bother"), true, false);
+
+            final int stalled = publishUntilPaused(client, topic, new ArrayList<>());
+            assertEquals(1, broker.counters().publishersPaused.get());
+
+            // Its PUBACK for this message can only be read if the client is: the broker reads it again.
+            other.send(publish(inbox, 7));
+            assertPacket(puback(7), other.readPacket(5_000));
+            final byte[] first = client.readPacket(5_000);
+            final byte[] second = client.readPacket(5_000);
+            final byte[] delivery = (first[0] & 0xF0) == 0x30 ? first : second;
+            assertPacket(puback(stalled), delivery == first ? second : first);
+            assertEquals(7, receive(client, delivery));
+            client.send(bytes(0xC0, 0x00)); // PINGREQ
+            assertPacket(bytes(0xD0, 0x00), client.readPacket(5_000));
+        }
+    }
+
+    /**
+     * Publish QoS 1 messages 0, 1, 2 ... one at a time, each acknowledged before the next, until one is not.
+     *
+     * @return the index of the message left unacknowledged: the broker stopped reading the publisher.
+     */
+    private static int publishUntilPaused(final RawClient publisher, final String topic, final List<Integer> acked)
+        throws IOException
+    {
+        for (int i = 0; i < MAX_MESSAGES; i++)
+        {
+            publisher.send(publish(topic, i));
+            final byte[] ack = publisher.pollPacket(STALL_MS);
+            if (ack == null)
+            {
+                assertTrue(i > 0, "paused before anything was queued");
+                return i;
+            }
+            assertPacket(puback(i), ack);
+            acked.add(i);
+        }
+        throw new AssertionError("the publisher was never paused");
     }
 
     private static void subscribe(final RawClient client, final String filter, final int qos) throws IOException
