@@ -209,6 +209,76 @@ class MemoryBudgetTest
         }
     }
 
+    @Test
+    void shouldResumePublishersWhenTheSessionHoldingTheQueueEnds() throws Exception
+    {
+        try (TernBroker broker = ItSupport.startAnonymousBroker(
+            ItSupport.testConfig().maxQueuedBytes(BUDGET).maxQueuedMessages(100_000));
+            RawClient publisher = RawClient.connect(broker.port()))
+        {
+            final String topic = ItSupport.unique("budget");
+            final String subscriberId = ItSupport.clientId("bgone");
+            try (RawClient subscriber = RawClient.connect(broker.port()))
+            {
+                subscriber.connectAndExpectAccepted(subscriberId, false, false);
+                subscribe(subscriber, topic, 1);
+                subscriber.send(bytes(0xE0, 0x00));
+            }
+            publisher.connectAndExpectAccepted(ItSupport.clientId("bpub"), true, false);
+            final int stalled = publishUntilPaused(publisher, topic, new ArrayList<>());
+
+            try (RawClient subscriber = RawClient.connect(broker.port()))
+            {
+                subscriber.connectAndExpectAccepted(subscriberId, true, false); // clean session: the queue goes
+            }
+            assertPacket(puback(stalled), publisher.readPacket(5_000));
+            assertEquals(0, broker.counters().queuedBytes.get());
+            assertEquals(0, broker.counters().messagesQueued.get());
+        }
+    }
+
+    @Test
+    void shouldCountQueuedMessagesRestoredFromTheJournal() throws Exception
+    {
+        final StateReplayTest.MemoryStorage storage = new StateReplayTest.MemoryStorage();
+        final String topic = ItSupport.unique("budget");
+        final String subscriberId = ItSupport.clientId("breplay");
+        final long queuedBytes;
+        try (TernBroker broker = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous()
+            .config(ItSupport.testConfig().sysIntervalSeconds(0)).storage(storage).start();
+            RawClient publisher = RawClient.connect(broker.port()))
+        {
+            try (RawClient subscriber = RawClient.connect(broker.port()))
+            {
+                subscriber.connectAndExpectAccepted(subscriberId, false, false);
+                subscribe(subscriber, topic, 1);
+                subscriber.send(bytes(0xE0, 0x00));
+            }
+            publisher.connectAndExpectAccepted(ItSupport.clientId("bpub"), true, false);
+            for (int i = 0; i < 10; i++)
+            {
+                publisher.send(publish(topic, i));
+                assertPacket(puback(i), publisher.readPacket(5_000));
+            }
+            queuedBytes = broker.counters().queuedBytes.get();
+            assertTrue(queuedBytes > 10 * PAYLOAD, "queued " + queuedBytes);
+        }
+
+        try (TernBroker broker = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous()
+            .config(ItSupport.testConfig().sysIntervalSeconds(0)).storage(storage).start();
+            RawClient subscriber = RawClient.connect(broker.port()))
+        {
+            assertEquals(queuedBytes, broker.counters().queuedBytes.get());
+            subscriber.connectAndExpectAccepted(subscriberId, false, true);
+            for (int i = 0; i < 10; i++)
+            {
+                assertEquals(i, receive(subscriber, subscriber.readPacket(5_000)));
+            }
+            ItSupport.awaitAtLeast("queue drained", () -> -broker.counters().queuedBytes.get(), 0);
+            assertEquals(0, broker.counters().messagesQueued.get());
+        }
+    }
+
     /**
      * Publish QoS 1 messages 0, 1, 2 ... one at a time, each acknowledged before the next, until one is not.
      *
