@@ -20,6 +20,8 @@ public final class BrokerConfig
     public static final int DEFAULT_MAX_INFLIGHT = 32;
     /** Default queued QoS 1/2 messages per session, beyond the inflight window (Mosquitto: 1000). */
     public static final int DEFAULT_MAX_QUEUED = 1000;
+    /** Default budget for the QoS 1/2 messages held in all session queues together, bytes (256 MiB). */
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 256L * 1024 * 1024;
     /** Default interval between $SYS publications, seconds; 0 disables $SYS. */
     public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
     /** Default MQTT 5.0 Topic Alias Maximum a client may use towards the broker (Mosquitto's default is 10). */
@@ -32,6 +34,7 @@ public final class BrokerConfig
     private int ioAgents = 1;
     private int maxInflight = DEFAULT_MAX_INFLIGHT;
     private int maxQueuedMessages = DEFAULT_MAX_QUEUED;
+    private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     private int sysIntervalSeconds = DEFAULT_SYS_INTERVAL_SECONDS;
     private int outboundHighWaterBytes = 256 * 1024;
     private int outboundLowWaterBytes = 64 * 1024;
@@ -140,6 +143,7 @@ public final class BrokerConfig
         require(ioAgents >= 1 && ioAgents <= 64, "ioAgents", ioAgents);
         require(maxInflight >= 1 && maxInflight <= 65535, "maxInflight", maxInflight);
         require(maxQueuedMessages >= 0, "maxQueuedMessages", maxQueuedMessages);
+        require(maxQueuedBytes >= 0, "maxQueuedBytes", maxQueuedBytes);
         require(sysIntervalSeconds >= 0, "sysIntervalSeconds", sysIntervalSeconds);
         require(outboundLowWaterBytes > 0 && outboundLowWaterBytes < outboundHighWaterBytes,
             "outboundLowWaterBytes", outboundLowWaterBytes);
@@ -251,6 +255,33 @@ public final class BrokerConfig
     public BrokerConfig maxQueuedMessages(final int maxQueuedMessages)
     {
         this.maxQueuedMessages = maxQueuedMessages;
+        return this;
+    }
+
+    /**
+     * Global memory budget for queued messages: the bytes of QoS 1/2 messages held in session queues, summed over all
+     * sessions (a message queued for many sessions counts once per queue). Each entry counts its topic, properties
+     * and payload bytes plus a fixed bookkeeping estimate. Beyond the budget new QoS 0 messages for sessions that are
+     * behind are dropped, and QoS 1/2 publishers whose messages are queued are not read from until the queues fall
+     * below three quarters of the budget; their messages are still accepted, never acknowledged and then lost. A client
+     * that has QoS 1/2 messages of its own awaiting acknowledgement stays readable, since its acknowledgements drain
+     * the queues.
+     *
+     * @return the budget in bytes, 0 for unlimited (default {@link #DEFAULT_MAX_QUEUED_BYTES}).
+     */
+    public long maxQueuedBytes()
+    {
+        return maxQueuedBytes;
+    }
+
+    /**
+     * @param maxQueuedBytes the budget for messages in session queues, bytes; 0 for unlimited.
+     * @return this.
+     * @see #maxQueuedBytes()
+     */
+    public BrokerConfig maxQueuedBytes(final long maxQueuedBytes)
+    {
+        this.maxQueuedBytes = maxQueuedBytes;
         return this;
     }
 

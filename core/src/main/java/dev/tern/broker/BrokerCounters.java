@@ -36,9 +36,15 @@ public final class BrokerCounters
     public final Counter publishDropped = new Counter("publish.dropped");
     public final Counter droppedQueueFull = new Counter("publish.droppedQueueFull");
     public final Counter droppedBackpressure = new Counter("publish.droppedBackpressure");
+    /** QoS 0 messages not sent to a session that is behind while the queued-bytes budget is exceeded. */
+    public final Counter droppedMemoryBudget = new Counter("publish.droppedMemoryBudget");
+    /** Times a QoS 1/2 publisher's reads were paused because the queued-bytes budget was exceeded. */
+    public final Counter publishersPaused = new Counter("publish.publishersPaused");
     public final Counter subscriptions = new Counter("subscriptions.count");
     public final Counter retainedMessages = new Counter("retained.count");
     public final Counter messagesQueued = new Counter("messages.queued");
+    /** Bytes of the messages in all session queues, as counted against {@link BrokerConfig#maxQueuedBytes()}. */
+    public final Counter queuedBytes = new Counter("messages.queuedBytes");
     public final Counter messagesInflight = new Counter("messages.inflight");
     public final Counter keepaliveTimeouts = new Counter("clients.keepaliveTimeouts");
     public final Counter takeovers = new Counter("clients.takeovers");
@@ -64,9 +70,10 @@ public final class BrokerCounters
             connectionsAccepted, bytesReceived, bytesSent, transportMalformed, transportPacketTooLarge,
             slowConsumerDisconnects, ingressRingFull, ingressThrottled, malformedPackets, protocolErrors, clientsConnected, clientsTotal,
             sessionsPersistent, messagesReceived, messagesSent, publishReceived, publishSent, publishDropped,
-            droppedQueueFull, droppedBackpressure, subscriptions, retainedMessages, messagesQueued, messagesInflight,
-            keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,
-            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
+            droppedQueueFull, droppedBackpressure, droppedMemoryBudget, publishersPaused, subscriptions, retainedMessages,
+            messagesQueued, queuedBytes, messagesInflight, keepaliveTimeouts, takeovers, authFailures,
+            connectionsRefused, connectTimeouts, subscriptionsRefused, topicTooLong, sharedRedelivered,
+            payloadFormatInvalid, egressRingFull
         })
         {
             byName.put(c.name(), c);

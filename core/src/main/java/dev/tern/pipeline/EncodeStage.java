@@ -58,9 +58,13 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         final RingBuffer ring = egress[RingProtocol.agentIndex(o.connectionId)];
         if (o.kind == Outbound.CLOSE)
         {
-            final int index = claim(ring, RingProtocol.MSG_CLOSE, RingProtocol.PAYLOAD_OFFSET);
-            ring.buffer().putLong(index + RingProtocol.CONNECTION_ID_OFFSET, o.connectionId);
-            ring.commit(index);
+            control(ring, RingProtocol.MSG_CLOSE, o.connectionId);
+            return;
+        }
+        if (o.kind == Outbound.PAUSE_READ || o.kind == Outbound.RESUME_READ)
+        {
+            control(ring, o.kind == Outbound.PAUSE_READ ? RingProtocol.MSG_PAUSE_READ : RingProtocol.MSG_RESUME_READ,
+                o.connectionId);
             return;
         }
 
@@ -231,6 +235,14 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             default:
                 throw new IllegalStateException("unknown outbound kind " + o.kind);
         }
+    }
+
+    /** A message for the I/O agent itself, carrying only the connection id. */
+    private void control(final RingBuffer ring, final int msgTypeId, final long connectionId)
+    {
+        final int index = claim(ring, msgTypeId, RingProtocol.PAYLOAD_OFFSET);
+        ring.buffer().putLong(index + RingProtocol.CONNECTION_ID_OFFSET, connectionId);
+        ring.commit(index);
     }
 
     private int claim(final RingBuffer ring, final int msgTypeId, final int length)

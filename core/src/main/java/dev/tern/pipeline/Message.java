@@ -160,6 +160,12 @@ public final class Message
         return payloadLength;
     }
 
+    /** @return bytes this message stores: topic, MQTT 5.0 properties and payload. */
+    public int storedBytes()
+    {
+        return buffer.capacity();
+    }
+
     public int qos()
     {
         return qos;

@@ -24,6 +24,10 @@ public final class Outbound
     public static final int DISCONNECT = 11;
     /** MQTT 5.0 only: AUTH with {@link #reasonCode} and {@link #properties} (enhanced authentication). */
     public static final int AUTH = 12;
+    /** Stop reading from the connection (the queued-bytes budget is exceeded); no packet is sent. */
+    public static final int PAUSE_READ = 13;
+    /** Read from the connection again after {@link #PAUSE_READ}; no packet is sent. */
+    public static final int RESUME_READ = 14;
 
     public int kind;
     public long connectionId;

@@ -15,6 +15,8 @@ package dev.tern.pipeline;
  * Egress ring (encode stage -> one I/O agent), OneToOneRingBuffer, one per agent:
  *   MSG_SEND      [connectionId: long 8][bytes to write]
  *   MSG_CLOSE     [connectionId: long 8]   (flush what is queued for it, then close)
+ *   MSG_PAUSE_READ  [connectionId: long 8] (stop reading from it: the queued-bytes budget is exceeded)
+ *   MSG_RESUME_READ [connectionId: long 8] (read from it again, unless the agent has its own reason not to)
  * </pre>
  * A connection id carries its I/O agent index in the low {@link #AGENT_BITS} bits.
  */
@@ -28,6 +30,8 @@ public final class RingProtocol
 
     public static final int MSG_SEND = 1;
     public static final int MSG_CLOSE = 2;
+    public static final int MSG_PAUSE_READ = 3;
+    public static final int MSG_RESUME_READ = 4;
 
     public static final int CONNECTION_ID_OFFSET = 0;
     public static final int PAYLOAD_OFFSET = 8;

@@ -59,6 +59,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private static final int STORED_OPTIONS_MASK = DecodedPacket.SUBSCRIPTION_QOS_MASK |
         DecodedPacket.SUBSCRIPTION_NO_LOCAL | DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED;
     private static final String SHARE_PREFIX = "$share/";
+    /**
+     * Bytes a queue entry costs beyond its message's own (the entry, its deque slot, its share of the message object),
+     * roughly: counted so that a budget also bounds queues of many tiny messages.
+     */
+    static final int QUEUED_ENTRY_OVERHEAD_BYTES = 64;
 
     private final BrokerConfig config;
     private final BrokerCounters counters;
@@ -69,6 +74,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final boolean hooksInstalled;
     private final int maxInflight;
     private final int maxQueued;
+    /** Global budget for queued message bytes, 0 for none; paused publishers resume below the low-water mark. */
+    private final long maxQueuedBytes;
+    private final long queuedBytesLowWater;
     private final boolean journaling;
     private final long checkpointEveryRecords;
 
@@ -88,6 +96,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
+    /** Publishers not read from while the queued-bytes budget is exceeded, by connection id. */
+    private final Long2ObjectHashMap<Connection> pausedPublishers = new Long2ObjectHashMap<>();
+    /** Bytes in all session queues, see {@link #queuedSize(Message)}. */
+    private long queuedBytes;
 
     private long nowMs;
     private PipelineEvent current;
@@ -145,6 +157,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         this.hooksInstalled = hooks != BrokerHooks.NONE;
         this.maxInflight = config.maxInflight();
         this.maxQueued = config.maxQueuedMessages();
+        this.maxQueuedBytes = config.maxQueuedBytes();
+        this.queuedBytesLowWater = maxQueuedBytes - maxQueuedBytes / 4;
         this.nowMs = System.currentTimeMillis();
         this.timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, 16, 1024);
         this.sys = new SysPublisher(config, counters, nowMs);
@@ -958,6 +972,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connectionById.remove(connection.id);
         cancelTimer(connection);
         releaseAddress(connection);
+        pausedPublishers.remove(connection.id); // closed: nothing to resume
         if (connection.state != Connection.CONNECTED)
         {
             return;
@@ -1078,6 +1093,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesInflight.add(-session.inflightByPacketId.size());
         counters.messagesQueued.add(-session.queue.size());
         session.inflightByPacketId.clear();
+        releaseQueuedBytes(session);
         session.queue.clear();
         if (orphans != null)
         {
@@ -1565,6 +1581,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.publishDropped.increment();
                 return;
             }
+            if (droppedForBudget(session))
+            {
+                return;
+            }
             // A live PUBLISH goes out at once (its expiry value stays as received); a stored one (retained) may
             // have expired meanwhile.
             final Message stored = ctxLive ? null : ctxMessage;
@@ -1640,6 +1660,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         session.queue.add(new Session.Queued(message, qos, retainFlag, subscriptionIds, group));
         counters.messagesQueued.increment();
+        addQueuedBytes(message);
+        pausePublisherOverBudget();
         if (journaling && session.persistent)
         {
             journalMessage(message);
@@ -1678,6 +1700,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 session.queue.addFirst(new Session.Queued(message, qos, retain, subscriptionIds, group));
                 counters.messagesQueued.increment();
+                addQueuedBytes(message);
             }
             return;
         }
@@ -1692,6 +1715,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         inflight.group = group;
         session.inflightByPacketId.put(packetId, inflight);
         counters.messagesInflight.increment();
+        resumeReading(connection);
         final Outbound o = emitPublish(connection, qos, false, retain, packetId, message.buffer(),
             message.topicOffset(), message.topicLength(), message.propertiesOffset(), message.propertiesLength(),
             message.payloadOffset(), message.payloadLength());
@@ -1707,9 +1731,115 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             final Session.Queued queued = session.queue.poll();
             counters.messagesQueued.decrement();
+            removeQueuedBytes(queuedSize(queued.message));
             sendNew(session, connection, queued.message, queued.qos, queued.retain, true, queued.subscriptionIds,
                 queued.group);
         }
+    }
+
+    // ------------------------------------------------------------------ queued-bytes budget
+
+    /** What one queue entry of {@code message} counts against {@link BrokerConfig#maxQueuedBytes()}. */
+    private static long queuedSize(final Message message)
+    {
+        return message.storedBytes() + QUEUED_ENTRY_OVERHEAD_BYTES;
+    }
+
+    private boolean overBudget()
+    {
+        return maxQueuedBytes > 0 && queuedBytes > maxQueuedBytes;
+    }
+
+    /** A queue entry was added: its message counts against the budget until it leaves the queue. */
+    private void addQueuedBytes(final Message message)
+    {
+        queuedBytes += queuedSize(message);
+        counters.queuedBytes.set(queuedBytes);
+    }
+
+    /** Queue entries left (sent, expired, dropped or their session ended); below the low-water mark publishers resume. */
+    private void removeQueuedBytes(final long bytes)
+    {
+        queuedBytes -= bytes;
+        counters.queuedBytes.set(queuedBytes);
+        if (!pausedPublishers.isEmpty() && queuedBytes <= queuedBytesLowWater)
+        {
+            resumePublishers();
+        }
+    }
+
+    /** A session ends: everything in its queue leaves the budget. */
+    private void releaseQueuedBytes(final Session session)
+    {
+        if (session.queue.isEmpty())
+        {
+            return;
+        }
+        long bytes = 0;
+        for (final Session.Queued queued : session.queue)
+        {
+            bytes += queuedSize(queued.message);
+        }
+        removeQueuedBytes(bytes);
+    }
+
+    /**
+     * Over budget, the client whose PUBLISH was just queued is not read from until the queues shrink: its message is
+     * kept and acknowledged as usual (never acknowledged and then lost), the next ones wait in its socket.
+     */
+    private void pausePublisherOverBudget()
+    {
+        if (!overBudget() || routePublisher == null)
+        {
+            return; // within budget, or a will, retained or inline message: no client to slow down
+        }
+        final Connection publisher = routePublisher.connection;
+        // A client awaited by its own QoS 1/2 deliveries must stay readable: its acknowledgements drain the queues.
+        if (publisher != null && current != null && routePublisher.inflightByPacketId.isEmpty() &&
+            pausedPublishers.put(publisher.id, publisher) == null)
+        {
+            current.addOutbound(Outbound.PAUSE_READ, publisher.id);
+            counters.publishersPaused.increment();
+        }
+    }
+
+    /** A paused client that was just sent a QoS 1/2 message is read again, or its acknowledgement would never come. */
+    private void resumeReading(final Connection connection)
+    {
+        if (!pausedPublishers.isEmpty() && pausedPublishers.remove(connection.id) != null)
+        {
+            current.addOutbound(Outbound.RESUME_READ, connection.id);
+            connection.lastActivityMs = nowMs;
+        }
+    }
+
+    private void resumePublishers()
+    {
+        if (current == null)
+        {
+            return; // journal replay: no connections yet
+        }
+        for (final Connection publisher : pausedPublishers.values())
+        {
+            current.addOutbound(Outbound.RESUME_READ, publisher.id);
+            publisher.lastActivityMs = nowMs; // it could not be heard while paused
+        }
+        pausedPublishers.clear();
+    }
+
+    /**
+     * Over budget, a QoS 0 message is not added to the output of a session that already has QoS 1/2 messages queued:
+     * it is dropped and counted, so the budget goes to the messages that must not be lost.
+     */
+    private boolean droppedForBudget(final Session session)
+    {
+        if (overBudget() && !session.queue.isEmpty())
+        {
+            counters.droppedMemoryBudget.increment();
+            counters.publishDropped.increment();
+            return true;
+        }
+        return false;
     }
 
     /** MQTT 5.0 Message Expiry: whether a stored message has expired. */
@@ -2328,6 +2458,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             closeConnection(connection, false); // CONNECT timeout
             return true;
         }
+        if (pausedPublishers.containsKey(connection.id))
+        {
+            connection.lastActivityMs = now; // not read while paused: its PINGREQs wait in the socket
+        }
         final long deadlineMs = connection.lastActivityMs + connection.keepAliveMs;
         if (connection.keepAliveMs > 0)
         {
@@ -2612,6 +2746,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     {
                         session.queue.add(new Session.Queued(message, qos, retain));
                         counters.messagesQueued.increment();
+                        addQueuedBytes(message);
                     }
                     break;
                 }
@@ -2625,9 +2760,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     final boolean fromQueue = r.u8() != 0;
                     if (session != null)
                     {
-                        if (fromQueue && session.queue.poll() != null)
+                        final Session.Queued dequeued = fromQueue ? session.queue.poll() : null;
+                        if (dequeued != null)
                         {
                             counters.messagesQueued.decrement();
+                            removeQueuedBytes(queuedSize(dequeued.message));
                         }
                         final Message message = messageById.get(messageId);
                         final Inflight inflight =

@@ -55,6 +55,10 @@ final class SysPublisher
         publisher.accept("$SYS/broker/retained messages/count", bytes(counters.retainedMessages.get()));
         publisher.accept("$SYS/broker/store/messages/count",
             bytes(counters.messagesQueued.get() + counters.messagesInflight.get()));
+        publisher.accept("$SYS/broker/store/messages/bytes", bytes(counters.queuedBytes.get()));
+        publisher.accept("$SYS/broker/publish/messages/droppedMemoryBudget",
+            bytes(counters.droppedMemoryBudget.get()));
+        publisher.accept("$SYS/broker/publish/publishers/paused", bytes(counters.publishersPaused.get()));
     }
 
     private static byte[] bytes(final long value)

@@ -68,6 +68,12 @@ public final class TernOptions
             + " counted (default: 1000).")
     Integer maxQueued;
 
+    @Option(names = "--max-queued-bytes", paramLabel = "BYTES",
+        description = "Budget for the QoS 1/2 messages queued in all sessions together, 0 for unlimited; beyond it"
+            + " QoS 1/2 publishers are paused and QoS 0 messages for sessions that are behind are dropped"
+            + " (default: 268435456, 256 MiB).")
+    Long maxQueuedBytes;
+
     @Option(names = "--max-inflight", paramLabel = "N",
         description = "Most unacknowledged QoS 1/2 messages sent to one MQTT 3.1.1 client at a time, 1..65535"
             + " (default: 32; an MQTT 5 client's Receive Maximum applies on top).")
@@ -125,6 +131,7 @@ public final class TernOptions
             addIf(given, idle != null, "--idle");
             addIf(given, waitStrategy != null, "--wait");
             addIf(given, maxQueued != null, "--max-queued");
+            addIf(given, maxQueuedBytes != null, "--max-queued-bytes");
             addIf(given, maxInflight != null, "--max-inflight");
             addIf(given, persistenceDir != null, "--persistence-dir");
             addIf(given, fsync != null, "--fsync");
@@ -173,6 +180,10 @@ public final class TernOptions
         if (maxQueued != null)
         {
             config.maxQueuedMessages(maxQueued);
+        }
+        if (maxQueuedBytes != null)
+        {
+            config.maxQueuedBytes(maxQueuedBytes);
         }
         if (maxInflight != null)
         {

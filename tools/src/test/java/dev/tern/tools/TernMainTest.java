@@ -168,6 +168,13 @@ class TernMainTest
     }
 
     @Test
+    void shouldMapTheQueuedBytesBudget()
+    {
+        assertEquals(BrokerConfig.DEFAULT_MAX_QUEUED_BYTES, TernMain.parse().brokerConfig().maxQueuedBytes());
+        assertEquals(65536L, TernMain.parse("--max-queued-bytes", "65536").brokerConfig().maxQueuedBytes());
+    }
+
+    @Test
     void shouldMapIdleAndWaitStrategies()
     {
         final BrokerConfig config = TernMain.parse("--idle", "busy-spin", "--wait", "blocking").brokerConfig();

@@ -69,7 +69,7 @@ public final class TernConfigFile
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
         "protocols", "clientAuth", "trustStore", "trustStorePassword");
     private static final List<String> LIMITS_KEYS = List.of("maxPacketSize", "maxInflight", "maxQueuedMessages",
-        "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes", "maxConnections",
+        "maxQueuedBytes", "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes", "maxConnections",
         "maxConnectionsPerAddress", "maxSubscriptionsPerClient", "maxTopicLength", "maxTopicLevels",
         "allowZeroLengthClientId", "retainAvailable");
     private static final List<String> FEATURES_KEYS = List.of("maximumQos", "topicAliasMaximum",
@@ -163,6 +163,7 @@ public final class TernConfigFile
         readInt(limits, "limits.maxPacketSize", broker::maxPacketSize);
         readInt(limits, "limits.maxInflight", broker::maxInflight);
         readInt(limits, "limits.maxQueuedMessages", broker::maxQueuedMessages);
+        readLong(limits, "limits.maxQueuedBytes", broker::maxQueuedBytes);
         readInt(limits, "limits.connectTimeoutMs", broker::connectTimeoutMs);
         readInt(limits, "limits.outboundHighWaterBytes", broker::outboundHighWaterBytes);
         readInt(limits, "limits.outboundLowWaterBytes", broker::outboundLowWaterBytes);

@@ -60,6 +60,7 @@ class TernConfigFileTest
           maxPacketSize: 65536
           maxInflight: 100
           maxQueuedMessages: 5000
+          maxQueuedBytes: 4294967296
           connectTimeoutMs: 2500
           outboundHighWaterBytes: 131072
           outboundLowWaterBytes: 32768
@@ -120,6 +121,7 @@ class TernConfigFileTest
         assertEquals(65536, broker.maxPacketSize());
         assertEquals(100, broker.maxInflight());
         assertEquals(5000, broker.maxQueuedMessages());
+        assertEquals(4L * 1024 * 1024 * 1024, broker.maxQueuedBytes());
         assertEquals(2500, broker.connectTimeoutMs());
         assertEquals(131072, broker.outboundHighWaterBytes());
         assertEquals(32768, broker.outboundLowWaterBytes());
@@ -208,6 +210,7 @@ class TernConfigFileTest
             assertEquals(defaults.maxPacketSize(), broker.maxPacketSize());
             assertEquals(defaults.maxInflight(), broker.maxInflight());
             assertEquals(defaults.maxQueuedMessages(), broker.maxQueuedMessages());
+            assertEquals(defaults.maxQueuedBytes(), broker.maxQueuedBytes());
             assertEquals(defaults.connectTimeoutMs(), broker.connectTimeoutMs());
             assertEquals(defaults.outboundHighWaterBytes(), broker.outboundHighWaterBytes());
             assertEquals(defaults.outboundLowWaterBytes(), broker.outboundLowWaterBytes());
@@ -346,6 +349,14 @@ class TernConfigFileTest
             limits:
               maxQueuedMessages: 99999999999
             """, "tern.yaml line 2: limits.maxQueuedMessages: out of range: 99999999999");
+        assertMessage("""
+            limits:
+              maxQueuedBytes: -1
+            """, "tern.yaml line 2: limits.maxQueuedBytes: invalid broker setting maxQueuedBytes: -1");
+        assertMessage("""
+            limits:
+              maxQueuedBytes: 64k
+            """, "tern.yaml line 2: limits.maxQueuedBytes: expected an integer, got '64k'");
         assertMessage("""
             sys:
               intervalSeconds: 5

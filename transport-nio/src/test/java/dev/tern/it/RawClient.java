@@ -86,6 +86,33 @@ final class RawClient implements AutoCloseable
         return frame.toByteArray();
     }
 
+    /**
+     * Wait up to {@code timeoutMs} for a frame to start, then read it whole as {@link #readPacket(long)} does.
+     *
+     * @return the frame, or null if not a byte arrived in time (the connection still open).
+     */
+    byte[] pollPacket(final long timeoutMs) throws IOException
+    {
+        if (pushedBack < 0)
+        {
+            socket.setSoTimeout((int)Math.max(1, timeoutMs));
+            try
+            {
+                final int b = in.read();
+                if (b < 0)
+                {
+                    fail("connection closed by the broker");
+                }
+                pushedBack = b;
+            }
+            catch (final SocketTimeoutException ignored)
+            {
+                return null;
+            }
+        }
+        return readPacket(5_000);
+    }
+
     private int readByte(final long deadlineNs, final ByteArrayOutputStream soFar) throws IOException
     {
         if (pushedBack >= 0)

@@ -46,6 +46,8 @@ import javax.net.ssl.SSLException;
  * </ol>
  * A full ingress ring pauses reading from the socket (back-pressure to fast publishers); output above the high-water
  * mark tells the pipeline the connection is not writable; output beyond the hard limit closes it as a slow consumer.
+ * The pipeline may also ask to stop reading a connection (MSG_PAUSE_READ, a publisher while the queued-bytes budget is
+ * exceeded) until MSG_RESUME_READ; a connection is read only when none of these says stop.
  * Every connection end emits exactly one MSG_CLOSED, queued locally while the ring is full.
  * <p>
  * TLS, WS and WSS connections have {@link ConnectionLayers} between the socket and the MQTT framer (plain TCP keeps the
@@ -446,7 +448,8 @@ final class NioAgent implements Agent
             write(connection);
         }
         if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed && !connection.closing &&
-            !connection.readPaused && !connection.openPending && !connection.aboveHighWater)
+            !connection.readPaused && !connection.openPending && !connection.aboveHighWater &&
+            !connection.pausedByPipeline)
         {
             if (connection.layers == null)
             {
@@ -695,6 +698,12 @@ final class NioAgent implements Agent
         else if (msgTypeId == RingProtocol.MSG_CLOSE)
         {
             onCloseRequest(connection);
+        }
+        else if (msgTypeId == RingProtocol.MSG_PAUSE_READ || msgTypeId == RingProtocol.MSG_RESUME_READ)
+        {
+            // Composes with the agent's own throttling: interestOps() reads only when no reason says stop.
+            connection.pausedByPipeline = msgTypeId == RingProtocol.MSG_PAUSE_READ;
+            updateInterest(connection);
         }
     }
 

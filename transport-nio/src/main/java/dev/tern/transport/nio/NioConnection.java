@@ -37,6 +37,11 @@ final class NioConnection
     boolean dirty;
     /** The pipeline was told this connection is not writable (above the high-water mark). */
     boolean aboveHighWater;
+    /**
+     * The pipeline asked not to read from this connection (MSG_PAUSE_READ: the queued-bytes budget is exceeded). Read
+     * only when neither this nor the agent's own reasons ({@link #readPaused}, {@link #aboveHighWater}) say stop.
+     */
+    boolean pausedByPipeline;
     /** Ingress ring producer position after this connection's last frame. */
     long ingressMark;
     /** Bytes this connection queued in the ingress ring that the bridge may not have taken yet. */
@@ -75,7 +80,7 @@ final class NioConnection
     int interestOps()
     {
         int ops = 0;
-        if (!openPending && !readPaused && !closing && !aboveHighWater)
+        if (!openPending && !readPaused && !closing && !aboveHighWater && !pausedByPipeline)
         {
             ops |= SelectionKey.OP_READ;
         }

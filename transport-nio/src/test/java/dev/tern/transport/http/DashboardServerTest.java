@@ -125,11 +125,14 @@ class DashboardServerTest
         assertEquals("counter", typeByName.get("tern_transport_packet_too_large"));
         assertEquals(5L, valueByName.get("tern_messages_inflight"));
         for (final String gauge : List.of("tern_messages_inflight", "tern_messages_queued", "tern_subscriptions_count",
-            "tern_retained_count", "tern_sessions_persistent", "tern_uptime_seconds", "tern_jvm_heap_used_bytes"))
+            "tern_retained_count", "tern_sessions_persistent", "tern_uptime_seconds", "tern_jvm_heap_used_bytes",
+            "tern_messages_queued_bytes"))
         {
             assertEquals("gauge", typeByName.get(gauge), gauge);
         }
         assertEquals("counter", typeByName.get("tern_clients_total"));
+        assertEquals("counter", typeByName.get("tern_publish_dropped_memory_budget"));
+        assertEquals("counter", typeByName.get("tern_publish_publishers_paused"));
         assertTrue(valueByName.get("tern_jvm_heap_used_bytes") > 0);
     }
 

@@ -307,6 +307,68 @@ class NioTransportTest
     }
 
     @Test
+    void shouldNotReadWhileThePipelinePausesReadingThenReadOnResume() throws IOException
+    {
+        stub = PipelineStub.start();
+        final Socket[] client = new Socket[1];
+        final long id = stub.connectAndOpen(client);
+        final byte[] marker = {0x20, 0x02, 0x00, 0x00};
+
+        stub.pauseRead(id, true);
+        stub.send(id, marker);
+        assertArrayEquals(marker, readExactly(client[0], marker.length)); // egress is in order: the pause is in force
+        final byte[] publish = frame(0x32, body(100, 5));
+        client[0].getOutputStream().write(publish);
+
+        assertNoFrameFor(id, 300);
+        stub.pauseRead(id, false);
+        assertArrayEquals(publish, stub.awaitFrame(id).payload());
+        assertEquals(0, stub.count(RingProtocol.MSG_CLOSED, id));
+    }
+
+    @Test
+    void shouldReadOnlyWhenNeitherThePipelineNorTheHighWaterMarkSaysStop() throws IOException
+    {
+        stub = PipelineStub.start();
+        final Socket client = stub.connect("tcp", 4096);
+        final long id = stub.await(RingProtocol.MSG_OPENED,
+            m -> m.openedAddress().endsWith(":" + client.getLocalPort())).connectionId();
+        final byte[] chunk = body(8 * 1024, 3);
+        int sent = 0;
+        while (stub.count(RingProtocol.MSG_WRITABLE, id) == 0)
+        {
+            assertTrue(sent < 64 * 1024 * 1024, "never above the high-water mark");
+            stub.send(id, chunk);
+            sent += chunk.length;
+            PipelineStub.pause();
+        }
+        assertEquals(0, stub.await(RingProtocol.MSG_WRITABLE, m -> m.connectionId() == id).intValue());
+        stub.pauseRead(id, true);
+        stub.send(id, chunk); // after the pause in the egress ring: once the client has it, the pause is in force
+        sent += chunk.length;
+        final byte[] publish = frame(0x32, body(100, 9));
+        client.getOutputStream().write(publish);
+        assertNoFrameFor(id, 200);
+
+        readExactly(client, sent);
+        assertEquals(1, stub.await(RingProtocol.MSG_WRITABLE, m -> m.connectionId() == id).intValue());
+        assertNoFrameFor(id, 300); // below the low-water mark, but the pipeline still says stop
+
+        stub.pauseRead(id, false);
+        assertArrayEquals(publish, stub.awaitFrame(id).payload());
+    }
+
+    private void assertNoFrameFor(final long id, final long millis)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() - deadlineNs < 0)
+        {
+            assertEquals(0, stub.count(RingProtocol.MSG_FRAME, id), "read while paused");
+            PipelineStub.pause();
+        }
+    }
+
+    @Test
     void shouldReturnBoundPortAndNameListenerWhenBindFails() throws IOException
     {
         stub = PipelineStub.start(PipelineStub.testConfig(), ListenerConfig.tcp("mqtt", "127.0.0.1", 0));

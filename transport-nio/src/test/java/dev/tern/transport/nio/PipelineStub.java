@@ -231,6 +231,14 @@ final class PipelineStub implements AutoCloseable
         writeEgress(connectionId, RingProtocol.MSG_CLOSE, message);
     }
 
+    /** MSG_PAUSE_READ ({@code pause}) or MSG_RESUME_READ for the connection. */
+    void pauseRead(final long connectionId, final boolean pause)
+    {
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET]);
+        message.putLong(RingProtocol.CONNECTION_ID_OFFSET, connectionId);
+        writeEgress(connectionId, pause ? RingProtocol.MSG_PAUSE_READ : RingProtocol.MSG_RESUME_READ, message);
+    }
+
     private void writeEgress(final long connectionId, final int type, final UnsafeBuffer message)
     {
         final RingBuffer ring = egress[RingProtocol.agentIndex(connectionId)];
