@@ -14,6 +14,7 @@
 #   INFLIGHT                  outbound QoS 1/2 window per client for Tern and Mosquitto (default 256; both
 #                             brokers' defaults, 32 and 20, make QoS 1 round-trip bound on 2 shared cores).
 #   BROKERS                   which to run (default "tern mosquitto moquette hivemq relay").
+#   SHARED_BROKERS            which run the shared-subscription scenario (default "tern mosquitto hivemq").
 # Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -88,10 +89,22 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
+# Shared subscriptions ($share groups) with the peers that document them; add moquette through SHARED_BROKERS.
+SHARED_BROKERS=${SHARED_BROKERS:-tern mosquitto hivemq}
+echo "closed loop, shared subscription group: $CLIENTS publishers, $CLIENTS members, QoS 1, MQTT 5"
+for round in $(seq "$ROUNDS"); do
+    for broker in $SHARED_BROKERS; do
+        start_broker "$broker"
+        load "$broker" "$round" --scenario shared --clients "$CLIENTS" --qos 1 --mqtt 5
+        stop_broker
+    done
+done
+
 MOSQ_MAX=$(python3 - "$RAW" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-v = [r["throughput"] for r in rows if r["label"] == "mosquitto" and r["qos"] == 0 and r["rate"] == 0]
+v = [r["throughput"] for r in rows if r["label"] == "mosquitto" and r["qos"] == 0 and r["rate"] == 0
+     and r.get("scenario", "p2p") == "p2p"]
 print(int(statistics.median(v)) if v else 20000)
 PY
 )

@@ -37,7 +37,7 @@ def main(raw, out):
     peers = [b for b in brokers if b != "tern"]
     groups = {}
     for r in rows:
-        key = ("open" if r["rate"] else "closed", r["qos"])
+        key = ("shared" if r.get("scenario") == "shared" else "open" if r["rate"] else "closed", r["qos"])
         groups.setdefault(key, {}).setdefault(r["label"], []).append(r)
 
     def med(rs, field):
@@ -46,7 +46,7 @@ def main(raw, out):
     lines = ["# Tern side by side", "",
              "Machine: " + machine() + ".", "",
              "Loopback, broker and load generator sharing the machine (see `bench/compare.sh` for pinning).",
-             "p2p scenario: %d publisher/subscriber pairs, one topic per pair, %d-byte payloads, %d rounds, brokers"
+             "p2p scenario (throughput and latency tables): %d publisher/subscriber pairs, one topic per pair, %d-byte payloads, %d rounds, brokers"
              " alternated within each round; medians over rounds. Reproduce: `bench/compare.sh`."
              " Closed loop: each publisher keeps at most 1000 messages undelivered. Open loop: fixed schedule,"
              " latency corrected for coordinated omission. *lost*: not delivered by the end of a 5 s drain after"
@@ -74,6 +74,21 @@ def main(raw, out):
                 lines.append("| %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %d |" % (
                     qos, b, med(rs, "p50_us"), med(rs, "p90_us"), med(rs, "p99_us"), med(rs, "p999_us"),
                     med(rs, "max_us"), sum(r["lost"] for r in rs)))
+    shared = {k: v for k, v in groups.items() if k[0] == "shared"}
+    for (_, qos), g in sorted(shared.items()):
+        sample = next(iter(g.values()))[0]
+        lines += ["", "## Shared subscription group (closed loop, QoS %d, MQTT %d)" % (qos, sample["mqtt"]), "",
+                  "%d publishers, %d members of one `$share/load/...` group: each message goes to one member."
+                  " *dup*: a message delivered to more than one member." % (sample["clients"], sample["clients"]), "",
+                  "| broker | msg/s | Tern/broker | p50 µs | p99 µs | lost | dup |", "|---|---|---|---|---|---|---|"]
+        tern_rate = med(g.get("tern", []), "throughput")
+        for b in brokers:
+            rs = g.get(b, [])
+            if rs:
+                lines.append("| %s | %.0f | %s | %.0f | %.0f | %d | %d |" % (
+                    b, med(rs, "throughput"), "%.2f" % (tern_rate / med(rs, "throughput"))
+                    if med(rs, "throughput") else "–", med(rs, "p50_us"), med(rs, "p99_us"),
+                    sum(r["lost"] for r in rs), sum(r["duplicated"] for r in rs)))
     lines += ["", "## Broker memory (RSS after the runs, KiB, median)", "", "| broker | RSS |", "|---|---|"]
     for b in brokers:
         rs = [r for r in rows if r["label"] == b]

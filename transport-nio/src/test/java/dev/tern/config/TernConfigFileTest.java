@@ -376,6 +376,35 @@ class TernConfigFileTest
             pipeline:
               ioAgents: 65
             """, "tern.yaml line 2: pipeline.ioAgents: invalid broker setting ioAgents: 65");
+        assertMessage("""
+            features:
+              topicAliasMaximum: 10
+              maximumQos: 3
+            """, "tern.yaml line 3: features.maximumQos: invalid broker setting maximumQos: 3");
+    }
+
+    @Test
+    void shouldReadProtocolFeatures() throws IOException
+    {
+        final Path file = dir.resolve("features.yaml");
+        Files.writeString(file, """
+            features:
+              maximumQos: 1
+              topicAliasMaximum: 0
+              maxKeepAliveSeconds: 120
+              wildcardSubscriptionAvailable: false
+              subscriptionIdentifiersAvailable: false
+              sharedSubscriptionsAvailable: false
+              responseInformation: "reply/"
+            """);
+        final BrokerConfig broker = TernConfigFile.load(file).broker();
+        assertEquals(1, broker.maximumQos());
+        assertEquals(0, broker.topicAliasMaximum());
+        assertEquals(120, broker.maxKeepAliveSeconds());
+        assertFalse(broker.wildcardSubscriptionAvailable());
+        assertFalse(broker.subscriptionIdentifiersAvailable());
+        assertFalse(broker.sharedSubscriptionsAvailable());
+        assertEquals("reply/", broker.responseInformation());
     }
 
     @Test
@@ -616,7 +645,7 @@ class TernConfigFileTest
             - a
             - b
             """, "tern.yaml line 1: the top level must be a mapping of keys "
-            + "(listeners, limits, pipeline, sys, persistence, auth, dashboard)");
+            + "(listeners, limits, features, pipeline, sys, persistence, auth, dashboard)");
     }
 
     @Test

@@ -99,7 +99,7 @@ public final class Charts
         for (final JsonNode r : rows)
         {
             if (r.get("label").asText().equals(broker) && r.get("qos").asInt() == qos &&
-                (r.get("rate").asLong() > 0) == open)
+                (r.get("rate").asLong() > 0) == open && "p2p".equals(r.path("scenario").asText("p2p")))
             {
                 values.add(r.get(field).asDouble());
             }
