@@ -737,6 +737,10 @@ public final class TernConfigFile
         {
             paths.put(key, "pipeline." + key);
         }
+        for (final String key : FEATURES_KEYS)
+        {
+            paths.put(key, "features." + key);
+        }
         paths.put("sysIntervalSeconds", "sys.intervalSeconds");
         paths.put("checkpointEveryRecords", "persistence.checkpointEveryRecords");
         return Map.copyOf(paths);
