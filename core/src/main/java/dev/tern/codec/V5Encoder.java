@@ -119,13 +119,31 @@ public final class V5Encoder
         final int payloadLength)
     {
         Properties.checkAllowedIn(properties, PacketType.PUBLISH);
+        int index = publishHead(buffer, offset, qos, dup, retain, packetId, topic, topicOffset, topicLength,
+            publishRemainingLength(qos, topicLength, properties, payloadLength));
+        index += Properties.writeBlock(buffer, index, properties);
+        return publishTail(buffer, index, payload, payloadOffset, payloadLength) - offset;
+    }
+
+    /** Fixed header, topic and packet id of a PUBLISH. @return the index after them. */
+    private static int publishHead(
+        final MutableDirectBuffer buffer,
+        final int offset,
+        final int qos,
+        final boolean dup,
+        final boolean retain,
+        final int packetId,
+        final DirectBuffer topic,
+        final int topicOffset,
+        final int topicLength,
+        final int remainingLength)
+    {
         int index = offset;
         buffer.putByte(index++, (byte)(PacketEncoder.PUBLISH_HEADER |
             (dup ? PUBLISH_DUP_FLAG : 0) |
             (qos << PUBLISH_QOS_SHIFT) |
             (retain ? PUBLISH_RETAIN_FLAG : 0)));
-        index += RemainingLength.encode(
-            buffer, index, publishRemainingLength(qos, topicLength, properties, payloadLength));
+        index += RemainingLength.encode(buffer, index, remainingLength);
         buffer.putShort(index, (short)topicLength, ByteOrder.BIG_ENDIAN);
         index += STRING_LENGTH_PREFIX;
         if (topicLength > 0)
@@ -138,13 +156,19 @@ public final class V5Encoder
             buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
             index += PACKET_ID_LENGTH;
         }
-        index += Properties.writeBlock(buffer, index, properties);
+        return index;
+    }
+
+    /** The payload of a PUBLISH. @return the index after it. */
+    private static int publishTail(
+        final MutableDirectBuffer buffer, final int index, final DirectBuffer payload, final int payloadOffset,
+        final int payloadLength)
+    {
         if (payloadLength > 0)
         {
             buffer.putBytes(index, payload, payloadOffset, payloadLength);
-            index += payloadLength;
         }
-        return index - offset;
+        return index + payloadLength;
     }
 
     public static int publishLength(
@@ -211,25 +235,8 @@ public final class V5Encoder
         final int payloadLength)
     {
         final int added = serverPropertiesLength(subscriptionIds, topicAlias);
-        int index = offset;
-        buffer.putByte(index++, (byte)(PacketEncoder.PUBLISH_HEADER |
-            (dup ? PUBLISH_DUP_FLAG : 0) |
-            (qos << PUBLISH_QOS_SHIFT) |
-            (retain ? PUBLISH_RETAIN_FLAG : 0)));
-        index += RemainingLength.encode(buffer, index,
+        int index = publishHead(buffer, offset, qos, dup, retain, packetId, topic, topicOffset, topicLength,
             publishRemainingLength(qos, topicLength, added + propertiesLength, payloadLength));
-        buffer.putShort(index, (short)topicLength, ByteOrder.BIG_ENDIAN);
-        index += STRING_LENGTH_PREFIX;
-        if (topicLength > 0)
-        {
-            buffer.putBytes(index, topic, topicOffset, topicLength);
-            index += topicLength;
-        }
-        if (qos > 0)
-        {
-            buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
-            index += PACKET_ID_LENGTH;
-        }
         index += RemainingLength.encode(buffer, index, added + propertiesLength);
         if (subscriptionIds != null)
         {
@@ -250,12 +257,7 @@ public final class V5Encoder
             buffer.putBytes(index, properties, propertiesOffset, propertiesLength);
             index += propertiesLength;
         }
-        if (payloadLength > 0)
-        {
-            buffer.putBytes(index, payload, payloadOffset, payloadLength);
-            index += payloadLength;
-        }
-        return index - offset;
+        return publishTail(buffer, index, payload, payloadOffset, payloadLength) - offset;
     }
 
     /** Bytes the Subscription Identifier and Topic Alias properties a server adds to a PUBLISH take. */

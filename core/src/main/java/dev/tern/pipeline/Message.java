@@ -64,14 +64,8 @@ public final class Message
         final int qos,
         final boolean retain)
     {
-        final byte[] bytes = new byte[topicLength + propertiesLength + payloadLength];
-        src.getBytes(topicOffset, bytes, 0, topicLength);
-        if (propertiesLength > 0)
-        {
-            propertiesSrc.getBytes(propertiesOffset, bytes, topicLength, propertiesLength);
-        }
-        src.getBytes(payloadOffset, bytes, topicLength + propertiesLength, payloadLength);
-        return new Message(bytes, topicLength, propertiesLength, qos, retain);
+        return assemble(src, topicOffset, topicLength, propertiesSrc, propertiesOffset, propertiesLength, src,
+            payloadOffset, payloadLength, qos, retain);
     }
 
     /** A message put together from topic, properties and payload in three places. */

@@ -41,7 +41,7 @@ class JournalRestartTest
     @TempDir
     Path dir;
 
-    private static TernBroker start(final Path journal, final long checkpointEvery)
+    static TernBroker start(final Path journal, final long checkpointEvery)
     {
         return TernBroker.builder()
             .tcp("127.0.0.1", 0)

@@ -5,9 +5,6 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import dev.tern.broker.BrokerConfig;
-import dev.tern.journal.ChronicleStorage;
-import dev.tern.journal.JournalSettings;
 import dev.tern.server.TernBroker;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,16 +31,6 @@ class Mqtt5JournalRestartTest
     @TempDir
     Path dir;
 
-    private static TernBroker start(final Path journal, final long checkpointEvery)
-    {
-        return TernBroker.builder()
-            .tcp("127.0.0.1", 0)
-            .allowAnonymous()
-            .config(BrokerConfig.defaults().sysIntervalSeconds(0).checkpointEveryRecords(checkpointEvery))
-            .storage(new ChronicleStorage(JournalSettings.of(journal)))
-            .start();
-    }
-
     private static Mqtt5BlockingClient client(final int port, final String id)
     {
         return MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1").serverPort(port)
@@ -56,7 +43,7 @@ class Mqtt5JournalRestartTest
     void shouldKeepMessagePropertiesAndExpiriesAcrossARestart(final long checkpointEvery) throws Exception
     {
         final Path journal = dir.resolve("journal-" + checkpointEvery);
-        try (TernBroker broker = start(journal, checkpointEvery))
+        try (TernBroker broker = JournalRestartTest.start(journal, checkpointEvery))
         {
             final Mqtt5BlockingClient keeper = client(broker.port(), "keeper");
             keeper.connectWith().cleanStart(true).sessionExpiryInterval(300).send();
@@ -83,7 +70,7 @@ class Mqtt5JournalRestartTest
         }
         Thread.sleep(1_500); // longer than the short-lived message's expiry
 
-        try (TernBroker broker = start(journal, checkpointEvery))
+        try (TernBroker broker = JournalRestartTest.start(journal, checkpointEvery))
         {
             final long restartedAtMs = System.currentTimeMillis();
             final Mqtt5BlockingClient keeper = client(broker.port(), "keeper");

@@ -15,11 +15,8 @@ import dev.tern.codec.Properties;
 import dev.tern.codec.Property;
 import dev.tern.codec.V5Encoder;
 import dev.tern.server.TernBroker;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -36,8 +33,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tern.it.ItSupport.clientId;
@@ -237,7 +232,7 @@ class Mqtt5FeaturesTest
         final String topic = unique("sidr");
         final Mqtt5BlockingClient publisher = hivemq(broker, "pub");
         publisher.publishWith().topic(topic).retain(true).payload(utf8("r")).send();
-        final Inbox inbox = new Inbox();
+        final Paho5Inbox inbox = new Paho5Inbox();
         final MqttAsyncClient paho = paho(broker, "sidpaho", inbox, null);
         try
         {
@@ -644,7 +639,7 @@ class Mqtt5FeaturesTest
     }
 
     private static MqttAsyncClient paho(
-        final TernBroker target, final String prefix, final Inbox inbox,
+        final TernBroker target, final String prefix, final Paho5Inbox inbox,
         final java.util.function.Consumer<MqttConnectionOptions> configure) throws MqttException
     {
         final MqttAsyncClient client = new MqttAsyncClient("tcp://127.0.0.1:" + target.port(), clientId(prefix),
@@ -658,44 +653,5 @@ class Mqtt5FeaturesTest
         }
         client.connect(options).waitForCompletion(5_000);
         return client;
-    }
-
-    /** What a Paho v5 client receives. */
-    private static final class Inbox implements MqttCallback
-    {
-        final BlockingQueue<MqttMessage> messages = new LinkedBlockingQueue<>();
-        final BlockingQueue<String> topics = new LinkedBlockingQueue<>();
-
-        @Override
-        public void disconnected(final MqttDisconnectResponse response)
-        {
-        }
-
-        @Override
-        public void mqttErrorOccurred(final MqttException exception)
-        {
-        }
-
-        @Override
-        public void messageArrived(final String topic, final MqttMessage message)
-        {
-            topics.add(topic);
-            messages.add(message);
-        }
-
-        @Override
-        public void deliveryComplete(final IMqttToken token)
-        {
-        }
-
-        @Override
-        public void connectComplete(final boolean reconnect, final String serverUri)
-        {
-        }
-
-        @Override
-        public void authPacketArrived(final int reasonCode, final MqttProperties properties)
-        {
-        }
     }
 }

@@ -6,10 +6,8 @@ import dev.tern.codec.Property;
 import dev.tern.codec.V5Encoder;
 import dev.tern.server.TernBroker;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tern.it.ItSupport.clientId;
@@ -64,45 +61,6 @@ class Mqtt5IntegrationTest
         }
     }
 
-    /** Collects what a Paho v5 client receives. */
-    private static final class Inbox implements MqttCallback
-    {
-        final BlockingQueue<MqttMessage> messages = new LinkedBlockingQueue<>();
-        final BlockingQueue<Integer> disconnects = new LinkedBlockingQueue<>();
-
-        @Override
-        public void disconnected(final MqttDisconnectResponse response)
-        {
-            disconnects.add(response.getReturnCode());
-        }
-
-        @Override
-        public void mqttErrorOccurred(final MqttException exception)
-        {
-        }
-
-        @Override
-        public void messageArrived(final String topic, final MqttMessage message)
-        {
-            messages.add(message);
-        }
-
-        @Override
-        public void deliveryComplete(final IMqttToken token)
-        {
-        }
-
-        @Override
-        public void connectComplete(final boolean reconnect, final String serverUri)
-        {
-        }
-
-        @Override
-        public void authPacketArrived(final int reasonCode, final MqttProperties properties)
-        {
-        }
-    }
-
     private static MqttConnectionOptions options()
     {
         final MqttConnectionOptions options = new MqttConnectionOptions();
@@ -113,7 +71,7 @@ class Mqtt5IntegrationTest
         return options;
     }
 
-    private static MqttClient client(final String id, final Inbox inbox) throws MqttException
+    private static MqttClient client(final String id, final Paho5Inbox inbox) throws MqttException
     {
         final MqttClient client = new MqttClient(ItSupport.uri(port), id, new MemoryPersistence());
         client.setCallback(inbox);
@@ -125,9 +83,9 @@ class Mqtt5IntegrationTest
     void shouldConnectSubscribeAndDeliverAtEachQosWithPahoMqtt5() throws Exception
     {
         final String topic = unique("v5/paho");
-        final Inbox subscriberInbox = new Inbox();
+        final Paho5Inbox subscriberInbox = new Paho5Inbox();
         final MqttClient subscriber = client(clientId("v5sub"), subscriberInbox);
-        final MqttClient publisher = client(clientId("v5pub"), new Inbox());
+        final MqttClient publisher = client(clientId("v5pub"), new Paho5Inbox());
         try
         {
             final IMqttToken connected = subscriber.connectWithResult(options());
@@ -162,11 +120,11 @@ class Mqtt5IntegrationTest
     void shouldForwardPublishPropertiesLiveAndRetained() throws Exception
     {
         final String topic = unique("v5/props");
-        final Inbox liveInbox = new Inbox();
-        final Inbox lateInbox = new Inbox();
+        final Paho5Inbox liveInbox = new Paho5Inbox();
+        final Paho5Inbox lateInbox = new Paho5Inbox();
         final MqttClient live = client(clientId("v5live"), liveInbox);
         final MqttClient late = client(clientId("v5late"), lateInbox);
-        final MqttClient publisher = client(clientId("v5prop"), new Inbox());
+        final MqttClient publisher = client(clientId("v5prop"), new Paho5Inbox());
         try
         {
             live.connect(options());
@@ -202,7 +160,7 @@ class Mqtt5IntegrationTest
     void shouldPublishWillWithItsPropertiesButNotItsDelay() throws Exception
     {
         final String topic = unique("v5/will");
-        final Inbox inbox = new Inbox();
+        final Paho5Inbox inbox = new Paho5Inbox();
         final MqttClient subscriber = client(clientId("v5wsub"), inbox);
         try
         {
@@ -236,8 +194,8 @@ class Mqtt5IntegrationTest
     void shouldHonourNoLocalAndRetainAsPublished() throws Exception
     {
         final String topic = unique("v5/opts");
-        final Inbox selfInbox = new Inbox();
-        final Inbox otherInbox = new Inbox();
+        final Paho5Inbox selfInbox = new Paho5Inbox();
+        final Paho5Inbox otherInbox = new Paho5Inbox();
         final MqttClient self = client(clientId("v5self"), selfInbox);
         final MqttClient other = client(clientId("v5other"), otherInbox);
         try
@@ -276,7 +234,7 @@ class Mqtt5IntegrationTest
     void shouldHonourRetainHandling() throws Exception
     {
         final String topic = unique("v5/rh");
-        final Inbox inbox = new Inbox();
+        final Paho5Inbox inbox = new Paho5Inbox();
         final MqttClient client = client(clientId("v5rh"), inbox);
         try
         {
@@ -317,9 +275,9 @@ class Mqtt5IntegrationTest
         final MqttConnectionOptions persistent = options();
         persistent.setCleanStart(false);
         persistent.setSessionExpiryInterval(300L);
-        final Inbox first = new Inbox();
+        final Paho5Inbox first = new Paho5Inbox();
         final MqttClient subscriber = client(id, first);
-        final MqttClient publisher = client(clientId("v5exppub"), new Inbox());
+        final MqttClient publisher = client(clientId("v5exppub"), new Paho5Inbox());
         try
         {
             subscriber.connect(persistent);
@@ -331,7 +289,7 @@ class Mqtt5IntegrationTest
             publisher.publish(topic, new MqttMessage(utf8("long"), 1, false, expiring(60)));
             Thread.sleep(2_100); // "short" expires while queued
 
-            final Inbox second = new Inbox();
+            final Paho5Inbox second = new Paho5Inbox();
             final MqttClient resumed = client(id, second);
             try
             {
@@ -368,7 +326,7 @@ class Mqtt5IntegrationTest
     void shouldDelayTheWillAndDropItWhenTheClientComesBack() throws Exception
     {
         final String topic = unique("v5/wdelay");
-        final Inbox inbox = new Inbox();
+        final Paho5Inbox inbox = new Paho5Inbox();
         final MqttClient subscriber = client(clientId("v5wdsub"), inbox);
         try
         {
@@ -447,7 +405,7 @@ class Mqtt5IntegrationTest
     @Timeout(30)
     void shouldAssignAClientIdentifierToAnEmptyOne() throws Exception
     {
-        final MqttClient client = client("", new Inbox());
+        final MqttClient client = client("", new Paho5Inbox());
         try
         {
             final IMqttToken connected = client.connectWithResult(options());
