@@ -70,8 +70,8 @@ public final class TernConfigFile
         "protocols", "clientAuth", "trustStore", "trustStorePassword");
     private static final List<String> LIMITS_KEYS = List.of("maxPacketSize", "maxInflight", "maxQueuedMessages",
         "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes", "maxConnections",
-        "maxConnectionsPerAddress", "maxSubscriptionsPerClient", "maxTopicLength", "maxTopicLevels",
-        "allowZeroLengthClientId", "retainAvailable");
+        "maxConnectionsPerAddress", "maxConnectRatePerAddress", "maxSubscriptionsPerClient", "maxTopicLength",
+        "maxTopicLevels", "allowZeroLengthClientId", "retainAvailable");
     private static final List<String> PIPELINE_KEYS = List.of("ioAgents", "pipelineSize", "ingressRingCapacity",
         "egressRingCapacity", "idleStrategy", "waitStrategy");
     private static final List<String> SYS_KEYS = List.of("intervalSeconds");
@@ -165,6 +165,7 @@ public final class TernConfigFile
         readInt(limits, "limits.outboundMaxBytes", broker::outboundMaxBytes);
         readInt(limits, "limits.maxConnections", broker::maxConnections);
         readInt(limits, "limits.maxConnectionsPerAddress", broker::maxConnectionsPerAddress);
+        readInt(limits, "limits.maxConnectRatePerAddress", broker::maxConnectRatePerAddress);
         readInt(limits, "limits.maxSubscriptionsPerClient", broker::maxSubscriptionsPerClient);
         readInt(limits, "limits.maxTopicLength", broker::maxTopicLength);
         readInt(limits, "limits.maxTopicLevels", broker::maxTopicLevels);

@@ -66,6 +66,7 @@ class TernConfigFileTest
           outboundMaxBytes: 1048576
           maxConnections: 500
           maxConnectionsPerAddress: 5
+          maxConnectRatePerAddress: 20
           maxSubscriptionsPerClient: 50
           maxTopicLength: 1024
           maxTopicLevels: 16
@@ -133,6 +134,7 @@ class TernConfigFileTest
         assertEquals(0, broker.sysIntervalSeconds());
         assertEquals(500, broker.maxConnections());
         assertEquals(5, broker.maxConnectionsPerAddress());
+        assertEquals(20, broker.maxConnectRatePerAddress());
         assertEquals(50, broker.maxSubscriptionsPerClient());
         assertEquals(1024, broker.maxTopicLength());
         assertEquals(16, broker.maxTopicLevels());
@@ -219,6 +221,7 @@ class TernConfigFileTest
             assertEquals(defaults.sysIntervalSeconds(), broker.sysIntervalSeconds());
             assertEquals(defaults.maxConnections(), broker.maxConnections());
             assertEquals(defaults.maxConnectionsPerAddress(), broker.maxConnectionsPerAddress());
+            assertEquals(defaults.maxConnectRatePerAddress(), broker.maxConnectRatePerAddress());
             assertEquals(defaults.maxSubscriptionsPerClient(), broker.maxSubscriptionsPerClient());
             assertEquals(defaults.maxTopicLength(), broker.maxTopicLength());
             assertEquals(defaults.maxTopicLevels(), broker.maxTopicLevels());
@@ -365,6 +368,11 @@ class TernConfigFileTest
             pipeline:
               ioAgents: 65
             """, "tern.yaml line 2: pipeline.ioAgents: invalid broker setting ioAgents: 65");
+        assertMessage("""
+            limits:
+              maxConnectRatePerAddress: -1
+            """, "tern.yaml line 2: limits.maxConnectRatePerAddress: " +
+            "invalid broker setting maxConnectRatePerAddress: -1");
     }
 
     @Test
