@@ -91,5 +91,10 @@ class WebSocketFuzzTest
     {
         final HttpUpgrade.Result result = HttpUpgrade.parse(ByteBuffer.wrap(data), "/mqtt");
         assertTrue(result != null, "a result for every input");
+        if (result.complete())
+        {
+            assertTrue(result.response() != null, "a complete head gets a response");
+            assertTrue(result.consumed() > 0 && result.consumed() <= data.length, "consumed " + result.consumed());
+        }
     }
 }
