@@ -22,6 +22,8 @@ public final class BrokerConfig
     public static final int DEFAULT_MAX_QUEUED = 1000;
     /** Default budget for the QoS 1/2 messages held in all session queues together, bytes (256 MiB). */
     public static final long DEFAULT_MAX_QUEUED_BYTES = 256L * 1024 * 1024;
+    /** Largest {@link #maxConnectRatePerAddress()} other than 0 (unlimited): one connection per microsecond. */
+    public static final int MAX_CONNECT_RATE_PER_ADDRESS = 1_000_000;
     /** Default interval between $SYS publications, seconds; 0 disables $SYS. */
     public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
     /** Default MQTT 5.0 Topic Alias Maximum a client may use towards the broker (Mosquitto's default is 10). */
@@ -48,6 +50,7 @@ public final class BrokerConfig
     private long checkpointEveryRecords = 1_000_000;
     private int maxConnections = 1_000_000;
     private int maxConnectionsPerAddress = 0;
+    private int maxConnectRatePerAddress = 0;
     private int maxSubscriptionsPerClient = 10_000;
     private int maxTopicLength = 65_535;
     private int maxTopicLevels = 128;
@@ -152,6 +155,8 @@ public final class BrokerConfig
         require(checkpointEveryRecords > 0, "checkpointEveryRecords", checkpointEveryRecords);
         require(maxConnections > 0, "maxConnections", maxConnections);
         require(maxConnectionsPerAddress >= 0, "maxConnectionsPerAddress", maxConnectionsPerAddress);
+        require(maxConnectRatePerAddress >= 0 && maxConnectRatePerAddress <= MAX_CONNECT_RATE_PER_ADDRESS,
+            "maxConnectRatePerAddress", maxConnectRatePerAddress);
         require(maxSubscriptionsPerClient > 0, "maxSubscriptionsPerClient", maxSubscriptionsPerClient);
         require(maxTopicLength > 0 && maxTopicLength <= 65_535, "maxTopicLength", maxTopicLength);
         require(maxTopicLevels > 0, "maxTopicLevels", maxTopicLevels);
@@ -405,6 +410,36 @@ public final class BrokerConfig
     public BrokerConfig maxConnectionsPerAddress(final int maxConnectionsPerAddress)
     {
         this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        return this;
+    }
+
+    /**
+     * Most new connections accepted per second from one source IP address, 0 = unlimited (the default). Enforced as
+     * a token bucket: a burst of up to this many connections, then this many per second; a connection over the rate
+     * is closed as it is accepted, before anything is read from it, and counted in
+     * {@link BrokerCounters#connectionsRateLimited}. It slows reconnect storms and connection floods from one host
+     * without bounding how many connections it may hold (that is {@link #maxConnectionsPerAddress()}).
+     * <p>
+     * Unlimited by default because one address often stands for many clients: devices behind a carrier or company
+     * NAT that all reconnect after a broker restart, or load generators on 127.0.0.1 that open thousands of
+     * connections per second. Pick a value above the legitimate reconnect rate of the busiest address.
+     *
+     * @return connections per second per address, 0 for no limit.
+     */
+    public int maxConnectRatePerAddress()
+    {
+        return maxConnectRatePerAddress;
+    }
+
+    /**
+     * @param maxConnectRatePerAddress new connections per second per source address, 0 (unlimited) up to
+     *                                 {@link #MAX_CONNECT_RATE_PER_ADDRESS}.
+     * @return this.
+     * @see #maxConnectRatePerAddress()
+     */
+    public BrokerConfig maxConnectRatePerAddress(final int maxConnectRatePerAddress)
+    {
+        this.maxConnectRatePerAddress = maxConnectRatePerAddress;
         return this;
     }
 

@@ -20,6 +20,11 @@ public final class BrokerCounters
     public final Counter ingressRingFull = new Counter("transport.ingressRingFull");
     /** Times a connection's reads were paused because it had its share of the ingress ring queued. */
     public final Counter ingressThrottled = new Counter("transport.ingressThrottled");
+    /**
+     * Sockets closed as they were accepted because their address exceeded
+     * {@link BrokerConfig#maxConnectRatePerAddress()}; they are not in {@link #connectionsAccepted}.
+     */
+    public final Counter connectionsRateLimited = new Counter("connections.rateLimited");
 
     // ---- written by the decode stage ----
     public final Counter malformedPackets = new Counter("packets.malformed");
@@ -68,12 +73,12 @@ public final class BrokerCounters
         for (final Counter c : new Counter[]
         {
             connectionsAccepted, bytesReceived, bytesSent, transportMalformed, transportPacketTooLarge,
-            slowConsumerDisconnects, ingressRingFull, ingressThrottled, malformedPackets, protocolErrors, clientsConnected, clientsTotal,
-            sessionsPersistent, messagesReceived, messagesSent, publishReceived, publishSent, publishDropped,
-            droppedQueueFull, droppedBackpressure, droppedMemoryBudget, publishersPaused, subscriptions, retainedMessages,
-            messagesQueued, queuedBytes, messagesInflight, keepaliveTimeouts, takeovers, authFailures,
-            connectionsRefused, connectTimeouts, subscriptionsRefused, topicTooLong, sharedRedelivered,
-            payloadFormatInvalid, egressRingFull
+            slowConsumerDisconnects, ingressRingFull, ingressThrottled, connectionsRateLimited, malformedPackets,
+            protocolErrors, clientsConnected, clientsTotal, sessionsPersistent, messagesReceived, messagesSent,
+            publishReceived, publishSent, publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget,
+            publishersPaused, subscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
+            keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,
+            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
         })
         {
             byName.put(c.name(), c);

@@ -69,9 +69,9 @@ public final class TernConfigFile
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
         "protocols", "clientAuth", "trustStore", "trustStorePassword");
     private static final List<String> LIMITS_KEYS = List.of("maxPacketSize", "maxInflight", "maxQueuedMessages",
-        "maxQueuedBytes", "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes", "maxConnections",
-        "maxConnectionsPerAddress", "maxSubscriptionsPerClient", "maxTopicLength", "maxTopicLevels",
-        "allowZeroLengthClientId", "retainAvailable");
+        "maxQueuedBytes", "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes",
+        "maxConnections", "maxConnectionsPerAddress", "maxConnectRatePerAddress", "maxSubscriptionsPerClient",
+        "maxTopicLength", "maxTopicLevels", "allowZeroLengthClientId", "retainAvailable");
     private static final List<String> FEATURES_KEYS = List.of("maximumQos", "topicAliasMaximum",
         "maxKeepAliveSeconds", "wildcardSubscriptionAvailable", "subscriptionIdentifiersAvailable",
         "sharedSubscriptionsAvailable", "responseInformation");
@@ -170,6 +170,7 @@ public final class TernConfigFile
         readInt(limits, "limits.outboundMaxBytes", broker::outboundMaxBytes);
         readInt(limits, "limits.maxConnections", broker::maxConnections);
         readInt(limits, "limits.maxConnectionsPerAddress", broker::maxConnectionsPerAddress);
+        readInt(limits, "limits.maxConnectRatePerAddress", broker::maxConnectRatePerAddress);
         readInt(limits, "limits.maxSubscriptionsPerClient", broker::maxSubscriptionsPerClient);
         readInt(limits, "limits.maxTopicLength", broker::maxTopicLength);
         readInt(limits, "limits.maxTopicLevels", broker::maxTopicLevels);

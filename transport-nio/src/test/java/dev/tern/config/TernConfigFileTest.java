@@ -67,6 +67,7 @@ class TernConfigFileTest
           outboundMaxBytes: 1048576
           maxConnections: 500
           maxConnectionsPerAddress: 5
+          maxConnectRatePerAddress: 20
           maxSubscriptionsPerClient: 50
           maxTopicLength: 1024
           maxTopicLevels: 16
@@ -135,6 +136,7 @@ class TernConfigFileTest
         assertEquals(0, broker.sysIntervalSeconds());
         assertEquals(500, broker.maxConnections());
         assertEquals(5, broker.maxConnectionsPerAddress());
+        assertEquals(20, broker.maxConnectRatePerAddress());
         assertEquals(50, broker.maxSubscriptionsPerClient());
         assertEquals(1024, broker.maxTopicLength());
         assertEquals(16, broker.maxTopicLevels());
@@ -222,6 +224,7 @@ class TernConfigFileTest
             assertEquals(defaults.sysIntervalSeconds(), broker.sysIntervalSeconds());
             assertEquals(defaults.maxConnections(), broker.maxConnections());
             assertEquals(defaults.maxConnectionsPerAddress(), broker.maxConnectionsPerAddress());
+            assertEquals(defaults.maxConnectRatePerAddress(), broker.maxConnectRatePerAddress());
             assertEquals(defaults.maxSubscriptionsPerClient(), broker.maxSubscriptionsPerClient());
             assertEquals(defaults.maxTopicLength(), broker.maxTopicLength());
             assertEquals(defaults.maxTopicLevels(), broker.maxTopicLevels());
@@ -381,6 +384,11 @@ class TernConfigFileTest
               topicAliasMaximum: 10
               maximumQos: 3
             """, "tern.yaml line 3: features.maximumQos: invalid broker setting maximumQos: 3");
+        assertMessage("""
+            limits:
+              maxConnectRatePerAddress: -1
+            """, "tern.yaml line 2: limits.maxConnectRatePerAddress: " +
+            "invalid broker setting maxConnectRatePerAddress: -1");
     }
 
     @Test

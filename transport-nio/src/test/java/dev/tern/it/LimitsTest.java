@@ -4,6 +4,9 @@ import dev.tern.server.TernBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static dev.tern.it.RawClient.assertPacket;
@@ -42,6 +45,71 @@ class LimitsTest
             first.send(bytes(0xC0, 0x00));                           // PINGREQ still answered
             assertPacket(bytes(0xD0, 0x00), first.readPacket(5000));
         }
+    }
+
+    @Test
+    void shouldCloseConnectionsOverThePerAddressConnectRateAndAcceptAgainASecondLater() throws Exception
+    {
+        try (TernBroker broker = ItSupport.startAnonymousBroker(ItSupport.testConfig().maxConnectRatePerAddress(5)))
+        {
+            final List<RawClient> clients = new ArrayList<>();
+            try
+            {
+                // ten connections as fast as possible from 127.0.0.1: a burst of five passes, the rest are closed
+                final long startNs = System.nanoTime();
+                for (int i = 0; i < 10; i++)
+                {
+                    clients.add(RawClient.connect(broker.port()));
+                }
+                final long burstMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+                int closed = 0;
+                for (int i = 0; i < clients.size(); i++)
+                {
+                    if (connectOrClosed(clients.get(i), "rate" + i))
+                    {
+                        closed++;
+                    }
+                }
+                assertTrue(closed >= 5, closed + " of 10 closed; the connects took " + burstMs + " ms");
+                assertEquals(closed, broker.counters().connectionsRateLimited.get());
+                assertEquals(0, broker.counters().connectionsRefused.get());
+            }
+            finally
+            {
+                clients.forEach(RawClient::close);
+            }
+
+            Thread.sleep(1000); // the bucket refills at five tokens per second
+            try (RawClient later = RawClient.connect(broker.port()))
+            {
+                later.send(connect311(ItSupport.clientId("later"), true, 0));
+                assertPacket(CONNACK_OK, later.readPacket(5000));
+            }
+        }
+    }
+
+    /**
+     * Send CONNECT and wait for the CONNACK or the close.
+     *
+     * @return true if the broker closed the connection, false if it answered CONNACK 0.
+     */
+    private static boolean connectOrClosed(final RawClient client, final String prefix) throws IOException
+    {
+        try
+        {
+            client.send(connect311(ItSupport.clientId(prefix), true, 0));
+        }
+        catch (final IOException closedAlready)
+        {
+            return true; // reset before the write: the broker closed it
+        }
+        final byte[] answer = client.assertClosedOrRead(5000);
+        if (answer.length == 0)
+        {
+            return true;
+        }
+        assertPacket(CONNACK_OK, answer);
+        return false;
     }
 
     @Test

@@ -54,7 +54,8 @@ final class HttpUpgrade
         }
         final byte[] head = new byte[headEnd - start];
         in.get(start, head);
-        final String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n");
+        // limit -1 keeps empty lines: a head of only "\r\n\r\n" must still have a (bad) request line to reject
+        final String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n", -1);
         final String[] requestLine = lines[0].split(" ");
         if (requestLine.length != 3 || !"GET".equals(requestLine[0]) || !requestLine[2].startsWith("HTTP/1.1"))
         {

@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
@@ -41,7 +43,8 @@ import javax.net.ssl.SSLException;
  * <li>drain a bounded number of messages from the egress ring into per-connection output;</li>
  * <li>write each connection that got output (one write per connection per cycle);</li>
  * <li>retry framing for connections paused by a full ingress ring;</li>
- * <li>{@code selectNow} and handle ready keys: accept (agent 0), write when the socket drained, read and frame;</li>
+ * <li>{@code selectNow} and handle ready keys: accept (agent 0, which closes a socket over its address's connect rate
+ * at once), write when the socket drained, read and frame;</li>
  * <li>close connections whose requested close outlived its flush deadline.</li>
  * </ol>
  * A full ingress ring pauses reading from the socket (back-pressure to fast publishers); output above the high-water
@@ -92,6 +95,8 @@ final class NioAgent implements Agent
     private final int outboundLowWater;
     private final int outboundMax;
     private final long handshakeTimeoutNs;
+    /** Per-address connect rate, checked as sockets are accepted; null when unlimited. */
+    private final ConnectRateLimiter connectRateLimiter;
 
     private final BufferPool pool = new BufferPool();
     private final Long2ObjectHashMap<NioConnection> connections = new Long2ObjectHashMap<>();
@@ -170,6 +175,8 @@ final class NioAgent implements Agent
         this.outboundLowWater = config.outboundLowWaterBytes();
         this.outboundMax = config.outboundMaxBytes();
         this.handshakeTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        this.connectRateLimiter = config.maxConnectRatePerAddress() > 0 ?
+            new ConnectRateLimiter(config.maxConnectRatePerAddress()) : null;
         this.selector = Selector.open();
     }
 
@@ -313,6 +320,10 @@ final class NioAgent implements Agent
                 return;
             }
             work++;
+            if (connectRateLimiter != null && !admitRate(channel))
+            {
+                continue;
+            }
             final NioAgent target = agents[nextAgent];
             nextAgent = nextAgent + 1 == agents.length ? 0 : nextAgent + 1;
             if (target == this || !target.handoffs.offer(new Handoff(channel, listener.index())))
@@ -320,6 +331,34 @@ final class NioAgent implements Agent
                 adopt(channel, listener.index());
             }
         }
+    }
+
+    /**
+     * Per-address connect rate: a socket over it is closed here, on the accepting agent, before it is registered with
+     * a selector or read from, so a flood costs an accept and a close and never reaches the pipeline.
+     */
+    private boolean admitRate(final SocketChannel channel)
+    {
+        final InetAddress address;
+        try
+        {
+            address = ((InetSocketAddress)channel.getRemoteAddress()).getAddress();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return true; // no address to limit by (e.g. already reset): adopt() drops a dead socket
+        }
+        if (connectRateLimiter.tryAcquire(address, System.nanoTime()))
+        {
+            return true;
+        }
+        counters.connectionsRateLimited.increment();
+        closeQuietly(channel);
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("{}: connection from {} over the connect rate, closed", roleName, address);
+        }
+        return false;
     }
 
     private void onHandoff(final Handoff handoff)

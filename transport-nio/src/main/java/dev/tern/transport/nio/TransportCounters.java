@@ -18,6 +18,7 @@ final class TransportCounters
     final Counter slowConsumerDisconnects;
     final Counter ingressRingFull;
     final Counter ingressThrottled;
+    final Counter connectionsRateLimited;
     private final Counter[] all;
 
     private TransportCounters(
@@ -28,7 +29,8 @@ final class TransportCounters
         final Counter transportPacketTooLarge,
         final Counter slowConsumerDisconnects,
         final Counter ingressRingFull,
-        final Counter ingressThrottled)
+        final Counter ingressThrottled,
+        final Counter connectionsRateLimited)
     {
         this.connectionsAccepted = connectionsAccepted;
         this.bytesReceived = bytesReceived;
@@ -38,8 +40,10 @@ final class TransportCounters
         this.slowConsumerDisconnects = slowConsumerDisconnects;
         this.ingressRingFull = ingressRingFull;
         this.ingressThrottled = ingressThrottled;
+        this.connectionsRateLimited = connectionsRateLimited;
         this.all = new Counter[] {connectionsAccepted, bytesReceived, bytesSent, transportMalformed,
-            transportPacketTooLarge, slowConsumerDisconnects, ingressRingFull, ingressThrottled};
+            transportPacketTooLarge, slowConsumerDisconnects, ingressRingFull, ingressThrottled,
+            connectionsRateLimited};
     }
 
     /** The broker's own counters, for a single agent. */
@@ -47,7 +51,7 @@ final class TransportCounters
     {
         return new TransportCounters(counters.connectionsAccepted, counters.bytesReceived, counters.bytesSent,
             counters.transportMalformed, counters.transportPacketTooLarge, counters.slowConsumerDisconnects,
-            counters.ingressRingFull, counters.ingressThrottled);
+            counters.ingressRingFull, counters.ingressThrottled, counters.connectionsRateLimited);
     }
 
     /** A private set for one of several agents. */
@@ -58,7 +62,8 @@ final class TransportCounters
             new Counter(prefix + "bytes.received"), new Counter(prefix + "bytes.sent"),
             new Counter(prefix + "transport.malformed"), new Counter(prefix + "transport.packetTooLarge"),
             new Counter(prefix + "transport.slowConsumerDisconnects"),
-            new Counter(prefix + "transport.ingressRingFull"), new Counter(prefix + "transport.ingressThrottled"));
+            new Counter(prefix + "transport.ingressRingFull"), new Counter(prefix + "transport.ingressThrottled"),
+            new Counter(prefix + "connections.rateLimited"));
     }
 
     /**

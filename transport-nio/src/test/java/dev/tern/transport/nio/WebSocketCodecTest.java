@@ -159,4 +159,15 @@ class WebSocketCodecTest
         assertTrue(new String(bad.response(), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 400"));
         assertFalse(HttpUpgrade.parse(ByteBuffer.wrap(req.getBytes()), "/other").accepted());
     }
+
+    @Test
+    void shouldRejectARequestHeadOfOnlyAnEmptyLine()
+    {
+        // found by WebSocketFuzzTest#fuzzUpgrade: an empty head once threw ArrayIndexOutOfBoundsException
+        final HttpUpgrade.Result result = HttpUpgrade.parse(ByteBuffer.wrap("\r\n\r\n".getBytes()), "/mqtt");
+        assertTrue(result.complete());
+        assertFalse(result.accepted());
+        assertEquals(4, result.consumed());
+        assertTrue(new String(result.response(), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 400"));
+    }
 }

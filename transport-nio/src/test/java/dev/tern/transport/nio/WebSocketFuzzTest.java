@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Coverage-guided fuzz targets (Jazzer) for the WebSocket layer. A normal test run replays the committed corpus
  * under {@code src/test/resources/dev/tern/transport/nio/WebSocketFuzzTestInputs/}; to fuzz for real:
- * {@code JAZZER_FUZZ=1 mvn -pl transport-nio -am test -Dtest=WebSocketFuzzTest#fuzzFrames -Djazzer.max_duration=10m}.
+ * {@code JAZZER_FUZZ=1 mvn -pl transport-nio -am test -Dtest=WebSocketFuzzTest#fuzzFrames
+ * -Dsurefire.failIfNoSpecifiedTests=false -Djazzer.max_duration=10m} (the flag lets core, built by {@code -am}, match
+ * no test).
  * Invariants: no exception, progress on every call (no endless loop), output bounded by the input, close and error
  * codes from RFC 6455's range.
  */
@@ -89,5 +91,10 @@ class WebSocketFuzzTest
     {
         final HttpUpgrade.Result result = HttpUpgrade.parse(ByteBuffer.wrap(data), "/mqtt");
         assertTrue(result != null, "a result for every input");
+        if (result.complete())
+        {
+            assertTrue(result.response() != null, "a complete head gets a response");
+            assertTrue(result.consumed() > 0 && result.consumed() <= data.length, "consumed " + result.consumed());
+        }
     }
 }
