@@ -117,6 +117,8 @@ public final class LoadGenerator implements Callable<Integer>
         long acked;
         int nextPacketId = 1;
         long nextSendNs;
+        /** MQTT 5.0: the broker's Receive Maximum from the CONNACK; unacknowledged QoS 1/2 PUBLISHes stay below it. */
+        int receiveMaximum = 65_000;
 
         Client(final int index, final boolean publisher, final String topic) throws IOException
         {
@@ -416,6 +418,10 @@ public final class LoadGenerator implements Callable<Integer>
         int budget = 64; // messages per publisher per loop pass, so no client starves the others
         while (budget-- > 0 && c.out.remaining() > frame)
         {
+            if (qos > 0 && c.sent - c.acked >= c.receiveMaximum)
+            {
+                break; // never more unacknowledged than the broker accepts (MQTT 5.0 Receive Maximum)
+            }
             if (intervalNs > 0)
             {
                 if (now - c.nextSendNs < 0)
@@ -504,6 +510,10 @@ public final class LoadGenerator implements Callable<Integer>
                 if ((header >> 4) == 2 && in.get(body + 1) != 0)
                 {
                     throw new IllegalStateException("connection refused, code " + (in.get(body + 1) & 0xFF));
+                }
+                if ((header >> 4) == 2 && mqtt == 5)
+                {
+                    c.receiveMaximum = Frames.connackReceiveMaximum(in, body, length, c.receiveMaximum);
                 }
                 c.ready = true;
                 break;
