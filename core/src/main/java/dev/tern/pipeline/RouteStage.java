@@ -1430,7 +1430,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 final SharedGroup group = matchedGroups[i];
                 matchedGroups[i] = null;
-                if (deliverShared(group, null))
+                if (deliverShared(group))
                 {
                     lastMatchedCount++;
                 }
@@ -1529,12 +1529,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     /**
      * Give the context message to one member of a shared subscription (section 4.8.2).
      *
-     * @param excluded a leaving member not to pick while another exists, or null.
      * @return whether a member took it.
      */
-    private boolean deliverShared(final SharedGroup group, final Session excluded)
+    private boolean deliverShared(final SharedGroup group)
     {
-        final int index = group.pick(excluded);
+        final int index = group.pick();
         if (index < 0)
         {
             return false;
@@ -2331,7 +2330,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             setContext(orphan.message);
             ctxQos = orphan.qos;
             ctxRetain = orphan.retain;
-            if (orphan.group.isEmpty() || !deliverShared(orphan.group, null))
+            if (orphan.group.isEmpty() || !deliverShared(orphan.group))
             {
                 counters.publishDropped.increment();
             }

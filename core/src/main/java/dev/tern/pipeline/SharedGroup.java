@@ -66,27 +66,20 @@ final class SharedGroup
      * The member to receive the next message: the next one round-robin that has a writable connection, else the
      * next one with a connection, else simply the next one (its session queues QoS 1/2 for when it returns).
      *
-     * @param excluded a session not to pick unless it is the only member (one that is leaving), or null.
      * @return the index of the member in {@link #members}, or -1 if there is none.
      */
-    int pick(final Session excluded)
+    int pick()
     {
         final int size = members.size();
         if (size == 0)
         {
             return -1;
         }
-        int fallback = -1;
         int online = -1;
         for (int i = 0; i < size; i++)
         {
             final int index = (next + i) % size;
-            final Session member = members.get(index);
-            if (member == excluded)
-            {
-                continue;
-            }
-            final Connection connection = member.connection;
+            final Connection connection = members.get(index).connection;
             if (connection != null && connection.writable)
             {
                 next = (index + 1) % size;
@@ -96,12 +89,8 @@ final class SharedGroup
             {
                 online = index;
             }
-            if (fallback < 0)
-            {
-                fallback = index;
-            }
         }
-        final int chosen = online >= 0 ? online : fallback >= 0 ? fallback : members.indexOf(excluded);
+        final int chosen = online >= 0 ? online : next % size;
         next = (chosen + 1) % size;
         return chosen;
     }
