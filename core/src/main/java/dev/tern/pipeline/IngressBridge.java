@@ -106,6 +106,10 @@ public final class IngressBridge implements Agent, MessageHandler
                 event.type = PipelineEvent.CLOSED;
                 event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
                 break;
+            case RingProtocol.MSG_REJECTED:
+                event.type = PipelineEvent.REJECTED;
+                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
+                break;
             case RingProtocol.MSG_WRITABLE:
                 event.type = PipelineEvent.WRITABLE;
                 event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);

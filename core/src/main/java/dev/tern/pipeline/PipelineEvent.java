@@ -19,6 +19,8 @@ public final class PipelineEvent
     public static final int INLINE_PUBLISH = 5;
     public static final int COMMAND = 6;
     public static final int TICK = 7;
+    /** The I/O agent refused a packet of the connection; {@link #intArg} is the reason code. */
+    public static final int REJECTED = 8;
 
     public int type;
     public long connectionId;

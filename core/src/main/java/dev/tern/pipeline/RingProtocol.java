@@ -27,6 +27,8 @@ public final class RingProtocol
     public static final int MSG_CLOSED = 3;
     public static final int MSG_WRITABLE = 4;
     public static final int MSG_INLINE = 5;
+    /** The agent refused a packet (value: MQTT 5.0 reason code, e.g. 0x95) and stopped reading the connection. */
+    public static final int MSG_REJECTED = 6;
 
     public static final int MSG_SEND = 1;
     public static final int MSG_CLOSE = 2;

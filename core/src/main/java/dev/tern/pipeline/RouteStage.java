@@ -199,6 +199,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 case PipelineEvent.TICK:
                     onTick();
                     break;
+                case PipelineEvent.REJECTED:
+                    onRejected(event);
+                    break;
                 default:
                     break;
             }
@@ -422,6 +425,16 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.protocolErrors.increment();
                 disconnect(connection, ReasonCode.PROTOCOL_ERROR);
                 break;
+        }
+    }
+
+    /** The I/O agent refused a packet (too large): say why to a 5.0 client [MQTT-4.13.1-1], then close. */
+    private void onRejected(final PipelineEvent event)
+    {
+        final Connection connection = connectionById.get(event.connectionId);
+        if (connection != null)
+        {
+            disconnect(connection, event.intArg);
         }
     }
 

@@ -591,6 +591,23 @@ class Mqtt5FeaturesTest
         }
     }
 
+    @Test
+    @Timeout(30)
+    void shouldSayPacketTooLargeBeforeClosing() throws Exception
+    {
+        final long before = broker.counters().transportPacketTooLarge.get();
+        try (RawClient client = connected(broker, "big", null))
+        {
+            client.send(bytes(
+                0x30,                    // PUBLISH, QoS 0
+                0x80, 0x89, 0x7A,        // remaining length 2,000,000: above the broker's Maximum Packet Size (1 MiB)
+                0x00, 0x01, 't'));       // the start of it; the header is enough to refuse it
+            assertPacket(withReasonString(bytes(0xE0, 0x00, 0x95), "Packet too large"), client.readPacket(5_000));
+            client.assertClosed(5_000);
+        }
+        assertEquals(1, broker.counters().transportPacketTooLarge.get() - before);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static Mqtt5BlockingClient hivemq(final TernBroker target, final String prefix)

@@ -2,6 +2,7 @@ package dev.tern.transport.nio;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.codec.RemainingLength;
+import dev.tern.codec.ReasonCode;
 import dev.tern.pipeline.RingProtocol;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -488,7 +489,7 @@ final class NioAgent implements Agent
         }
         if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed && !connection.closing &&
             !connection.readPaused && !connection.openPending && !connection.aboveHighWater &&
-            !connection.pausedByPipeline)
+            !connection.pausedByPipeline && !connection.rejected)
         {
             if (connection.layers == null)
             {
@@ -560,7 +561,7 @@ final class NioAgent implements Agent
                 updateInterest(connection);
                 return;
             }
-            if (connection.closed || !filled)
+            if (connection.closed || connection.rejected || !filled)
             {
                 return;
             }
@@ -576,7 +577,7 @@ final class NioAgent implements Agent
     private boolean frame(final NioConnection connection)
     {
         final ByteBuffer in = connection.in;
-        if (in == null)
+        if (in == null || connection.rejected)
         {
             return false;
         }
@@ -607,7 +608,7 @@ final class NioAgent implements Agent
             if (frameLength > maxFrameLength)
             {
                 counters.transportPacketTooLarge.increment();
-                close(connection, RingProtocol.CLOSE_PACKET_TOO_LARGE);
+                reject(connection, offset, ReasonCode.PACKET_TOO_LARGE);
                 return false;
             }
             if (frameLength > limit - offset)
@@ -974,7 +975,7 @@ final class NioAgent implements Agent
                 updateInterest(connection);
                 return;
             }
-            if (connection.closed || connection.closing || connection.openPending || !filled)
+            if (connection.closed || connection.closing || connection.rejected || connection.openPending || !filled)
             {
                 return;
             }
@@ -1264,6 +1265,23 @@ final class NioAgent implements Agent
     }
 
     // ---------------------------------------------------------------------------------------------------- close
+
+    /**
+     * A packet the broker will not take: stop reading, drop the unread input after the frames already passed on, and
+     * let the pipeline answer (an MQTT 5.0 client gets DISCONNECT with the reason code first [MQTT-4.13.1-1]), which
+     * then closes the connection through the egress ring.
+     */
+    private void reject(final NioConnection connection, final int framedUpTo, final int reasonCode)
+    {
+        connection.rejected = true;
+        connection.in.clear();
+        if (framedUpTo > 0)
+        {
+            connection.ingressMark = ingress.producerPosition();
+        }
+        updateInterest(connection);
+        emitControl(RingProtocol.MSG_REJECTED, connection.id, reasonCode);
+    }
 
     private void close(final NioConnection connection, final int reason)
     {

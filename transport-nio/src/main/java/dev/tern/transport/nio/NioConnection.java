@@ -42,6 +42,8 @@ final class NioConnection
      * only when neither this nor the agent's own reasons ({@link #readPaused}, {@link #aboveHighWater}) say stop.
      */
     boolean pausedByPipeline;
+    /** Sent a packet the broker refuses: never read again; the pipeline answers and closes it. */
+    boolean rejected;
     /** Ingress ring producer position after this connection's last frame. */
     long ingressMark;
     /** Bytes this connection queued in the ingress ring that the bridge may not have taken yet. */
@@ -80,7 +82,7 @@ final class NioConnection
     int interestOps()
     {
         int ops = 0;
-        if (!openPending && !readPaused && !closing && !aboveHighWater && !pausedByPipeline)
+        if (!openPending && !readPaused && !closing && !aboveHighWater && !pausedByPipeline && !rejected)
         {
             ops |= SelectionKey.OP_READ;
         }

@@ -165,7 +165,7 @@ class NioTransportTest
     }
 
     @Test
-    void shouldCloseOnFrameOverMaxPacketSize() throws IOException
+    void shouldRejectAFrameOverMaxPacketSizeAndLetThePipelineAnswer() throws IOException
     {
         stub = PipelineStub.start();
         final Socket[] client = new Socket[1];
@@ -174,10 +174,16 @@ class NioTransportTest
 
         client[0].getOutputStream().write(tooLarge, 0, 64); // the header is enough to refuse it
 
-        assertEquals(RingProtocol.CLOSE_PACKET_TOO_LARGE, stub.awaitClosed(id).intValue());
-        assertServerClosed(client[0]);
+        // the agent stops reading and tells the pipeline, which may send DISCONNECT 0x95 before it asks for the close
+        assertEquals(0x95, stub.await(RingProtocol.MSG_REJECTED, m -> m.connectionId() == id).intValue());
         assertEquals(1, stub.counters.transportPacketTooLarge.get());
         assertEquals(0, stub.count(RingProtocol.MSG_FRAME, id));
+        stub.send(id, new byte[] {(byte)0xE0, 0x01, (byte)0x95});
+        stub.requestClose(id);
+        final byte[] disconnect = client[0].getInputStream().readNBytes(3);
+        assertArrayEquals(new byte[] {(byte)0xE0, 0x01, (byte)0x95}, disconnect, "sent before the close");
+        assertEquals(RingProtocol.CLOSE_REQUESTED, stub.awaitClosed(id).intValue());
+        assertServerClosed(client[0]);
     }
 
     @Test
