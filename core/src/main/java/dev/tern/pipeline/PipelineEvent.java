@@ -26,7 +26,8 @@ public final class PipelineEvent
     public long connectionId;
     /** OPENED: listener index; CLOSED: close reason; WRITABLE: 1 or 0. */
     public int intArg;
-    public final ExpandableArrayBuffer frame = new ExpandableArrayBuffer(256);
+    /** The frame as received; replaced by a small one after a large packet (see {@link #clearOutbound()}). */
+    public ExpandableArrayBuffer frame = new ExpandableArrayBuffer(256);
     public int frameLength;
     /** When the bridge took this event off the ingress ring (System.nanoTime, read once per bridge duty cycle). */
     public long ingressNs;
@@ -41,8 +42,16 @@ public final class PipelineEvent
     public boolean checkpoint;
     public int decodeResult;
 
-    private Outbound[] outbound = new Outbound[4];
+    /** Outbound slots an event starts with and keeps at least. */
+    private static final int INITIAL_OUTBOUNDS = 4;
+    /** Uses in a row that needed at most a quarter of the slots, after which half of them are given back. */
+    private static final int QUIET_USES_BEFORE_SHRINK = 32;
+    /** Frame capacity kept after a larger frame; larger buffers are given back once the event is done. */
+    private static final int FRAME_KEEP_BYTES = 64 * 1024;
+
+    private Outbound[] outbound = new Outbound[INITIAL_OUTBOUNDS];
     private int outboundCount;
+    private int quietUses;
 
     public PipelineEvent()
     {
@@ -82,6 +91,12 @@ public final class PipelineEvent
         return o;
     }
 
+    /** Outbound slots allocated in this event (at least the most used lately). */
+    int outboundCapacity()
+    {
+        return outbound.length;
+    }
+
     public int outboundCount()
     {
         return outboundCount;
@@ -95,11 +110,31 @@ public final class PipelineEvent
     /** Called by the last stage: drop references so stored messages can be collected. */
     public void clearOutbound()
     {
-        for (int i = 0; i < outboundCount; i++)
+        final int used = outboundCount;
+        for (int i = 0; i < used; i++)
         {
             outbound[i].clear();
         }
         outboundCount = 0;
         command = null;
+        // A burst (a queue drained on reconnect, a large fan-out) grows a slot's outbound list and frame; keep what
+        // steady traffic needs, but give the rest back once the burst has passed, so the ring's footprint does not
+        // creep up slot by slot to the worst case of every slot.
+        if (outbound.length > INITIAL_OUTBOUNDS)
+        {
+            if (used <= outbound.length / 4 && ++quietUses >= QUIET_USES_BEFORE_SHRINK)
+            {
+                outbound = Arrays.copyOf(outbound, Math.max(INITIAL_OUTBOUNDS, outbound.length / 2));
+                quietUses = 0;
+            }
+            else if (used > outbound.length / 4)
+            {
+                quietUses = 0;
+            }
+        }
+        if (frame.capacity() > FRAME_KEEP_BYTES)
+        {
+            frame = new ExpandableArrayBuffer(256); // published to the next producer by the ring's sequences
+        }
     }
 }
