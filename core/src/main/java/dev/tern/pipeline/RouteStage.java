@@ -1096,7 +1096,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         cancelSessionExpiry(session);
         endPendingWill(session, true); // the session ends before the will delay: the will goes now
-        final List<Session.Queued> orphans = current == null || session.sharedGroups.isEmpty() ? null :
+        final List<Session.Queued> orphans = current == null || session.sharedGroups == null ? null :
             sharedOrphans(session);
         for (final String filter : session.subscriptions.keySet())
         {
@@ -2171,6 +2171,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 sharedTrie.subscribe(group.filter, group, 0);
             }
             isNew = group.add(session, options);
+            if (session.sharedGroups == null)
+            {
+                session.sharedGroups = new HashMap<>();
+            }
             session.sharedGroups.put(filter, group);
         }
         else
@@ -2193,7 +2197,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private boolean removeSubscription(final Session session, final String filter)
     {
         final boolean removed;
-        final SharedGroup group = session.sharedGroups.remove(filter);
+        final SharedGroup group = session.sharedGroups == null ? null : session.sharedGroups.remove(filter);
         if (group != null)
         {
             removed = group.remove(session);

@@ -45,11 +45,11 @@ final class Session
     /** Some matching subscription asked for Retain As Published (MQTT 5.0). */
     boolean matchRetainAsPublished;
     /** Subscription Identifiers of the matching subscriptions (MQTT 5.0) [MQTT-3.3.4-3]. */
-    int[] matchSubscriptionIds = new int[4];
+    int[] matchSubscriptionIds; // created on first use: most sessions never see an identifier
     int matchSubscriptionIdCount;
 
     /** Shared subscriptions of this session, by their full filter ({@code $share/name/filter}). */
-    final Map<String, SharedGroup> sharedGroups = new HashMap<>();
+    Map<String, SharedGroup> sharedGroups; // created on the first shared subscription
 
     /** @return the collected Subscription Identifiers as a new array, or null if there are none. */
     int[] copyMatchSubscriptionIds()
@@ -67,7 +67,11 @@ final class Session
                 return;
             }
         }
-        if (matchSubscriptionIdCount == matchSubscriptionIds.length)
+        if (matchSubscriptionIds == null)
+        {
+            matchSubscriptionIds = new int[4];
+        }
+        else if (matchSubscriptionIdCount == matchSubscriptionIds.length)
         {
             matchSubscriptionIds = java.util.Arrays.copyOf(matchSubscriptionIds, matchSubscriptionIdCount * 2);
         }
