@@ -117,7 +117,10 @@ public final class LoadGenerator implements Callable<Integer>
         long acked;
         int nextPacketId = 1;
         long nextSendNs;
-        /** MQTT 5.0: the broker's Receive Maximum from the CONNACK; unacknowledged QoS 1/2 PUBLISHes stay below it. */
+        /**
+         * Unacknowledged QoS 1/2 PUBLISHes stay below this: packet ids must stay unique, and with MQTT 5.0 the
+         * broker's Receive Maximum from the CONNACK.
+         */
         int receiveMaximum = 65_000;
 
         Client(final int index, final boolean publisher, final String topic) throws IOException
@@ -430,7 +433,7 @@ public final class LoadGenerator implements Callable<Integer>
                 }
             }
             else if (c.sent - deliveredPerPublisher[c.index] / deliveriesPerMessage >= window ||
-                (qos > 0 && c.sent - c.acked >= Math.min(window, 65000)))
+                (qos > 0 && c.sent - c.acked >= window))
             {
                 break;
             }
@@ -513,7 +516,8 @@ public final class LoadGenerator implements Callable<Integer>
                 }
                 if ((header >> 4) == 2 && mqtt == 5)
                 {
-                    c.receiveMaximum = Frames.connackReceiveMaximum(in, body, length, c.receiveMaximum);
+                    c.receiveMaximum = Math.min(c.receiveMaximum,
+                        Frames.connackReceiveMaximum(in, body, length, c.receiveMaximum));
                 }
                 c.ready = true;
                 break;

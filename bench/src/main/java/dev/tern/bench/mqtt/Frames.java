@@ -36,6 +36,8 @@ public final class Frames
 
     /**
      * The Receive Maximum of an MQTT 5.0 CONNACK whose body (after the fixed header) is {@code [body, body + length)}.
+     * Read here rather than with the broker's decoder: that one works on Agrona buffers, which need
+     * {@code --add-exports} flags the bench clients are run without.
      *
      * @return its value, or {@code absent} when the CONNACK has none (or its properties cannot be read).
      */
