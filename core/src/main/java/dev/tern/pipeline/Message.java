@@ -1,5 +1,7 @@
 package dev.tern.pipeline;
 
+import dev.tern.codec.Property;
+import dev.tern.codec.PropertyDecoder;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -115,6 +117,17 @@ public final class Message
         message.expiryDeadlineMs = expiryDeadlineMs;
         message.expiryValueIndex = expiryValueIndex;
         return message;
+    }
+
+    /**
+     * MQTT 5.0 Message Expiry: the message expires at {@code deadlineMs}; where its Message Expiry Interval's value
+     * sits is noted so that copies sent later carry the time left. Route thread only.
+     */
+    void expireAt(final long deadlineMs)
+    {
+        expiryDeadlineMs = deadlineMs;
+        expiryValueIndex = PropertyDecoder.valueIndex(buffer, propertiesOffset(), propertiesLength,
+            Property.MESSAGE_EXPIRY_INTERVAL);
     }
 
     public DirectBuffer buffer()

@@ -453,8 +453,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 return;
             }
             endSession = expiry == 0 && session.persistent; // the client ends its session as it leaves
-            session.expirySeconds = sessionExpiry(expiry);
-            journalSessionExpiry(session);
+            setSessionExpiry(session, sessionExpiry(expiry));
         }
         if (!mqtt5 || packet.reasonCode != ReasonCode.DISCONNECT_WITH_WILL_MESSAGE)
         {
@@ -669,11 +668,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         sessionByClientId.put(clientId, session);
         cancelSessionExpiry(session); // back in time: the session lives on
-        session.expirySeconds = mqtt5 ? sessionExpiry(packet.properties.sessionExpiryInterval()) : -1;
-        if (mqtt5)
-        {
-            journalSessionExpiry(session);
-        }
+        setSessionExpiry(session, mqtt5 ? sessionExpiry(packet.properties.sessionExpiryInterval()) : -1);
 
         cancelTimer(connection);
         connection.state = Connection.CONNECTED;
@@ -794,8 +789,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             return;
         }
-        stepAuth(connection, packet.properties.has(Property.AUTHENTICATION_DATA) ?
-            packet.properties.bytes(Property.AUTHENTICATION_DATA) : null);
+        stepAuth(connection, packet.properties.bytes(Property.AUTHENTICATION_DATA)); // null if none
     }
 
     private boolean startExchange(
@@ -817,8 +811,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     /** AUTH from the client: the next step of an exchange, or the start of a re-authentication. */
     private void onAuth(final Connection connection, final DecodedPacket packet)
     {
-        final String method = packet.properties.has(Property.AUTHENTICATION_METHOD) ?
-            packet.properties.string(Property.AUTHENTICATION_METHOD) : null;
+        final String method = packet.properties.string(Property.AUTHENTICATION_METHOD); // null if none
         final boolean connected = connection.state == Connection.CONNECTED;
         // AUTH only with the method of the CONNECT (none there: no AUTH at all) [MQTT-4.12.0-7], [MQTT-4.12.1-1]
         boolean valid = connection.authMethod != null && connection.authMethod.equals(method);
@@ -844,8 +837,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             return;
         }
-        stepAuth(connection, packet.properties.has(Property.AUTHENTICATION_DATA) ?
-            packet.properties.bytes(Property.AUTHENTICATION_DATA) : null);
+        stepAuth(connection, packet.properties.bytes(Property.AUTHENTICATION_DATA)); // null if none
     }
 
     private void stepAuth(final Connection connection, final byte[] data)
@@ -1307,9 +1299,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         ctxExpirySeconds = properties.messageExpiryInterval();
         if (ctxExpirySeconds >= 0)
         {
-            message.expiryDeadlineMs = nowMs + ctxExpirySeconds * 1000L;
-            message.expiryValueIndex = PropertyDecoder.valueIndex(message.buffer(), message.propertiesOffset(),
-                message.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+            message.expireAt(nowMs + ctxExpirySeconds * 1000L);
         }
     }
 
@@ -1401,9 +1391,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 // Kept beyond this event: note when it expires and where its expiry value sits, to send the time
                 // left rather than the time given [MQTT-3.3.2-5], [MQTT-3.3.2-6].
-                ctxMessage.expiryDeadlineMs = nowMs + ctxExpirySeconds * 1000L;
-                ctxMessage.expiryValueIndex = PropertyDecoder.valueIndex(ctxMessage.buffer(),
-                    ctxMessage.propertiesOffset(), ctxMessage.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+                ctxMessage.expireAt(nowMs + ctxExpirySeconds * 1000L);
             }
         }
         return ctxMessage;
@@ -1546,17 +1534,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
      */
     private boolean deliverShared(final SharedGroup group)
     {
-        final int index = group.pick();
-        if (index < 0)
+        final SharedGroup.Member member = group.pick();
+        if (member == null)
         {
             return false;
         }
-        final Session member = group.members.get(index);
-        final int options = group.options.get(index);
-        final int subscriptionId = options >>> SUBSCRIPTION_ID_SHIFT;
-        deliver(member, Math.min(ctxQos, options & DecodedPacket.SUBSCRIPTION_QOS_MASK),
-            (options & DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) != 0 && ctxRetain,
-            subscriptionId == 0 ? null : new int[] {subscriptionId}, group);
+        final int options = member.options;
+        deliver(member.session, Math.min(ctxQos, options & DecodedPacket.SUBSCRIPTION_QOS_MASK),
+            (options & DecodedPacket.SUBSCRIPTION_RETAIN_AS_PUBLISHED) != 0 && ctxRetain, member.subscriptionIds,
+            group);
         return true;
     }
 
@@ -2165,12 +2151,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             SharedGroup group = sharedGroupByKey.get(key);
             if (group == null)
             {
-                group = new SharedGroup(filter.substring(SHARE_PREFIX.length(), sharedStart - 1),
-                    filter.substring(sharedStart), key);
+                group = new SharedGroup(filter.substring(sharedStart), key);
                 sharedGroupByKey.put(key, group);
                 sharedTrie.subscribe(group.filter, group, 0);
             }
-            isNew = group.add(session, options);
+            isNew = group.add(session, options, options >>> SUBSCRIPTION_ID_SHIFT);
             if (session.sharedGroups == null)
             {
                 session.sharedGroups = new HashMap<>();
@@ -2621,11 +2606,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
-    private void journalSessionExpiry(final Session session)
+    /** A session's expiry interval, journaled when it changes (a reconnect with the same value writes nothing). */
+    private void setSessionExpiry(final Session session, final long expirySeconds)
     {
+        if (session.expirySeconds == expirySeconds)
+        {
+            return;
+        }
+        session.expirySeconds = expirySeconds;
         if (journaling && session.persistent && current != null)
         {
-            record(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(session.expirySeconds).end();
+            record(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(expirySeconds).end();
         }
     }
 
@@ -2731,11 +2722,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     final Message message = Message.assemble(new UnsafeBuffer(topic), 0, topic.length,
                         new UnsafeBuffer(properties), 0, properties.length, new UnsafeBuffer(payload), 0,
                         payload.length, qos, retain);
-                    message.expiryDeadlineMs = expiresAtMs;
                     if (expiresAtMs != Long.MAX_VALUE)
                     {
-                        message.expiryValueIndex = PropertyDecoder.valueIndex(message.buffer(),
-                            message.propertiesOffset(), message.propertiesLength(), Property.MESSAGE_EXPIRY_INTERVAL);
+                        message.expireAt(expiresAtMs);
                     }
                     message.journalId = id;
                     messageById.put(id, message);

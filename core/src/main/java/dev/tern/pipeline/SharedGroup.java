@@ -10,46 +10,60 @@ import java.util.List;
  */
 final class SharedGroup
 {
-    final String name;
+    /** A session's membership: its subscription options, and its Subscription Identifier ready to send, or null. */
+    static final class Member
+    {
+        final Session session;
+        final int options;
+        final int[] subscriptionIds;
+
+        Member(final Session session, final int options, final int subscriptionId)
+        {
+            this.session = session;
+            this.options = options;
+            this.subscriptionIds = subscriptionId == 0 ? null : new int[] {subscriptionId};
+        }
+    }
+
     final String filter;
     /** The key the group is known by: {@code name/filter}. */
     final String key;
-    final List<Session> members = new ArrayList<>();
-    /** Subscription options of each member, in the order of {@link #members}. */
-    final List<Integer> options = new ArrayList<>();
+    private final List<Member> members = new ArrayList<>();
     private int next;
 
-    SharedGroup(final String name, final String filter, final String key)
+    SharedGroup(final String filter, final String key)
     {
-        this.name = name;
         this.filter = filter;
         this.key = key;
     }
 
-    /** @return true if the session is new in the group, false if only its options changed. */
-    boolean add(final Session session, final int memberOptions)
+    /**
+     * Add a session, or replace its options if it is a member already.
+     *
+     * @return true if the session is new in the group.
+     */
+    boolean add(final Session session, final int options, final int subscriptionId)
     {
-        final int index = members.indexOf(session);
+        final Member member = new Member(session, options, subscriptionId);
+        final int index = indexOf(session);
         if (index >= 0)
         {
-            options.set(index, memberOptions);
+            members.set(index, member);
             return false;
         }
-        members.add(session);
-        options.add(memberOptions);
+        members.add(member);
         return true;
     }
 
     /** @return true if the session was a member. */
     boolean remove(final Session session)
     {
-        final int index = members.indexOf(session);
+        final int index = indexOf(session);
         if (index < 0)
         {
             return false;
         }
         members.remove(index);
-        options.remove(index);
         if (next > index)
         {
             next--;
@@ -62,28 +76,40 @@ final class SharedGroup
         return members.isEmpty();
     }
 
+    private int indexOf(final Session session)
+    {
+        for (int i = 0; i < members.size(); i++)
+        {
+            if (members.get(i).session == session)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
      * The member to receive the next message: the next one round-robin that has a writable connection, else the
      * next one with a connection, else simply the next one (its session queues QoS 1/2 for when it returns).
      *
-     * @return the index of the member in {@link #members}, or -1 if there is none.
+     * @return the member, or null if there is none.
      */
-    int pick()
+    Member pick()
     {
         final int size = members.size();
         if (size == 0)
         {
-            return -1;
+            return null;
         }
         int online = -1;
         for (int i = 0; i < size; i++)
         {
             final int index = (next + i) % size;
-            final Connection connection = members.get(index).connection;
+            final Connection connection = members.get(index).session.connection;
             if (connection != null && connection.writable)
             {
                 next = (index + 1) % size;
-                return index;
+                return members.get(index);
             }
             if (connection != null && online < 0)
             {
@@ -92,6 +118,6 @@ final class SharedGroup
         }
         final int chosen = online >= 0 ? online : next % size;
         next = (chosen + 1) % size;
-        return chosen;
+        return members.get(chosen);
     }
 }
