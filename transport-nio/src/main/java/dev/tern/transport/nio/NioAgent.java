@@ -608,8 +608,8 @@ final class NioAgent implements Agent
             if (frameLength > maxFrameLength)
             {
                 counters.transportPacketTooLarge.increment();
-                reject(connection, offset, ReasonCode.PACKET_TOO_LARGE);
-                return false;
+                reject(connection, ReasonCode.PACKET_TOO_LARGE);
+                break;
             }
             if (frameLength > limit - offset)
             {
@@ -648,6 +648,11 @@ final class NioAgent implements Agent
         if (offset > 0)
         {
             connection.ingressMark = ingress.producerPosition();
+        }
+        if (connection.rejected)
+        {
+            in.clear(); // what follows the refused packet is never read
+            return false;
         }
         keepUnframed(connection, offset, limit, required);
         return ringFull;
@@ -1267,18 +1272,13 @@ final class NioAgent implements Agent
     // ---------------------------------------------------------------------------------------------------- close
 
     /**
-     * A packet the broker will not take: stop reading, drop the unread input after the frames already passed on, and
-     * let the pipeline answer (an MQTT 5.0 client gets DISCONNECT with the reason code first [MQTT-4.13.1-1]), which
-     * then closes the connection through the egress ring.
+     * A packet the broker will not take: stop reading (the frames before it have gone on; the input after it is
+     * dropped) and let the pipeline answer (an MQTT 5.0 client gets DISCONNECT with the reason code first
+     * [MQTT-4.13.1-1]), which then closes the connection through the egress ring.
      */
-    private void reject(final NioConnection connection, final int framedUpTo, final int reasonCode)
+    private void reject(final NioConnection connection, final int reasonCode)
     {
         connection.rejected = true;
-        connection.in.clear();
-        if (framedUpTo > 0)
-        {
-            connection.ingressMark = ingress.producerPosition();
-        }
         updateInterest(connection);
         emitControl(RingProtocol.MSG_REJECTED, connection.id, reasonCode);
     }
