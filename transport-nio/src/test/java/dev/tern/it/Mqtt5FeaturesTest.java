@@ -151,7 +151,7 @@ class Mqtt5FeaturesTest
         {
             try (RawClient leaver = connected(broker, "leave", null))
             {
-                subscribe(leaver, 1, filter, 1, null);
+                leaver.subscribe5(1, filter, 1, null);
                 stayer.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
                 for (int i = 0; i < 10; i++)
                 {
@@ -187,7 +187,7 @@ class Mqtt5FeaturesTest
         publisher.publishWith().topic(topic).retain(true).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("kept")).send();
         try (RawClient member = connected(broker, "shm", null))
         {
-            subscribe(member, 1, "$share/g/" + topic, 1, null);
+            member.subscribe5(1, "$share/g/" + topic, 1, null);
             member.assertOpenFor(ItSupport.QUIET_MS); // nothing sent: retained messages skip shared subscriptions
         }
         finally
@@ -207,8 +207,8 @@ class Mqtt5FeaturesTest
         try (RawClient subscriber = connected(broker, "sids", null);
             RawClient publisher = connected(broker, "sidp", null))
         {
-            subscribe(subscriber, 1, prefix + "/+", 0, new Properties().set(Property.SUBSCRIPTION_IDENTIFIER, 7));
-            subscribe(subscriber, 2, prefix + "/#", 0, new Properties().set(Property.SUBSCRIPTION_IDENTIFIER, 300));
+            subscriber.subscribe5(1, prefix + "/+", 0, new Properties().set(Property.SUBSCRIPTION_IDENTIFIER, 7));
+            subscriber.subscribe5(2, prefix + "/#", 0, new Properties().set(Property.SUBSCRIPTION_IDENTIFIER, 300));
             publisher.send(encoded(b -> V5Encoder.publish(b, 0, 0, false, false, 0, prefix + "/a", null, utf8("x"))));
             final byte[] publish = subscriber.readPacket(5_000);
             final byte[] topic = utf8(prefix + "/a");
@@ -267,7 +267,7 @@ class Mqtt5FeaturesTest
         try (RawClient subscriber = connected(broker, "ains", null);
             RawClient publisher = connected(broker, "ainp", null))
         {
-            subscribe(subscriber, 1, topic, 0, null);
+            subscriber.subscribe5(1, topic, 0, null);
             final Properties alias3 = new Properties().set(Property.TOPIC_ALIAS, 3);
             publisher.send(encoded(b -> V5Encoder.publish(b, 0, 0, false, false, 0, topic, alias3, utf8("one"))));
             publisher.send(bytes(
@@ -299,8 +299,8 @@ class Mqtt5FeaturesTest
         try (RawClient subscriber = connected(broker, "aos", new Properties().set(Property.TOPIC_ALIAS_MAXIMUM, 1));
             RawClient publisher = connected(broker, "aop", null))
         {
-            subscribe(subscriber, 1, a, 0, null);
-            subscribe(subscriber, 2, b, 0, null);
+            subscriber.subscribe5(1, a, 0, null);
+            subscriber.subscribe5(2, b, 0, null);
             for (final String topic : new String[] {a, a, b})
             {
                 publisher.send(encoded(buf -> V5Encoder.publish(buf, 0, 0, false, false, 0, topic, null, utf8("p"))));
@@ -637,22 +637,7 @@ class Mqtt5FeaturesTest
     private static RawClient connected(final TernBroker target, final String prefix, final Properties properties)
         throws Exception
     {
-        final RawClient client = RawClient.connect(target.port());
-        client.send(encoded(b -> V5Encoder.connect(b, 0, clientId(prefix), true, 60, properties, null, null, null, 0,
-            false, null, null)));
-        final byte[] connack = client.readPacket(5_000);
-        assertEquals(0x20, connack[0] & 0xFF, "CONNACK expected: " + RawClient.hex(connack));
-        assertEquals(0x00, connack[3], "Success expected: " + RawClient.hex(connack));
-        return client;
-    }
-
-    private static void subscribe(
-        final RawClient client, final int packetId, final String filter, final int qos, final Properties properties)
-        throws Exception
-    {
-        client.send(encoded(b -> V5Encoder.subscribe(b, 0, packetId, properties, new String[] {filter},
-            new int[] {qos})));
-        assertPacket(bytes(0x90, 0x04, packetId >>> 8, packetId & 0xFF, 0x00, qos), client.readPacket(5_000));
+        return RawClient.connected5(target.port(), clientId(prefix), properties);
     }
 
     private static MqttAsyncClient paho(

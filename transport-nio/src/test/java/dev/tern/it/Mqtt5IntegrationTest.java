@@ -564,7 +564,7 @@ class Mqtt5IntegrationTest
         try (RawClient subscriber = connected5("rm", new Properties().set(Property.RECEIVE_MAXIMUM, 1));
             RawClient publisher = connected5("rmpub", null))
         {
-            subscribe(subscriber, topic, 1);
+            subscriber.subscribe5(1, topic, 1, null);
             for (int i = 1; i <= 3; i++)
             {
                 final int id = i;
@@ -596,7 +596,7 @@ class Mqtt5IntegrationTest
         try (RawClient subscriber = connected5("mps", new Properties().set(Property.MAXIMUM_PACKET_SIZE, 64));
             RawClient publisher = connected5("mpspub", null))
         {
-            subscribe(subscriber, topic, 0);
+            subscriber.subscribe5(1, topic, 0, null);
             final byte[] big = new byte[100];
             publisher.send(encoded(buffer -> V5Encoder.publish(buffer, 0, 0, false, false, 0, topic, null, big)));
             publisher.send(encoded(buffer -> V5Encoder.publish(
@@ -606,19 +606,6 @@ class Mqtt5IntegrationTest
             assertEquals('l', received[received.length - 1], "payload \"small\" expected");
             subscriber.assertOpenFor(ItSupport.QUIET_MS); // the large one was dropped [MQTT-3.1.2-25]
         }
-    }
-
-    private static void subscribe(final RawClient client, final String topic, final int qos) throws Exception
-    {
-        client.send(encoded(buffer -> V5Encoder.subscribe(
-            buffer, 0, 1, null, new String[] {topic}, new int[] {qos})));
-        assertPacket(bytes(
-            0x90,                        // SUBACK
-            0x04,                        // remaining length 4
-            0x00, 0x01,                  // packet id 1
-            0x00,                        // property length 0
-            qos),                        // Granted QoS
-            client.readPacket(5_000));
     }
 
     /** PUBACK (short form: Success) for a QoS 1 PUBLISH frame with a one-byte remaining length. */
@@ -631,13 +618,7 @@ class Mqtt5IntegrationTest
 
     private static RawClient connected5(final String prefix, final Properties properties) throws Exception
     {
-        final RawClient client = RawClient.connect(port);
-        client.send(encoded(buffer -> V5Encoder.connect(buffer, 0, clientId(prefix), true, 60, properties, null,
-            null, null, 0, false, null, null)));
-        final byte[] connack = client.readPacket(5_000);
-        assertEquals(0x20, connack[0] & 0xFF, "CONNACK expected: " + RawClient.hex(connack));
-        assertEquals(0x00, connack[3], "reason code Success expected: " + RawClient.hex(connack));
-        return client;
+        return RawClient.connected5(port, clientId(prefix), properties);
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.tern.it;
 
+import dev.tern.codec.Properties;
+import dev.tern.codec.V5Encoder;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -283,6 +287,37 @@ final class RawClient implements AutoCloseable
     // ------------------------------------------------------------------ packet building helpers
 
     /** Bytes from int literals, so tests can write packets as annotated lists of values. */
+    /**
+     * An MQTT 5.0 client on 127.0.0.1: CONNECT with clean start, keep alive 60 s and these properties (or none),
+     * and a CONNACK with reason code Success.
+     */
+    static RawClient connected5(final int port, final String clientId, final Properties properties)
+        throws IOException
+    {
+        final RawClient client = connect(port);
+        client.send(encoded(b -> V5Encoder.connect(b, 0, clientId, true, 60, properties, null, null,
+            null, 0, false, null, null)));
+        final byte[] connack = client.readPacket(5_000);
+        assertEquals(0x20, connack[0] & 0xFF, "CONNACK expected: " + hex(connack));
+        assertEquals(0x00, connack[3], "reason code Success expected: " + hex(connack));
+        return client;
+    }
+
+    /** MQTT 5.0 SUBSCRIBE to one filter (with these properties, or none), then a SUBACK granting {@code qos}. */
+    void subscribe5(final int packetId, final String filter, final int qos, final Properties properties)
+        throws IOException
+    {
+        send(encoded(b -> V5Encoder.subscribe(b, 0, packetId, properties, new String[] {filter},
+            new int[] {qos})));
+        assertPacket(bytes(
+            0x90,                        // SUBACK
+            0x04,                        // remaining length 4
+            packetId >>> 8, packetId & 0xFF,
+            0x00,                        // property length 0
+            qos),                        // Granted QoS
+            readPacket(5_000));
+    }
+
     /** Writes one packet with one of the project's encoders. */
     @FunctionalInterface
     interface Encoding
