@@ -681,6 +681,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.topicAliasMaximumOut = mqtt5 ? packet.properties.topicAliasMaximum() : 0;
         connection.problemInformation = !mqtt5 || packet.properties.requestProblemInformation() != 0;
         session.connection = connection;
+        session.owner = info;
+        session.unrestricted = connection.anonymousListener;
         if (packet.willFlag)
         {
             connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;

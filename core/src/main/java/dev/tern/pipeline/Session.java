@@ -1,5 +1,6 @@
 package dev.tern.pipeline;
 
+import dev.tern.broker.ClientInfo;
 import dev.tern.broker.InlineSubscriber;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
@@ -29,6 +30,13 @@ final class Session
     long willTimerId = Long.MIN_VALUE;
     final InlineSubscriber inline;
     Connection connection;
+    /**
+     * Who the session belongs to: the client of the connection that last attached to it (its user name decides
+     * what the session may receive while it is offline too); null for inline sessions.
+     */
+    ClientInfo owner;
+    /** The owner came through an anonymous listener: no authorisation applies to it. */
+    boolean unrestricted;
 
     /** Subscribed filter to options (QoS in bits 0-1). */
     final Map<String, Integer> subscriptions = new HashMap<>();
