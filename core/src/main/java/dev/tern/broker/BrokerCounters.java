@@ -54,6 +54,8 @@ public final class BrokerCounters
     public final Counter keepaliveTimeouts = new Counter("clients.keepaliveTimeouts");
     public final Counter takeovers = new Counter("clients.takeovers");
     public final Counter authFailures = new Counter("clients.authFailures");
+    /** CONNECTs refused because the client id's session belongs to another user. */
+    public final Counter sessionOwnerRefused = new Counter("clients.sessionOwnerRefused");
     public final Counter connectionsRefused = new Counter("connections.refused");
     public final Counter connectTimeouts = new Counter("connections.connectTimeouts");
     public final Counter subscriptionsRefused = new Counter("subscriptions.refused");
@@ -77,8 +79,8 @@ public final class BrokerCounters
             protocolErrors, clientsConnected, clientsTotal, sessionsPersistent, messagesReceived, messagesSent,
             publishReceived, publishSent, publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget,
             publishersPaused, subscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
-            keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,
-            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
+            keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
+            subscriptionsRefused, topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
         })
         {
             byName.put(c.name(), c);

@@ -527,6 +527,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
     private void refuse(final Connection connection, final int returnCode)
     {
+        if (isMqtt5(connection) && connection.maxPacketSizeOut < ConnackFit.BARE_LENGTH)
+        {
+            closeConnection(connection, false); // not even a bare CONNACK fits [MQTT-3.1.2-24]
+            return;
+        }
         final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = false;
         connack.returnCode = returnCode;
@@ -534,6 +539,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             connack.properties.set(Property.REASON_STRING,
                 ReasonCode.name(EncodeStage.connackReason(returnCode)));
+            ConnackFit.fit(connack.properties, connection.maxPacketSizeOut); // [MQTT-3.2.2-19]
         }
         closeConnection(connection, false);
     }
@@ -547,6 +553,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             buffer.getStringWithoutLengthUtf8(packet.clientIdOffset, packet.clientIdLength);
         final boolean mqtt5 = packet.protocolLevel == ProtocolLevel.MQTT_5;
         final boolean assignedClientId = clientId == null;
+        // set first: refusals honour it too [MQTT-3.1.2-24]
+        connection.maxPacketSizeOut = mqtt5 ? packet.properties.maximumPacketSize(Long.MAX_VALUE) : Long.MAX_VALUE;
         if (clientId == null)
         {
             // [MQTT-3.1.3-6] a zero-byte client id with clean session gets a unique id from the server; in 5.0
@@ -601,8 +609,27 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
 
-        // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
+        // A session belongs to the user who made it: checked before anything happens to it or its connection, so
+        // that another user can neither take it over, nor resume it, nor discard it with a clean session.
         Session existing = sessionByClientId.get(clientId);
+        if (existing != null && !existing.mayAttach(username, connection.anonymousListener))
+        {
+            counters.sessionOwnerRefused.increment();
+            LOG.warn("client id '{}' refused to user '{}' from {}: its session belongs to '{}'{}", clientId, username,
+                connection.remoteAddress, existing.owner == null ? null : existing.owner.username(),
+                existing.unrestricted ? " (anonymous listener)" : "");
+            refuse(connection, Authenticator.NOT_AUTHORIZED);
+            return;
+        }
+        if (mqtt5 && !ConnackFit.mandatoryFits(assignedClientId ? clientId : null, connection.authMethod,
+            connection.authSuccessData, connection.maxPacketSizeOut))
+        {
+            // what the CONNACK must carry exceeds the client's Maximum Packet Size [MQTT-3.1.2-24]
+            refuse(connection, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR);
+            return;
+        }
+
+        // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
         if (existing != null)
         {
             endPendingWill(existing, false); // back before the will delay passed: no will [MQTT-3.1.3-9]
@@ -640,7 +667,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             counters.sessionsPersistent.increment();
             if (journaling)
             {
-                record(JournalRecords.SESSION_CREATE).string(clientId).end();
+                sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username, connection.anonymousListener);
             }
             sessionPresent = false;
         }
@@ -648,6 +675,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             session = existing; // [MQTT-3.1.2-4] resume
             sessionPresent = true; // [MQTT-3.2.2-2]
+            if (journaling && existing.owner == null)
+            {
+                // replayed without an owner (an older journal): this client claims it, for good
+                sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username, connection.anonymousListener);
+            }
         }
         else
         {
@@ -661,7 +693,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.sessionsPersistent.increment();
                 if (journaling)
                 {
-                    record(JournalRecords.SESSION_CREATE).string(clientId).end();
+                    sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username,
+                        connection.anonymousListener);
                 }
             }
             sessionPresent = false; // [MQTT-3.2.2-3]
@@ -676,7 +709,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.info = info;
         connection.protocolLevel = packet.protocolLevel;
         connection.inflightLimit = mqtt5 ? Math.min(maxInflight, packet.properties.receiveMaximum()) : maxInflight;
-        connection.maxPacketSizeOut = mqtt5 ? packet.properties.maximumPacketSize(Long.MAX_VALUE) : Long.MAX_VALUE;
         connection.sessionExpirySeconds = mqtt5 ? packet.properties.sessionExpiryInterval() : 0;
         connection.topicAliasMaximumOut = mqtt5 ? packet.properties.topicAliasMaximum() : 0;
         connection.problemInformation = !mqtt5 || packet.properties.requestProblemInformation() != 0;
@@ -702,7 +734,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
 
         final Outbound connack = out(Outbound.CONNACK, connection);
-        connack.sessionPresent = sessionPresent;
+        // MQTT 3.1 has no Session Present: that byte is reserved there
+        connack.sessionPresent = sessionPresent && packet.protocolLevel != ProtocolLevel.MQTT_3_1;
         connack.returnCode = Authenticator.ACCEPTED;
         if (mqtt5)
         {
@@ -741,6 +774,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 connack.properties.set(Property.RESPONSE_INFORMATION, config.responseInformation() + clientId);
             }
+            ConnackFit.fit(connack.properties, connection.maxPacketSizeOut); // mandatoryFits said it can
         }
         counters.messagesSent.increment();
         counters.clientsConnected.increment();
@@ -2528,7 +2562,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 continue;
             }
-            w.begin(JournalRecords.SESSION_CREATE).string(session.clientId).end();
+            if (session.owner != null)
+            {
+                sessionCreate(w.begin(JournalRecords.SESSION_CREATE), session.clientId, session.owner.username(),
+                    session.unrestricted);
+            }
+            else
+            {
+                w.begin(JournalRecords.SESSION_CREATE).string(session.clientId).end(); // unclaimed since replay
+            }
             if (session.expirySeconds >= 0)
             {
                 w.begin(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(session.expirySeconds).end();
@@ -2622,6 +2664,17 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
+    /** The body of a SESSION_CREATE record: the client id and who owns the session. */
+    private static void sessionCreate(
+        final JournalRecords.Writer w, final String clientId, final String username, final boolean anonymousListener)
+    {
+        w.string(clientId)
+            .u8((username != null ? JournalRecords.OWNER_USER_NAME : 0) |
+                (anonymousListener ? JournalRecords.OWNER_ANONYMOUS_LISTENER : 0))
+            .string(username != null ? username : "")
+            .end();
+    }
+
     /**
      * Rebuild state from stored batches. Runs before the pipeline starts, on the starting thread.
      */
@@ -2661,11 +2714,22 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 case JournalRecords.SESSION_CREATE:
                 {
                     final String clientId = r.string();
-                    final Session old = sessionByClientId.get(clientId);
-                    if (old == null || !old.persistent)
+                    Session session = sessionByClientId.get(clientId);
+                    if (session == null || !session.persistent)
                     {
-                        sessionByClientId.put(clientId, new Session(clientId, true, null));
+                        session = new Session(clientId, true, null);
+                        sessionByClientId.put(clientId, session);
                         counters.sessionsPersistent.increment();
+                    }
+                    if (r.hasRemaining()) // else journaled before owners were: the first client claims it
+                    {
+                        final int owner = r.u8();
+                        final String username = r.string();
+                        // the user name is what ownership and authorisation use; the rest is not known now
+                        session.owner = new ClientInfo(clientId,
+                            (owner & JournalRecords.OWNER_USER_NAME) != 0 ? username : null, "", "",
+                            ProtocolLevel.UNKNOWN);
+                        session.unrestricted = (owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0;
                     }
                     break;
                 }

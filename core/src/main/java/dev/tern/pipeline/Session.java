@@ -38,6 +38,19 @@ final class Session
     /** The owner came through an anonymous listener: no authorisation applies to it. */
     boolean unrestricted;
 
+    /**
+     * Whether a client with this user name (null for none), connecting through an anonymous listener or not, may
+     * attach to this session: resume it, take over its connection or discard it. Only its owner may: the same user
+     * name through the same kind of listener, since a name given on an anonymous listener is not verified. A session
+     * replayed from a journal written before owners were recorded has none: the first client to attach claims it.
+     * Inline sessions belong to the embedding application.
+     */
+    boolean mayAttach(final String username, final boolean anonymousListener)
+    {
+        return inline == null && (owner == null ||
+            (unrestricted == anonymousListener && java.util.Objects.equals(owner.username(), username)));
+    }
+
     /** Subscribed filter to options (QoS in bits 0-1). */
     final Map<String, Integer> subscriptions = new HashMap<>();
     final Int2ObjectHashMap<Inflight> inflightByPacketId = new Int2ObjectHashMap<>();

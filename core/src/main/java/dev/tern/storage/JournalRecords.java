@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
  * record  = type:u8 | bodyLength:i32 | body
  * string  = length:u16 | UTF-8 bytes
  *
- * SESSION_CREATE  clientId:string
+ * SESSION_CREATE  clientId:string [ | owner:u8 | userName:string ]
+ *                 (the owner: bit 0 a user name is given (else userName is empty and means none), bit 1 it came
+ *                 through an anonymous listener; journals written before owners were recorded end after clientId.
+ *                 Again for an existing session: its owner, claimed after such a journal was replayed)
  * SESSION_DELETE  clientId:string
  * SUBSCRIBE       clientId:string | filter:string | options:i32
  * UNSUBSCRIBE     clientId:string | filter:string
@@ -54,6 +57,11 @@ public final class JournalRecords
     public static final int SESSION_EXPIRY = 15;
 
     public static final int HEADER_LENGTH = 5;
+
+    /** SESSION_CREATE owner bit: the owner gave a user name (or a certificate CN stood for one). */
+    public static final int OWNER_USER_NAME = 1;
+    /** SESSION_CREATE owner bit: the owner connected through an anonymous listener. */
+    public static final int OWNER_ANONYMOUS_LISTENER = 2;
 
     private static final String[] NAMES =
     {
@@ -219,6 +227,12 @@ public final class JournalRecords
         public int type()
         {
             return type;
+        }
+
+        /** @return true if the current record has bytes left: fields a newer writer appended to its type. */
+        public boolean hasRemaining()
+        {
+            return position < recordEnd;
         }
 
         public String string()

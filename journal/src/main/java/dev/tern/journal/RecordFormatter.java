@@ -50,6 +50,18 @@ public final class RecordFormatter
         switch (type)
         {
             case JournalRecords.SESSION_CREATE:
+            {
+                final String client = r.string();
+                if (!r.hasRemaining())
+                {
+                    return new Line(type, client, null, name + " client=" + client + " owner=?"); // older journal
+                }
+                final int owner = r.u8();
+                final String username = r.string();
+                return new Line(type, client, null, name + " client=" + client + " owner=" +
+                    ((owner & JournalRecords.OWNER_USER_NAME) != 0 ? username : "(no user name)") +
+                    ((owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0 ? " anonymous-listener" : ""));
+            }
             case JournalRecords.SESSION_DELETE:
             {
                 final String client = r.string();
