@@ -35,6 +35,38 @@ class JournalRecordsTest
     }
 
     @Test
+    void shouldTellAnOwnedSessionCreateFromAnOlderOne()
+    {
+        writer.begin(JournalRecords.SESSION_CREATE).string("old").end(); // before owners were recorded
+        writer.begin(JournalRecords.SESSION_CREATE).string("c").u8(JournalRecords.OWNER_USER_NAME).string("alice")
+            .end();
+        final byte[] expected =
+        {
+            1, 5, 0, 0, 0,          // SESSION_CREATE, body length 5
+            3, 0, 'o', 'l', 'd',    // client id only
+            1, 11, 0, 0, 0,         // SESSION_CREATE, body length 11
+            1, 0, 'c',              // client id
+            1,                      // owner: a user name is given, not an anonymous listener
+            5, 0, 'a', 'l', 'i', 'c', 'e'
+        };
+        final byte[] actual = new byte[writer.length()];
+        writer.buffer().getBytes(0, actual);
+        assertArrayEquals(expected, actual);
+
+        reader.wrap(writer.buffer(), 0, writer.length());
+        assertTrue(reader.next());
+        assertEquals("old", reader.string());
+        assertFalse(reader.hasRemaining(), "no owner in an older record");
+        assertTrue(reader.next());
+        assertEquals("c", reader.string());
+        assertTrue(reader.hasRemaining());
+        assertEquals(JournalRecords.OWNER_USER_NAME, reader.u8());
+        assertEquals("alice", reader.string());
+        assertFalse(reader.hasRemaining());
+        assertFalse(reader.next());
+    }
+
+    @Test
     void shouldRoundTripEveryRecordType()
     {
         final UnsafeBuffer payload = new UnsafeBuffer("hello".getBytes(StandardCharsets.UTF_8));

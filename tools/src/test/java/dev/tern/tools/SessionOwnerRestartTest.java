@@ -76,6 +76,7 @@ class SessionOwnerRestartTest
         final MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(false);
         options.setAutomaticReconnect(false);
+        options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
         options.setUserName(user);
         options.setPassword(password.toCharArray());
         try
@@ -138,6 +139,7 @@ class SessionOwnerRestartTest
             {
                 final MqttConnectOptions options = new MqttConnectOptions();
                 options.setCleanSession(clean);
+                options.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1); // no retry as 3.1
                 options.setUserName("bob");
                 options.setPassword("builder".toCharArray());
                 final org.eclipse.paho.client.mqttv3.MqttClient bob = new org.eclipse.paho.client.mqttv3.MqttClient(
