@@ -77,6 +77,12 @@ public final class TernMain
                 throw new ParameterException(cli, String.join(", ", conflicting)
                     + " cannot be combined with --config: set it in the config file");
             }
+            final List<String> withoutJournal = options.optionsNeedingPersistenceDir();
+            if (!withoutJournal.isEmpty())
+            {
+                throw new ParameterException(cli, String.join(", ", withoutJournal)
+                    + (withoutJournal.size() == 1 ? " needs" : " need") + " --persistence-dir");
+            }
         }
         catch (final ParameterException ex)
         {
