@@ -132,8 +132,13 @@ final class TlsContexts
         }
         catch (final CertificateException ex)
         {
+            Throwable cause = ex; // the parser wraps the useful message, e.g. "Illegal base64 character 21"
+            while (cause.getCause() != null)
+            {
+                cause = cause.getCause();
+            }
             throw new IllegalArgumentException(setting + " " + file + ": a certificate in it cannot be read (" +
-                ex.getMessage() + ")", ex);
+                cause.getMessage() + ")", ex);
         }
         if (certificates.isEmpty())
         {
