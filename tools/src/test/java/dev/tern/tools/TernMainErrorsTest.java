@@ -128,6 +128,20 @@ class TernMainErrorsTest
     }
 
     @Test
+    @Timeout(60)
+    void shouldExplainADamagedPasswordFileInOneLineFromThePasswdCommand() throws Exception
+    {
+        final Path passwd = Files.write(dir.resolve("passwd"),
+            "# users\nmari\u00e9:x\n".getBytes(StandardCharsets.ISO_8859_1));
+
+        final Outcome outcome = run("passwd", "-b", passwd.toString(), "bob", "builder");
+
+        assertEquals(1, outcome.exitCode(), outcome.err());
+        assertEquals("tern passwd: " + passwd + " line 2: not UTF-8 text: byte 0xE9 at byte 5 of the line (save the"
+            + " file as UTF-8)\n", outcome.err());
+    }
+
+    @Test
     @Timeout(120)
     void shouldExitWithCode1NamingTheTrustStoreAndItsPasswordWhenThePasswordIsWrong() throws Exception
     {
