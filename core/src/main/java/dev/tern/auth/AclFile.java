@@ -5,8 +5,6 @@ import dev.tern.broker.ClientInfo;
 import dev.tern.codec.TopicValidator;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -50,10 +48,10 @@ public final class AclFile implements Authorizer
         this.patterns = patterns;
     }
 
-    /** @throws AuthFileException naming the file and line of a malformed rule. */
+    /** @throws AuthFileException naming the file and line of a malformed rule or of bytes that are not UTF-8. */
     public static AclFile load(final Path file) throws IOException
     {
-        return of(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8));
+        return of(file.toString(), AuthFileText.readLines(file));
     }
 
     /** @return rules parsed from lines; {@code source} names them in errors. */

@@ -68,11 +68,11 @@ public final class PasswordFile implements Authenticator
      * @param file    the password file.
      * @param limiter the failed-login limiter to use.
      * @return the file's users.
-     * @throws AuthFileException naming the file and line of a malformed entry.
+     * @throws AuthFileException naming the file and line of a malformed entry or of bytes that are not UTF-8.
      */
     public static PasswordFile load(final Path file, final LoginRateLimiter limiter) throws IOException
     {
-        return new PasswordFile(parse(file.toString(), Files.readAllLines(file, StandardCharsets.UTF_8)), limiter);
+        return new PasswordFile(parse(file.toString(), AuthFileText.readLines(file)), limiter);
     }
 
     /** @return users parsed from lines (for tests and tools); {@code source} names them in errors. */
@@ -185,7 +185,7 @@ public final class PasswordFile implements Authenticator
             throw new IllegalArgumentException("a user name must be non-empty and contain no ':' or line break");
         }
         final List<String> lines = create || !Files.exists(file) ? new ArrayList<>() :
-            new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+            new ArrayList<>(AuthFileText.readLines(file));
         parse(file.toString(), lines); // refuse to edit a damaged file
         final String entry = user + ":" + PasswordHash.create(password, iterations).encode();
         boolean replaced = false;
@@ -207,7 +207,7 @@ public final class PasswordFile implements Authenticator
     /** @return true if the user was in the file and has been removed. */
     public static boolean removeUser(final Path file, final String user) throws IOException
     {
-        final List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        final List<String> lines = new ArrayList<>(AuthFileText.readLines(file));
         parse(file.toString(), lines);
         final boolean removed = lines.removeIf(line -> line.startsWith(user + ":"));
         if (removed)

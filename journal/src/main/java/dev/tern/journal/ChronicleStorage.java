@@ -155,6 +155,16 @@ public final class ChronicleStorage implements Storage
         return new ChronicleStorage(settings, true);
     }
 
+    /**
+     * @return the name of the roll cycle in use, e.g. {@code FAST_HOURLY}: for an existing journal the one it was
+     *         created with, which Chronicle keeps whatever {@link JournalSettings#rollCycle()} asks for.
+     */
+    public String rollCycle()
+    {
+        final RollCycle cycle = queue.rollCycle();
+        return cycle instanceof Enum<?> named ? named.name() : String.valueOf(cycle);
+    }
+
     /** @return the Chronicle roll cycle with that name (RollCycles, then the large and test families). */
     public static RollCycle rollCycleNamed(final String name)
     {

@@ -4,6 +4,7 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.config.TernSetup;
 import dev.tern.auth.AclFile;
+import dev.tern.auth.AuthFileException;
 import dev.tern.auth.PasswordFile;
 import dev.tern.broker.Authorizer;
 import dev.tern.journal.ChronicleStorage;
@@ -14,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -61,35 +64,40 @@ public final class TernLauncher implements AutoCloseable
         TernMain.disableChronicleTelemetry();
         final BrokerConfig config = setup.broker();
         final TernBroker.Builder builder = TernBroker.builder().config(config);
-        try
+        if (setup.auth().passwordFile() != null)
         {
-            if (setup.auth().passwordFile() != null)
+            final PasswordFile passwords =
+                loadAuthFile("password file", setup.auth().passwordFile(), PasswordFile::load);
+            builder.authenticator(passwords);
+            LOG.info("password file {}: {} users", setup.auth().passwordFile(), passwords.users().size());
+            if (setup.auth().aclFile() == null)
             {
-                final PasswordFile passwords = PasswordFile.load(setup.auth().passwordFile());
-                builder.authenticator(passwords);
-                LOG.info("password file {}: {} users", setup.auth().passwordFile(), passwords.users().size());
-                if (setup.auth().aclFile() == null)
-                {
-                    // as Mosquitto: with a password file and no ACL file, authenticated clients may do anything
-                    builder.authorizer(Authorizer.ALLOW_ALL);
-                }
-            }
-            if (setup.auth().aclFile() != null)
-            {
-                builder.authorizer(AclFile.load(setup.auth().aclFile()));
-                LOG.info("ACL file {}", setup.auth().aclFile());
+                // as Mosquitto: with a password file and no ACL file, authenticated clients may do anything
+                builder.authorizer(Authorizer.ALLOW_ALL);
             }
         }
-        catch (final IOException ex)
+        if (setup.auth().aclFile() != null)
         {
-            throw new java.io.UncheckedIOException("cannot read auth file: " + ex.getMessage(), ex);
+            builder.authorizer(loadAuthFile("ACL file", setup.auth().aclFile(), AclFile::load));
+            LOG.info("ACL file {}", setup.auth().aclFile());
         }
+        String journalState = "off (in memory)";
         final TernSetup.Persistence persistence = setup.persistence();
         if (persistence.enabled())
         {
-            builder.storage(new ChronicleStorage(journalSettings(persistence)));
-            LOG.info("journal in {} (roll cycle {}, fsync {})", persistence.directory(),
-                persistence.rollCycle().label(), persistence.fsync().label());
+            final ChronicleStorage storage = new ChronicleStorage(journalSettings(persistence));
+            builder.storage(storage);
+            final String rollCycle = rollCycleLabel(storage.rollCycle());
+            if (!storage.rollCycle().equals(persistence.rollCycle().chronicleName()))
+            {
+                LOG.warn("journal {} keeps roll cycle {}, the one it was created with (Chronicle Queue cannot change"
+                    + " it); roll cycle {} applies to a new journal only", persistence.directory(), rollCycle,
+                    persistence.rollCycle().label());
+            }
+            journalState = "on: " + persistence.directory() + " (roll cycle " + rollCycle + ", fsync "
+                + persistence.fsync().label() + ")";
+            LOG.info("journal in {} (roll cycle {}, fsync {})", persistence.directory(), rollCycle,
+                persistence.fsync().label());
         }
         for (final ListenerConfig listener : setup.listeners())
         {
@@ -108,7 +116,7 @@ public final class TernLauncher implements AutoCloseable
             if (settings.enabled())
             {
                 dashboard = new DashboardServer(broker.counters(), settings.host(), settings.port(), settings.admin(),
-                    journalState(setup.persistence())).latency(broker.latency()).start();
+                    journalState).latency(broker.latency()).start();
             }
         }
         catch (final RuntimeException ex)
@@ -123,10 +131,40 @@ public final class TernLauncher implements AutoCloseable
         return launcher;
     }
 
-    private static String journalState(final TernSetup.Persistence persistence)
+    /** Reads a password or ACL file; the failure names what the file is, its path and, if malformed, the line. */
+    private static <T> T loadAuthFile(final String what, final Path file, final AuthFileLoader<T> loader)
     {
-        return persistence.enabled() ? "on: " + persistence.directory() + " (roll cycle " +
-            persistence.rollCycle().label() + ", fsync " + persistence.fsync().label() + ")" : "off (in memory)";
+        try
+        {
+            return loader.load(file);
+        }
+        catch (final AuthFileException ex)
+        {
+            throw new IllegalArgumentException(what + " " + ex.getMessage(), ex); // the message starts with the path
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot read " + what + " " + file + ": " + ex, ex);
+        }
+    }
+
+    @FunctionalInterface
+    private interface AuthFileLoader<T>
+    {
+        T load(Path file) throws IOException;
+    }
+
+    /** @return the config-file name of a Chronicle roll cycle, e.g. {@code hourly} for {@code FAST_HOURLY}. */
+    private static String rollCycleLabel(final String chronicleName)
+    {
+        for (final TernSetup.RollCycle cycle : TernSetup.RollCycle.values())
+        {
+            if (cycle.chronicleName().equals(chronicleName))
+            {
+                return cycle.label();
+            }
+        }
+        return chronicleName;
     }
 
     /** @return the journal settings for a persistence section. */

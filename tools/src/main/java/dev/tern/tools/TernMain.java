@@ -53,6 +53,7 @@ public final class TernMain
                 default -> new dev.tern.bench.load.LoadGenerator();
             };
             return new CommandLine(command).setOut(out).setErr(err)
+                .setExecutionExceptionHandler((ex, commandLine, parsed) -> explainFailure("tern " + args[0], ex, err))
                 .execute(java.util.Arrays.copyOfRange(args, 1, args.length));
         }
         final CommandLine cli = new CommandLine(new TernOptions());
@@ -76,6 +77,12 @@ public final class TernMain
             {
                 throw new ParameterException(cli, String.join(", ", conflicting)
                     + " cannot be combined with --config: set it in the config file");
+            }
+            final List<String> withoutJournal = options.optionsNeedingPersistenceDir();
+            if (!withoutJournal.isEmpty())
+            {
+                throw new ParameterException(cli, String.join(", ", withoutJournal)
+                    + (withoutJournal.size() == 1 ? " needs" : " need") + " --persistence-dir");
             }
         }
         catch (final ParameterException ex)
@@ -137,6 +144,26 @@ public final class TernMain
         final CommandLine cli = new CommandLine(new TernOptions());
         cli.parseArgs(args);
         return cli.getCommand();
+    }
+
+    /**
+     * A subcommand failing on a bad file or value: one line naming it (the message names the file and line) rather
+     * than a stack trace; anything else is unexpected and keeps its stack trace.
+     */
+    private static int explainFailure(final String command, final Exception ex, final PrintWriter err)
+        throws Exception
+    {
+        if (ex instanceof IllegalArgumentException)
+        {
+            err.println(command + ": " + ex.getMessage());
+            return EXIT_FAILURE;
+        }
+        if (ex instanceof IOException || ex instanceof UncheckedIOException)
+        {
+            err.println(command + ": " + ex);
+            return EXIT_FAILURE;
+        }
+        throw ex;
     }
 
     private static int usageError(final ParameterException ex, final PrintWriter err)

@@ -4,6 +4,7 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerConfig.IdleStrategyKind;
 import dev.tern.broker.BrokerConfig.WaitStrategyKind;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.config.BindAddress;
 import dev.tern.config.TernConfigFile;
 import dev.tern.config.TernSetup;
 import picocli.CommandLine.Command;
@@ -47,7 +48,7 @@ public final class TernOptions
         description = "TCP port to listen on, 0 for an ephemeral one (default: " + DEFAULT_PORT + ").")
     Integer port;
 
-    @Option(names = "--bind", paramLabel = "ADDRESS",
+    @Option(names = "--bind", paramLabel = "ADDRESS", converter = BindConverter.class,
         description = "Address to bind (default: " + DEFAULT_BIND + ").")
     String bind;
 
@@ -140,6 +141,18 @@ public final class TernOptions
         return given;
     }
 
+    /** @return the journal options given without {@code --persistence-dir}, which would have no effect. */
+    List<String> optionsNeedingPersistenceDir()
+    {
+        final List<String> given = new ArrayList<>();
+        if (config == null && persistenceDir == null)
+        {
+            addIf(given, fsync != null, "--fsync");
+            addIf(given, rollCycle != null, "--roll-cycle");
+        }
+        return given;
+    }
+
     private static void addIf(final List<String> names, final boolean given, final String name)
     {
         if (given)
@@ -226,6 +239,22 @@ public final class TernOptions
                 throw new TypeConversionException("port " + port + " is outside 0..65535");
             }
             return port;
+        }
+    }
+
+    static final class BindConverter implements ITypeConverter<String>
+    {
+        @Override
+        public String convert(final String value)
+        {
+            try
+            {
+                return BindAddress.check(value);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new TypeConversionException(ex.getMessage());
+            }
         }
     }
 

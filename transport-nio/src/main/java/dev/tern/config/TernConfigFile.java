@@ -644,7 +644,7 @@ public final class TernConfigFile
         }
         try
         {
-            DashboardServer.isLoopback(host);
+            BindAddress.check(host);
         }
         catch (final IllegalArgumentException ex)
         {

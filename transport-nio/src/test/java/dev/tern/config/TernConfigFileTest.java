@@ -521,6 +521,19 @@ class TernConfigFileTest
     }
 
     @Test
+    void shouldRejectAMalformedIpv4AddressWithoutLookingItUp()
+    {
+        assertMessage("""
+            listeners:
+              - host: 999.1.1.1
+            """, "tern.yaml line 2: listeners[0].host: '999.1.1.1' is not an IPv4 address (four numbers 0..255)");
+        assertMessage("""
+            dashboard:
+              host: 10.0.0
+            """, "tern.yaml line 2: dashboard.host: '10.0.0' is not an IPv4 address (four numbers 0..255)");
+    }
+
+    @Test
     void shouldRequireTlsFilesToExist()
     {
         assertMessage("""

@@ -2,8 +2,8 @@ package dev.tern.transport.nio;
 
 import dev.tern.broker.TlsSettings;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,6 +12,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -21,6 +22,8 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
@@ -46,9 +49,14 @@ final class TlsContexts
     private static final char[] NO_PASSWORD = new char[0];
     private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
     private static final String PKCS8_END = "-----END PRIVATE KEY-----";
+    private static final String CERTIFICATE_BEGIN = "-----BEGIN CERTIFICATE-----";
+    private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
+    /** First byte of a DER certificate (an ASN.1 SEQUENCE), which the X.509 factory reads too. */
+    private static final byte DER_SEQUENCE = 0x30;
 
     /**
-     * @throws IllegalArgumentException naming the file when TLS material cannot be read or is unusable.
+     * @throws IllegalArgumentException naming the setting (as the config file spells it, e.g. {@code trustStore}) and
+     *                                  the file when TLS material cannot be read or is unusable.
      */
     static SSLContext serverContext(final TlsSettings settings)
     {
@@ -58,7 +66,7 @@ final class TlsContexts
             final char[] keyPassword;
             if (settings.keyStore() != null)
             {
-                keys = load(settings.keyStore(), settings.keyStorePassword());
+                keys = load(settings.keyStore(), settings.keyStorePassword(), "keyStore", "keyStorePassword");
                 keyPassword = settings.keyStorePassword();
             }
             else
@@ -67,56 +75,82 @@ final class TlsContexts
                 keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
                 keys.setKeyEntry("server", readPrivateKey(settings.privateKey()), keyPassword,
-                    readCertificates(settings.certificateChain()));
+                    readCertificates(settings.certificateChain(), "certFile"));
             }
             final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(keys, keyPassword);
+            try
+            {
+                kmf.init(keys, keyPassword);
+            }
+            catch (final UnrecoverableKeyException ex)
+            {
+                // the store opened, but a key in it is protected by another password
+                throw new IllegalArgumentException("keyStore " + settings.keyStore() + ": its private key does not"
+                    + " open with keyStorePassword (a key password that differs from the store's is not supported)",
+                    ex);
+            }
             TrustManager[] trust = null;
             if (settings.trustStore() != null)
             {
                 final TrustManagerFactory tmf =
                     TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(load(settings.trustStore(), settings.trustStorePassword()));
+                tmf.init(load(settings.trustStore(), settings.trustStorePassword(), "trustStore",
+                    "trustStorePassword"));
                 trust = tmf.getTrustManagers();
             }
             final SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), trust, null);
             return context;
         }
-        catch (final NoSuchFileException ex)
-        {
-            throw new IllegalArgumentException("TLS file not found: " + ex.getFile(), ex);
-        }
         catch (final IOException | GeneralSecurityException ex)
         {
-            throw new IllegalArgumentException("cannot load TLS material " + settings + ": " + ex, ex);
+            throw new IllegalArgumentException("cannot set up TLS with " + settings + ": " + ex, ex);
         }
     }
 
-    /** @return the X.509 certificates of a PEM file, in file order. */
-    static Certificate[] readCertificates(final Path file) throws IOException
+    /**
+     * @param file    a PEM file of certificates (a DER certificate is read as well).
+     * @param setting what the file is, for messages: {@code certFile} or {@code trustStore}.
+     * @return the X.509 certificates of the file, in file order.
+     */
+    private static Certificate[] readCertificates(final Path file, final String setting)
     {
-        final Collection<? extends Certificate> certificates;
-        try (InputStream in = Files.newInputStream(file))
+        final byte[] bytes = readBytes(file, setting);
+        final String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        if (!text.contains(CERTIFICATE_BEGIN) && (bytes.length == 0 || bytes[0] != DER_SEQUENCE))
         {
-            certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            final Matcher other = PEM_BEGIN.matcher(text);
+            throw new IllegalArgumentException(setting + " " + file + ": not a PEM certificate file (" +
+                (other.find() ? "it holds a '" + other.group(1) + "' block, expected 'CERTIFICATE'" :
+                    "no '" + CERTIFICATE_BEGIN + "' block") + ")");
+        }
+        final Collection<? extends Certificate> certificates;
+        try
+        {
+            certificates = CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(bytes));
         }
         catch (final CertificateException ex)
         {
-            throw new IllegalArgumentException("certificate file " + file + " is not valid PEM/DER X.509: " +
-                ex.getMessage(), ex);
+            Throwable cause = ex; // the parser wraps the useful message, e.g. "Illegal base64 character 21"
+            while (cause.getCause() != null)
+            {
+                cause = cause.getCause();
+            }
+            throw new IllegalArgumentException(setting + " " + file + ": a certificate in it cannot be read (" +
+                cause.getMessage() + ")", ex);
         }
         if (certificates.isEmpty())
         {
-            throw new IllegalArgumentException("certificate file " + file + " holds no certificate");
+            throw new IllegalArgumentException(setting + " " + file + ": holds no certificate");
         }
         return certificates.toArray(new Certificate[0]);
     }
 
     /** @return the RSA or EC key of an unencrypted PEM PKCS#8 file. */
-    static PrivateKey readPrivateKey(final Path file) throws IOException
+    static PrivateKey readPrivateKey(final Path file)
     {
-        final String text = Files.readString(file, StandardCharsets.US_ASCII);
+        final String text = new String(readBytes(file, "keyFile"), StandardCharsets.ISO_8859_1);
         final int begin = text.indexOf(PKCS8_BEGIN);
         final int end = text.indexOf(PKCS8_END);
         if (begin < 0 || end < begin)
@@ -124,8 +158,7 @@ final class TlsContexts
             final String hint = text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY") ?
                 " (PKCS#1/SEC1 format: convert with 'openssl pkcs8 -topk8 -nocrypt')" :
                 text.contains("BEGIN ENCRYPTED PRIVATE KEY") ? " (encrypted keys are not supported)" : "";
-            throw new IllegalArgumentException("private key file " + file + " has no '" + PKCS8_BEGIN + "' block" +
-                hint);
+            throw new IllegalArgumentException("keyFile " + file + ": no '" + PKCS8_BEGIN + "' block" + hint);
         }
         final byte[] der;
         try
@@ -134,7 +167,7 @@ final class TlsContexts
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new IllegalArgumentException("private key file " + file + " has bad base64: " + ex.getMessage(), ex);
+            throw new IllegalArgumentException("keyFile " + file + ": bad base64 (" + ex.getMessage() + ")", ex);
         }
         final PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
         for (final String algorithm : new String[] {"RSA", "EC"})
@@ -148,7 +181,7 @@ final class TlsContexts
                 // try the next algorithm
             }
         }
-        throw new IllegalArgumentException("private key file " + file + " is not an RSA or EC PKCS#8 key");
+        throw new IllegalArgumentException("keyFile " + file + ": not an RSA or EC PKCS#8 key");
     }
 
     static SSLEngine serverEngine(final SSLContext context, final TlsSettings settings)
@@ -167,26 +200,56 @@ final class TlsContexts
         return engine;
     }
 
-    private static KeyStore load(final Path path, final char[] password) throws IOException, GeneralSecurityException
+    /**
+     * @param setting         what the file is, for messages: {@code keyStore} or {@code trustStore}.
+     * @param passwordSetting the setting that holds its password.
+     */
+    private static KeyStore load(final Path path, final char[] password, final String setting,
+        final String passwordSetting) throws IOException, GeneralSecurityException
     {
         final String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".pem") || name.endsWith(".crt") || name.endsWith(".cer"))
         {
             final KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            final Certificate[] certificates = readCertificates(path);
+            final Certificate[] certificates = readCertificates(path, setting);
             for (int i = 0; i < certificates.length; i++)
             {
                 store.setCertificateEntry("trusted-" + i, certificates[i]);
             }
             return store;
         }
-        final KeyStore store = KeyStore.getInstance(name.endsWith(".jks") ? "JKS" : "PKCS12");
-        try (InputStream in = Files.newInputStream(path))
+        final String type = name.endsWith(".jks") ? "JKS" : "PKCS12";
+        final KeyStore store = KeyStore.getInstance(type);
+        try
         {
-            store.load(in, password);
+            store.load(new ByteArrayInputStream(readBytes(path, setting)), password);
+        }
+        catch (final IOException | GeneralSecurityException ex)
+        {
+            // PKCS12 and JKS report a failed integrity check (wrong password) as an IOException caused by this
+            final boolean wrongPassword = ex.getCause() instanceof UnrecoverableKeyException;
+            throw new IllegalArgumentException(setting + " " + path + ": " + (wrongPassword ?
+                "wrong " + passwordSetting + ", or the file is damaged" :
+                "not a readable " + type + " file (" + ex.getMessage() + ")"), ex);
         }
         return store;
+    }
+
+    private static byte[] readBytes(final Path file, final String setting)
+    {
+        try
+        {
+            return Files.readAllBytes(file);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw new IllegalArgumentException(setting + " " + file + ": file not found", ex);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException(setting + " " + file + ": cannot read (" + ex + ")", ex);
+        }
     }
 
     /** @return the subject CN of a certificate, or {@code null}. */
