@@ -35,7 +35,7 @@ final class Session
      * what the session may receive while it is offline too); null for inline sessions.
      */
     ClientInfo owner;
-    /** The owner came through an anonymous listener: no authorisation applies to it. */
+    /** The owner came through an anonymous listener of a broker without an authorizer: nothing is checked. */
     boolean unrestricted;
 
     /** Subscribed filter to options (QoS in bits 0-1). */
