@@ -12,19 +12,23 @@ import dev.tern.server.TernBroker;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttSecurityException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static dev.tern.it.ItSupport.clientId;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The password and ACL file rules with real clients, on a broker with a protected listener and an anonymous one: the
@@ -169,5 +173,40 @@ class AuthRulesTest
                 assertArrayEquals(new int[] {0}, subscribe(alice, "public/#"), "alice at the same address logs in");
             }
         }
+    }
+
+    @Test
+    void shouldRefuseAWrongPasswordFromMosquittoPubOnAnAnonymousListener() throws Exception
+    {
+        Assumptions.assumeTrue(onPath("mosquitto_pub"), "mosquitto_pub not installed: skipped");
+        try (TernBroker broker = start(new LoginRateLimiter()))
+        {
+            final String port = Integer.toString(broker.port("open"));
+            final Path err = dir.resolve("mosquitto_pub.err");
+            final Process wrong = new ProcessBuilder("mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-V", "mqttv311",
+                "-i", clientId("mp"), "-u", "alice", "-P", "guess", "-t", "anon/x", "-m", "hi")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+            assertTrue(wrong.waitFor(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS), "mosquitto_pub did not finish");
+            final String stderr = Files.readString(err);
+            assertTrue(stderr.contains("bad user name or password"), "stderr: " + stderr);
+            assertEquals(4, wrong.exitValue(), "exit code is the CONNACK code; stderr: " + stderr);
+        }
+    }
+
+    private static boolean onPath(final String program)
+    {
+        final String path = System.getenv("PATH");
+        if (path != null)
+        {
+            for (final String entry : path.split(File.pathSeparator))
+            {
+                if (!entry.isEmpty() && Files.isExecutable(Path.of(entry, program)))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }
