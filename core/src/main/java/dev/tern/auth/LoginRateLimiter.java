@@ -99,12 +99,6 @@ public final class LoginRateLimiter
         return new LoginRateLimiter(0, 0, 0, 0, System::nanoTime);
     }
 
-    /** @return failures per host and user name that start a back-off (0: disabled). */
-    public int maxFailures()
-    {
-        return maxFailures;
-    }
-
     /** @return failures per host, any user name, that start a back-off of the whole host. */
     public int maxFailuresPerAddress()
     {
@@ -150,13 +144,7 @@ public final class LoginRateLimiter
         return stateByHost.size();
     }
 
-    /** @return the number of (host, user name) pairs currently remembered. */
-    public int trackedUsers()
-    {
-        return stateByHostAndUser.size();
-    }
-
-    /** MQTT strings cannot hold U+0000 [MQTT-1.5.4-2], so it separates host and user name unambiguously. */
+    /** A host (an IP address) never contains U+0000, so it ends the host part unambiguously. */
     private static String key(final String host, final String username)
     {
         return host + '\0' + (username == null ? "" : username);
