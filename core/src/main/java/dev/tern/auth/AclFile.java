@@ -21,7 +21,11 @@ import java.util.Map;
  * user NAME                                      the following topic rules apply to this user
  * pattern [read|write|readwrite|deny] FILTER     applies to every client; %u = user name, %c = client id
  * </pre>
- * The access defaults to {@code readwrite}. Default deny: what no rule allows is refused. A {@code deny} rule wins
+ * A rule is either a bare filter (access {@code readwrite}) or an access word followed by a filter; any other access
+ * word, or an access word without a filter, is an error naming the file and line (as Mosquitto refuses
+ * {@code topic raed x}, and stricter than Mosquitto, which reads {@code topic read} as a rule on the topic
+ * {@code read}). {@code %u} and {@code %c} are replaced in one pass, so an identity containing them stays literal.
+ * Default deny: what no rule allows is refused. A {@code deny} rule wins
  * over any allowing rule. Publishing to a topic needs a {@code write} or {@code readwrite} rule whose filter matches
  * the topic; subscribing to a filter needs a {@code read} or {@code readwrite} rule whose filter covers it (every
  * topic the subscription could match is matched by the rule), and no {@code deny} rule covering it. A pattern whose
@@ -40,9 +44,12 @@ public final class AclFile implements Authorizer
     private final List<Rule> anonymous;
     private final Map<String, List<Rule>> rulesByUser;
     private final List<Rule> patterns;
+    private final String source;
 
-    private AclFile(final List<Rule> anonymous, final Map<String, List<Rule>> rulesByUser, final List<Rule> patterns)
+    private AclFile(final String source, final List<Rule> anonymous, final Map<String, List<Rule>> rulesByUser,
+        final List<Rule> patterns)
     {
+        this.source = source;
         this.anonymous = anonymous;
         this.rulesByUser = rulesByUser;
         this.patterns = patterns;
@@ -91,47 +98,62 @@ public final class AclFile implements Authorizer
                         "' (expected user, topic or pattern)");
             }
         }
-        return new AclFile(List.copyOf(anonymous), Collections.unmodifiableMap(byUser), List.copyOf(patterns));
+        return new AclFile(source, List.copyOf(anonymous), Collections.unmodifiableMap(byUser), List.copyOf(patterns));
     }
 
     private static Rule rule(final String source, final int lineNumber, final String text, final boolean pattern)
     {
-        int access = READ | WRITE;
-        String filter = text;
-        final String[] words = text.split("\\s+", 2);
-        if (words.length == 2)
-        {
-            switch (words[0].toLowerCase(Locale.ROOT))
-            {
-                case "read":
-                    access = READ;
-                    filter = words[1].strip();
-                    break;
-                case "write":
-                    access = WRITE;
-                    filter = words[1].strip();
-                    break;
-                case "readwrite":
-                    filter = words[1].strip();
-                    break;
-                case "deny":
-                    access = DENY;
-                    filter = words[1].strip();
-                    break;
-                default:
-                    break; // a filter containing a space
-            }
-        }
-        if (filter.isEmpty())
+        if (text.isEmpty())
         {
             throw new AuthFileException(source, lineNumber, "missing topic filter");
+        }
+        final String[] words = text.split("\\s+", 2);
+        final String word = words[0];
+        final int access = access(word);
+        final String filter;
+        if (access != 0)
+        {
+            filter = words.length == 2 ? words[1].strip() : "";
+            if (filter.isEmpty())
+            {
+                // not a rule on a topic named "read": that is written "topic readwrite read"
+                throw new AuthFileException(source, lineNumber, "missing topic filter after '" + word + "'");
+            }
+        }
+        else if (words.length == 2)
+        {
+            // as Mosquitto: two words are an access and a filter, so a mistyped access is an error, not a filter
+            throw new AuthFileException(source, lineNumber, "unknown access '" + word +
+                "' (expected read, write, readwrite or deny)");
+        }
+        else
+        {
+            filter = word; // a bare filter: readwrite
         }
         final String check = pattern ? filter.replace("%u", "u").replace("%c", "c") : filter;
         if (!TopicValidator.isValidTopicFilter(check))
         {
             throw new AuthFileException(source, lineNumber, "invalid topic filter '" + filter + "'");
         }
-        return new Rule(access, filter.split("/", -1), pattern);
+        return new Rule(access == 0 ? READ | WRITE : access, filter.split("/", -1), pattern);
+    }
+
+    /** @return the access an access word grants, 0 if it is none. */
+    private static int access(final String word)
+    {
+        switch (word.toLowerCase(Locale.ROOT))
+        {
+            case "read":
+                return READ;
+            case "write":
+                return WRITE;
+            case "readwrite":
+                return READ | WRITE;
+            case "deny":
+                return DENY;
+            default:
+                return 0;
+        }
     }
 
     @Override
@@ -189,20 +211,8 @@ public final class AclFile implements Authorizer
             {
                 continue;
             }
-            String value = level;
-            if (value.contains("%u"))
-            {
-                if (client.username() == null)
-                {
-                    return null;
-                }
-                value = value.replace("%u", client.username());
-            }
-            if (value.contains("%c"))
-            {
-                value = value.replace("%c", client.clientId());
-            }
-            if (value.indexOf('/') >= 0 || value.indexOf('+') >= 0 || value.indexOf('#') >= 0)
+            final String value = substituteLevel(level, client.username(), client.clientId());
+            if (value == null || value.indexOf('/') >= 0 || value.indexOf('+') >= 0 || value.indexOf('#') >= 0)
             {
                 return null; // an identity must not widen the rule
             }
@@ -213,6 +223,48 @@ public final class AclFile implements Authorizer
             out[i] = value;
         }
         return out;
+    }
+
+    /**
+     * Replace {@code %u} and {@code %c} in one left-to-right pass: what was put in is never read again, so a user
+     * name containing {@code %c} (or a client id containing {@code %u}) stays literal.
+     *
+     * @return the level, or null if it needs a user name and the client has none.
+     */
+    static String substituteLevel(final String level, final String username, final String clientId)
+    {
+        final StringBuilder out = new StringBuilder(level.length() + 16);
+        for (int i = 0, n = level.length(); i < n; i++)
+        {
+            final char c = level.charAt(i);
+            final char next = i + 1 < n ? level.charAt(i + 1) : 0;
+            if (c == '%' && next == 'u')
+            {
+                if (username == null)
+                {
+                    return null;
+                }
+                out.append(username);
+                i++;
+            }
+            else if (c == '%' && next == 'c')
+            {
+                out.append(clientId);
+                i++;
+            }
+            else
+            {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** @return where the rules came from, for logs. */
+    @Override
+    public String toString()
+    {
+        return "ACL file " + source;
     }
 
     /**

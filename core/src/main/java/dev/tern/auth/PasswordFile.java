@@ -26,8 +26,9 @@ import java.util.Map;
  * {@link Authenticator#BAD_USERNAME_OR_PASSWORD}.
  * <p>
  * Cost on the routing thread: a successful verification is remembered (user → SHA-256 of the password), so a client
- * that reconnects costs one SHA-256, not a PBKDF2 run; failures are counted per source host by a
- * {@link LoginRateLimiter}, which refuses a guessing host without hashing at all.
+ * that reconnects costs one SHA-256, not a PBKDF2 run; failures are counted per source host and user name (and per
+ * host, with a much higher ceiling) by a {@link LoginRateLimiter}, which refuses a guessing client without hashing
+ * at all.
  */
 public final class PasswordFile implements Authenticator
 {
@@ -43,9 +44,12 @@ public final class PasswordFile implements Authenticator
     private final AuthCounters counters = new AuthCounters();
     private final Map<String, byte[]> verifiedDigestByUser = new HashMap<>();
     private final MessageDigest sha256;
+    private final String source;
 
-    private PasswordFile(final Map<String, PasswordHash> hashByUser, final LoginRateLimiter limiter)
+    private PasswordFile(final String source, final Map<String, PasswordHash> hashByUser,
+        final LoginRateLimiter limiter)
     {
+        this.source = source;
         this.hashByUser = hashByUser;
         this.limiter = limiter;
         try
@@ -72,13 +76,13 @@ public final class PasswordFile implements Authenticator
      */
     public static PasswordFile load(final Path file, final LoginRateLimiter limiter) throws IOException
     {
-        return new PasswordFile(parse(file.toString(), AuthFileText.readLines(file)), limiter);
+        return new PasswordFile(file.toString(), parse(file.toString(), AuthFileText.readLines(file)), limiter);
     }
 
     /** @return users parsed from lines (for tests and tools); {@code source} names them in errors. */
     public static PasswordFile of(final String source, final List<String> lines, final LoginRateLimiter limiter)
     {
-        return new PasswordFile(parse(source, lines), limiter);
+        return new PasswordFile(source, parse(source, lines), limiter);
     }
 
     static Map<String, PasswordHash> parse(final String source, final List<String> lines)
@@ -126,7 +130,7 @@ public final class PasswordFile implements Authenticator
             return NOT_AUTHORIZED;
         }
         final String host = LoginRateLimiter.hostOf(client.remoteAddress());
-        if (limiter.isBlocked(host))
+        if (limiter.isBlocked(host, user))
         {
             counters.rateLimited.increment();
             return BAD_USERNAME_OR_PASSWORD;
@@ -150,7 +154,7 @@ public final class PasswordFile implements Authenticator
                 return ACCEPTED;
             }
         }
-        limiter.recordFailure(host);
+        limiter.recordFailure(host, user);
         counters.failures.increment();
         return BAD_USERNAME_OR_PASSWORD;
     }
@@ -159,6 +163,13 @@ public final class PasswordFile implements Authenticator
     public AuthCounters counters()
     {
         return counters;
+    }
+
+    /** @return where the users came from, for logs. */
+    @Override
+    public String toString()
+    {
+        return "password file " + source;
     }
 
     /** @return the user names, in file order. */

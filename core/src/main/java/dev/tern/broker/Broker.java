@@ -63,8 +63,9 @@ public final class Broker implements AutoCloseable
     /**
      * @param config        settings; concluded here if not yet.
      * @param listeners     the listeners transports will open, in order (connection events carry their index).
-     * @param authenticator decides CONNECTs on non-anonymous listeners.
-     * @param authorizer    decides publishes and subscriptions on non-anonymous listeners.
+     * @param authenticator decides CONNECTs, on anonymous listeners those with a user name ({@link ListenerAccess}).
+     * @param authorizer    decides publishes and subscriptions; on anonymous listeners too, unless it is
+     *                      {@link Authorizer#DENY_ALL} (none configured).
      * @param hooks         event hooks, or {@link BrokerHooks#NONE}.
      */
     public Broker(
@@ -80,8 +81,9 @@ public final class Broker implements AutoCloseable
     /**
      * @param config        settings; concluded here if not yet.
      * @param listeners     the listeners transports will open, in order (connection events carry their index).
-     * @param authenticator decides CONNECTs on non-anonymous listeners.
-     * @param authorizer    decides publishes and subscriptions on non-anonymous listeners.
+     * @param authenticator decides CONNECTs, on anonymous listeners those with a user name ({@link ListenerAccess}).
+     * @param authorizer    decides publishes and subscriptions; on anonymous listeners too, unless it is
+     *                      {@link Authorizer#DENY_ALL} (none configured).
      * @param hooks         event hooks, or {@link BrokerHooks#NONE}.
      * @param storage       durable storage to replay now and journal to, or null for an in-memory broker.
      */
@@ -110,6 +112,11 @@ public final class Broker implements AutoCloseable
         final DecodeStage decode = new DecodeStage(counters, config.maxPacketSize());
         route = new RouteStage(config, counters, List.copyOf(listeners), Objects.requireNonNull(authenticator),
             Objects.requireNonNull(authorizer), Objects.requireNonNull(hooks), storage != null);
+        final ListenerAccess access = new ListenerAccess(authenticator, authorizer);
+        for (final ListenerConfig listener : listeners)
+        {
+            LOG.info("{}", access.describe(listener));
+        }
         final EncodeStage encode = new EncodeStage(egress, counters,
             new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
             latency);

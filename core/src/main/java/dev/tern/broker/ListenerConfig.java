@@ -4,13 +4,15 @@ import java.util.Objects;
 
 /**
  * One network listener: a name, an address to bind, a port (0 = ephemeral), whether clients on it may connect
- * without credentials, with full rights (the standalone default listener on loopback does that, like Mosquitto 2),
- * and its transport stack.
+ * without credentials (the standalone default listener on loopback does that, like Mosquitto 2, unless a password
+ * file is configured), and its transport stack.
  *
  * @param name      unique name, used to look up the bound port.
  * @param host      address to bind, e.g. {@code 127.0.0.1} or {@code 0.0.0.0}.
  * @param port      TCP port, 0 for an ephemeral one.
- * @param anonymous clients may connect without credentials and are then allowed everything.
+ * @param anonymous clients may connect without a user name; a user name they present is still checked, and the
+ *                  broker's authorizer, if any, decides what they may do ({@link ListenerAccess}); without one they
+ *                  are allowed everything.
  * @param type      transport stack: TCP, TLS, WS or WSS.
  * @param tls       TLS material and policy, required for TLS and WSS, {@code null} otherwise.
  * @param wsPath    HTTP path of the WebSocket upgrade for WS and WSS, default {@code /mqtt}.

@@ -13,7 +13,10 @@ final class Connection
     final long id;
     final int listenerIndex;
     final String remoteAddress;
+    /** The listener admits clients without credentials (see {@link dev.tern.broker.ListenerAccess}). */
     final boolean anonymousListener;
+    /** Publishes and subscriptions need no authorizer: an anonymous listener of a broker without one. */
+    boolean unrestricted;
     int state = AWAITING_CONNECT;
     int protocolLevel;
     Session session;

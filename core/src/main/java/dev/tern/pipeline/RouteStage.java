@@ -9,6 +9,7 @@ import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ClientInfo;
 import dev.tern.broker.EnhancedAuthenticator;
 import dev.tern.broker.InlineSubscriber;
+import dev.tern.broker.ListenerAccess;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.DecodeResult;
 import dev.tern.codec.DecodedPacket;
@@ -70,6 +71,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final List<ListenerConfig> listeners;
     private final Authenticator authenticator;
     private final Authorizer authorizer;
+    private final ListenerAccess access;
     private final BrokerHooks hooks;
     private final boolean hooksInstalled;
     private final int maxInflight;
@@ -153,6 +155,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         this.listeners = listeners;
         this.authenticator = authenticator;
         this.authorizer = authorizer;
+        this.access = new ListenerAccess(authenticator, authorizer);
         this.hooks = hooks;
         this.hooksInstalled = hooks != BrokerHooks.NONE;
         this.maxInflight = config.maxInflight();
@@ -234,6 +237,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final boolean anonymous = listenerIndex >= 0 && listenerIndex < listeners.size() &&
             listeners.get(listenerIndex).anonymous();
         final Connection connection = new Connection(event.connectionId, listenerIndex, remote, anonymous);
+        connection.unrestricted = access.unrestricted(anonymous);
         connection.lastActivityMs = nowMs;
         connection.inflightLimit = maxInflight;
         if (connectionById.size() >= config.maxConnections() || !admitAddress(connection))
@@ -589,7 +593,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 return;
             }
         }
-        else if (!connection.anonymousListener)
+        else if (access.checksCredentials(connection.anonymousListener, packet.hasUsername))
         {
             int rc;
             try
@@ -617,7 +621,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             counters.sessionOwnerRefused.increment();
             LOG.warn("client id '{}' refused to user '{}' from {}: its session belongs to '{}'{}", clientId, username,
                 connection.remoteAddress, existing.owner == null ? null : existing.owner.username(),
-                existing.unrestricted ? " (anonymous listener)" : "");
+                existing.anonymousListener ? " (anonymous listener)" : "");
             refuse(connection, Authenticator.NOT_AUTHORIZED);
             return;
         }
@@ -714,7 +718,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.problemInformation = !mqtt5 || packet.properties.requestProblemInformation() != 0;
         session.connection = connection;
         session.owner = info;
-        session.unrestricted = connection.anonymousListener;
+        session.anonymousListener = connection.anonymousListener;
+        session.unrestricted = connection.unrestricted;
         if (packet.willFlag)
         {
             connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;
@@ -1234,7 +1239,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             setContext(packet);
         }
-        final boolean allowed = connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL ||
+        final boolean allowed = connection.unrestricted || authorizer == Authorizer.ALLOW_ALL ||
             isPublishAllowed(connection, contextTopic());
         lastMatchedCount = 0;
         if (allowed)
@@ -1341,7 +1346,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
     private boolean isPublishAllowed(final Connection connection, final String topic)
     {
-        if (connection == null || connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL)
+        if (connection == null || connection.unrestricted || authorizer == Authorizer.ALLOW_ALL)
         {
             return true;
         }
@@ -2271,7 +2276,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
     private boolean isSubscribeAllowed(final Connection connection, final String filter)
     {
-        if (connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL)
+        if (connection.unrestricted || authorizer == Authorizer.ALLOW_ALL)
         {
             return true;
         }
@@ -2565,7 +2570,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (session.owner != null)
             {
                 sessionCreate(w.begin(JournalRecords.SESSION_CREATE), session.clientId, session.owner.username(),
-                    session.unrestricted);
+                    session.anonymousListener);
             }
             else
             {
@@ -2729,7 +2734,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                         session.owner = new ClientInfo(clientId,
                             (owner & JournalRecords.OWNER_USER_NAME) != 0 ? username : null, "", "",
                             ProtocolLevel.UNKNOWN);
-                        session.unrestricted = (owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0;
+                        session.anonymousListener = (owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0;
+                        session.unrestricted = access.unrestricted(session.anonymousListener);
                     }
                     break;
                 }

@@ -35,7 +35,9 @@ final class Session
      * what the session may receive while it is offline too); null for inline sessions.
      */
     ClientInfo owner;
-    /** The owner came through an anonymous listener: no authorisation applies to it. */
+    /** The owner came through an anonymous listener, whose user names nobody verifies (part of ownership). */
+    boolean anonymousListener;
+    /** The owner came through an anonymous listener of a broker without an authorizer: nothing is checked. */
     boolean unrestricted;
 
     /**
@@ -48,7 +50,7 @@ final class Session
     boolean mayAttach(final String username, final boolean anonymousListener)
     {
         return inline == null && (owner == null ||
-            (unrestricted == anonymousListener && java.util.Objects.equals(owner.username(), username)));
+            (this.anonymousListener == anonymousListener && java.util.Objects.equals(owner.username(), username)));
     }
 
     /** Subscribed filter to options (QoS in bits 0-1). */

@@ -102,6 +102,65 @@ class AclFileTest
     }
 
     @Test
+    void shouldSubstituteUserAndClientIdInOnePass()
+    {
+        final AclFile acl = AclFile.of("acl", List.of(
+            "user carol",
+            "topic readwrite #",
+            "pattern readwrite users/%u/#",
+            "pattern read clients/%c/%u"));
+        // a user literally named %c, connecting as client alice: the name is not substituted again
+        final ClientInfo percentC = user("%c", "alice");
+        assertFalse(acl.canSubscribe(percentC, "users/alice/#"), "the client id must not reach into %u");
+        assertFalse(acl.canPublish(percentC, "users/alice/x"));
+        assertTrue(acl.canSubscribe(percentC, "users/%c/#"), "the name is taken literally");
+        // the other way round: a client id of %u does not pick up the user name
+        final ClientInfo percentU = user("bob", "%u");
+        assertFalse(acl.canSubscribe(percentU, "clients/bob/bob"));
+        assertTrue(acl.canSubscribe(percentU, "clients/%u/bob"));
+        final ClientInfo both = user("%u", "%c");
+        assertTrue(acl.canSubscribe(both, "clients/%c/%u"));
+        assertFalse(acl.canSubscribe(both, "clients/%u/%c"));
+        // mid-level substitution still works, and an identity with '/' never widens it
+        assertTrue(AclFile.of("acl", List.of("pattern read a/x-%u-%c")).canSubscribe(user("b", "c"), "a/x-b-c"));
+        assertFalse(AclFile.of("acl", List.of("pattern read a/x-%u")).canSubscribe(user("b/c", "c"), "a/x-b/c"));
+    }
+
+    @Test
+    void shouldRefuseAnUnknownAccessWordOrAMissingFilter()
+    {
+        final AuthFileException typo = assertThrows(AuthFileException.class,
+            () -> AclFile.of("acl.conf", List.of("user alice", "topic raed public/#")));
+        assertEquals("acl.conf line 2: unknown access 'raed' (expected read, write, readwrite or deny)",
+            typo.getMessage());
+        final AuthFileException patternTypo = assertThrows(AuthFileException.class,
+            () -> AclFile.of("acl.conf", List.of("pattern wrte users/%u/#")));
+        assertEquals("acl.conf line 1: unknown access 'wrte' (expected read, write, readwrite or deny)",
+            patternTypo.getMessage());
+        for (final String access : List.of("read", "write", "readwrite", "deny", "READ"))
+        {
+            final AuthFileException bare = assertThrows(AuthFileException.class,
+                () -> AclFile.of("acl.conf", List.of("# rules", "user bob", "topic " + access)), access);
+            assertEquals("acl.conf line 3: missing topic filter after '" + access + "'", bare.getMessage());
+        }
+        final AuthFileException noRule = assertThrows(AuthFileException.class,
+            () -> AclFile.of("acl.conf", List.of("pattern")));
+        assertEquals("acl.conf line 1: missing topic filter", noRule.getMessage());
+        // what stays valid: a bare filter means readwrite, and a filter may contain a space after the access word
+        final AclFile valid = AclFile.of("acl.conf", List.of("topic a/b", "topic read c d/#", "topic \tdeny\t e"));
+        final ClientInfo anonymous = user(null, "x");
+        assertTrue(valid.canPublish(anonymous, "a/b"));
+        assertTrue(valid.canSubscribe(anonymous, "c d/x"));
+        assertFalse(valid.canPublish(anonymous, "e"));
+    }
+
+    @Test
+    void shouldNameItsSource()
+    {
+        assertEquals("ACL file acl.conf", AclFile.of("acl.conf", List.of()).toString());
+    }
+
+    @Test
     void shouldMatchCoverageByLevels()
     {
         assertTrue(AclFile.covers("a/#".split("/"), "a".split("/"), false), "# includes the parent level");

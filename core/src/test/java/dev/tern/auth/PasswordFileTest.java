@@ -111,6 +111,52 @@ class PasswordFileTest
     }
 
     @Test
+    void shouldThrottleAGuessedUserWithoutLockingOutOthersAtTheSameAddress() throws Exception
+    {
+        final long[] now = {0};
+        final LoginRateLimiter limiter = new LoginRateLimiter(3, 10_000, 30_000, () -> now[0]);
+        final PasswordFile users = PasswordFile.of("users", List.of(
+            "alice:" + PasswordHash.create(utf8("wonderland"), 10).encode(),
+            "bob:" + PasswordHash.create(utf8("builder"), 10).encode()), limiter);
+        for (int i = 0; i < 5; i++)
+        {
+            assertEquals(Authenticator.BAD_USERNAME_OR_PASSWORD,
+                users.authenticate(client("bob", "/10.0.0.9:" + (4000 + i)), utf8("guess" + i)));
+        }
+        assertEquals(Authenticator.BAD_USERNAME_OR_PASSWORD,
+            users.authenticate(client("bob", "/10.0.0.9:5000"), utf8("builder")), "bob backs off from this address");
+        assertEquals(Authenticator.ACCEPTED, users.authenticate(client("alice", "/10.0.0.9:5001"), utf8("wonderland")),
+            "alice behind the same address is not locked out");
+        assertEquals(Authenticator.ACCEPTED, users.authenticate(client("bob", "/10.0.0.8:1"), utf8("builder")),
+            "bob from another address is not locked out");
+    }
+
+    @Test
+    void shouldStillThrottleAnAddressThatSpraysUserNames() throws Exception
+    {
+        final long[] now = {0};
+        final LoginRateLimiter limiter = new LoginRateLimiter(3, 10_000, 30_000, () -> now[0]);
+        final PasswordFile users = PasswordFile.of("users", List.of(
+            "alice:" + PasswordHash.create(utf8("wonderland"), 10).encode()), limiter);
+        final int ceiling = limiter.maxFailuresPerAddress();
+        assertTrue(ceiling >= 10 * 3, "the address ceiling is much higher than the per-user limit: " + ceiling);
+        for (int i = 0; i < ceiling; i++)
+        {
+            // two tries per name: under the per-user limit, so only the address ceiling can stop this
+            assertEquals(Authenticator.BAD_USERNAME_OR_PASSWORD,
+                users.authenticate(client("user" + (i / 2), "/10.0.0.9:" + (4000 + i)), utf8("guess")));
+        }
+        final long hashes = users.counters().hashes.get();
+        assertEquals(Authenticator.BAD_USERNAME_OR_PASSWORD,
+            users.authenticate(client("alice", "/10.0.0.9:5000"), utf8("wonderland")), "the address backs off");
+        assertEquals(hashes, users.counters().hashes.get(), "no hashing while the address backs off");
+        assertEquals(Authenticator.ACCEPTED, users.authenticate(client("alice", "/10.0.0.8:1"), utf8("wonderland")));
+        now[0] += TimeUnit.SECONDS.toNanos(31);
+        assertEquals(Authenticator.ACCEPTED, users.authenticate(client("alice", "/10.0.0.9:6000"), utf8("wonderland")),
+            "the back-off ends");
+    }
+
+    @Test
     void shouldVerifyAHashWrittenByMosquittoPasswd() throws Exception
     {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/mosquitto_passwd")),

@@ -22,9 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running standalone broker: the listeners of a {@link TernSetup} (by default one TCP listener on loopback that
- * admits anonymous clients), with the broker-wide authenticator and authorizer left at default deny, plus the HTTP
- * dashboard when the setup enables it. {@link #close()} stops both and releases whoever waits in
- * {@link #awaitClose()}.
+ * admits anonymous clients), with the password file as authenticator and the ACL file as authorizer when configured
+ * (else left at default deny; a password file without an ACL file allows authenticated clients everything), plus the
+ * HTTP dashboard when the setup enables it. The broker logs, per listener, who it admits and what governs them.
+ * {@link #close()} stops both and releases whoever waits in {@link #awaitClose()}.
  */
 public final class TernLauncher implements AutoCloseable
 {
@@ -104,8 +105,9 @@ public final class TernLauncher implements AutoCloseable
             builder.listener(listener);
             if (listener.anonymous() && !DashboardServer.isLoopback(listener.host()))
             {
-                LOG.warn("listener '{}' on {} admits anonymous clients with full rights from other hosts",
-                    listener.name(), listener.host());
+                LOG.warn("listener '{}' on {} admits anonymous clients from other hosts {}", listener.name(),
+                    listener.host(),
+                    setup.auth().aclFile() == null ? "with full rights" : "under the ACL's anonymous rules");
             }
         }
         final TernBroker broker = builder.start();

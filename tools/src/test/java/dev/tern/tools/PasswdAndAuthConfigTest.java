@@ -100,4 +100,72 @@ class PasswdAndAuthConfigTest
             client.close();
         }
     }
+
+    @Test
+    void shouldRequireCredentialsOnLoopbackWhenAPasswordFileIsConfigured() throws Exception
+    {
+        final Path users = dir.resolve("users.txt");
+        assertEquals(0, run("passwd", "-c", "-b", users.toString(), "alice", "wonderland"));
+        Files.write(dir.resolve("acl.conf"), List.of("topic read anon/#", "user alice", "topic read public/#"));
+        final Path config = dir.resolve("tern.yaml");
+        Files.write(config, List.of(
+            "listeners:",
+            "  - name: local",
+            "    host: 127.0.0.1",
+            "    port: 0",
+            "  - name: open",
+            "    host: 127.0.0.1",
+            "    port: 0",
+            "    anonymous: true",
+            "auth:",
+            "  passwordFile: users.txt",
+            "  aclFile: acl.conf"));
+        try (TernLauncher launcher = TernLauncher.start(TernMain.parse("--config", config.toString())))
+        {
+            // loopback without anonymous: true needs credentials once a password file is configured
+            final MqttClient local = new MqttClient("tcp://127.0.0.1:" + launcher.port("local"), "cfg-anon",
+                new MemoryPersistence());
+            final MqttSecurityException refused = assertThrows(MqttSecurityException.class,
+                () -> local.connect(new MqttConnectOptions()));
+            assertEquals(MqttException.REASON_CODE_NOT_AUTHORIZED, refused.getReasonCode());
+            local.close();
+
+            // the explicitly anonymous listener admits it, under the ACL's anonymous rules, and checks passwords
+            final String openUri = "tcp://127.0.0.1:" + launcher.port("open");
+            final MqttClient open = new MqttClient(openUri, "cfg-open", new MemoryPersistence());
+            open.connect(new MqttConnectOptions());
+            final int[] granted = open.subscribeWithResponse(new String[] {"anon/x", "#", "$SYS/#"}, new int[3])
+                .getGrantedQos();
+            assertEquals(List.of(0, 0x80, 0x80), List.of(granted[0], granted[1], granted[2]));
+            open.disconnect();
+            open.close();
+            final MqttConnectOptions wrong = new MqttConnectOptions();
+            wrong.setUserName("alice");
+            wrong.setPassword("nope".toCharArray());
+            final MqttClient guesser = new MqttClient(openUri, "cfg-guess", new MemoryPersistence());
+            final MqttSecurityException bad = assertThrows(MqttSecurityException.class, () -> guesser.connect(wrong));
+            assertEquals(MqttException.REASON_CODE_FAILED_AUTHENTICATION, bad.getReasonCode());
+            guesser.close();
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithAMistypedAclRuleNamingFileAndLine() throws Exception
+    {
+        Files.write(dir.resolve("acl.conf"), List.of("user alice", "topic raed public/#"));
+        final Path config = dir.resolve("tern.yaml");
+        Files.write(config, List.of(
+            "listeners:",
+            "  - port: 0",
+            "auth:",
+            "  aclFile: acl.conf"));
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> TernLauncher.start(TernMain.parse("--config", config.toString())).close());
+        assertEquals(dir.resolve("acl.conf").toAbsolutePath().normalize() +
+            " line 2: unknown access 'raed' (expected read, write, readwrite or deny)", refused.getMessage());
+        final StringWriter err = new StringWriter();
+        assertEquals(1, TernMain.run(new String[] {"--config", config.toString()}, new PrintWriter(new StringWriter()),
+            new PrintWriter(err)));
+        assertTrue(err.toString().contains("acl.conf line 2: unknown access 'raed'"), err.toString());
+    }
 }

@@ -148,13 +148,14 @@ public final class TernConfigFile
         final TernSetup.Persistence persistence = readPersistence(section(root, "persistence"), broker);
         conclude(broker);
 
-        final List<ListenerConfig> listeners = readListeners(root);
+        final TernSetup.Auth auth = readAuth(section(root, "auth"));
+        final List<ListenerConfig> listeners = readListeners(root, auth.passwordFile() != null);
         final TernSetup.Dashboard dashboard = readDashboard(section(root, "dashboard"));
         if (dashboard.enabled())
         {
             requireFreePort("dashboard.port", dashboard.host(), dashboard.port(), listeners);
         }
-        return new TernSetup(broker, listeners, readAuth(section(root, "auth")), persistence, dashboard);
+        return new TernSetup(broker, listeners, auth, persistence, dashboard);
     }
 
     private void readLimits(final JsonNode limits, final BrokerConfig broker)
@@ -255,13 +256,17 @@ public final class TernConfigFile
         }
     }
 
-    private List<ListenerConfig> readListeners(final JsonNode root)
+    /**
+     * @param passwords a password file is configured: then no listener admits anonymous clients unless it says so.
+     */
+    private List<ListenerConfig> readListeners(final JsonNode root, final boolean passwords)
     {
         final JsonNode listeners = root.get("listeners");
         if (listeners == null || listeners.isNull())
         {
-            // Same as the launcher without a config file: loopback only, anonymous clients admitted.
-            return List.of(new ListenerConfig(DEFAULT_LISTENER_NAME, DEFAULT_HOST, DEFAULT_MQTT_PORT, true));
+            // Same as the launcher without a config file: loopback only, anonymous clients admitted unless the file
+            // names a password file.
+            return List.of(new ListenerConfig(DEFAULT_LISTENER_NAME, DEFAULT_HOST, DEFAULT_MQTT_PORT, !passwords));
         }
         if (!listeners.isArray())
         {
@@ -283,7 +288,7 @@ public final class TernConfigFile
                     + ", got " + describe(node));
             }
             requireKnownKeys(node, path, LISTENER_KEYS);
-            final ListenerConfig listener = readListener(node, path, i);
+            final ListenerConfig listener = readListener(node, path, i, passwords);
             final String previous = pathByName.putIfAbsent(listener.name(), path);
             if (previous != null)
             {
@@ -296,7 +301,8 @@ public final class TernConfigFile
         return result;
     }
 
-    private ListenerConfig readListener(final JsonNode node, final String path, final int index)
+    private ListenerConfig readListener(final JsonNode node, final String path, final int index,
+        final boolean passwords)
     {
         final String typeText = readString(node, path + ".type", "tcp");
         final ListenerType type = parseEnum(ListenerType.values(), typeText, path + ".type");
@@ -308,8 +314,10 @@ public final class TernConfigFile
         }
         final String host = readHost(node, path + ".host");
         final int port = readPort(node, path + ".port", defaultPort(type));
-        // Default deny: only a loopback listener admits clients without credentials unless the file says so.
-        final boolean anonymous = readBoolean(node, path + ".anonymous", DashboardServer.isLoopback(host));
+        // Default deny: without a password file a loopback listener admits clients without credentials (as Mosquitto
+        // without a listener); with one, or on another address, only a listener that says so.
+        final boolean anonymous =
+            readBoolean(node, path + ".anonymous", !passwords && DashboardServer.isLoopback(host));
         final String wsPath = readWsPath(node, path + ".wsPath", type);
         final TlsSettings tls = readTls(node, path + ".tls", type);
         try

@@ -146,8 +146,8 @@ class TernConfigFileTest
 
         final List<ListenerConfig> listeners = setup.listeners();
         assertEquals(4, listeners.size());
-        // A loopback listener admits anonymous clients by default; any other address only when the file says so.
-        assertEquals(new ListenerConfig("local", "127.0.0.1", 1883, true), listeners.get(0));
+        // With a password file no listener admits anonymous clients unless the file says so, loopback included.
+        assertEquals(new ListenerConfig("local", "127.0.0.1", 1883, false), listeners.get(0));
         assertEquals(new ListenerConfig("lan", "0.0.0.0", 0, false), listeners.get(1));
         assertEquals(ListenerType.TCP, listeners.get(1).type());
 
@@ -453,6 +453,32 @@ class TernConfigFileTest
         assertEquals(List.of(true, true, true, true, false),
             setup.listeners().stream().map(ListenerConfig::anonymous).toList());
         assertEquals(ListenerConfig.DEFAULT_WS_PATH, setup.listeners().get(1).wsPath());
+    }
+
+    @Test
+    void shouldRequireCredentialsOnLoopbackWhenAPasswordFileIsConfigured() throws IOException
+    {
+        Files.writeString(dir.resolve("passwd"), "");
+        Files.writeString(dir.resolve("acl"), "");
+        final TernSetup protectedSetup = parse("""
+            listeners:
+              - name: local
+              - name: v6
+                host: ::1
+                port: 1884
+              - name: open
+                port: 1885
+                anonymous: true
+            auth:
+              passwordFile: passwd
+            """);
+        assertEquals(List.of(false, false, true),
+            protectedSetup.listeners().stream().map(ListenerConfig::anonymous).toList());
+        // the listener used when the file declares none follows the same rule
+        assertFalse(parse("auth:\n  passwordFile: passwd\n").listeners().get(0).anonymous());
+        // an ACL file alone verifies nobody: loopback stays anonymous, under the ACL's anonymous rules
+        assertTrue(parse("auth:\n  aclFile: acl\n").listeners().get(0).anonymous());
+        assertTrue(parse("").listeners().get(0).anonymous());
     }
 
     @Test
