@@ -12,6 +12,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -20,6 +22,7 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Locale;
 
 import javax.naming.InvalidNameException;
@@ -46,6 +49,7 @@ final class TlsContexts
     private static final char[] NO_PASSWORD = new char[0];
     private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
     private static final String PKCS8_END = "-----END PRIVATE KEY-----";
+    private static final byte[] KEY_PROBE = "tern key pair check".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * @throws IllegalArgumentException naming the file when TLS material cannot be read or is unusable.
@@ -60,14 +64,22 @@ final class TlsContexts
             {
                 keys = load(settings.keyStore(), settings.keyStorePassword());
                 keyPassword = settings.keyStorePassword();
+                checkKeyEntries(keys, keyPassword, settings.keyStore());
             }
             else
             {
                 keyPassword = settings.keyStorePassword() == null ? NO_PASSWORD : settings.keyStorePassword();
                 keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
-                keys.setKeyEntry("server", readPrivateKey(settings.privateKey()), keyPassword,
-                    readCertificates(settings.certificateChain()));
+                final PrivateKey key = readPrivateKey(settings.privateKey());
+                final Certificate[] chain = readCertificates(settings.certificateChain());
+                if (!belongTogether(key, chain[0].getPublicKey()))
+                {
+                    throw new IllegalArgumentException("private key file " + settings.privateKey() +
+                        " does not match the first certificate of " + settings.certificateChain() +
+                        " (the server's own certificate must come first)");
+                }
+                keys.setKeyEntry("server", key, keyPassword, chain);
             }
             final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, keyPassword);
@@ -90,6 +102,67 @@ final class TlsContexts
         catch (final IOException | GeneralSecurityException ex)
         {
             throw new IllegalArgumentException("cannot load TLS material " + settings + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Every key entry's private key must belong to its certificate: otherwise every handshake would fail later,
+     * with nothing logged.
+     */
+    private static void checkKeyEntries(final KeyStore keys, final char[] password, final Path file)
+        throws GeneralSecurityException
+    {
+        for (final String alias : Collections.list(keys.aliases()))
+        {
+            if (keys.isKeyEntry(alias) && keys.getKey(alias, password) instanceof PrivateKey key)
+            {
+                final Certificate certificate = keys.getCertificate(alias);
+                if (certificate != null && !belongTogether(key, certificate.getPublicKey()))
+                {
+                    throw new IllegalArgumentException("key store " + file + ": the private key of entry '" + alias +
+                        "' does not match its certificate");
+                }
+            }
+        }
+    }
+
+    /**
+     * Sign a probe with the private key and verify it with the public key (works for EC, where the public key cannot
+     * simply be compared).
+     *
+     * @return whether the two keys are a pair; true for a key type this check does not know (the handshake decides).
+     */
+    static boolean belongTogether(final PrivateKey privateKey, final PublicKey publicKey)
+    {
+        if (!privateKey.getAlgorithm().equals(publicKey.getAlgorithm()))
+        {
+            return false;
+        }
+        final String algorithm = switch (privateKey.getAlgorithm())
+        {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "DSA" -> "SHA256withDSA";
+            case "EdDSA", "Ed25519", "Ed448" -> privateKey.getAlgorithm();
+            default -> null;
+        };
+        if (algorithm == null)
+        {
+            return true;
+        }
+        try
+        {
+            final Signature signature = Signature.getInstance(algorithm);
+            signature.initSign(privateKey);
+            signature.update(KEY_PROBE);
+            final byte[] signed = signature.sign();
+            signature.initVerify(publicKey);
+            signature.update(KEY_PROBE);
+            return signature.verify(signed);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            return false; // e.g. EC keys on different curves
         }
     }
 
