@@ -23,6 +23,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLContext;
+
 import static dev.tern.it.ItSupport.clientId;
 import static dev.tern.it.ItSupport.unique;
 import static dev.tern.it.ItSupport.utf8;
@@ -63,6 +65,10 @@ class TlsCleanCloseTest
             .listener(ListenerConfig.tcp("tcp", "127.0.0.1", 0))
             .listener(ListenerConfig.tls("tls", "127.0.0.1", 0, tls))
             .listener(ListenerConfig.wss("wss", "127.0.0.1", 0, "/mqtt", tls))
+            // verifying the client certificate is a handshake task: the client's packets and its close may arrive
+            // while it runs
+            .listener(ListenerConfig.tls("mtls", "127.0.0.1", 0,
+                tls.withClientAuth(TlsSettings.ClientAuth.REQUIRED, pki.pemCa(dir), null)))
             .allowAnonymous()
             .config(ItSupport.testConfig())
             .start();
@@ -78,11 +84,12 @@ class TlsCleanCloseTest
     }
 
     @ParameterizedTest(name = "{0}, close_notify {1}")
-    @CsvSource({"tls, true", "tls, false", "wss, true", "wss, false"})
+    @CsvSource({"tls, true", "tls, false", "wss, true", "wss, false", "mtls, true", "mtls, false"})
     void shouldRouteEverythingSentBeforeTheClientEndsTheStream(final String listener, final boolean closeNotify)
         throws Exception
     {
         final String root = unique("close/" + listener);
+        final SSLContext context = pki.clientContext("mtls".equals(listener) ? pki.client("closer") : null);
         try (PahoTestClient subscriber = PahoTestClient.connect(broker.port("tcp"), clientId("csub")))
         {
             subscriber.subscribe(root + "/#", 1);
@@ -95,7 +102,7 @@ class TlsCleanCloseTest
                     RawClient.connect(4, clientId("ctls"), true, 60, root + "/will", utf8("W"), 1, false),
                     publish0(root + "/msg", payload),
                     bytes(0xE0, 0x00)); // DISCONNECT
-                try (EngineClient client = new EngineClient(pki.clientContext(null), broker.port(listener)))
+                try (EngineClient client = new EngineClient(context, broker.port(listener)))
                 {
                     // everything in one TLS record, then the end of the stream: no waiting for any reply
                     client.send("wss".equals(listener) ? concat(upgradeRequest(), maskedFrame(mqtt)) : mqtt);
