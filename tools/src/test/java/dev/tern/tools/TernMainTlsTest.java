@@ -61,7 +61,8 @@ class TernMainTlsTest
     private KeyStore generate(final String alias) throws Exception
     {
         final Path file = dir.resolve(alias + ".p12");
-        final Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+        final String program = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        final Process keytool = new ProcessBuilder(program,
             "-genkeypair", "-keyalg", "EC", "-groupname", "secp256r1", "-alias", alias, "-dname", "CN=localhost",
             "-validity", "2", "-storetype", "PKCS12", "-keystore", file.toString(), "-storepass", PASSWORD,
             "-keypass", PASSWORD, "-noprompt")

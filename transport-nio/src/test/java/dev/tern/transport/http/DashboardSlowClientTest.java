@@ -54,7 +54,8 @@ class DashboardSlowClientTest
     @Test
     void shouldAnswerWhileSlowClientsHoldUnfinishedRequests() throws Exception
     {
-        server = new DashboardServer(counters, "127.0.0.1", 0, null).start();
+        // a head timeout far beyond the request timeout (10 s): an answer cannot come from the slow heads expiring
+        server = new DashboardServer(counters, "127.0.0.1", 0, null).headTimeoutMs(120_000).start();
         // more than the worker threads, and more than the connection cap: the oldest unfinished ones make room
         for (int i = 0; i < BoundedHttpServer.MAX_CONNECTIONS + 20; i++)
         {
@@ -62,12 +63,7 @@ class DashboardSlowClientTest
         }
         for (final String path : List.of("/healthz", "/api/stats", "/metrics", "/"))
         {
-            final long startNs = System.nanoTime();
-            final HttpResponse<String> response = get(path, null);
-            final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-            assertEquals(200, response.statusCode(), path);
-            // the slow heads hold no thread: the answer does not wait for their head timeout (5 s)
-            assertTrue(elapsedMs < BoundedHttpServer.DEFAULT_HEAD_TIMEOUT_MS, path + " took " + elapsedMs + " ms");
+            assertEquals(200, get(path, null).statusCode(), path);
         }
     }
 
@@ -75,13 +71,13 @@ class DashboardSlowClientTest
     void shouldCloseConnectionThatDoesNotFinishItsRequestHeadInTime() throws Exception
     {
         server = new DashboardServer(counters, "127.0.0.1", 0, null).headTimeoutMs(300).start();
+        final long startNs = System.nanoTime(); // before the connection: the deadline runs from its accept
         final Socket socket = slowSocket(UNFINISHED_HEAD);
-        final long startNs = System.nanoTime();
         final String response = readAll(socket.getInputStream());
         final long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         assertTrue(response.startsWith("HTTP/1.1 408 Request Timeout\r\n"), response);
         assertTrue(response.contains("\r\nConnection: close\r\n"), response);
-        assertTrue(elapsedMs >= 200 && elapsedMs < 10_000, "closed after " + elapsedMs + " ms");
+        assertTrue(elapsedMs >= 300 && elapsedMs < 10_000, "closed after " + elapsedMs + " ms");
 
         // a head that trickles in, byte by byte, is bound by the same deadline
         final Socket trickle = slowSocket("G");
@@ -139,7 +135,8 @@ class DashboardSlowClientTest
         final HttpResponse<String> throttled = get("/metrics", basic("admin", "secret"));
         assertEquals(429, throttled.statusCode());
         final long retryAfter = Long.parseLong(throttled.headers().firstValue("Retry-After").orElseThrow());
-        assertTrue(retryAfter >= 1 && retryAfter <= FailureThrottle.INTERVAL_MS / 1000 + 1, "Retry-After " + retryAfter);
+        assertTrue(retryAfter >= 1 && retryAfter <= FailureThrottle.INTERVAL_MS / 1000 + 1,
+            "Retry-After " + retryAfter);
         assertEquals(429, get("/api/stats", basic("admin", "guess")).statusCode());
         assertEquals(200, get("/healthz", null).statusCode()); // never behind authentication
 
