@@ -128,6 +128,22 @@ final class EngineClient implements AutoCloseable
         return skipped;
     }
 
+    /** Send close_notify (the client's end of the TLS stream); the socket stays open until {@link #close()}. */
+    void sendCloseNotify() throws IOException
+    {
+        engine.closeOutbound();
+        while (!engine.isOutboundDone())
+        {
+            netOut.clear();
+            final SSLEngineResult r = engine.wrap(ByteBuffer.allocate(0), netOut);
+            flush();
+            if (r.bytesProduced() == 0)
+            {
+                break;
+            }
+        }
+    }
+
     boolean closeNotifyReceived()
     {
         return closeNotify;

@@ -180,6 +180,30 @@ class TlsTest
     }
 
     @Test
+    void shouldRefuseToStartWithKeyNotMatchingTheCertificateNamingBothFiles() throws Exception
+    {
+        final Path chain = pki.pemChain(dir, "mismatch", server);
+        for (final TestPki.Issued other : List.of(pki.server(false), pki.server(true))) // another EC key, an RSA key
+        {
+            final Path key = pki.pemKey(dir, "mismatch-" + other.keys().getPrivate().getAlgorithm(), other);
+            final TlsSettings tls = TlsSettings.pem(chain, key);
+            final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () ->
+                TernBroker.builder().listener(ListenerConfig.tls("mismatch", "127.0.0.1", 0, tls)).allowAnonymous()
+                    .start());
+            assertEquals("listener 'mismatch': private key file " + key + " does not match the first certificate of " +
+                chain + " (the server's own certificate must come first)", refused.getMessage());
+        }
+
+        // a key store entry pairing one key with another key's certificate
+        final Path store = pki.pkcs12(dir, "mixed", new TestPki.Issued(pki.server(false).keys(), server.certificate()));
+        final TlsSettings mixed = TlsSettings.pkcs12(store, TestPki.PASSWORD);
+        final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () ->
+            TernBroker.builder().listener(ListenerConfig.tls("mixed", "127.0.0.1", 0, mixed)).allowAnonymous().start());
+        assertEquals("listener 'mixed': key store " + store + ": the private key of entry 'mixed' does not match its " +
+            "certificate", refused.getMessage());
+    }
+
+    @Test
     void shouldRequireClientCertificateAndUseItsCommonNameAsUserName() throws Exception
     {
         final List<ClientInfo> seen = new CopyOnWriteArrayList<>();

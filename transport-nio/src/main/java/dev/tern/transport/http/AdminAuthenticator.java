@@ -4,20 +4,26 @@ import com.sun.net.httpserver.Authenticator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpPrincipal;
 
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP Basic authentication against one admin user. Written out rather than using the JDK's BasicAuthenticator so
- * that a malformed Authorization header is a plain 401, never an exception on the server thread.
+ * that a malformed Authorization header is a plain 401, never an exception on the server thread. Wrong credentials are
+ * throttled per client address ({@link FailureThrottle}): past the burst, requests get 429 with {@code Retry-After}
+ * and their credentials are not even checked, so guessing runs at one try per interval at most.
  */
 final class AdminAuthenticator extends Authenticator
 {
     static final String REALM = "tern";
     private static final String CHALLENGE = "Basic realm=\"" + REALM + "\", charset=\"UTF-8\"";
     private static final String SCHEME = "Basic ";
+    private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
 
     private final Credentials admin;
+    private final FailureThrottle failures = new FailureThrottle();
 
     AdminAuthenticator(final Credentials admin)
     {
@@ -27,6 +33,16 @@ final class AdminAuthenticator extends Authenticator
     @Override
     public Result authenticate(final HttpExchange exchange)
     {
+        final InetAddress address = exchange.getRemoteAddress() == null ? null :
+            exchange.getRemoteAddress().getAddress();
+        final long nowNs = System.nanoTime();
+        final long waitNs = address == null ? 0 : failures.waitNs(address, nowNs);
+        if (waitNs > 0)
+        {
+            exchange.getResponseHeaders().set("Retry-After",
+                Long.toString(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNs + NANOS_PER_SECOND - 1))));
+            return new Failure(429);
+        }
         final String header = exchange.getRequestHeaders().getFirst("Authorization");
         if (header != null && header.regionMatches(true, 0, SCHEME, 0, SCHEME.length()))
         {
@@ -38,6 +54,10 @@ final class AdminAuthenticator extends Authenticator
                 if (admin.matches(user, decoded.substring(colon + 1)))
                 {
                     return new Success(new HttpPrincipal(user, REALM));
+                }
+                if (address != null)
+                {
+                    failures.recordFailure(address, nowNs); // a guess: a request without credentials is not
                 }
             }
         }

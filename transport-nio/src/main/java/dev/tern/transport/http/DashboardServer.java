@@ -5,7 +5,6 @@ import dev.tern.broker.BrokerCounters;
 
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,17 +24,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP dashboard and metrics endpoint, on the JDK's built-in HTTP server with its own two worker threads. It only
- * reads {@link BrokerCounters} (plain opaque reads of single-writer counters), so it adds no work to the broker's hot
- * path and never runs on broker threads.
+ * The HTTP dashboard and metrics endpoint, on a {@link BoundedHttpServer}: one I/O thread reads requests under a head
+ * timeout and size cap, so silent or slow clients cannot hold the two worker threads, which only build responses. It
+ * only reads {@link BrokerCounters} (plain opaque reads of single-writer counters), so it adds no work to the broker's
+ * hot path and never runs on broker threads.
  * <ul>
  *   <li>{@code GET /} live dashboard page (self-contained HTML, polls {@code /api/stats} every second)</li>
  *   <li>{@code GET /api/stats} counters, uptime, version and JVM heap as JSON</li>
  *   <li>{@code GET /metrics} Prometheus text exposition format</li>
  *   <li>{@code GET /healthz} {@code 200 ok}, never behind authentication</li>
  * </ul>
- * When admin credentials are given, every endpoint but {@code /healthz} requires HTTP Basic auth. A server bound to
- * an address other hosts can reach refuses to be built without credentials.
+ * When admin credentials are given, every endpoint but {@code /healthz} requires HTTP Basic auth, and wrong credentials
+ * are throttled per client address ({@link AdminAuthenticator}). A server bound to an address other hosts can reach
+ * refuses to be built without credentials.
  */
 public final class DashboardServer implements AutoCloseable
 {
@@ -58,7 +59,9 @@ public final class DashboardServer implements AutoCloseable
     private final Credentials admin;
     private final String journalState;
     private final byte[] page;
-    private HttpServer server;
+    private long headTimeoutMs = BoundedHttpServer.DEFAULT_HEAD_TIMEOUT_MS;
+    private AdminAuthenticator authenticator;
+    private BoundedHttpServer server;
     private ExecutorService executor;
     private long startedAtMs;
 
@@ -136,17 +139,19 @@ public final class DashboardServer implements AutoCloseable
         {
             throw new IllegalStateException("dashboard already started");
         }
-        final HttpServer http;
+        final BoundedHttpServer http;
+        final ExecutorService workers = newExecutor();
         try
         {
-            http = HttpServer.create(new InetSocketAddress(bind, requestedPort), BACKLOG);
+            http = new BoundedHttpServer(new InetSocketAddress(bind, requestedPort), BACKLOG, workers, headTimeoutMs);
         }
         catch (final IOException ex)
         {
+            workers.shutdownNow();
             throw new UncheckedIOException("dashboard: cannot bind " + bind + ":" + requestedPort, ex);
         }
-        executor = newExecutor();
-        http.setExecutor(executor);
+        executor = workers;
+        authenticator = admin == null ? null : new AdminAuthenticator(admin);
         startedAtMs = System.currentTimeMillis();
 
         http.createContext("/healthz", exchange -> respondIfExact(exchange, "/healthz",
@@ -164,6 +169,23 @@ public final class DashboardServer implements AutoCloseable
         return this;
     }
 
+    /**
+     * Time a client has to send its whole request head (request line and header fields), from its connection; it then
+     * gets 408 and the close. Set before {@link #start()}.
+     *
+     * @param timeoutMs at least 1; default {@value BoundedHttpServer#DEFAULT_HEAD_TIMEOUT_MS}.
+     * @return this.
+     */
+    public synchronized DashboardServer headTimeoutMs(final long timeoutMs)
+    {
+        if (timeoutMs < 1)
+        {
+            throw new IllegalArgumentException("dashboard: head timeout must be at least 1 ms: " + timeoutMs);
+        }
+        this.headTimeoutMs = timeoutMs;
+        return this;
+    }
+
     /** @return the bound port (the actual one when 0 was requested). */
     public synchronized int port()
     {
@@ -171,7 +193,7 @@ public final class DashboardServer implements AutoCloseable
         {
             throw new IllegalStateException("dashboard not started");
         }
-        return server.getAddress().getPort();
+        return server.address().getPort();
     }
 
     /** Stop serving at once; requests in progress are cut off. Idempotent. */
@@ -180,7 +202,7 @@ public final class DashboardServer implements AutoCloseable
     {
         if (server != null)
         {
-            server.stop(0);
+            server.stop();
             executor.shutdownNow();
             server = null;
             LOG.info("dashboard stopped");
@@ -210,9 +232,9 @@ public final class DashboardServer implements AutoCloseable
 
     private void secure(final HttpContext context)
     {
-        if (admin != null)
+        if (authenticator != null)
         {
-            context.setAuthenticator(new AdminAuthenticator(admin));
+            context.setAuthenticator(authenticator); // one instance: failures are throttled across endpoints
         }
     }
 
@@ -283,7 +305,7 @@ public final class DashboardServer implements AutoCloseable
 
     private String hostForUrl()
     {
-        final InetAddress address = server.getAddress().getAddress();
+        final InetAddress address = server.address().getAddress();
         final String host = address.isAnyLocalAddress() ? bind : address.getHostAddress();
         return address instanceof Inet6Address && host.indexOf(':') >= 0 ? "[" + host + "]" : host;
     }
@@ -291,7 +313,7 @@ public final class DashboardServer implements AutoCloseable
     private static ExecutorService newExecutor()
     {
         final AtomicInteger ids = new AtomicInteger();
-        // Bounded: a burst of requests waits on the dispatcher thread instead of piling up in memory.
+        // Bounded: beyond the queue a request is answered 503 by the I/O thread instead of piling up in memory.
         return new ThreadPoolExecutor(WORKER_THREADS, WORKER_THREADS, 0, TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(MAX_QUEUED_REQUESTS),
             runnable ->
@@ -300,7 +322,7 @@ public final class DashboardServer implements AutoCloseable
                 thread.setDaemon(true);
                 return thread;
             },
-            new ThreadPoolExecutor.CallerRunsPolicy());
+            new ThreadPoolExecutor.AbortPolicy());
     }
 
     private static byte[] loadPage()

@@ -58,10 +58,19 @@ final class ConnectionLayers implements WebSocketCodec.Handler
         this.wsPath = wsPath;
     }
 
-    /** @return whether the TLS handshake has finished, or true without TLS. */
+    /**
+     * @return whether the TLS handshake has finished, or true without TLS; still true once the peer's close_notify has
+     *         arrived, so the packets it sent before it are announced and framed.
+     */
     boolean secured()
     {
-        return tls == null || tls.state() == TlsCodec.State.OPEN;
+        return tls == null || tls.established();
+    }
+
+    /** @return whether a TLS handshake task is running: decoding resumes when it ends. */
+    boolean awaitingTask()
+    {
+        return tls != null && tls.state() == TlsCodec.State.HANDSHAKE_TASK;
     }
 
     /** @return whether the TLS engine wants to write handshake bytes it had no room for. */
@@ -96,7 +105,9 @@ final class ConnectionLayers implements WebSocketCodec.Handler
 
     /**
      * Move what was read down the layers into the MQTT read buffer {@code in} (write mode), as far as room allows.
-     * TLS handshake output and WS replies (101 response, pong) are queued for writing.
+     * TLS handshake output and WS replies (101 response, pong) are queued for writing. The peer's close_notify is
+     * reported only once the plaintext decrypted before it has been moved up: a client may send its last packets
+     * (PUBLISH, DISCONNECT) and close_notify in one flight.
      *
      * @return {@link #OK}, {@link #PEER_CLOSED} or {@link #PROTOCOL_ERROR}.
      * @throws SSLException when the TLS handshake or a record fails.
@@ -104,6 +115,7 @@ final class ConnectionLayers implements WebSocketCodec.Handler
     int decode(final ByteBuffer in) throws SSLException
     {
         progressed = false;
+        boolean tlsClosed = false;
         if (tls != null)
         {
             if (netIn == null)
@@ -133,14 +145,11 @@ final class ConnectionLayers implements WebSocketCodec.Handler
                     netOut.position() != outBefore || tls.state() != before;
                 netIn.compact();
             }
-            if (tls.state() == TlsCodec.State.CLOSED)
-            {
-                return PEER_CLOSED; // close_notify
-            }
+            tlsClosed = tls.state() == TlsCodec.State.CLOSED;
         }
         if (plainIn == null || plainIn.position() == 0)
         {
-            return OK;
+            return tlsClosed ? PEER_CLOSED : OK; // close_notify, once everything decrypted before it has gone up
         }
         plainIn.flip();
         final int plainBefore = plainIn.remaining();
@@ -164,8 +173,14 @@ final class ConnectionLayers implements WebSocketCodec.Handler
                 status = errorCode >= 0 ? PROTOCOL_ERROR : PEER_CLOSED;
             }
         }
-        progressed |= plainIn.remaining() != plainBefore;
+        final boolean moved = plainIn.remaining() != plainBefore;
+        progressed |= moved;
         plainIn.compact();
+        if (status == OK && tlsClosed && (plainIn.position() == 0 || !moved && in.hasRemaining()))
+        {
+            // close_notify after the last whole record: what is left (part of a WS frame) can never complete
+            return PEER_CLOSED;
+        }
         return status;
     }
 

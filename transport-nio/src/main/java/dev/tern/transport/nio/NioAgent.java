@@ -83,6 +83,10 @@ final class NioAgent implements Agent
     private static final int CONTROL_LENGTH = RingProtocol.PAYLOAD_OFFSET + 4;
     private static final int OPENED_ADDRESS_OFFSET = RingProtocol.PAYLOAD_OFFSET + 4;
     private static final long ACCEPT_ERROR_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+    /** {@link #readSocket} result: the peer ended its stream. */
+    private static final int READ_END = -1;
+    /** {@link #readSocket} result: the read failed (e.g. connection reset). */
+    private static final int READ_FAILED = -2;
 
     private final int agentIndex;
     private final String roleName;
@@ -488,7 +492,7 @@ final class NioAgent implements Agent
             write(connection);
         }
         if ((readyOps & SelectionKey.OP_READ) != 0 && !connection.closed && !connection.closing &&
-            !connection.readPaused && !connection.openPending && !connection.aboveHighWater &&
+            !connection.inputEnded && !connection.readPaused && !connection.openPending && !connection.aboveHighWater &&
             !connection.pausedByPipeline && !connection.rejected)
         {
             if (connection.layers == null)
@@ -505,8 +509,8 @@ final class NioAgent implements Agent
     /**
      * Read from the connection's socket into {@code buffer}.
      *
-     * @return bytes read (0 when none are ready), or -1 once the connection has been closed: by the peer or after an
-     *         I/O error.
+     * @return bytes read (0 when none are ready), {@link #READ_END} when the peer ended its stream or
+     *         {@link #READ_FAILED} after an I/O error; the caller closes.
      */
     private int readSocket(final NioConnection connection, final ByteBuffer buffer)
     {
@@ -518,15 +522,14 @@ final class NioAgent implements Agent
         catch (final IOException ex)
         {
             LOG.debug("{}: read failed on {}: {}", roleName, connection, ex.toString());
-            close(connection, RingProtocol.CLOSE_IO_ERROR);
-            return -1;
+            return READ_FAILED;
         }
-        if (read < 0)
-        {
-            close(connection, RingProtocol.CLOSE_PEER);
-            return -1;
-        }
-        return read;
+        return read < 0 ? READ_END : read;
+    }
+
+    private static int closeReasonOf(final int readResult)
+    {
+        return readResult == READ_END ? RingProtocol.CLOSE_PEER : RingProtocol.CLOSE_IO_ERROR;
     }
 
     private void read(final NioConnection connection)
@@ -541,6 +544,7 @@ final class NioAgent implements Agent
             final int read = readSocket(connection, in);
             if (read < 0)
             {
+                close(connection, closeReasonOf(read));
                 return;
             }
             if (read == 0)
@@ -963,6 +967,7 @@ final class NioAgent implements Agent
             final int read = readSocket(connection, buffer);
             if (read < 0)
             {
+                endOfInput(connection, closeReasonOf(read));
                 return;
             }
             if (read == 0)
@@ -1061,6 +1066,11 @@ final class NioAgent implements Agent
         {
             return false;
         }
+        if (connection.inputEnded && !connection.closing && !connection.openPending && !layers.awaitingTask())
+        {
+            finishInput(connection); // everything the layers held has gone up
+            return false;
+        }
         if (connection.in != null && connection.in.position() == 0)
         {
             releaseIn(connection);
@@ -1075,6 +1085,37 @@ final class NioAgent implements Agent
             layers.releaseEmpty();
         }
         return false;
+    }
+
+    /**
+     * The peer of a layered connection ended its stream (or the read failed). Bytes already read may still hold whole
+     * packets, e.g. a DISCONNECT sent just before the close, or records that arrived while a handshake task ran: they
+     * are decoded and framed first, and {@link #pump} closes the connection once nothing is left.
+     */
+    private void endOfInput(final NioConnection connection, final int reason)
+    {
+        connection.inputEnded = true;
+        connection.closeReason = reason;
+        updateInterest(connection);
+        if (pump(connection))
+        {
+            connection.readPaused = true;
+            paused.add(connection);
+            updateInterest(connection);
+        }
+    }
+
+    /** Close a connection whose input has ended and been drained: a clean end is answered with close_notify. */
+    private void finishInput(final NioConnection connection)
+    {
+        if (connection.closeReason == RingProtocol.CLOSE_PEER)
+        {
+            closeAfterFlush(connection, RingProtocol.CLOSE_PEER);
+        }
+        else
+        {
+            close(connection, connection.closeReason);
+        }
     }
 
     /** Encode MQTT output through the layers and write the result, until done or the socket is full. */

@@ -48,6 +48,11 @@ final class NioConnection
     long ingressMark;
     /** Bytes this connection queued in the ingress ring that the bridge may not have taken yet. */
     int ingressBytes;
+    /**
+     * A layered connection's peer ended its stream or the read failed: no more reads; what the layers hold is still
+     * decoded and framed, then the connection closes with {@link #closeReason}.
+     */
+    boolean inputEnded;
     /** The pipeline asked to close: no more reads, flush then close by {@link #closeDeadlineNs}. */
     boolean closing;
     long closeDeadlineNs;
@@ -82,7 +87,7 @@ final class NioConnection
     int interestOps()
     {
         int ops = 0;
-        if (!openPending && !readPaused && !closing && !aboveHighWater && !pausedByPipeline && !rejected)
+        if (!openPending && !readPaused && !closing && !inputEnded && !aboveHighWater && !pausedByPipeline && !rejected)
         {
             ops |= SelectionKey.OP_READ;
         }

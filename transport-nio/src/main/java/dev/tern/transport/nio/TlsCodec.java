@@ -29,6 +29,8 @@ final class TlsCodec
     private final Runnable resume;
     private volatile boolean taskRunning;
     private State state = State.HANDSHAKE;
+    /** The handshake finished once: stays true after a close, whose preceding records still count. */
+    private boolean established;
     private String peerCommonName;
 
     TlsCodec(final SSLEngine engine, final Executor tasks, final Runnable resume)
@@ -45,6 +47,12 @@ final class TlsCodec
             state = State.HANDSHAKE;
         }
         return state;
+    }
+
+    /** @return whether the handshake has finished (also when the connection has since been closed). */
+    boolean established()
+    {
+        return established;
     }
 
     /** @return subject CN of the verified client certificate, or {@code null}. */
@@ -168,6 +176,7 @@ final class TlsCodec
         if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED && state != State.OPEN)
         {
             state = State.OPEN;
+            established = true;
             peerCommonName = readPeerCommonName();
         }
         if (r.getStatus() == SSLEngineResult.Status.CLOSED)

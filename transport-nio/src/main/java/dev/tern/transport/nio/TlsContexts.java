@@ -13,6 +13,8 @@ import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.UnrecoverableKeyException;
+import java.security.PublicKey;
+import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -21,6 +23,7 @@ import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,6 +56,7 @@ final class TlsContexts
     private static final Pattern PEM_BEGIN = Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----");
     /** First byte of a DER certificate (an ASN.1 SEQUENCE), which the X.509 factory reads too. */
     private static final byte DER_SEQUENCE = 0x30;
+    private static final byte[] KEY_PROBE = "tern key pair check".getBytes(StandardCharsets.US_ASCII);
 
     /**
      * @throws IllegalArgumentException naming the setting (as the config file spells it, e.g. {@code trustStore}) and
@@ -68,14 +72,22 @@ final class TlsContexts
             {
                 keys = load(settings.keyStore(), settings.keyStorePassword(), "keyStore", "keyStorePassword");
                 keyPassword = settings.keyStorePassword();
+                checkKeyEntries(keys, keyPassword, settings.keyStore());
             }
             else
             {
                 keyPassword = settings.keyStorePassword() == null ? NO_PASSWORD : settings.keyStorePassword();
                 keys = KeyStore.getInstance("PKCS12");
                 keys.load(null, null);
-                keys.setKeyEntry("server", readPrivateKey(settings.privateKey()), keyPassword,
-                    readCertificates(settings.certificateChain(), "certFile"));
+                final PrivateKey key = readPrivateKey(settings.privateKey());
+                final Certificate[] chain = readCertificates(settings.certificateChain(), "certFile");
+                if (!belongTogether(key, chain[0].getPublicKey()))
+                {
+                    throw new IllegalArgumentException("private key file " + settings.privateKey() +
+                        " does not match the first certificate of " + settings.certificateChain() +
+                        " (the server's own certificate must come first)");
+                }
+                keys.setKeyEntry("server", key, keyPassword, chain);
             }
             final KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             try
@@ -105,6 +117,67 @@ final class TlsContexts
         catch (final IOException | GeneralSecurityException ex)
         {
             throw new IllegalArgumentException("cannot set up TLS with " + settings + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Every key entry's private key must belong to its certificate: otherwise every handshake would fail later,
+     * with nothing logged.
+     */
+    private static void checkKeyEntries(final KeyStore keys, final char[] password, final Path file)
+        throws GeneralSecurityException
+    {
+        for (final String alias : Collections.list(keys.aliases()))
+        {
+            if (keys.isKeyEntry(alias) && keys.getKey(alias, password) instanceof PrivateKey key)
+            {
+                final Certificate certificate = keys.getCertificate(alias);
+                if (certificate != null && !belongTogether(key, certificate.getPublicKey()))
+                {
+                    throw new IllegalArgumentException("key store " + file + ": the private key of entry '" + alias +
+                        "' does not match its certificate");
+                }
+            }
+        }
+    }
+
+    /**
+     * Sign a probe with the private key and verify it with the public key (works for EC, where the public key cannot
+     * simply be compared).
+     *
+     * @return whether the two keys are a pair; true for a key type this check does not know (the handshake decides).
+     */
+    static boolean belongTogether(final PrivateKey privateKey, final PublicKey publicKey)
+    {
+        if (!privateKey.getAlgorithm().equals(publicKey.getAlgorithm()))
+        {
+            return false;
+        }
+        final String algorithm = switch (privateKey.getAlgorithm())
+        {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "DSA" -> "SHA256withDSA";
+            case "EdDSA", "Ed25519", "Ed448" -> privateKey.getAlgorithm();
+            default -> null;
+        };
+        if (algorithm == null)
+        {
+            return true;
+        }
+        try
+        {
+            final Signature signature = Signature.getInstance(algorithm);
+            signature.initSign(privateKey);
+            signature.update(KEY_PROBE);
+            final byte[] signed = signature.sign();
+            signature.initVerify(publicKey);
+            signature.update(KEY_PROBE);
+            return signature.verify(signed);
+        }
+        catch (final GeneralSecurityException ex)
+        {
+            return false; // e.g. EC keys on different curves
         }
     }
 
