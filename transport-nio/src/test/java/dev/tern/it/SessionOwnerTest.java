@@ -65,6 +65,7 @@ class SessionOwnerTest
         PasswordFile.putUser(users, false, "bob", "builder".getBytes(StandardCharsets.UTF_8), 100);
         final Path acl = dir.resolve("acl.conf");
         Files.write(acl, List.of(
+            "topic read anon/#",
             "user alice",
             "topic read private/alice/#",
             "user bob",
@@ -184,16 +185,16 @@ class SessionOwnerTest
             final String anonymousId = clientId("anon");
             try (PahoTestClient anonymous = PahoTestClient.connect(open, anonymousId, ItSupport.options(false)))
             {
-                anonymous.subscribe("private/alice/#", 1); // no ACL on an anonymous listener
+                anonymous.subscribe("anon/#", 1); // the ACL's anonymous rules
             }
             // the authenticated alice cannot pick up what an unauthenticated client subscribed to
             assertThrows(MqttSecurityException.class,
                 () -> PahoTestClient.connect(broker.port(), anonymousId, login("alice", "wonderland", false)));
-            // and a client on the anonymous listener cannot claim alice's session by sending her user name
+            // and a client on the anonymous listener cannot claim alice's session, even with her password
             final String aliceId = clientId("alice");
             PahoTestClient.connect(broker.port(), aliceId, login("alice", "wonderland", false)).close();
             assertThrows(MqttSecurityException.class,
-                () -> PahoTestClient.connect(open, aliceId, login("alice", "anything", false)));
+                () -> PahoTestClient.connect(open, aliceId, login("alice", "wonderland", false)));
             assertEquals(2, broker.counters().sessionOwnerRefused.get());
 
             try (PahoTestClient anonymous = PahoTestClient.connect(open, anonymousId, ItSupport.options(false)))
