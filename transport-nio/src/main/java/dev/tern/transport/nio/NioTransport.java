@@ -2,6 +2,7 @@ package dev.tern.transport.nio;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
+import dev.tern.broker.FailureMonitor;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.util.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
@@ -33,6 +34,8 @@ public final class NioTransport implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(NioTransport.class);
     private static final int ACCEPT_BACKLOG = 1024;
+    /** Longest wait for an I/O agent thread to stop on close. */
+    private static final int CLOSE_TIMEOUT_MS = 2000;
 
     private final BrokerConfig config;
     private final List<ListenerConfig> listeners;
@@ -46,6 +49,8 @@ public final class NioTransport implements AutoCloseable
     private ExecutorService tlsTasks;
     private boolean started;
     private boolean closed;
+    /** Told when an I/O agent thread dies; by default the transport closes itself. */
+    private volatile FailureMonitor failureMonitor = new FailureMonitor(failure -> close());
 
     public NioTransport(
         final BrokerConfig config,
@@ -64,6 +69,17 @@ public final class NioTransport implements AutoCloseable
         this.ingress = ingress;
         this.egress = egress.clone();
         this.counters = counters;
+    }
+
+    /**
+     * Who is told when an I/O agent thread dies (an {@link Error} in its duty cycle); set before {@link #start()}. By
+     * default the transport closes itself.
+     *
+     * @param monitor the monitor, shared with the broker so the first thread to die anywhere decides.
+     */
+    public void failureMonitor(final FailureMonitor monitor)
+    {
+        this.failureMonitor = java.util.Objects.requireNonNull(monitor);
     }
 
     /**
@@ -134,13 +150,15 @@ public final class NioTransport implements AutoCloseable
 
         for (final NioAgent agent : agents)
         {
+            final FailureMonitor monitor = failureMonitor;
             final AgentRunner runner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
-                ex -> LOG.error("{}: error in duty cycle", agent.roleName(), ex), null, agent);
+                monitor.agentErrorHandler(agent.roleName(), LOG), null, agent);
             runners.add(runner);
             AgentRunner.startOnThread(runner, task ->
             {
                 final Thread thread = new Thread(task, agent.roleName());
                 thread.setDaemon(true);
+                thread.setUncaughtExceptionHandler((dead, cause) -> monitor.threadDied(dead.getName(), cause));
                 return thread;
             });
         }
@@ -235,7 +253,7 @@ public final class NioTransport implements AutoCloseable
         closeServers();
         for (final AgentRunner runner : runners)
         {
-            runner.close();
+            FailureMonitor.close(runner, CLOSE_TIMEOUT_MS);
         }
         runners.clear();
         stopTlsTasks();
