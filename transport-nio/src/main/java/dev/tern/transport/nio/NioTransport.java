@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The NIO transport: binds the listeners and runs {@code config.ioAgents()} {@link NioAgent}s on threads named
@@ -170,12 +171,14 @@ public final class NioTransport implements AutoCloseable
         final int count = config.ioAgents();
         final NioAgent[] agents = new NioAgent[count];
         final TransportCounters[] parts = new TransportCounters[count];
+        final AtomicLong partialBytes = new AtomicLong(); // one budget for incomplete packets across the agents
         try
         {
             for (int i = 0; i < count; i++)
             {
                 parts[i] = count == 1 ? TransportCounters.of(counters) : TransportCounters.local(i);
-                agents[i] = new NioAgent(i, config, ingress, egress[i], parts[i]);
+                agents[i] = new NioAgent(i, config, ingress, egress[i], parts[i], partialBytes,
+                    i == 0 ? counters.partialBytes : null);
             }
         }
         catch (final IOException ex)
