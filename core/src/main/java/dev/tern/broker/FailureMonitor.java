@@ -16,10 +16,22 @@ import java.util.function.Consumer;
  * <p>
  * An {@link Error} (e.g. {@link OutOfMemoryError}, {@link StackOverflowError}) thrown on a broker thread ends it: the
  * state that thread owns can no longer be trusted. Exceptions are logged by the thread's own handler and do not end it.
+ * <p>
+ * After an {@link OutOfMemoryError} the heap may be full of live data, so the monitor holds a small reserve it lets
+ * go first: the log line and the failure action then have room. A standalone process can go further and halt at once
+ * after the log line ({@link #haltOnOutOfMemoryError(int)}), as {@code -XX:+ExitOnOutOfMemoryError} would.
  */
 public final class FailureMonitor
 {
     private static final Logger LOG = LoggerFactory.getLogger(FailureMonitor.class);
+    /** Heap set aside for reporting a failure once memory has run out. */
+    private static final int RESERVE_BYTES = 1024 * 1024;
+    /** Exit status to halt the process with after an OutOfMemoryError has been logged; negative for none. */
+    private static volatile int haltStatus = -1;
+
+    /** Let go by the first failure in the process. */
+    @SuppressWarnings("unused")
+    private static volatile byte[] reserve = new byte[RESERVE_BYTES];
 
     private final AtomicReference<BrokerFailureException> failure = new AtomicReference<>();
     private final Consumer<BrokerFailureException> action;
@@ -28,6 +40,18 @@ public final class FailureMonitor
     public FailureMonitor(final Consumer<BrokerFailureException> action)
     {
         this.action = action;
+    }
+
+    /**
+     * Process-wide: once a broker thread died of an {@link OutOfMemoryError} and that has been logged, halt the JVM
+     * with this status instead of closing the broker (an orderly close may itself run out of memory). For a
+     * standalone broker's launcher; an embedding program normally leaves it unset.
+     *
+     * @param status the exit status.
+     */
+    public static void haltOnOutOfMemoryError(final int status)
+    {
+        haltStatus = status;
     }
 
     /** @return whether a throwable ends the broker thread it was thrown on. */
@@ -48,6 +72,7 @@ public final class FailureMonitor
         {
             return;
         }
+        reserve = null; // room for what follows, should the heap be full
         final BrokerFailureException ex = new BrokerFailureException(threadName, cause);
         if (!failure.compareAndSet(null, ex))
         {
@@ -60,6 +85,11 @@ public final class FailureMonitor
         catch (final Throwable ignore)
         {
             // logging may itself fail after an OutOfMemoryError: the action below still runs
+        }
+        final int status = haltStatus;
+        if (status >= 0 && cause instanceof OutOfMemoryError)
+        {
+            Runtime.getRuntime().halt(status);
         }
         final BrokerFailureException report = ex;
         try

@@ -1,5 +1,6 @@
 package dev.tern.tools;
 
+import dev.tern.broker.FailureMonitor;
 import dev.tern.config.TernSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -19,10 +20,11 @@ import java.util.function.Consumer;
  * naming the key and line, goes to stderr). Logging goes to stderr through slf4j-simple, configured by
  * {@code simplelogger.properties}.
  * <p>
- * A process never outlives its broker: when a broker thread dies (one ERROR line names it) the process exits with 1; an
- * {@link OutOfMemoryError} on any other thread halts it with 1 (what {@code -XX:+ExitOnOutOfMemoryError} does, which a
- * jar manifest cannot set); and the stop on SIGTERM, or after a failure, is bounded by {@link #STOP_GRACE_MS}: a
- * broker that has not closed by then is halted.
+ * A process never outlives its broker: when a broker thread dies (one ERROR line names it) the process exits with 1,
+ * at once, without an orderly close, if it died of an {@link OutOfMemoryError}; an {@code OutOfMemoryError} on any
+ * other thread halts it with 1 too (what {@code -XX:+ExitOnOutOfMemoryError} does, which a jar manifest cannot set);
+ * and the stop on SIGTERM, or after a failure, is bounded by {@link #STOP_GRACE_MS}: a broker that has not closed by
+ * then is halted.
  */
 public final class TernMain
 {
@@ -51,6 +53,7 @@ public final class TernMain
     static void launch(final String[] args, final Consumer<TernLauncher> onStarted)
     {
         Thread.setDefaultUncaughtExceptionHandler(TernMain::onUncaught);
+        FailureMonitor.haltOnOutOfMemoryError(EXIT_FAILURE);
         final int exitCode = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), onStarted);
         if (exitCode != 0)
         {

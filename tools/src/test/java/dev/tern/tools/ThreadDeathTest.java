@@ -52,6 +52,37 @@ class ThreadDeathTest
     }
 
     @Test
+    void shouldExitWithOneWhenSubscriptionsExhaustTheHeap() throws Exception
+    {
+        // the case: the route thread runs out of heap for subscriptions (the cap set above what fits)
+        final int port = BrokerProcess.freePort();
+        final Path config = dir.resolve("tern.yaml");
+        Files.writeString(config, "listeners:\n  - port: " + port + "\nlimits:\n  maxSubscriptions: 10000000\n" +
+            "  maxSubscriptionsPerClient: 1000000\n");
+        try (BrokerProcess broker = BrokerProcess.start(dir.resolve("broker.log"), TernMain.class, List.of("-Xmx48m"),
+            "--config", config.toString()))
+        {
+            broker.awaitListening(port, START_MS);
+            try
+            {
+                MemoryAttack.subscribers(port, 4, 1_000_000, new int[1]);
+            }
+            catch (final Exception expected)
+            {
+                // the broker went away under the clients
+            }
+            assertTrue(broker.process.waitFor(60, TimeUnit.SECONDS), "the broker runs on out of memory:\n" +
+                broker.logText());
+            final String log = broker.logText();
+            assertEquals(TernMain.EXIT_FAILURE, broker.process.exitValue(), log);
+            final List<String> errors = log.lines().filter(line -> line.contains("ERROR") ||
+                line.contains("out of memory")).toList();
+            assertEquals(1, errors.size(), log);
+            assertTrue(errors.get(0).contains("OutOfMemoryError"), log);
+        }
+    }
+
+    @Test
     void shouldStopOnSigtermWhileTheRouteThreadIsStuck() throws Exception
     {
         final int port = BrokerProcess.freePort();
