@@ -210,26 +210,39 @@ final class MemoryAttack
         }
     }
 
-    /** Run the phases against a broker: {@code PORT PID}; prints VmRSS after each and whether valid clients work. */
+    /**
+     * Run the phases against a broker: {@code PORT PID [PHASES]}, PHASES a subset of {@code 123} (default all); prints
+     * VmRSS after each and whether valid clients work.
+     */
     public static void main(final String[] args) throws Exception
     {
         final int port = Integer.parseInt(args[0]);
         final long pid = Long.parseLong(args[1]);
+        final String phases = args.length > 2 ? args[2] : "123";
         final Socket subscriber = validSubscriber(port);
         System.out.println("start: RSS " + rssMib(pid) + " MiB");
-        List<Socket> held = unauthenticated(port, 350);
-        System.out.println("350 unauthenticated 1,000,000-byte CONNECTs: RSS " + rssMib(pid) + " MiB, valid clients " +
-            valid(port, subscriber, "p1"));
-        closeAll(held);
-        held = partialPublishes(port, 600, "attack-pub-");
-        System.out.println("600 partial PUBLISHes: RSS " + rssMib(pid) + " MiB, valid clients " +
-            valid(port, subscriber, "p2"));
-        closeAll(held);
-        final int[] granted = new int[1];
-        held = subscribers(port, 50, 10_000, granted);
-        System.out.println("50 x 10,000 filters (" + granted[0] + " granted): RSS " + rssMib(pid) +
-            " MiB, valid clients " + valid(port, subscriber, "p3"));
-        closeAll(held);
+        if (phases.contains("1"))
+        {
+            final List<Socket> held = unauthenticated(port, 350);
+            System.out.println("350 unauthenticated 1,000,000-byte CONNECTs: RSS " + rssMib(pid) +
+                " MiB, valid clients " + valid(port, subscriber, "p1"));
+            closeAll(held);
+        }
+        if (phases.contains("2"))
+        {
+            final List<Socket> held = partialPublishes(port, 600, "attack-pub-");
+            System.out.println("600 partial PUBLISHes: RSS " + rssMib(pid) + " MiB, valid clients " +
+                valid(port, subscriber, "p2"));
+            closeAll(held);
+        }
+        if (phases.contains("3"))
+        {
+            final int[] granted = new int[1];
+            final List<Socket> held = subscribers(port, 50, 10_000, granted);
+            System.out.println("50 x 10,000 filters (" + granted[0] + " granted): RSS " + rssMib(pid) +
+                " MiB, valid clients " + valid(port, subscriber, "p3"));
+            closeAll(held);
+        }
         System.out.println("all disconnected: RSS " + rssMib(pid) + " MiB, valid clients " +
             valid(port, subscriber, "p4"));
     }
