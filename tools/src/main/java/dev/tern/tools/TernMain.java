@@ -30,7 +30,7 @@ public final class TernMain
 {
     /** Exit code for invalid options (picocli's usage error code). */
     public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
-    /** Exit code when the broker fails to start. */
+    /** Exit code when the broker fails to start, or fails while running (one of its threads died). */
     public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
     /** Longest time an orderly stop may take before the process is halted. */
     static final long STOP_GRACE_MS = 10_000;

@@ -4,6 +4,7 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.codec.RemainingLength;
 import dev.tern.codec.ReasonCode;
 import dev.tern.pipeline.RingProtocol;
+import dev.tern.util.Counter;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -15,7 +16,6 @@ import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import dev.tern.util.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -640,7 +640,8 @@ final class NioAgent implements Agent
             if (frameLength > (connection.connectFramed ? maxFrameLength : maxConnectFrameLength))
             {
                 // refused by its declared length: a large CONNECT is never buffered for an unknown client
-                (connection.connectFramed ? counters.transportPacketTooLarge : counters.connectTooLarge).increment();
+                (frameLength > maxFrameLength ? counters.transportPacketTooLarge : counters.connectTooLarge)
+                    .increment();
                 reject(connection, ReasonCode.PACKET_TOO_LARGE);
                 break;
             }
