@@ -47,6 +47,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class Broker implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+    /** Longest wait for a pipeline thread to stop on close. */
+    private static final int CLOSE_TIMEOUT_MS = 2000;
 
     private final BrokerConfig config;
     private final BrokerCounters counters = new BrokerCounters();
@@ -59,6 +61,8 @@ public final class Broker implements AutoCloseable
     private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(4096);
     private AgentRunner bridgeRunner;
     private volatile boolean running;
+    /** Told when a pipeline thread dies; by default the broker closes itself. */
+    private volatile FailureMonitor failureMonitor = new FailureMonitor(failure -> close());
 
     /**
      * @param config        settings; concluded here if not yet.
@@ -105,10 +109,10 @@ public final class Broker implements AutoCloseable
         }
 
         disruptor = new Disruptor<>(PipelineEvent::new, config.pipelineSize(), storage != null ?
-            new StageThreadFactory("tern-decode", "tern-route", "tern-journal", "tern-encode") :
-            new StageThreadFactory("tern-decode", "tern-route", "tern-encode"),
+            new StageThreadFactory(this::onThreadDeath, "tern-decode", "tern-route", "tern-journal", "tern-encode") :
+            new StageThreadFactory(this::onThreadDeath, "tern-decode", "tern-route", "tern-encode"),
             ProducerType.SINGLE, waitStrategy(config.waitStrategy()));
-        disruptor.setDefaultExceptionHandler(new LoggingExceptionHandler());
+        disruptor.setDefaultExceptionHandler(new StageExceptionHandler());
         final DecodeStage decode = new DecodeStage(counters, config.maxPacketSize());
         route = new RouteStage(config, counters, List.copyOf(listeners), Objects.requireNonNull(authenticator),
             Objects.requireNonNull(authorizer), Objects.requireNonNull(hooks), storage != null);
@@ -197,14 +201,31 @@ public final class Broker implements AutoCloseable
         final com.lmax.disruptor.RingBuffer<PipelineEvent> ring = disruptor.start();
         final IngressBridge bridge = new IngressBridge(ingress, ring, commands);
         bridgeRunner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
-            ex -> LOG.error("pipeline bridge error", ex), null, bridge);
+            failureMonitor.agentErrorHandler("tern-bridge", LOG), null, bridge);
         AgentRunner.startOnThread(bridgeRunner, runnable ->
         {
             final Thread thread = new Thread(runnable, "tern-bridge");
             thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler(this::onThreadDeath);
             return thread;
         });
         running = true;
+    }
+
+    /**
+     * Who is told when a pipeline thread (a stage, the journal, the ingress bridge) dies; set before {@link #start()}.
+     * By default the broker closes itself.
+     *
+     * @param monitor the monitor, shared with the transport so the first thread to die anywhere decides.
+     */
+    public void failureMonitor(final FailureMonitor monitor)
+    {
+        this.failureMonitor = Objects.requireNonNull(monitor);
+    }
+
+    private void onThreadDeath(final Thread thread, final Throwable cause)
+    {
+        failureMonitor.threadDied(thread.getName(), cause);
     }
 
     /**
@@ -304,10 +325,11 @@ public final class Broker implements AutoCloseable
             return;
         }
         running = false;
-        bridgeRunner.close();
+        // bounded: after a stage died the bridge may wait for ever for room in the pipeline ring
+        FailureMonitor.close(bridgeRunner, CLOSE_TIMEOUT_MS);
         try
         {
-            disruptor.shutdown(2, TimeUnit.SECONDS);
+            disruptor.shutdown(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         }
         catch (final TimeoutException ex)
         {
@@ -323,10 +345,12 @@ public final class Broker implements AutoCloseable
     private static final class StageThreadFactory implements ThreadFactory
     {
         private final String[] names;
+        private final Thread.UncaughtExceptionHandler onDeath;
         private final AtomicInteger count = new AtomicInteger();
 
-        StageThreadFactory(final String... names)
+        StageThreadFactory(final Thread.UncaughtExceptionHandler onDeath, final String... names)
         {
+            this.onDeath = onDeath;
             this.names = names;
         }
 
@@ -336,15 +360,25 @@ public final class Broker implements AutoCloseable
             final int n = count.getAndIncrement();
             final Thread thread = new Thread(runnable, n < names.length ? names[n] : "tern-stage-" + n);
             thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler(onDeath);
             return thread;
         }
     }
 
-    private static final class LoggingExceptionHandler implements ExceptionHandler<PipelineEvent>
+    /**
+     * An exception in a stage is logged and the stage goes on with the next event; an {@link Error} ends the stage's
+     * thread (rethrown) and is reported to the failure monitor.
+     */
+    private final class StageExceptionHandler implements ExceptionHandler<PipelineEvent>
     {
         @Override
         public void handleEventException(final Throwable ex, final long sequence, final PipelineEvent event)
         {
+            if (FailureMonitor.isFatal(ex))
+            {
+                failureMonitor.threadDied(Thread.currentThread().getName(), ex);
+                throw (Error)ex;
+            }
             LOG.error("pipeline stage failed at sequence {} (event type {})", sequence, event.type, ex);
         }
 

@@ -26,6 +26,14 @@ public final class BrokerConfig
     public static final int MAX_CONNECT_RATE_PER_ADDRESS = 1_000_000;
     /** Default interval between $SYS publications, seconds; 0 disables $SYS. */
     public static final int DEFAULT_SYS_INTERVAL_SECONDS = 10;
+    /** Default cap on subscriptions of all sessions together. */
+    public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1_000_000;
+    /** Default largest CONNECT, the first packet of a connection, before anything is known of the client (64 KiB). */
+    public static final int DEFAULT_MAX_CONNECT_PACKET_SIZE = 64 * 1024;
+    /** Default budget for the read buffers of all connections holding an incomplete packet (64 MiB). */
+    public static final long DEFAULT_MAX_PARTIAL_PACKET_BYTES = 64L * 1024 * 1024;
+    /** Default time a packet may stay incomplete while the broker reads the connection (30 s). */
+    public static final int DEFAULT_PARTIAL_PACKET_TIMEOUT_MS = 30_000;
     /** Default MQTT 5.0 Topic Alias Maximum a client may use towards the broker (Mosquitto's default is 10). */
     public static final int DEFAULT_TOPIC_ALIAS_MAXIMUM = 10;
 
@@ -52,6 +60,10 @@ public final class BrokerConfig
     private int maxConnectionsPerAddress = 0;
     private int maxConnectRatePerAddress = 0;
     private int maxSubscriptionsPerClient = 10_000;
+    private int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
+    private int maxConnectPacketSize = DEFAULT_MAX_CONNECT_PACKET_SIZE;
+    private long maxPartialPacketBytes = DEFAULT_MAX_PARTIAL_PACKET_BYTES;
+    private int partialPacketTimeoutMs = DEFAULT_PARTIAL_PACKET_TIMEOUT_MS;
     private int maxTopicLength = 65_535;
     private int maxTopicLevels = 128;
     private int topicAliasMaximum = DEFAULT_TOPIC_ALIAS_MAXIMUM;
@@ -158,6 +170,11 @@ public final class BrokerConfig
         require(maxConnectRatePerAddress >= 0 && maxConnectRatePerAddress <= MAX_CONNECT_RATE_PER_ADDRESS,
             "maxConnectRatePerAddress", maxConnectRatePerAddress);
         require(maxSubscriptionsPerClient > 0, "maxSubscriptionsPerClient", maxSubscriptionsPerClient);
+        require(maxSubscriptions > 0, "maxSubscriptions", maxSubscriptions);
+        require(maxConnectPacketSize >= 16 && maxConnectPacketSize <= PROTOCOL_MAX_PACKET_SIZE, "maxConnectPacketSize",
+            maxConnectPacketSize);
+        require(maxPartialPacketBytes >= 0, "maxPartialPacketBytes", maxPartialPacketBytes);
+        require(partialPacketTimeoutMs > 0, "partialPacketTimeoutMs", partialPacketTimeoutMs);
         require(maxTopicLength > 0 && maxTopicLength <= 65_535, "maxTopicLength", maxTopicLength);
         require(maxTopicLevels > 0, "maxTopicLevels", maxTopicLevels);
         require(topicAliasMaximum >= 0 && topicAliasMaximum <= 65535, "topicAliasMaximum", topicAliasMaximum);
@@ -452,6 +469,71 @@ public final class BrokerConfig
     public BrokerConfig maxSubscriptionsPerClient(final int maxSubscriptionsPerClient)
     {
         this.maxSubscriptionsPerClient = maxSubscriptionsPerClient;
+        return this;
+    }
+
+    /**
+     * Most subscriptions of all sessions together (default 1,000,000; each costs roughly 0.5 KiB of heap). A filter
+     * beyond it is refused: SUBACK 0x80 in MQTT 3.1.1, 0x97 Quota exceeded in 5.0.
+     */
+    public int maxSubscriptions()
+    {
+        return maxSubscriptions;
+    }
+
+    /** @see #maxSubscriptions() */
+    public BrokerConfig maxSubscriptions(final int maxSubscriptions)
+    {
+        this.maxSubscriptions = maxSubscriptions;
+        return this;
+    }
+
+    /**
+     * Largest first packet (the CONNECT) a connection may send, bytes (default 64 KiB; {@link #maxPacketSize()} when
+     * that is smaller). It is judged by its fixed header, before its bytes are buffered, so a client that has not
+     * authenticated cannot make the broker hold a large packet.
+     */
+    public int maxConnectPacketSize()
+    {
+        return maxConnectPacketSize;
+    }
+
+    /** @see #maxConnectPacketSize() */
+    public BrokerConfig maxConnectPacketSize(final int maxConnectPacketSize)
+    {
+        this.maxConnectPacketSize = maxConnectPacketSize;
+        return this;
+    }
+
+    /**
+     * Budget for the read buffers of all connections holding an incomplete packet, bytes (default 64 MiB; 0 for
+     * unlimited). A connection whose packet would take more closes the connections that have held one longest first.
+     */
+    public long maxPartialPacketBytes()
+    {
+        return maxPartialPacketBytes;
+    }
+
+    /** @see #maxPartialPacketBytes() */
+    public BrokerConfig maxPartialPacketBytes(final long maxPartialPacketBytes)
+    {
+        this.maxPartialPacketBytes = maxPartialPacketBytes;
+        return this;
+    }
+
+    /**
+     * Longest time a packet may stay incomplete while the broker reads the connection, ms (default 30,000); the
+     * connection is closed then. Time while the broker itself does not read the connection does not count.
+     */
+    public int partialPacketTimeoutMs()
+    {
+        return partialPacketTimeoutMs;
+    }
+
+    /** @see #partialPacketTimeoutMs() */
+    public BrokerConfig partialPacketTimeoutMs(final int partialPacketTimeoutMs)
+    {
+        this.partialPacketTimeoutMs = partialPacketTimeoutMs;
         return this;
     }
 

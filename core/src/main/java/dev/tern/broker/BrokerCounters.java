@@ -25,6 +25,14 @@ public final class BrokerCounters
      * {@link BrokerConfig#maxConnectRatePerAddress()}; they are not in {@link #connectionsAccepted}.
      */
     public final Counter connectionsRateLimited = new Counter("connections.rateLimited");
+    /** Connections refused because their first packet was over {@link BrokerConfig#maxConnectPacketSize()}. */
+    public final Counter connectTooLarge = new Counter("transport.connectTooLarge");
+    /** Connections closed, longest holders first, to keep {@link BrokerConfig#maxPartialPacketBytes()}. */
+    public final Counter partialBudgetCloses = new Counter("transport.partialBudgetCloses");
+    /** Connections closed because a packet stayed incomplete beyond {@link BrokerConfig#partialPacketTimeoutMs()}. */
+    public final Counter partialTimeouts = new Counter("transport.partialTimeouts");
+    /** Bytes of read buffers held by connections with an incomplete packet (a gauge). */
+    public final Counter partialBytes = new Counter("transport.partialBytes");
 
     // ---- written by the decode stage ----
     public final Counter malformedPackets = new Counter("packets.malformed");
@@ -59,6 +67,8 @@ public final class BrokerCounters
     public final Counter connectionsRefused = new Counter("connections.refused");
     public final Counter connectTimeouts = new Counter("connections.connectTimeouts");
     public final Counter subscriptionsRefused = new Counter("subscriptions.refused");
+    /** Subscriptions refused because all sessions together held {@link BrokerConfig#maxSubscriptions()}. */
+    public final Counter subscriptionsLimitReached = new Counter("subscriptions.limitReached");
     public final Counter topicTooLong = new Counter("publish.topicTooLong");
     /** QoS 1/2 messages of a shared subscription given to another member after the first one's session ended. */
     public final Counter sharedRedelivered = new Counter("publish.sharedRedelivered");
@@ -75,12 +85,14 @@ public final class BrokerCounters
         for (final Counter c : new Counter[]
         {
             connectionsAccepted, bytesReceived, bytesSent, transportMalformed, transportPacketTooLarge,
-            slowConsumerDisconnects, ingressRingFull, ingressThrottled, connectionsRateLimited, malformedPackets,
+            slowConsumerDisconnects, ingressRingFull, ingressThrottled, connectionsRateLimited, connectTooLarge,
+            partialBudgetCloses, partialTimeouts, partialBytes, malformedPackets,
             protocolErrors, clientsConnected, clientsTotal, sessionsPersistent, messagesReceived, messagesSent,
             publishReceived, publishSent, publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget,
             publishersPaused, subscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
-            subscriptionsRefused, topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
+            subscriptionsRefused, subscriptionsLimitReached,
+            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
         })
         {
             byName.put(c.name(), c);

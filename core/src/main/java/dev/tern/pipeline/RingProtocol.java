@@ -55,6 +55,10 @@ public final class RingProtocol
     public static final int CLOSE_REQUESTED = 6;
     /** Closed because the transport is shutting down. */
     public static final int CLOSE_SHUTDOWN = 7;
+    /** Closed to keep the budget for incomplete packets (the connection had held one longest). */
+    public static final int CLOSE_PARTIAL_BUDGET = 8;
+    /** A packet stayed incomplete longer than the partial-packet timeout. */
+    public static final int CLOSE_PARTIAL_TIMEOUT = 9;
 
     private RingProtocol()
     {
@@ -81,6 +85,8 @@ public final class RingProtocol
             case CLOSE_SLOW_CONSUMER: return "slow consumer";
             case CLOSE_REQUESTED: return "closed by broker";
             case CLOSE_SHUTDOWN: return "shutdown";
+            case CLOSE_PARTIAL_BUDGET: return "partial-packet budget exceeded";
+            case CLOSE_PARTIAL_TIMEOUT: return "packet incomplete too long";
             default: return "reason " + reason;
         }
     }

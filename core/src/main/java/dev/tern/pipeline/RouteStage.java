@@ -2104,6 +2104,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 code = mqtt5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE;
                 counters.subscriptionsRefused.increment();
             }
+            else if (!withinGlobalSubscriptionLimit(session, filter))
+            {
+                code = mqtt5 ? ReasonCode.QUOTA_EXCEEDED : SUBACK_FAILURE;
+                counters.subscriptionsRefused.increment();
+                counters.subscriptionsLimitReached.increment();
+            }
             else if (isSubscribeAllowed(connection, filter))
             {
                 // Granted at most the broker's Maximum QoS [MQTT-3.2.2-9]. The trie and the journal keep what a
@@ -2261,6 +2267,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         return levels <= config.maxTopicLevels() &&
             (session.subscriptions.size() < config.maxSubscriptionsPerClient() ||
             session.subscriptions.containsKey(filter));
+    }
+
+    /** The broker-wide cap: a new filter needs room; replacing one the session has takes none. */
+    private boolean withinGlobalSubscriptionLimit(final Session session, final String filter)
+    {
+        return counters.subscriptions.get() < config.maxSubscriptions() || session.subscriptions.containsKey(filter);
     }
 
     private void sendRetained(

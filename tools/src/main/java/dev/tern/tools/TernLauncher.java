@@ -7,6 +7,7 @@ import dev.tern.auth.AclFile;
 import dev.tern.auth.AuthFileException;
 import dev.tern.auth.PasswordFile;
 import dev.tern.broker.Authorizer;
+import dev.tern.broker.BrokerFailureException;
 import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
 import dev.tern.server.TernBroker;
@@ -19,13 +20,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A running standalone broker: the listeners of a {@link TernSetup} (by default one TCP listener on loopback that
  * admits anonymous clients), with the password file as authenticator and the ACL file as authorizer when configured
  * (else left at default deny; a password file without an ACL file allows authenticated clients everything), plus the
  * HTTP dashboard when the setup enables it. The broker logs, per listener, who it admits and what governs them.
- * {@link #close()} stops both and releases whoever waits in {@link #awaitClose()}.
+ * {@link #close()} stops both and releases whoever waits in {@link #awaitClose()}. If a broker thread dies the
+ * broker closes itself, and so does the launcher: {@link #failure()} then says why.
  */
 public final class TernLauncher implements AutoCloseable
 {
@@ -34,11 +37,14 @@ public final class TernLauncher implements AutoCloseable
     private final TernBroker broker;
     private final DashboardServer dashboard;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicReference<BrokerFailureException> failure;
 
-    private TernLauncher(final TernBroker broker, final DashboardServer dashboard)
+    private TernLauncher(
+        final TernBroker broker, final DashboardServer dashboard, final AtomicReference<BrokerFailureException> failure)
     {
         this.broker = broker;
         this.dashboard = dashboard;
+        this.failure = failure;
     }
 
     /**
@@ -64,7 +70,18 @@ public final class TernLauncher implements AutoCloseable
     {
         TernMain.disableChronicleTelemetry();
         final BrokerConfig config = setup.broker();
-        final TernBroker.Builder builder = TernBroker.builder().config(config);
+        // the broker may fail before the launcher exists: the callback closes the launcher once there is one
+        final AtomicReference<BrokerFailureException> failure = new AtomicReference<>();
+        final AtomicReference<TernLauncher> started = new AtomicReference<>();
+        final TernBroker.Builder builder = TernBroker.builder().config(config).onFailure(ex ->
+        {
+            failure.set(ex);
+            final TernLauncher launcher = started.get();
+            if (launcher != null)
+            {
+                launcher.close();
+            }
+        });
         if (setup.auth().passwordFile() != null)
         {
             final PasswordFile passwords =
@@ -126,7 +143,12 @@ public final class TernLauncher implements AutoCloseable
             broker.close();
             throw ex;
         }
-        final TernLauncher launcher = new TernLauncher(broker, dashboard);
+        final TernLauncher launcher = new TernLauncher(broker, dashboard, failure);
+        started.set(launcher);
+        if (failure.get() != null)
+        {
+            launcher.close();
+        }
         LOG.info("Tern {} started; idle strategy {}, wait strategy {}, {} I/O agent(s)", config.brokerVersion(),
             TernOptions.optionName(config.idleStrategy()), TernOptions.optionName(config.waitStrategy()),
             config.ioAgents());
@@ -208,7 +230,16 @@ public final class TernLauncher implements AutoCloseable
         return broker;
     }
 
-    /** Block until {@link #close()} has completed. */
+    /**
+     * @return why the broker stopped by itself (one of its threads died), or null while it runs or after a normal
+     *         {@link #close()}.
+     */
+    public BrokerFailureException failure()
+    {
+        return failure.get();
+    }
+
+    /** Block until {@link #close()} has completed, or the broker has failed and closed. */
     public void awaitClose() throws InterruptedException
     {
         closed.await();

@@ -1,5 +1,6 @@
 package dev.tern.tools;
 
+import dev.tern.broker.FailureMonitor;
 import dev.tern.config.TernSetup;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -8,20 +9,31 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Entry point of the standalone broker: {@code tern [--config FILE] | [--port N] [--bind ADDRESS] [--idle ...]
  * [--wait ...]}. Parses the options and the config file, starts a {@link TernLauncher}, closes it from a shutdown hook
  * and keeps the main thread waiting until then. Exit codes: 0 after a normal stop, help or version; 1 if the broker
- * cannot start; 2 for a usage error or an unreadable or invalid config file (the message, naming the key and line,
- * goes to stderr). Logging goes to stderr through slf4j-simple, configured by {@code simplelogger.properties}.
+ * cannot start or fails while running; 2 for a usage error or an unreadable or invalid config file (the message,
+ * naming the key and line, goes to stderr). Logging goes to stderr through slf4j-simple, configured by
+ * {@code simplelogger.properties}.
+ * <p>
+ * A process never outlives its broker: when a broker thread dies (one ERROR line names it) the process exits with 1,
+ * at once, without an orderly close, if it died of an {@link OutOfMemoryError}; an {@code OutOfMemoryError} on any
+ * other thread halts it with 1 too (what {@code -XX:+ExitOnOutOfMemoryError} does, which a jar manifest cannot set);
+ * and the stop on SIGTERM, or after a failure, is bounded by {@link #STOP_GRACE_MS}: a broker that has not closed by
+ * then is halted.
  */
 public final class TernMain
 {
     /** Exit code for invalid options (picocli's usage error code). */
     public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
-    /** Exit code when the broker fails to start. */
+    /** Exit code when the broker fails to start, or fails while running (one of its threads died). */
     public static final int EXIT_FAILURE = CommandLine.ExitCode.SOFTWARE;
+    /** Longest time an orderly stop may take before the process is halted. */
+    static final long STOP_GRACE_MS = 10_000;
 
     private TernMain()
     {
@@ -29,11 +41,63 @@ public final class TernMain
 
     public static void main(final String[] args)
     {
-        final int exitCode = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        launch(args, launcher ->
+        {
+        });
+    }
+
+    /**
+     * What {@link #main} does, with a step run once the broker has started (other launchers and tests use it to reach
+     * the running broker): install the out-of-memory handler, run, and exit with the code.
+     */
+    static void launch(final String[] args, final Consumer<TernLauncher> onStarted)
+    {
+        Thread.setDefaultUncaughtExceptionHandler(TernMain::onUncaught);
+        FailureMonitor.haltOnOutOfMemoryError(EXIT_FAILURE);
+        final int exitCode = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), onStarted);
         if (exitCode != 0)
         {
-            System.exit(exitCode);
+            exit(exitCode);
         }
+    }
+
+    /** The equivalent of {@code -XX:+ExitOnOutOfMemoryError} for threads that are not the broker's own. */
+    private static void onUncaught(final Thread thread, final Throwable cause)
+    {
+        if (cause instanceof OutOfMemoryError)
+        {
+            try
+            {
+                System.err.println("tern: out of memory on thread " + thread.getName() + ", halting: " + cause);
+            }
+            finally
+            {
+                Runtime.getRuntime().halt(EXIT_FAILURE);
+            }
+        }
+        System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+        cause.printStackTrace();
+    }
+
+    /** {@link System#exit} (shutdown hooks run), halting instead if that takes longer than {@link #STOP_GRACE_MS}. */
+    private static void exit(final int exitCode)
+    {
+        final Thread watchdog = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(STOP_GRACE_MS);
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            System.err.println("tern: did not stop within " + STOP_GRACE_MS + " ms, halting");
+            Runtime.getRuntime().halt(exitCode);
+        }, "tern-exit-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        System.exit(exitCode);
     }
 
     /**
@@ -42,6 +106,14 @@ public final class TernMain
      * @return the process exit code.
      */
     static int run(final String[] args, final PrintWriter out, final PrintWriter err)
+    {
+        return run(args, out, err, launcher ->
+        {
+        });
+    }
+
+    private static int run(
+        final String[] args, final PrintWriter out, final PrintWriter err, final Consumer<TernLauncher> onStarted)
     {
         disableChronicleTelemetry();
         if (args.length > 0 && ("journal".equals(args[0]) || "passwd".equals(args[0]) || "load".equals(args[0])))
@@ -120,7 +192,8 @@ public final class TernMain
             }
             return EXIT_FAILURE;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(launcher::close, "tern-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(launcher, STOP_GRACE_MS), "tern-shutdown"));
+        onStarted.accept(launcher);
         try
         {
             launcher.awaitClose();
@@ -130,7 +203,31 @@ public final class TernMain
             Thread.currentThread().interrupt();
             launcher.close();
         }
-        return CommandLine.ExitCode.OK;
+        // the failure itself was logged once, as one line, when the thread died
+        return launcher.failure() == null ? CommandLine.ExitCode.OK : EXIT_FAILURE;
+    }
+
+    /**
+     * The shutdown hook (SIGTERM, SIGINT, System.exit): close the broker on a thread of its own and halt the process
+     * if that has not finished within the grace time, so a stuck broker thread cannot keep the process alive.
+     */
+    static void stopWithin(final TernLauncher launcher, final long graceMs)
+    {
+        final Thread closer = new Thread(launcher::close, "tern-close");
+        closer.setDaemon(true);
+        closer.start();
+        try
+        {
+            if (!launcher.awaitClose(graceMs, TimeUnit.MILLISECONDS))
+            {
+                System.err.println("tern: broker did not stop within " + graceMs + " ms, halting");
+                Runtime.getRuntime().halt(EXIT_FAILURE);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -71,7 +71,8 @@ public final class TernConfigFile
     private static final List<String> LIMITS_KEYS = List.of("maxPacketSize", "maxInflight", "maxQueuedMessages",
         "maxQueuedBytes", "connectTimeoutMs", "outboundHighWaterBytes", "outboundLowWaterBytes", "outboundMaxBytes",
         "maxConnections", "maxConnectionsPerAddress", "maxConnectRatePerAddress", "maxSubscriptionsPerClient",
-        "maxTopicLength", "maxTopicLevels", "allowZeroLengthClientId", "retainAvailable");
+        "maxTopicLength", "maxTopicLevels", "allowZeroLengthClientId", "retainAvailable", "maxSubscriptions",
+        "maxConnectPacketSize", "maxPartialPacketBytes", "partialPacketTimeoutMs");
     private static final List<String> FEATURES_KEYS = List.of("maximumQos", "topicAliasMaximum",
         "maxKeepAliveSeconds", "wildcardSubscriptionAvailable", "subscriptionIdentifiersAvailable",
         "sharedSubscriptionsAvailable", "responseInformation");
@@ -177,6 +178,10 @@ public final class TernConfigFile
         readInt(limits, "limits.maxTopicLevels", broker::maxTopicLevels);
         readFlag(limits, "limits.allowZeroLengthClientId", broker::allowZeroLengthClientId);
         readFlag(limits, "limits.retainAvailable", broker::retainAvailable);
+        readInt(limits, "limits.maxSubscriptions", broker::maxSubscriptions);
+        readInt(limits, "limits.maxConnectPacketSize", broker::maxConnectPacketSize);
+        readLong(limits, "limits.maxPartialPacketBytes", broker::maxPartialPacketBytes);
+        readInt(limits, "limits.partialPacketTimeoutMs", broker::partialPacketTimeoutMs);
     }
 
     private void readFeatures(final JsonNode features, final BrokerConfig broker)

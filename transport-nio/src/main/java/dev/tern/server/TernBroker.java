@@ -5,6 +5,8 @@ import dev.tern.broker.Authorizer;
 import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
+import dev.tern.broker.BrokerFailureException;
+import dev.tern.broker.FailureMonitor;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
@@ -15,6 +17,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * An embeddable Tern broker with NIO listeners.
@@ -28,15 +32,22 @@ import java.util.Objects;
  * }
  * }</pre>
  * With no authenticator configured every CONNECT is refused (default deny), except on listeners marked anonymous.
+ * <p>
+ * If one of the broker's threads dies (an {@link Error} such as {@link OutOfMemoryError} on a pipeline stage, the
+ * journal or an I/O agent), the broker logs one line and closes itself; the host learns of it through
+ * {@link #termination()} and the {@link Builder#onFailure(Consumer)} callback.
  */
 public final class TernBroker implements AutoCloseable
 {
     private final Broker broker;
     private final NioTransport transport;
     private final List<ListenerConfig> listeners;
+    private final CompletableFuture<Void> termination = new CompletableFuture<>();
+    private final Consumer<BrokerFailureException> onFailure;
 
     private TernBroker(final Builder builder)
     {
+        this.onFailure = builder.onFailure;
         final BrokerConfig config = builder.config.isConcluded() ? builder.config : builder.config.conclude();
         this.listeners = List.copyOf(builder.listeners);
         this.broker = new Broker(config, listeners, builder.authenticator, builder.authorizer, builder.hooks,
@@ -47,6 +58,26 @@ public final class TernBroker implements AutoCloseable
             egress[i] = broker.egress(i);
         }
         this.transport = new NioTransport(config, listeners, broker.ingress(), egress, broker.counters());
+        final FailureMonitor monitor = new FailureMonitor(this::onFailure);
+        broker.failureMonitor(monitor);
+        transport.failureMonitor(monitor);
+    }
+
+    /** On the {@code tern-failure} thread: close, then tell the host. */
+    private void onFailure(final BrokerFailureException failure)
+    {
+        try
+        {
+            closeAll();
+        }
+        finally
+        {
+            termination.completeExceptionally(failure);
+            if (onFailure != null)
+            {
+                onFailure.accept(failure);
+            }
+        }
     }
 
     public static Builder builder()
@@ -119,8 +150,32 @@ public final class TernBroker implements AutoCloseable
         return broker.subscribe(topicFilter, subscriber);
     }
 
+    /**
+     * Completes when the broker has stopped: normally after {@link #close()}, or exceptionally with a
+     * {@link BrokerFailureException} after one of its threads died and the broker closed itself. Each call returns a
+     * new dependent future, so completing it has no effect on the broker.
+     *
+     * @return the termination future.
+     */
+    public CompletableFuture<Void> termination()
+    {
+        return termination.copy();
+    }
+
     @Override
     public void close()
+    {
+        try
+        {
+            closeAll();
+        }
+        finally
+        {
+            termination.complete(null);
+        }
+    }
+
+    private void closeAll()
     {
         try
         {
@@ -143,6 +198,7 @@ public final class TernBroker implements AutoCloseable
         private Authorizer authorizer = Authorizer.DENY_ALL;
         private BrokerHooks hooks = BrokerHooks.NONE;
         private Storage storage;
+        private Consumer<BrokerFailureException> onFailure;
 
         private Builder()
         {
@@ -207,6 +263,20 @@ public final class TernBroker implements AutoCloseable
         public Builder storage(final Storage storage)
         {
             this.storage = storage;
+            return this;
+        }
+
+        /**
+         * Be told when the broker fails: one of its threads died, and the broker has closed itself (listeners closed,
+         * clients disconnected). Called once, on a thread named {@code tern-failure}, after the broker has closed and
+         * {@link TernBroker#termination()} has completed exceptionally. A standalone process typically exits.
+         *
+         * @param onFailure receives the failure, naming the thread and carrying what ended it as the cause.
+         * @return this builder.
+         */
+        public Builder onFailure(final Consumer<BrokerFailureException> onFailure)
+        {
+            this.onFailure = Objects.requireNonNull(onFailure);
             return this;
         }
 

@@ -73,6 +73,20 @@ final class BufferPool
     }
 
     /**
+     * @param minCapacity bytes needed.
+     * @return the capacity {@link #acquire(int)} returns for that request.
+     */
+    static int capacityFor(final int minCapacity)
+    {
+        if (minCapacity > MAX_POOLED_CAPACITY)
+        {
+            final long aligned = ((long)minCapacity + LARGE_ALIGNMENT - 1) & ~(long)(LARGE_ALIGNMENT - 1);
+            return (int)Math.min(aligned, Integer.MAX_VALUE - 8);
+        }
+        return MIN_CAPACITY << sizeClass(minCapacity);
+    }
+
+    /**
      * Give a buffer back; the caller must not use it afterwards.
      *
      * @param buffer from {@link #acquire(int)}, or null (ignored).

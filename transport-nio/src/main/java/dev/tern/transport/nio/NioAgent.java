@@ -4,6 +4,7 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.codec.RemainingLength;
 import dev.tern.codec.ReasonCode;
 import dev.tern.pipeline.RingProtocol;
+import dev.tern.util.Counter;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import javax.net.ssl.SSLException;
@@ -58,6 +60,12 @@ import javax.net.ssl.SSLException;
  * direct, copy-free path). A TLS connection announces itself (MSG_OPENED) only when its handshake is done, so the
  * address can carry {@code ;cn=<subject CN>} of a verified client certificate; until then the agent enforces the
  * connect timeout itself. A close then flushes MQTT output, a WS close frame and TLS close_notify, in that order.
+ * <p>
+ * Memory held for input is bounded before and after authentication: a connection's first packet (the CONNECT) may be
+ * at most {@code maxConnectPacketSize}, judged by its fixed header before anything is buffered; the read buffers of
+ * connections holding an incomplete packet share one budget across the agents ({@code maxPartialPacketBytes}), kept
+ * by closing the connections that have held one longest first; and a packet may stay incomplete at most
+ * {@code partialPacketTimeoutMs} while the agent reads its connection.
  */
 final class NioAgent implements Agent
 {
@@ -96,6 +104,12 @@ final class NioAgent implements Agent
     private final TransportCounters counters;
     private final Selector selector;
     private final int maxFrameLength;
+    /** Largest first frame of a connection: its CONNECT, sent before the client is known. */
+    private final int maxConnectFrameLength;
+    private final long partialTimeoutNs;
+    private final PartialPackets partials;
+    /** Agent 0 publishes the bytes held in incomplete packets here; null on the others. */
+    private final Counter partialBytesGauge;
     private final int outboundHighWater;
     private final int outboundLowWater;
     private final int outboundMax;
@@ -162,7 +176,9 @@ final class NioAgent implements Agent
         final BrokerConfig config,
         final RingBuffer ingress,
         final RingBuffer egress,
-        final TransportCounters counters) throws IOException
+        final TransportCounters counters,
+        final AtomicLong partialBytes,
+        final Counter partialBytesGauge) throws IOException
     {
         if (agentIndex < 0 || agentIndex > RingProtocol.AGENT_MASK)
         {
@@ -176,6 +192,10 @@ final class NioAgent implements Agent
         this.counters = counters;
         // a frame must fit in one ring message after the connection id
         this.maxFrameLength = Math.min(config.maxPacketSize(), ingress.maxMsgLength() - RingProtocol.PAYLOAD_OFFSET);
+        this.maxConnectFrameLength = Math.min(maxFrameLength, config.maxConnectPacketSize());
+        this.partialTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.partialPacketTimeoutMs());
+        this.partials = new PartialPackets(partialBytes, config.maxPartialPacketBytes());
+        this.partialBytesGauge = partialBytesGauge;
         this.outboundHighWater = config.outboundHighWaterBytes();
         this.outboundLowWater = config.outboundLowWaterBytes();
         this.outboundMax = config.outboundMaxBytes();
@@ -265,6 +285,18 @@ final class NioAgent implements Agent
         if (!handshaking.isEmpty())
         {
             expireHandshakes();
+        }
+        if (!partials.isEmpty())
+        {
+            expirePartials();
+        }
+        if (partialBytesGauge != null)
+        {
+            final long held = partials.sharedBytes();
+            if (held != partialBytesGauge.get())
+            {
+                partialBytesGauge.set(held);
+            }
         }
         if (counterSum != null)
         {
@@ -609,9 +641,11 @@ final class NioAgent implements Agent
                 return false;
             }
             final int frameLength = 1 + RemainingLength.sizeOf(remainingLength) + remainingLength;
-            if (frameLength > maxFrameLength)
+            if (frameLength > (connection.connectFramed ? maxFrameLength : maxConnectFrameLength))
             {
-                counters.transportPacketTooLarge.increment();
+                // refused by its declared length: a large CONNECT is never buffered for an unknown client
+                (frameLength > maxFrameLength ? counters.transportPacketTooLarge : counters.connectTooLarge)
+                    .increment();
                 reject(connection, ReasonCode.PACKET_TOO_LARGE);
                 break;
             }
@@ -645,6 +679,7 @@ final class NioAgent implements Agent
             ingressBuffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, connection.id);
             ingressBuffer.putBytes(index + RingProtocol.PAYLOAD_OFFSET, view, offset, frameLength);
             ingress.commit(index);
+            connection.connectFramed = true;
             connection.ingressBytes += RingProtocol.PAYLOAD_OFFSET + frameLength;
             offset += frameLength;
             work++;
@@ -656,10 +691,11 @@ final class NioAgent implements Agent
         if (connection.rejected)
         {
             in.clear(); // what follows the refused packet is never read
+            partials.account(connection, 0);
             return false;
         }
         keepUnframed(connection, offset, limit, required);
-        return ringFull;
+        return ringFull && !connection.closed; // the partial-packet budget may have closed it
     }
 
     /** Move the bytes from {@code consumed} to {@code limit} to the buffer's start, sized for the frame in progress. */
@@ -678,15 +714,85 @@ final class NioAgent implements Agent
             in.compact();
         }
         final int wanted = Math.max(required, left);
-        if (wanted > in.capacity() ||
-            (in.capacity() > BufferPool.MIN_CAPACITY && wanted <= BufferPool.MIN_CAPACITY))
+        // grow for a large frame, or go back to a small buffer once the large frame has gone
+        final boolean resize = wanted > in.capacity() ||
+            (in.capacity() > BufferPool.MIN_CAPACITY && wanted <= BufferPool.MIN_CAPACITY);
+        final int capacity = resize ? BufferPool.capacityFor(wanted) : in.capacity();
+        final boolean newPacket = consumed > 0 || connection.partialBytes == 0;
+        if (capacity > connection.partialBytes && !reservePartial(connection, capacity - connection.partialBytes))
         {
-            // grow for a large frame, or go back to a small buffer once the large frame has gone
+            return; // closed to keep the budget
+        }
+        if (resize)
+        {
             final ByteBuffer resized = pool.acquire(wanted);
             in.flip();
             resized.put(in);
             pool.release(in);
             connection.in = resized;
+        }
+        partials.account(connection, capacity);
+        if (newPacket)
+        {
+            partials.started(connection, System.nanoTime());
+        }
+    }
+
+    /**
+     * Make room for {@code moreBytes} in the shared budget for incomplete packets by closing this agent's connections
+     * that have held one longest, this one included.
+     *
+     * @return false if this connection was closed.
+     */
+    private boolean reservePartial(final NioConnection connection, final int moreBytes)
+    {
+        while (!partials.fits(moreBytes))
+        {
+            final NioConnection oldest = partials.oldest();
+            if (oldest == null)
+            {
+                break; // the budget is held by other agents' connections
+            }
+            partials.removeOldest();
+            counters.partialBudgetCloses.increment();
+            close(oldest, RingProtocol.CLOSE_PARTIAL_BUDGET);
+            if (oldest == connection)
+            {
+                return false;
+            }
+        }
+        if (partials.fits(moreBytes))
+        {
+            return true;
+        }
+        counters.partialBudgetCloses.increment();
+        close(connection, RingProtocol.CLOSE_PARTIAL_BUDGET);
+        return false;
+    }
+
+    /** Close connections whose packet stayed incomplete too long while they were read, oldest first. */
+    private void expirePartials()
+    {
+        final long nowNs = System.nanoTime();
+        NioConnection connection;
+        while ((connection = partials.oldest()) != null && nowNs - connection.partialSinceNs >= partialTimeoutNs)
+        {
+            partials.removeOldest();
+            if ((connection.interestOps() & SelectionKey.OP_READ) == 0)
+            {
+                // the agent is not reading it (ring full, output backed up, paused by the pipeline): the client is
+                // not late, so its clock starts again
+                partials.started(connection, nowNs);
+                continue;
+            }
+            work++;
+            counters.partialTimeouts.increment();
+            if (LOG.isDebugEnabled())
+            {
+                LOG.debug("{}: {} held an incomplete packet for {} ms", roleName, connection,
+                    TimeUnit.NANOSECONDS.toMillis(nowNs - connection.partialSinceNs));
+            }
+            close(connection, RingProtocol.CLOSE_PARTIAL_TIMEOUT);
         }
     }
 
@@ -723,6 +829,7 @@ final class NioAgent implements Agent
 
     private void releaseIn(final NioConnection connection)
     {
+        partials.account(connection, 0);
         pool.release(connection.in);
         connection.in = null;
     }

@@ -22,6 +22,13 @@ final class NioConnection
     /** Bytes read and not yet framed, from index 0 to position; null when none. */
     ByteBuffer in;
 
+    /** Bytes of {@link #in} counted against the partial-packet budget: its capacity while it holds a partial packet. */
+    int partialBytes;
+    /** When the incomplete packet in {@link #in} started to arrive (or the broker resumed reading it). */
+    long partialSinceNs;
+    /** The first packet (CONNECT) has been framed: later packets may be up to the maximum packet size. */
+    boolean connectFramed;
+
     /** Output not yet written, from {@link #outStart} to {@link #outEnd}; null when none. */
     ByteBuffer out;
     int outStart;

@@ -2,6 +2,7 @@ package dev.tern.transport.nio;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
+import dev.tern.broker.FailureMonitor;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.util.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
@@ -21,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The NIO transport: binds the listeners and runs {@code config.ioAgents()} {@link NioAgent}s on threads named
@@ -33,6 +35,8 @@ public final class NioTransport implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(NioTransport.class);
     private static final int ACCEPT_BACKLOG = 1024;
+    /** Longest wait for an I/O agent thread to stop on close. */
+    private static final int CLOSE_TIMEOUT_MS = 2000;
 
     private final BrokerConfig config;
     private final List<ListenerConfig> listeners;
@@ -46,6 +50,8 @@ public final class NioTransport implements AutoCloseable
     private ExecutorService tlsTasks;
     private boolean started;
     private boolean closed;
+    /** Told when an I/O agent thread dies; by default the transport closes itself. */
+    private volatile FailureMonitor failureMonitor = new FailureMonitor(failure -> close());
 
     public NioTransport(
         final BrokerConfig config,
@@ -64,6 +70,17 @@ public final class NioTransport implements AutoCloseable
         this.ingress = ingress;
         this.egress = egress.clone();
         this.counters = counters;
+    }
+
+    /**
+     * Who is told when an I/O agent thread dies (an {@link Error} in its duty cycle); set before {@link #start()}. By
+     * default the transport closes itself.
+     *
+     * @param monitor the monitor, shared with the broker so the first thread to die anywhere decides.
+     */
+    public void failureMonitor(final FailureMonitor monitor)
+    {
+        this.failureMonitor = java.util.Objects.requireNonNull(monitor);
     }
 
     /**
@@ -134,13 +151,15 @@ public final class NioTransport implements AutoCloseable
 
         for (final NioAgent agent : agents)
         {
+            final FailureMonitor monitor = failureMonitor;
             final AgentRunner runner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
-                ex -> LOG.error("{}: error in duty cycle", agent.roleName(), ex), null, agent);
+                monitor.agentErrorHandler(agent.roleName(), LOG), null, agent);
             runners.add(runner);
             AgentRunner.startOnThread(runner, task ->
             {
                 final Thread thread = new Thread(task, agent.roleName());
                 thread.setDaemon(true);
+                thread.setUncaughtExceptionHandler((dead, cause) -> monitor.threadDied(dead.getName(), cause));
                 return thread;
             });
         }
@@ -152,12 +171,14 @@ public final class NioTransport implements AutoCloseable
         final int count = config.ioAgents();
         final NioAgent[] agents = new NioAgent[count];
         final TransportCounters[] parts = new TransportCounters[count];
+        final AtomicLong partialBytes = new AtomicLong(); // one budget for incomplete packets across the agents
         try
         {
             for (int i = 0; i < count; i++)
             {
                 parts[i] = count == 1 ? TransportCounters.of(counters) : TransportCounters.local(i);
-                agents[i] = new NioAgent(i, config, ingress, egress[i], parts[i]);
+                agents[i] = new NioAgent(i, config, ingress, egress[i], parts[i], partialBytes,
+                    i == 0 ? counters.partialBytes : null);
             }
         }
         catch (final IOException ex)
@@ -235,7 +256,7 @@ public final class NioTransport implements AutoCloseable
         closeServers();
         for (final AgentRunner runner : runners)
         {
-            runner.close();
+            FailureMonitor.close(runner, CLOSE_TIMEOUT_MS);
         }
         runners.clear();
         stopTlsTasks();

@@ -19,6 +19,9 @@ final class TransportCounters
     final Counter ingressRingFull;
     final Counter ingressThrottled;
     final Counter connectionsRateLimited;
+    final Counter connectTooLarge;
+    final Counter partialBudgetCloses;
+    final Counter partialTimeouts;
     private final Counter[] all;
 
     private TransportCounters(
@@ -30,7 +33,10 @@ final class TransportCounters
         final Counter slowConsumerDisconnects,
         final Counter ingressRingFull,
         final Counter ingressThrottled,
-        final Counter connectionsRateLimited)
+        final Counter connectionsRateLimited,
+        final Counter connectTooLarge,
+        final Counter partialBudgetCloses,
+        final Counter partialTimeouts)
     {
         this.connectionsAccepted = connectionsAccepted;
         this.bytesReceived = bytesReceived;
@@ -41,9 +47,12 @@ final class TransportCounters
         this.ingressRingFull = ingressRingFull;
         this.ingressThrottled = ingressThrottled;
         this.connectionsRateLimited = connectionsRateLimited;
+        this.connectTooLarge = connectTooLarge;
+        this.partialBudgetCloses = partialBudgetCloses;
+        this.partialTimeouts = partialTimeouts;
         this.all = new Counter[] {connectionsAccepted, bytesReceived, bytesSent, transportMalformed,
             transportPacketTooLarge, slowConsumerDisconnects, ingressRingFull, ingressThrottled,
-            connectionsRateLimited};
+            connectionsRateLimited, connectTooLarge, partialBudgetCloses, partialTimeouts};
     }
 
     /** The broker's own counters, for a single agent. */
@@ -51,7 +60,8 @@ final class TransportCounters
     {
         return new TransportCounters(counters.connectionsAccepted, counters.bytesReceived, counters.bytesSent,
             counters.transportMalformed, counters.transportPacketTooLarge, counters.slowConsumerDisconnects,
-            counters.ingressRingFull, counters.ingressThrottled, counters.connectionsRateLimited);
+            counters.ingressRingFull, counters.ingressThrottled, counters.connectionsRateLimited,
+            counters.connectTooLarge, counters.partialBudgetCloses, counters.partialTimeouts);
     }
 
     /** A private set for one of several agents. */
@@ -63,7 +73,8 @@ final class TransportCounters
             new Counter(prefix + "transport.malformed"), new Counter(prefix + "transport.packetTooLarge"),
             new Counter(prefix + "transport.slowConsumerDisconnects"),
             new Counter(prefix + "transport.ingressRingFull"), new Counter(prefix + "transport.ingressThrottled"),
-            new Counter(prefix + "connections.rateLimited"));
+            new Counter(prefix + "connections.rateLimited"), new Counter(prefix + "transport.connectTooLarge"),
+            new Counter(prefix + "transport.partialBudgetCloses"), new Counter(prefix + "transport.partialTimeouts"));
     }
 
     /**

@@ -81,6 +81,8 @@ final class PipelineStub implements AutoCloseable
             .ingressRingCapacity(RING_CAPACITY)
             .egressRingCapacity(RING_CAPACITY)
             .maxPacketSize(MAX_PACKET_SIZE)
+            // framing tests send any packet first, not a CONNECT: the same limit for the first one
+            .maxConnectPacketSize(MAX_PACKET_SIZE)
             .outboundLowWaterBytes(16 * 1024)
             .outboundHighWaterBytes(64 * 1024)
             .outboundMaxBytes(256 * 1024)
