@@ -234,7 +234,8 @@ public final class ChronicleStorage implements Storage
                 if ((name.endsWith(JournalFiles.CYCLE_SUFFIX) || name.equals(JournalFiles.METADATA)) &&
                     !Files.isWritable(file))
                 {
-                    throw new UncheckedIOException(new IOException("journal file " + file + " is read-only"));
+                    throw new UncheckedIOException("journal file " + file + " is read-only or not writable",
+                        new IOException(file.toString()));
                 }
             }
         }
@@ -328,7 +329,7 @@ public final class ChronicleStorage implements Storage
             final long seen = r.checksumFailures + r.ranges.stream().filter(x -> !x.framingIntact()).count();
             total += lost >= 0 && r.damaged() ? Math.max(lost, r.checksumFailures) : seen;
         }
-        return total + files.problems.size();
+        return total;
     }
 
     /** @return where damaged files were moved at opening, or null when nothing was. */

@@ -1,5 +1,6 @@
 package dev.tern.journal;
 
+import dev.tern.storage.JournalRecords;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -24,7 +25,8 @@ import java.util.zip.CRC32C;
  * <pre>
  * file     = document*                      each document starts at a multiple of 4
  * document = header:i32le | body[length]
- * header   = NOT_COMPLETE:1 | META_DATA:1 | length:30   (0 = nothing written yet; NOT_COMPLETE|META_DATA = end of cycle)
+ * header   = NOT_COMPLETE:1 | META_DATA:1 | length:30
+ *            (0 = nothing written yet; NOT_COMPLETE | META_DATA = end of the cycle)
  * </pre>
  * The first document is Chronicle's metadata header ({@code !SCQStore}, carrying {@code writePosition}: the position
  * of the last document written and its sequence number); metadata documents (that header, index arrays) are skipped;
@@ -272,7 +274,8 @@ final class CycleFileReader implements AutoCloseable
     private long skipDamage(final long pos, final Report report, final String reason)
     {
         final long next = resync(pos + 4, report);
-        final long to = next >= 0 ? next : Math.max(pos + 4, Math.min(size, lastNonZero + 4));
+        final long to = next >= 0 ? next : report.truncated ? size :
+            Math.max(pos + 4, Math.min(size, lastNonZero + 4));
         report.ranges.add(new DamagedRange(pos, to, reason, false));
         return next;
     }
@@ -323,7 +326,8 @@ final class CycleFileReader implements AutoCloseable
             }
             final int at = (int)(q + 4 - windowStart);
             final int nameLength = view.getByte(at + 1) & 0xFF;
-            if (view.getByte(at) != FIELD_NAME_ANCHOR || nameLength == 0 || nameLength > 30 || nameLength + 2 > length)
+            if (view.getByte(at) != FIELD_NAME_ANCHOR || nameLength == 0 || nameLength > 30 ||
+                nameLength + 2 > length)
             {
                 return false;
             }
@@ -395,15 +399,16 @@ final class CycleFileReader implements AutoCloseable
         int p = at + ChronicleStorage.HEADER + Math.max(0, ChronicleStorage.recordsOffset(kind));
         final int end = at + length;
         long records = 0;
-        while (p + dev.tern.storage.JournalRecords.HEADER_LENGTH <= end)
+        while (p + JournalRecords.HEADER_LENGTH <= end)
         {
             final int recordLength = view.getInt(p + 1, ByteOrder.LITTLE_ENDIAN);
-            if (recordLength < 0 || recordLength > end - p - dev.tern.storage.JournalRecords.HEADER_LENGTH)
+            if (view.getByte(p) == 0 || recordLength < 0 ||
+                recordLength > end - p - JournalRecords.HEADER_LENGTH)
             {
                 break;
             }
             records++;
-            p += dev.tern.storage.JournalRecords.HEADER_LENGTH + recordLength;
+            p += JournalRecords.HEADER_LENGTH + recordLength;
         }
         return records;
     }
@@ -512,7 +517,8 @@ final class CycleFileReader implements AutoCloseable
         }
         if (length > window.capacity())
         {
-            window = ByteBuffer.allocateDirect(Integer.highestOneBit(length - 1) << 1).order(ByteOrder.LITTLE_ENDIAN);
+            window = ByteBuffer.allocateDirect(Integer.highestOneBit(length - 1) << 1)
+                .order(ByteOrder.LITTLE_ENDIAN);
         }
         window.clear();
         window.limit((int)Math.min(window.capacity(), size - pos));

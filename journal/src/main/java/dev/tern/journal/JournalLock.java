@@ -41,8 +41,7 @@ final class JournalLock implements AutoCloseable
         final Path path = directory.resolve(FILE_NAME);
         if (!Files.isWritable(directory))
         {
-            throw new UncheckedIOException(new IOException("journal directory " + directory +
-                " is read-only or not writable"));
+            throw failure("journal directory " + directory + " is read-only or not writable", null);
         }
         final FileChannel channel;
         try
@@ -52,8 +51,8 @@ final class JournalLock implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException(new IOException("journal directory " + directory +
-                " is read-only or not writable: cannot create " + path + " (" + ex + ")", ex));
+            throw failure("journal directory " + directory + " is read-only or not writable: cannot create " + path +
+                " (" + ex.getMessage() + ")", ex);
         }
         try
         {
@@ -70,8 +69,8 @@ final class JournalLock implements AutoCloseable
             {
                 final String owner = owner(path);
                 channel.close();
-                throw new UncheckedIOException(new IOException("journal directory " + directory +
-                    " is in use by process " + owner + " (lock " + path + "): one broker per persistence directory"));
+                throw failure("journal directory " + directory + " is in use by process " + owner + " (lock " + path +
+                    "): one broker per persistence directory", null);
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
@@ -89,9 +88,15 @@ final class JournalLock implements AutoCloseable
             {
                 // reported below
             }
-            throw new UncheckedIOException(new IOException("journal directory " + directory +
-                " is read-only or not writable: cannot lock " + path + " (" + ex + ")", ex));
+            throw failure("journal directory " + directory + " is read-only or not writable: cannot lock " + path +
+                " (" + ex.getMessage() + ")", ex);
         }
+    }
+
+    /** @return an exception whose message is the whole story, for the launcher's one-line report. */
+    private static UncheckedIOException failure(final String message, final IOException cause)
+    {
+        return new UncheckedIOException(message, cause != null ? cause : new IOException(message));
     }
 
     private static String owner(final Path path)
