@@ -376,9 +376,9 @@ final class CycleFileReader implements AutoCloseable
         }
         crc.reset();
         crc.update(kind);
-        final ByteBuffer slice = window.duplicate();
-        slice.limit(at + length).position(at + ChronicleStorage.HEADER);
-        crc.update(slice);
+        // the window's position and limit are free between loads (each load starts with clear)
+        window.limit(at + length).position(at + ChronicleStorage.HEADER);
+        crc.update(window);
         if ((int)crc.getValue() != view.getInt(at + 1, ByteOrder.LITTLE_ENDIAN))
         {
             return 0;

@@ -284,7 +284,7 @@ final class JournalFiles
                 }
                 else if (unreadableRanges == 1 && unreadableLost >= 0)
                 {
-                    docs = unreadableLost + " documents lost";
+                    docs = unreadableLost + (unreadableLost == 1 ? " document lost" : " documents lost");
                 }
                 else
                 {
