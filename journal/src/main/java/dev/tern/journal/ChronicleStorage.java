@@ -363,6 +363,10 @@ public final class ChronicleStorage implements Storage
         final JournalFiles.Location begin = chosenId != 0 ? files.checkpointBegin : new JournalFiles.Location(0, 0);
         for (int i = begin.file(); i < files.files.size(); i++)
         {
+            if (files.reports.get(i).documents == 0 && files.reports.get(i).checksumFailures == 0)
+            {
+                continue; // nothing readable (e.g. zero-filled): the first pass already went through every byte
+            }
             final CycleFileReader.Report report = reader.read(files.files.get(i), i == begin.file() ?
                 begin.position() : 0, (position, kind, valid, body, length) ->
                 {
