@@ -170,8 +170,11 @@ public final class ChronicleStorage implements Storage
         try
         {
             requireWritableFiles(settings.directory());
+            final long scanStartNs = System.nanoTime();
             files.scan(null);
             scanned = true;
+            LOG.info("journal {}: checked {} cycle file(s) in {} ms{}", settings.directory(), files.files.size(),
+                (System.nanoTime() - scanStartNs) / 1_000_000, files.damaged() ? ", damage found" : "");
             for (final String line : files.damageLines())
             {
                 LOG.warn("journal damage: {}", line);
