@@ -321,7 +321,7 @@ public final class ChronicleStorage implements Storage
     /**
      * @return documents lost or damaged according to the last full read: per file, those the cycle header says were
      *         written and were not read intact, or where that is unknown, the documents failing their checksum plus
-     *         one per unreadable range.
+     *         one per unreadable range; plus those the metadata says missing cycle files held.
      */
     public long damagedDocuments()
     {
@@ -332,7 +332,7 @@ public final class ChronicleStorage implements Storage
             final long seen = r.checksumFailures + r.ranges.stream().filter(x -> !x.framingIntact()).count();
             total += lost >= 0 && r.damaged() ? Math.max(lost, r.checksumFailures) : seen;
         }
-        return total;
+        return total + files.missingDocuments;
     }
 
     /** @return where damaged files were moved at opening, or null when nothing was. */

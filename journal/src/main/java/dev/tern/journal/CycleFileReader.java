@@ -184,7 +184,7 @@ final class CycleFileReader implements AutoCloseable
                 pos = resync(4, report);
                 final long to = pos < 0 ? size : pos;
                 report.ranges.add(new DamagedRange(0, to, size == 0 ? "empty file" : pos < 0 && lastNonZero < 0 ?
-                    "no cycle header and no document (zero-filled)" : "unreadable cycle header", false));
+                    "zero-filled: no cycle header, no document" : "unreadable cycle header", false));
             }
             walk(pos, report, listener);
         }

@@ -57,6 +57,8 @@ final class JournalFiles
     long checkpointId;
     Location checkpointBegin;
     long highestCheckpointId;
+    /** Documents the metadata says the missing cycle files held (as far as it knows). */
+    long missingDocuments;
     /** Whether the metadata must be rebuilt (unreadable, or it names files that are gone). */
     boolean metadataStale;
 
@@ -77,6 +79,7 @@ final class JournalFiles
         files.clear();
         reports.clear();
         problems.clear();
+        missingDocuments = 0;
         try (Stream<Path> list = Files.list(directory))
         {
             list.filter(p -> p.getFileName().toString().endsWith(CYCLE_SUFFIX) && Files.isRegularFile(p))
@@ -162,10 +165,11 @@ final class JournalFiles
             if (files.stream().noneMatch(f -> f.getFileName().toString().equals(name)) &&
                 problems.stream().noneMatch(p -> p.startsWith(name)))
             {
-                final String synced = metadata.lastIndexSynced() >= 0 &&
+                final long held = metadata.lastIndexSynced() >= 0 &&
                     rollCycle.toCycle(metadata.lastIndexSynced()) == cycle ?
-                    ", which held at least " + (rollCycle.toSequenceNumber(metadata.lastIndexSynced()) + 1) +
-                    " documents" : "";
+                    rollCycle.toSequenceNumber(metadata.lastIndexSynced()) + 1 : 0;
+                missingDocuments += held;
+                final String synced = held > 0 ? ", which held at least " + held + " documents" : "";
                 problems.add(name + ": missing (the metadata lists cycle " + cycle + synced + ")");
                 metadataStale = true;
             }
