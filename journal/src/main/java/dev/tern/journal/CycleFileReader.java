@@ -34,7 +34,7 @@ import java.util.zip.CRC32C;
  * <p>
  * Not thread-safe; one instance reads one file at a time.
  */
-final class CycleFileReader implements AutoCloseable
+final class CycleFileReader
 {
     static final int NOT_COMPLETE = 0x80000000;
     static final int META_DATA = 0x40000000;
@@ -545,11 +545,5 @@ final class CycleFileReader implements AutoCloseable
     private static long align(final long position)
     {
         return (position + 3) & ~3L;
-    }
-
-    @Override
-    public void close()
-    {
-        // the window is a direct buffer freed by the collector; nothing else is held between reads
     }
 }
