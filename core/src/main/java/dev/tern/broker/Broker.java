@@ -130,6 +130,10 @@ public final class Broker implements AutoCloseable
             final RouteStage.Replayer replayer = route.replayer();
             storage.replay(replayer);
             LOG.info("journal {} in {} ms", replayer.finish(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+            if (storage.checkpointNeeded())
+            {
+                route.requestCheckpoint(); // before the pipeline starts: its thread sees the flag
+            }
             // Acknowledgements leave (encode) only after the records of their event are appended (journal).
             disruptor.handleEventsWith(decode).then(route).then(new JournalStage(storage)).then(encode);
         }

@@ -36,6 +36,16 @@ public interface Storage extends AutoCloseable
     {
     }
 
+    /**
+     * Whether the state {@link #replay} rebuilt is no longer all in the storage's live files (it set damaged files
+     * aside after reading what was intact in them). The broker then writes a checkpoint at once, so that state is
+     * durable again.
+     */
+    default boolean checkpointNeeded()
+    {
+        return false;
+    }
+
     @Override
     void close();
 

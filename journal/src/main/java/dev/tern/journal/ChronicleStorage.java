@@ -4,10 +4,8 @@ import dev.tern.storage.JournalRecords;
 import dev.tern.storage.Storage;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
-import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.RollCycles;
-import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.queue.rollcycles.LargeRollCycles;
@@ -24,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -39,11 +38,20 @@ import java.util.zip.CRC32C;
  * CKPT_END    body = checkpointId:i64 | parts:i32 | beginIndex:i64
  * </pre>
  *
- * Replay looks backwards from the end for the last CKPT_END whose checksum holds, then replays forward from its
- * CKPT_BEGIN: that checkpoint's parts, then every DELTA after it (parts of other, unfinished checkpoints are
- * ignored). Without a complete checkpoint it replays every DELTA from the start. A document whose checksum fails, or
- * whose kind is unknown, is skipped and logged; a document the writer never finished (the process died mid-write)
- * is invisible to readers and is overwritten by the next appender, so a torn tail never stops the broker starting.
+ * Replay reads the cycle files itself ({@link CycleFileReader}), not through a Chronicle tailer, which stops for good
+ * at the first header it cannot read. A first pass over every file finds the last CKPT_END whose checksum holds (and
+ * whose CKPT_BEGIN was read); replay then goes forward from that CKPT_BEGIN: that checkpoint's parts, then every DELTA
+ * after it (parts of other, unfinished checkpoints are ignored). Without a complete checkpoint it replays every DELTA
+ * from the start. A document whose checksum fails is skipped; after bytes that hold no readable header, reading
+ * resumes at the next document whose framing and checksum hold, so damage loses only the documents it hit. A
+ * document the writer never finished (the process died mid-write) ends the data, so a torn tail never stops the
+ * broker starting.
+ * <p>
+ * Opening takes an exclusive lock on the directory ({@link JournalLock}) and refuses a read-only directory. Cycle
+ * files Chronicle cannot open (unreadable cycle header, truncated, or a broken chain of headers) and an unreadable
+ * {@code metadata.cq4t} are moved into {@code DIR/damaged-<timestamp>/} before the queue opens; replay still reads
+ * what is intact in them, and {@link #checkpointNeeded()} asks the broker for a checkpoint so that state is written
+ * to the live files again.
  * <p>
  * Retention: once a checkpoint's end is appended (and synced under {@link JournalSettings.Fsync#BATCH}), the queue
  * files of cycles before the one holding its begin are deleted.
@@ -71,28 +79,32 @@ public final class ChronicleStorage implements Storage
 
     private final JournalSettings settings;
     private final SingleChronicleQueue queue;
+    private final JournalLock lock;
+    private final JournalFiles files;
     private final CRC32C crc = new CRC32C();
     private final Stats stats = new Stats();
     private ExcerptAppender appender;
     private byte[] scratch = new byte[4096];
     private long nextCheckpointId = 1;
     private boolean unsynced;
+    private boolean scanned;
+    private Path setAside;
 
     /** Counts kept by replay and verification; plain fields, read after the pass that fills them. */
     public static final class Stats
     {
-        /** Documents read. */
+        /** Documents read intact. */
         public long documents;
         /** DELTA documents replayed. */
         public long deltas;
         /** Checkpoint part documents replayed. */
         public long checkpointParts;
-        /** Documents skipped: checksum mismatch, unknown kind or truncated body. */
+        /** Documents skipped: framed by an intact header, but their checksum fails. */
         public long skipped;
+        /** Ranges of bytes that held no readable document (replay resumed after each). */
+        public long damagedRanges;
         /** Id of the checkpoint replay started from, 0 for none. */
         public long checkpointId;
-        /** Queue index of that checkpoint's begin document, -1 for none. */
-        public long checkpointIndex = -1;
         /** Bytes of record batches handed to the handler. */
         public long bytes;
 
@@ -100,29 +112,33 @@ public final class ChronicleStorage implements Storage
         public String toString()
         {
             return "documents=" + documents + " deltas=" + deltas + " checkpointParts=" + checkpointParts +
-                " skipped=" + skipped + " checkpoint=" + (checkpointId == 0 ? "none" : checkpointId + "@" +
-                Long.toHexString(checkpointIndex)) + " bytes=" + bytes;
+                " skipped=" + skipped + " damagedRanges=" + damagedRanges + " checkpoint=" +
+                (checkpointId == 0 ? "none" : Long.toString(checkpointId)) + " bytes=" + bytes;
         }
     }
 
-    /** A document as replay sees it. */
+    /** A document as replay, dump and verify see it. */
     @FunctionalInterface
     public interface DocumentVisitor
     {
         /**
-         * @param index  the queue index.
-         * @param kind   DELTA, CKPT_BEGIN, CKPT_PART, CKPT_END, or the unknown kind read.
-         * @param valid  whether its checksum holds.
-         * @param body   the body (after the header); valid only during the call.
-         * @param length body length.
+         * @param file     the cycle file it is in.
+         * @param position its byte offset in that file.
+         * @param kind     DELTA, CKPT_BEGIN, CKPT_PART, CKPT_END, or the unknown kind read (-1: none).
+         * @param valid    whether its checksum holds.
+         * @param body     the body (after the header); valid only during the call.
+         * @param length   body length.
          */
-        void onDocument(long index, int kind, boolean valid, DirectBuffer body, int length);
+        void onDocument(Path file, long position, int kind, boolean valid, DirectBuffer body, int length);
     }
 
     /**
-     * Open (or create) the journal.
+     * Open (or create) the journal: take the directory's lock, read every cycle file, set aside into
+     * {@code DIR/damaged-<timestamp>/} what Chronicle could not open (the next {@link #replay} still reads what is
+     * intact in it), and open the queue.
      *
      * @param settings directory, roll cycle and sync policy.
+     * @throws UncheckedIOException if the directory is not writable or another process holds its lock.
      */
     public ChronicleStorage(final JournalSettings settings)
     {
@@ -133,20 +149,103 @@ public final class ChronicleStorage implements Storage
     {
         this.settings = settings;
         final RollCycle rollCycle = rollCycleNamed(settings.rollCycle());
+        this.files = new JournalFiles(settings.directory(), rollCycle, maxDocument(settings));
+        if (readOnly)
+        {
+            // tools read the files themselves: Chronicle would wait on, or throw at, damage they must report
+            this.lock = null;
+            this.queue = null;
+            return;
+        }
         try
         {
             Files.createDirectories(settings.directory());
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot create journal directory " + settings.directory(), ex);
+            throw new UncheckedIOException("cannot create journal directory " + settings.directory() + " (" + ex +
+                ")", ex);
         }
+        this.lock = JournalLock.acquire(settings.directory());
+        try
+        {
+            requireWritableFiles(settings.directory());
+            final long scanStartNs = System.nanoTime();
+            files.scan(null);
+            scanned = true;
+            LOG.info("journal {}: checked {} cycle file(s) in {} ms{}", settings.directory(), files.files.size(),
+                (System.nanoTime() - scanStartNs) / 1_000_000, files.damaged() ? ", damage found" : "");
+            for (final String line : files.damageLines())
+            {
+                LOG.warn("journal damage: {}", line);
+            }
+            setAside = files.setAside();
+            this.queue = build(settings, rollCycle);
+        }
+        catch (final RuntimeException ex)
+        {
+            lock.close();
+            throw ex;
+        }
+    }
+
+    private SingleChronicleQueue build(final JournalSettings settings, final RollCycle rollCycle)
+    {
         final SingleChronicleQueueBuilder builder = SingleChronicleQueueBuilder.binary(settings.directory())
-            .rollCycle(rollCycle)
-            .readOnly(readOnly);
-        // Documents up to a quarter of a block fit; keep room for the largest checkpoint part and any single record.
-        builder.blockSize(Math.max(64L << 20, 8L * settings.checkpointPart()));
-        this.queue = builder.build();
+            .rollCycle(rollCycle);
+        builder.blockSize(blockSize(settings));
+        try
+        {
+            return builder.build();
+        }
+        catch (final RuntimeException ex)
+        {
+            // a table store the checks above did not catch: set it aside once and let Chronicle rebuild it
+            final Path metadata = settings.directory().resolve(JournalFiles.METADATA);
+            if (!Files.exists(metadata))
+            {
+                throw ex;
+            }
+            LOG.warn("journal {}: Chronicle cannot open {} ({}); setting it aside", settings.directory(),
+                JournalFiles.METADATA, ex.toString());
+            files.metadataStale = true;
+            setAside = files.setAside();
+            return SingleChronicleQueueBuilder.binary(settings.directory()).rollCycle(rollCycle)
+                .blockSize(blockSize(settings)).build();
+        }
+    }
+
+    /** Documents up to a quarter of a block fit; keep room for the largest checkpoint part and any single record. */
+    private static long blockSize(final JournalSettings settings)
+    {
+        return Math.max(64L << 20, 8L * settings.checkpointPart());
+    }
+
+    private static int maxDocument(final JournalSettings settings)
+    {
+        return (int)Math.min(CycleFileReader.LENGTH_MASK, blockSize(settings) / 4);
+    }
+
+    /** Chronicle silently opens a queue read-only when it cannot write; a broker must refuse to start instead. */
+    private static void requireWritableFiles(final Path directory)
+    {
+        try (var list = Files.list(directory))
+        {
+            for (final Path file : (Iterable<Path>)list::iterator)
+            {
+                final String name = file.getFileName().toString();
+                if ((name.endsWith(JournalFiles.CYCLE_SUFFIX) || name.equals(JournalFiles.METADATA)) &&
+                    !Files.isWritable(file))
+                {
+                    throw new UncheckedIOException("journal file " + file + " is read-only or not writable",
+                        new IOException(file.toString()));
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list journal directory " + directory + " (" + ex + ")", ex);
+        }
     }
 
     /** @return a read-only view for tools; {@link #append} and {@link #checkpoint} must not be called on it. */
@@ -220,170 +319,127 @@ public final class ChronicleStorage implements Storage
         return stats;
     }
 
+    /**
+     * @return one line per damaged range (cycle file, offsets, documents lost), missing file or unreadable metadata
+     *         found by the last full read (opening, or {@link #scan}); empty when the journal is intact.
+     */
+    public List<String> damage()
+    {
+        return files.damageLines();
+    }
+
+    /**
+     * @return documents lost or damaged according to the last full read: per file, those the cycle header says were
+     *         written and were not read intact, or where that is unknown, the documents failing their checksum plus
+     *         one per unreadable range; plus those the metadata says missing cycle files held.
+     */
+    public long damagedDocuments()
+    {
+        long total = 0;
+        for (final CycleFileReader.Report r : files.reports)
+        {
+            final long lost = r.documentsLost();
+            final long seen = r.checksumFailures + r.ranges.stream().filter(x -> !x.framingIntact()).count();
+            total += lost >= 0 && r.damaged() ? Math.max(lost, r.checksumFailures) : seen;
+        }
+        return total + files.missingDocuments;
+    }
+
+    /** @return where damaged files were moved at opening, or null when nothing was. */
+    public Path setAsideDirectory()
+    {
+        return setAside;
+    }
+
+    @Override
+    public boolean checkpointNeeded()
+    {
+        return setAside != null;
+    }
+
     // ------------------------------------------------------------------ replay
 
     @Override
     public void replay(final BatchHandler handler)
     {
         final long startNs = System.nanoTime();
-        try (ExcerptTailer tailer = queue.createTailer())
+        if (!scanned)
         {
-            final long[] found = findLastCheckpoint(tailer);
-            final long chosenId = found[0];
-            stats.checkpointId = chosenId;
-            stats.checkpointIndex = found[1];
-            nextCheckpointId = Math.max(nextCheckpointId, found[2] + 1);
-            tailer.direction(TailerDirection.FORWARD);
-            if (chosenId != 0)
+            files.scan(null);
+            scanned = true;
+        }
+        final long chosenId = files.checkpointId;
+        stats.checkpointId = chosenId;
+        nextCheckpointId = Math.max(nextCheckpointId, files.highestCheckpointId + 1);
+        final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+        final CycleFileReader reader = new CycleFileReader(maxDocument(settings));
+        final JournalFiles.Location begin = chosenId != 0 ? files.checkpointBegin : new JournalFiles.Location(0, 0);
+        for (int i = begin.file(); i < files.files.size(); i++)
+        {
+            if (files.reports.get(i).documents == 0 && files.reports.get(i).checksumFailures == 0)
             {
-                if (!tailer.moveToIndex(found[1]))
-                {
-                    throw new IllegalStateException("journal checkpoint " + chosenId + " begins at index " +
-                        Long.toHexString(found[1]) + " which is no longer readable");
-                }
+                continue; // nothing readable (e.g. zero-filled): the first pass already went through every byte
             }
-            else
-            {
-                tailer.toStart();
-            }
-            final UnsafeBuffer view = new UnsafeBuffer(0, 0);
-            readAll(tailer, (index, kind, valid, body, length) ->
-            {
-                if (!valid)
+            final CycleFileReader.Report report = reader.read(files.files.get(i), i == begin.file() ?
+                begin.position() : 0, (position, kind, valid, body, length) ->
                 {
-                    return;
-                }
-                if (kind == DELTA)
-                {
-                    stats.deltas++;
-                    stats.bytes += length;
-                    handler.onBatch(body, 0, length);
-                }
-                else if (kind == CKPT_PART && length >= CHECKPOINT_ID_LENGTH &&
-                    body.getLong(0, ByteOrder.LITTLE_ENDIAN) == chosenId)
-                {
-                    final int records = length - CHECKPOINT_ID_LENGTH;
-                    stats.checkpointParts++;
-                    stats.bytes += records;
-                    view.wrap(body, CHECKPOINT_ID_LENGTH, records);
-                    handler.onBatch(view, 0, records);
-                }
-            });
+                    if (!valid)
+                    {
+                        stats.skipped++;
+                        return;
+                    }
+                    stats.documents++;
+                    if (kind == DELTA)
+                    {
+                        stats.deltas++;
+                        stats.bytes += length;
+                        handler.onBatch(body, 0, length);
+                    }
+                    else if (kind == CKPT_PART && length >= CHECKPOINT_ID_LENGTH &&
+                        body.getLong(0, ByteOrder.LITTLE_ENDIAN) == chosenId)
+                    {
+                        final int records = length - CHECKPOINT_ID_LENGTH;
+                        stats.checkpointParts++;
+                        stats.bytes += records;
+                        view.wrap(body, CHECKPOINT_ID_LENGTH, records);
+                        handler.onBatch(view, 0, records);
+                    }
+                });
+            stats.damagedRanges += report.ranges.stream().filter(r -> !r.framingIntact()).count();
         }
         LOG.info("journal {}: replayed {} in {} ms", settings.directory(), stats,
             (System.nanoTime() - startNs) / 1_000_000);
+        if (setAside != null)
+        {
+            LOG.warn("journal {}: damaged files were set aside in {}; their intact documents were replayed and a " +
+                "checkpoint follows", settings.directory(), setAside);
+        }
     }
 
     /**
-     * Visit every document from the start (tools: dump and verify). Counts go to {@link #stats()}.
+     * Visit every document of every cycle file from the start (tools: dump and verify). Counts go to
+     * {@link #stats()}, damage to {@link #damage()}.
      */
     public void scan(final DocumentVisitor visitor)
     {
-        try (ExcerptTailer tailer = queue.createTailer())
+        files.scan((file, position, kind, valid, body, length) ->
         {
-            tailer.toStart();
-            readAll(tailer, visitor);
-        }
-    }
-
-    /** @return {checkpointId, beginIndex, highest checkpoint id seen} of the last complete checkpoint, or zeros. */
-    private long[] findLastCheckpoint(final ExcerptTailer tailer)
-    {
-        tailer.direction(TailerDirection.BACKWARD).toEnd();
-        long highestId = 0;
-        while (true)
-        {
-            try (DocumentContext dc = tailer.readingDocument())
+            if (valid)
             {
-                if (!dc.isPresent())
-                {
-                    return new long[] {0, -1, highestId};
-                }
-                final Bytes<?> bytes = dc.wire().bytes();
-                final int length = (int)bytes.readRemaining();
-                if (length < HEADER)
-                {
-                    continue;
-                }
-                final int kind = bytes.readUnsignedByte(bytes.readPosition());
-                if (kind != CKPT_END && kind != CKPT_BEGIN)
-                {
-                    continue;
-                }
-                final byte[] doc = read(bytes, length);
-                if (!checksumHolds(doc, length))
-                {
-                    continue;
-                }
-                final UnsafeBuffer body = new UnsafeBuffer(doc, HEADER, length - HEADER);
-                if (body.capacity() >= 8)
-                {
-                    highestId = Math.max(highestId, body.getLong(0, ByteOrder.LITTLE_ENDIAN));
-                }
-                if (kind == CKPT_END && body.capacity() >= 20)
-                {
-                    return new long[] {body.getLong(0, ByteOrder.LITTLE_ENDIAN),
-                        body.getLong(12, ByteOrder.LITTLE_ENDIAN), Math.max(highestId, body.getLong(0,
-                        ByteOrder.LITTLE_ENDIAN))};
-                }
-            }
-        }
-    }
-
-    private void readAll(final ExcerptTailer tailer, final DocumentVisitor visitor)
-    {
-        final UnsafeBuffer body = new UnsafeBuffer(0, 0);
-        while (true)
-        {
-            try (DocumentContext dc = tailer.readingDocument())
-            {
-                if (!dc.isPresent())
-                {
-                    return;
-                }
                 stats.documents++;
-                final long index = dc.index();
-                final Bytes<?> bytes = dc.wire().bytes();
-                final int length = (int)bytes.readRemaining();
-                if (length < HEADER)
-                {
-                    stats.skipped++;
-                    LOG.warn("journal document {} is truncated ({} bytes), skipped", Long.toHexString(index), length);
-                    visitor.onDocument(index, -1, false, body, 0);
-                    continue;
-                }
-                final byte[] doc = read(bytes, length);
-                final int kind = doc[0] & 0xFF;
-                final boolean valid = checksumHolds(doc, length) && kind >= DELTA && kind <= CKPT_END;
-                if (!valid)
-                {
-                    stats.skipped++;
-                    LOG.warn("journal document {} (kind {}, {} bytes) fails its checksum, skipped",
-                        Long.toHexString(index), kind, length);
-                }
-                body.wrap(doc, HEADER, length - HEADER);
-                visitor.onDocument(index, kind, valid, body, length - HEADER);
             }
-        }
-    }
-
-    private byte[] read(final Bytes<?> bytes, final int length)
-    {
-        if (scratch.length < length)
+            else
+            {
+                stats.skipped++;
+            }
+            visitor.onDocument(file, position, kind, valid, body, length);
+        });
+        scanned = true;
+        stats.checkpointId = files.checkpointId;
+        for (final CycleFileReader.Report r : files.reports)
         {
-            scratch = new byte[Math.max(length, scratch.length * 2)];
+            stats.damagedRanges += r.ranges.stream().filter(x -> !x.framingIntact()).count();
         }
-        bytes.read(scratch, 0, length);
-        return scratch;
-    }
-
-    private boolean checksumHolds(final byte[] doc, final int length)
-    {
-        crc.reset();
-        crc.update(doc, 0, 1);
-        crc.update(doc, HEADER, length - HEADER);
-        final int expected = (doc[1] & 0xFF) | (doc[2] & 0xFF) << 8 | (doc[3] & 0xFF) << 16 | (doc[4] & 0xFF) << 24;
-        return (int)crc.getValue() == expected;
     }
 
     // ------------------------------------------------------------------ append
@@ -545,6 +601,13 @@ public final class ChronicleStorage implements Storage
             }
             appender.close();
         }
-        queue.close();
+        if (queue != null)
+        {
+            queue.close();
+        }
+        if (lock != null)
+        {
+            lock.close();
+        }
     }
 }

@@ -80,11 +80,12 @@ public final class JournalCommand implements Callable<Integer>
             final boolean filtered = client != null || topic != null;
             try (ChronicleStorage storage = open(dir))
             {
-                storage.scan((index, kind, valid, body, length) ->
+                storage.scan((file, position, kind, valid, body, length) ->
                 {
+                    final String at = file.getFileName() + "@" + position;
                     if (!filtered)
                     {
-                        out.printf("%016x %s %d bytes%s%n", index, ChronicleStorage.kindName(kind), length,
+                        out.printf("%s %s %d bytes%s%n", at, ChronicleStorage.kindName(kind), length,
                             valid ? "" : " CHECKSUM MISMATCH (skipped by replay)");
                     }
                     final int skip = ChronicleStorage.recordsOffset(kind);
@@ -97,11 +98,15 @@ public final class JournalCommand implements Callable<Integer>
                         if ((client == null || client.equals(line.clientId())) &&
                             (topic == null || topic.equals(line.topic())))
                         {
-                            out.println(filtered ? String.format("%016x %s", index, line.text()) :
+                            out.println(filtered ? at + " " + line.text() :
                                 "    " + line.text());
                         }
                     });
                 });
+                for (final String line : storage.damage())
+                {
+                    out.println("DAMAGED " + line);
+                }
             }
             out.flush();
             return CommandLine.ExitCode.OK;
@@ -124,6 +129,21 @@ public final class JournalCommand implements Callable<Integer>
         public Integer call()
         {
             final PrintWriter out = spec.commandLine().getOut();
+            try
+            {
+                return verify(out);
+            }
+            catch (final RuntimeException ex)
+            {
+                // never a stack trace: whatever the files hold, verify reports it
+                out.printf("journal %s%ncannot read the journal: %s%nDAMAGED%n", dir, ex);
+                out.flush();
+                return 1;
+            }
+        }
+
+        private int verify(final PrintWriter out)
+        {
             final long[] kinds = new long[5];
             final long[] types = new long[32];
             final AtomicLong damagedRecords = new AtomicLong();
@@ -132,13 +152,11 @@ public final class JournalCommand implements Callable<Integer>
             final RecordFormatter formatter = new RecordFormatter();
             try (ChronicleStorage storage = open(dir))
             {
-                storage.scan((index, kind, valid, body, length) ->
+                storage.scan((file, position, kind, valid, body, length) ->
                 {
                     if (!valid)
                     {
-                        out.printf("damaged document at %016x (kind %d, %d bytes): checksum mismatch%n", index, kind,
-                            length);
-                        return;
+                        return; // listed with the damage below
                     }
                     kinds[kind]++;
                     if (kind == ChronicleStorage.CKPT_BEGIN)
@@ -176,9 +194,15 @@ public final class JournalCommand implements Callable<Integer>
                 }
                 out.printf("checkpoints: %d begun, %d complete%s%n", checkpoints[0], checkpoints[1],
                     lastComplete[0] == 0 ? "" : " (replay starts at checkpoint " + lastComplete[0] + ")");
-                out.printf("damaged documents: %d, damaged records: %d%n", stats.skipped, damagedRecords.get());
-                final boolean clean = stats.skipped == 0 && damagedRecords.get() == 0;
-                out.println(clean ? "OK" : "DAMAGED: replay skips the documents above");
+                final List<String> damage = storage.damage();
+                for (final String line : damage)
+                {
+                    out.println("damaged: " + line);
+                }
+                final long damagedDocuments = storage.damagedDocuments();
+                out.printf("damaged documents: %d, damaged records: %d%n", damagedDocuments, damagedRecords.get());
+                final boolean clean = damage.isEmpty() && damagedDocuments == 0 && damagedRecords.get() == 0;
+                out.println(clean ? "OK" : "DAMAGED: replay skips what is listed above and reads everything else");
                 out.flush();
                 return clean ? CommandLine.ExitCode.OK : 1;
             }
