@@ -96,6 +96,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
+    private final ConnectionLog connectionLog;
     /** Publishers not read from while the queued-bytes budget is exceeded, by connection id. */
     private final Long2ObjectHashMap<Connection> pausedPublishers = new Long2ObjectHashMap<>();
     /** Bytes in all session queues, see {@link #queuedSize(Message)}. */
@@ -162,6 +163,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         this.nowMs = System.currentTimeMillis();
         this.timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, 16, 1024);
         this.sys = new SysPublisher(config, counters, nowMs);
+        this.connectionLog = new ConnectionLog(config.logConnections());
     }
 
     @Override
@@ -312,6 +314,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Connection connection = connectionById.get(event.connectionId);
         if (connection != null)
         {
+            connection.closeReason = ConnectionLog.transportReason(event.intArg);
             connectionLost(connection, false);
         }
     }
@@ -506,6 +509,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             counters.messagesSent.increment();
         }
+        connection.closeReason = ReasonCode.name(reasonCode);
         closeConnection(connection, false);
     }
 
@@ -779,18 +783,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesSent.increment();
         counters.clientsConnected.increment();
         counters.clientsTotal.increment();
+        counters.clientsMaximum.set(Math.max(counters.clientsMaximum.get(), counters.clientsConnected.get()));
 
         if (sessionPresent)
         {
             resendInflight(session, connection);
             drainQueue(session);
         }
-        if (LOG.isDebugEnabled())
-        {
-            LOG.debug("client '{}' connected from {} on '{}' (MQTT level {}, session present {}, inflight {}, " +
-                "queued {})", clientId, connection.remoteAddress, listenerName, packet.protocolLevel, sessionPresent,
-                session.inflightByPacketId.size(), session.queue.size());
-        }
+        connectionLog.connected(info, session.persistent, sessionPresent, keepAliveSeconds);
         if (hooksInstalled)
         {
             try
@@ -1057,11 +1057,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 publishWill(connection, will);
             }
         }
-        if (LOG.isDebugEnabled())
-        {
-            LOG.debug("client '{}' disconnected ({})", connection.info.clientId(), graceful ? "DISCONNECT" :
-                "connection lost");
-        }
+        connectionLog.disconnected(connection.info, graceful, connection.closeReason);
         if (hooksInstalled)
         {
             try
@@ -1437,6 +1433,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private void routeContext(final ClientInfo publisher)
     {
         counters.publishReceived.increment();
+        counters.publishBytesReceived.add(ctxPayloadLength);
         if (ctxRetain)
         {
             updateRetained();
@@ -1949,6 +1946,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             assignTopicAlias(connection, o);
         }
         counters.publishSent.increment();
+        counters.publishBytesSent.add(payloadLength);
         counters.messagesSent.increment();
         return o;
     }
@@ -2205,6 +2203,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (isNew)
         {
             counters.subscriptions.increment();
+            counters.sharedSubscriptions.add(sharedStart > 0 ? 1 : 0);
         }
         session.subscriptions.put(filter, options);
         return isNew;
@@ -2235,6 +2234,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (removed)
         {
             counters.subscriptions.decrement();
+            counters.sharedSubscriptions.add(group != null ? -1 : 0);
         }
         return removed;
     }
@@ -2420,10 +2420,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         if (sys.isDue(nowMs))
         {
-            sys.publish(nowMs, (topic, payload) ->
+            sys.publish(nowMs, sessionByClientId.size(), (topic, payload) ->
             {
                 setContext(Message.of(topic, payload, 0, true));
                 routeContext(null);
+                // the broker's own message: client message counters leave it out, as Mosquitto's do
+                counters.publishReceived.decrement();
+                counters.publishBytesReceived.add(-payload.length);
             });
         }
     }
@@ -2474,6 +2477,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 expiring.expiryTimerId = Long.MIN_VALUE;
                 if (expiring.connection == null && sessionByClientId.get(expiring.clientId) == expiring)
                 {
+                    counters.sessionsExpired.increment();
                     destroySession(expiring);
                 }
             }

@@ -11,6 +11,7 @@ import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
 import dev.tern.server.TernBroker;
 import dev.tern.transport.http.DashboardServer;
+import dev.tern.util.IoMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +108,12 @@ public final class TernLauncher implements AutoCloseable
                 LOG.warn("listener '{}' on {} admits anonymous clients with full rights from other hosts",
                     listener.name(), listener.host());
             }
+            else if (!listener.anonymous() && setup.auth().passwordFile() == null
+                && !DashboardServer.isLoopback(listener.host()))
+            {
+                LOG.warn("listener '{}' on {} refuses every client: it is not anonymous and no auth.passwordFile"
+                    + " is configured", listener.name(), listener.host());
+            }
         }
         final TernBroker broker = builder.start();
         DashboardServer dashboard = null;
@@ -144,7 +151,7 @@ public final class TernLauncher implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot read " + what + " " + file + ": " + ex, ex);
+            throw new UncheckedIOException("cannot read " + what + " " + file + ": " + IoMessages.describe(ex), ex);
         }
     }
 

@@ -143,7 +143,8 @@ public final class DashboardServer implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("dashboard: cannot bind " + bind + ":" + requestedPort, ex);
+            throw new UncheckedIOException("dashboard: cannot bind " + bind + ":" + requestedPort + ": "
+                + dev.tern.util.IoMessages.describeBind(ex, requestedPort), ex);
         }
         executor = newExecutor();
         http.setExecutor(executor);
