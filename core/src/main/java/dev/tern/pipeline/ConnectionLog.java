@@ -37,7 +37,7 @@ final class ConnectionLog
         if (enabled && LOG.isInfoEnabled())
         {
             LOG.info("client '{}' connected from {} on listener '{}' (MQTT {}, {}, {} session{}, keep alive {} s)",
-                info.clientId(), info.remoteAddress(), info.listener(), protocolName(info.protocolLevel()),
+                info.clientId(), address(info), info.listener(), protocolName(info.protocolLevel()),
                 info.username() == null ? "no user name" : "user '" + info.username() + "'",
                 persistent ? "persistent" : "clean", sessionPresent ? " resumed" : "", keepAliveSeconds);
         }
@@ -54,9 +54,16 @@ final class ConnectionLog
     {
         if (enabled && LOG.isInfoEnabled())
         {
-            LOG.info("client '{}' disconnected from {} on listener '{}': {}", info.clientId(), info.remoteAddress(),
+            LOG.info("client '{}' disconnected from {} on listener '{}': {}", info.clientId(), address(info),
                 info.listener(), graceful ? "client sent DISCONNECT" : reason != null ? reason : "closed by broker");
         }
+    }
+
+    /** @return the remote address as "127.0.0.1:50072", without the empty host name of "/127.0.0.1:50072". */
+    private static String address(final ClientInfo info)
+    {
+        final String remote = info.remoteAddress();
+        return remote != null && remote.startsWith("/") ? remote.substring(1) : remote;
     }
 
     /** @return the reason for a transport close code of {@link RingProtocol}, in words an operator reads. */

@@ -97,6 +97,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
     private final ConnectionLog connectionLog;
+    /** False while the broker routes its own {@code $SYS} messages, which are not counted as received. */
+    private boolean countReceived = true;
     /** Publishers not read from while the queued-bytes budget is exceeded, by connection id. */
     private final Long2ObjectHashMap<Connection> pausedPublishers = new Long2ObjectHashMap<>();
     /** Bytes in all session queues, see {@link #queuedSize(Message)}. */
@@ -1432,8 +1434,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     /** Route the context message to every matching subscription, and update the retained store. */
     private void routeContext(final ClientInfo publisher)
     {
-        counters.publishReceived.increment();
-        counters.publishBytesReceived.add(ctxPayloadLength);
+        if (countReceived)
+        {
+            counters.publishReceived.increment();
+            counters.publishBytesReceived.add(ctxPayloadLength);
+        }
         if (ctxRetain)
         {
             updateRetained();
@@ -2420,14 +2425,20 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         if (sys.isDue(nowMs))
         {
-            sys.publish(nowMs, sessionByClientId.size(), (topic, payload) ->
+            // the broker's own messages: the counters of messages received leave them out, as Mosquitto's do
+            countReceived = false;
+            try
             {
-                setContext(Message.of(topic, payload, 0, true));
-                routeContext(null);
-                // the broker's own message: client message counters leave it out, as Mosquitto's do
-                counters.publishReceived.decrement();
-                counters.publishBytesReceived.add(-payload.length);
-            });
+                sys.publish(nowMs, sessionByClientId.size(), (topic, payload) ->
+                {
+                    setContext(Message.of(topic, payload, 0, true));
+                    routeContext(null);
+                });
+            }
+            finally
+            {
+                countReceived = true;
+            }
         }
     }
 

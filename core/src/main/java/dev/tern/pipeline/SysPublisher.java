@@ -15,7 +15,7 @@ import java.util.function.BiConsumer;
  * <p>
  * The {@code load/.../1min|5min|15min} topics are rates per minute, averaged exponentially over one, five and fifteen
  * minutes, as Mosquitto reports them. The client message counters they are computed from do not include these
- * {@code $SYS} publications (the route stage takes them back out).
+ * {@code $SYS} publications (the route stage does not count them).
  */
 final class SysPublisher
 {
@@ -163,8 +163,8 @@ final class SysPublisher
                     final double keep = Math.exp(-elapsedMs / (60_000.0 * WINDOW_MINUTES[i]));
                     perMinute[i] = keep * perMinute[i] + (1 - keep) * rate;
                 }
+                lastValue = value;
             }
-            lastValue = value;
             for (int i = 0; i < topics.length; i++)
             {
                 publisher.accept(topics[i], bytes(String.format(Locale.ROOT, "%.2f", perMinute[i])));
