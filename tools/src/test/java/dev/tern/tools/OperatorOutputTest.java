@@ -110,7 +110,7 @@ class OperatorOutputTest
             log = broker.stop();
         }
         final String text = String.join("\n", log);
-        assertTrue(text.contains("Tern 0.1.0 started") || text.contains(" started;"), text);
+        assertTrue(text.contains(" started;"), text);
         assertFalse(text.contains("ops-quiet"), text);
     }
 
