@@ -162,7 +162,8 @@ public final class TernMain
         }
         if (ex instanceof IOException || ex instanceof UncheckedIOException)
         {
-            final IOException cause = ex instanceof IOException ? (IOException)ex : ((UncheckedIOException)ex).getCause();
+            final IOException cause = ex instanceof IOException ? (IOException)ex :
+                ((UncheckedIOException)ex).getCause();
             // a message of our own names what was being done; a bare wrapper's is the cause's class name and text
             final boolean bare = ex == cause || String.valueOf(cause).equals(ex.getMessage());
             err.println(command + ": " + (bare ? IoMessages.describe(cause) : ex.getMessage()));

@@ -32,9 +32,9 @@ import java.util.Locale;
         + " (see tern-example.yaml); an invalid file exits with code 2.",
     footerHeading = "%nSubcommands (each has --help):%n",
     footer = {
-        "  tern passwd [-c|-b|-D] FILE USER [PASSWORD]   add, update or delete a user in a password file",
-        "  tern journal dump|verify|replay DIR ...       inspect, check or compact a journal directory",
-        "  tern load [OPTIONS]                           MQTT load generator against any broker"})
+        "  tern passwd [-c|-b|-D] FILE USER [PASSWORD]  add, update or delete a user",
+        "  tern journal dump|verify|replay DIR ...      check or compact a journal",
+        "  tern load [OPTIONS]                          MQTT load generator"})
 public final class TernOptions
 {
     /** Name of the single listener the launcher opens. */

@@ -83,7 +83,8 @@ class OperatorOutputTest
             final String aliceIn = broker.await(l -> l.contains("client 'ops-alice' connected from"));
             assertTrue(aliceIn.contains(" INFO ") || aliceIn.contains("[INFO]"), aliceIn);
             assertTrue(aliceIn.matches(".*ConnectionLog - client 'ops-alice' connected from 127\\.0\\.0\\.1:\\d+ on"
-                + " listener 'default' \\(MQTT 3\\.1\\.1, user 'alice', persistent session, keep alive 30 s\\)"), aliceIn);
+                + " listener 'default' \\(MQTT 3\\.1\\.1, user 'alice', persistent session, keep alive 30 s\\)"),
+                aliceIn);
             final String aliceOut = broker.await(l -> l.contains("client 'ops-alice' disconnected"));
             assertTrue(aliceOut.matches(".*client 'ops-alice' disconnected from 127\\.0\\.0\\.1:\\d+ on listener"
                 + " 'default': client sent DISCONNECT"), aliceOut);

@@ -134,7 +134,8 @@ class SysTopicsTest
         try (TernBroker broker = ItSupport.startAnonymousBroker(ItSupport.testConfig().sysIntervalSeconds(1)))
         {
             final AtomicInteger uptimes = new AtomicInteger();
-            try (AutoCloseable ignored = broker.subscribe("$SYS/broker/uptime", (t, p, q, r) -> uptimes.incrementAndGet()))
+            try (AutoCloseable ignored =
+                broker.subscribe("$SYS/broker/uptime", (t, p, q, r) -> uptimes.incrementAndGet()))
             {
                 // three publications of every $SYS topic on an idle broker
                 ItSupport.awaitAtLeast("uptime publications", uptimes::get, 3);
@@ -233,8 +234,8 @@ class SysTopicsTest
         {
             awaitListening(port, mosquitto);
             // every topic is retained: one pass of a subscriber that stops after a few quiet seconds has them all
-            final Process sub = new ProcessBuilder(find("mosquitto_sub").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port),
-                "-t", "$SYS/#", "-v", "-W", "6").redirectErrorStream(true)
+            final Process sub = new ProcessBuilder(find("mosquitto_sub").toString(), "-h", "127.0.0.1",
+                "-p", Integer.toString(port), "-t", "$SYS/#", "-v", "-W", "6").redirectErrorStream(true)
                 .redirectOutput(dir.resolve("sys.txt").toFile()).start();
             assertTrue(sub.waitFor(60, TimeUnit.SECONDS), "mosquitto_sub did not end");
             final Set<String> names = new TreeSet<>();
