@@ -52,6 +52,7 @@ public final class BrokerConfig
     private int connectTimeoutMs = 10_000;
     private boolean allowZeroLengthClientId = true;
     private boolean retainAvailable = true;
+    private boolean logConnections = true;
     private IdleStrategyKind idleStrategy = IdleStrategyKind.BACKOFF;
     private WaitStrategyKind waitStrategy = WaitStrategyKind.BACKOFF;
     private String brokerVersion = "0.1.0";
@@ -381,6 +382,23 @@ public final class BrokerConfig
     public BrokerConfig retainAvailable(final boolean retainAvailable)
     {
         this.retainAvailable = retainAvailable;
+        return this;
+    }
+
+    /** @return whether each client connect and disconnect is logged at INFO (default true), as Mosquitto does. */
+    public boolean logConnections()
+    {
+        return logConnections;
+    }
+
+    /**
+     * @param logConnections false to leave out the INFO line per client connect and disconnect, e.g. on a broker
+     *                       with many short-lived clients.
+     * @return this.
+     */
+    public BrokerConfig logConnections(final boolean logConnections)
+    {
+        this.logConnections = logConnections;
         return this;
     }
 

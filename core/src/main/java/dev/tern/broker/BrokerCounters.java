@@ -41,11 +41,20 @@ public final class BrokerCounters
     // ---- written by the route stage ----
     public final Counter clientsConnected = new Counter("clients.connected");
     public final Counter clientsTotal = new Counter("clients.total");
+    /** Most clients connected at the same time since start. */
+    public final Counter clientsMaximum = new Counter("clients.maximum");
+    /** Persistent sessions ended by their expiry interval while their client was away. */
+    public final Counter sessionsExpired = new Counter("sessions.expired");
     public final Counter sessionsPersistent = new Counter("sessions.persistent");
     public final Counter messagesReceived = new Counter("messages.received");
     public final Counter messagesSent = new Counter("messages.sent");
+    /** PUBLISH messages from clients and the host program; the broker's own {@code $SYS} messages are not counted. */
     public final Counter publishReceived = new Counter("publish.received");
     public final Counter publishSent = new Counter("publish.sent");
+    /** Payload bytes of the messages counted in {@link #publishReceived}. */
+    public final Counter publishBytesReceived = new Counter("publish.bytesReceived");
+    /** Payload bytes of the messages counted in {@link #publishSent}. */
+    public final Counter publishBytesSent = new Counter("publish.bytesSent");
     public final Counter publishDropped = new Counter("publish.dropped");
     public final Counter droppedQueueFull = new Counter("publish.droppedQueueFull");
     public final Counter droppedBackpressure = new Counter("publish.droppedBackpressure");
@@ -54,6 +63,8 @@ public final class BrokerCounters
     /** Times a QoS 1/2 publisher's reads were paused because the queued-bytes budget was exceeded. */
     public final Counter publishersPaused = new Counter("publish.publishersPaused");
     public final Counter subscriptions = new Counter("subscriptions.count");
+    /** The part of {@link #subscriptions} that are shared ({@code $share/group/filter}). */
+    public final Counter sharedSubscriptions = new Counter("sharedSubscriptions.count");
     public final Counter retainedMessages = new Counter("retained.count");
     public final Counter messagesQueued = new Counter("messages.queued");
     /** Bytes of the messages in all session queues, as counted against {@link BrokerConfig#maxQueuedBytes()}. */
@@ -87,9 +98,10 @@ public final class BrokerCounters
             connectionsAccepted, bytesReceived, bytesSent, transportMalformed, transportPacketTooLarge,
             slowConsumerDisconnects, ingressRingFull, ingressThrottled, connectionsRateLimited, connectTooLarge,
             partialBudgetCloses, partialTimeouts, partialBytes, malformedPackets,
-            protocolErrors, clientsConnected, clientsTotal, sessionsPersistent, messagesReceived, messagesSent,
-            publishReceived, publishSent, publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget,
-            publishersPaused, subscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
+            protocolErrors, clientsConnected, clientsTotal, clientsMaximum, sessionsPersistent, sessionsExpired,
+            messagesReceived, messagesSent, publishReceived, publishSent, publishBytesReceived, publishBytesSent,
+            publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget, publishersPaused, subscriptions,
+            sharedSubscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
             subscriptionsRefused, subscriptionsLimitReached,
             topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull

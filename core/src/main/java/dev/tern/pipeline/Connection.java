@@ -51,6 +51,8 @@ final class Connection
     /** Authentication Data to send with the CONNACK once the exchange succeeded; null for none. */
     byte[] authSuccessData;
     boolean authenticated;
+    /** Why the broker or the transport closed it, for the disconnect log line; null when not known. */
+    String closeReason;
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 

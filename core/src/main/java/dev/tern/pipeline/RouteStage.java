@@ -98,6 +98,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final SysPublisher sys;
+    private final ConnectionLog connectionLog;
+    /** False while the broker routes its own {@code $SYS} messages, which are not counted as received. */
+    private boolean countReceived = true;
     /** Publishers not read from while the queued-bytes budget is exceeded, by connection id. */
     private final Long2ObjectHashMap<Connection> pausedPublishers = new Long2ObjectHashMap<>();
     /** Bytes in all session queues, see {@link #queuedSize(Message)}. */
@@ -165,6 +168,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         this.nowMs = System.currentTimeMillis();
         this.timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMs, 16, 1024);
         this.sys = new SysPublisher(config, counters, nowMs);
+        this.connectionLog = new ConnectionLog(config.logConnections());
     }
 
     @Override
@@ -316,6 +320,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Connection connection = connectionById.get(event.connectionId);
         if (connection != null)
         {
+            connection.closeReason = ConnectionLog.transportReason(event.intArg);
             connectionLost(connection, false);
         }
     }
@@ -510,6 +515,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             counters.messagesSent.increment();
         }
+        connection.closeReason = ReasonCode.name(reasonCode);
         closeConnection(connection, false);
     }
 
@@ -784,18 +790,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesSent.increment();
         counters.clientsConnected.increment();
         counters.clientsTotal.increment();
+        counters.clientsMaximum.set(Math.max(counters.clientsMaximum.get(), counters.clientsConnected.get()));
 
         if (sessionPresent)
         {
             resendInflight(session, connection);
             drainQueue(session);
         }
-        if (LOG.isDebugEnabled())
-        {
-            LOG.debug("client '{}' connected from {} on '{}' (MQTT level {}, session present {}, inflight {}, " +
-                "queued {})", clientId, connection.remoteAddress, listenerName, packet.protocolLevel, sessionPresent,
-                session.inflightByPacketId.size(), session.queue.size());
-        }
+        connectionLog.connected(info, session.persistent, sessionPresent, keepAliveSeconds);
         if (hooksInstalled)
         {
             try
@@ -1062,11 +1064,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 publishWill(connection, will);
             }
         }
-        if (LOG.isDebugEnabled())
-        {
-            LOG.debug("client '{}' disconnected ({})", connection.info.clientId(), graceful ? "DISCONNECT" :
-                "connection lost");
-        }
+        connectionLog.disconnected(connection.info, graceful, connection.closeReason);
         if (hooksInstalled)
         {
             try
@@ -1441,7 +1439,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     /** Route the context message to every matching subscription, and update the retained store. */
     private void routeContext(final ClientInfo publisher)
     {
-        counters.publishReceived.increment();
+        if (countReceived)
+        {
+            counters.publishReceived.increment();
+            counters.publishBytesReceived.add(ctxPayloadLength);
+        }
         if (ctxRetain)
         {
             updateRetained();
@@ -1954,6 +1956,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             assignTopicAlias(connection, o);
         }
         counters.publishSent.increment();
+        counters.publishBytesSent.add(payloadLength);
         counters.messagesSent.increment();
         return o;
     }
@@ -2216,6 +2219,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (isNew)
         {
             counters.subscriptions.increment();
+            counters.sharedSubscriptions.add(sharedStart > 0 ? 1 : 0);
         }
         session.subscriptions.put(filter, options);
         return isNew;
@@ -2246,6 +2250,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (removed)
         {
             counters.subscriptions.decrement();
+            counters.sharedSubscriptions.add(group != null ? -1 : 0);
         }
         return removed;
     }
@@ -2437,11 +2442,20 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         if (sys.isDue(nowMs))
         {
-            sys.publish(nowMs, (topic, payload) ->
+            // the broker's own messages: the counters of messages received leave them out, as Mosquitto's do
+            countReceived = false;
+            try
             {
-                setContext(Message.of(topic, payload, 0, true));
-                routeContext(null);
-            });
+                sys.publish(nowMs, sessionByClientId.size(), (topic, payload) ->
+                {
+                    setContext(Message.of(topic, payload, 0, true));
+                    routeContext(null);
+                });
+            }
+            finally
+            {
+                countReceived = true;
+            }
         }
     }
 
@@ -2491,6 +2505,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 expiring.expiryTimerId = Long.MIN_VALUE;
                 if (expiring.connection == null && sessionByClientId.get(expiring.clientId) == expiring)
                 {
+                    counters.sessionsExpired.increment();
                     destroySession(expiring);
                 }
             }

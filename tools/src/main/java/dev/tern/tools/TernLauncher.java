@@ -12,6 +12,7 @@ import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
 import dev.tern.server.TernBroker;
 import dev.tern.transport.http.DashboardServer;
+import dev.tern.util.IoMessages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,6 +127,12 @@ public final class TernLauncher implements AutoCloseable
                     listener.host(),
                     setup.auth().aclFile() == null ? "with full rights" : "under the ACL's anonymous rules");
             }
+            else if (!listener.anonymous() && setup.auth().passwordFile() == null
+                && !DashboardServer.isLoopback(listener.host()))
+            {
+                LOG.warn("listener '{}' on {} refuses every client: it is not anonymous and no auth.passwordFile"
+                    + " is configured", listener.name(), listener.host());
+            }
         }
         final TernBroker broker = builder.start();
         DashboardServer dashboard = null;
@@ -168,7 +175,7 @@ public final class TernLauncher implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("cannot read " + what + " " + file + ": " + ex, ex);
+            throw new UncheckedIOException("cannot read " + what + " " + file + ": " + IoMessages.describe(ex), ex);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.tern.tools;
 
 import dev.tern.broker.FailureMonitor;
 import dev.tern.config.TernSetup;
+import dev.tern.util.IoMessages;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -125,6 +126,7 @@ public final class TernMain
                 default -> new dev.tern.bench.load.LoadGenerator();
             };
             return new CommandLine(command).setOut(out).setErr(err)
+                .setParameterExceptionHandler((ex, ignored) -> usageError("tern " + args[0], ex, err))
                 .setExecutionExceptionHandler((ex, commandLine, parsed) -> explainFailure("tern " + args[0], ex, err))
                 .execute(java.util.Arrays.copyOfRange(args, 1, args.length));
         }
@@ -159,7 +161,7 @@ public final class TernMain
         }
         catch (final ParameterException ex)
         {
-            return usageError(ex, err);
+            return usageError("tern", ex, err);
         }
 
         final TernSetup setup;
@@ -169,7 +171,7 @@ public final class TernMain
         }
         catch (final IOException ex)
         {
-            err.println("tern: cannot read config file " + options.configFile() + ": " + ex);
+            err.println("tern: cannot read config file " + options.configFile() + ": " + IoMessages.describe(ex));
             return EXIT_USAGE;
         }
         catch (final IllegalArgumentException ex)
@@ -257,17 +259,32 @@ public final class TernMain
         }
         if (ex instanceof IOException || ex instanceof UncheckedIOException)
         {
-            err.println(command + ": " + ex);
+            final IOException cause = ex instanceof IOException ? (IOException)ex :
+                ((UncheckedIOException)ex).getCause();
+            // a message of our own names what was being done; a bare wrapper's is the cause's class name and text
+            final boolean bare = ex == cause || String.valueOf(cause).equals(ex.getMessage());
+            err.println(command + ": " + (bare ? IoMessages.describe(cause) : ex.getMessage()));
             return EXIT_FAILURE;
         }
         throw ex;
     }
 
-    private static int usageError(final ParameterException ex, final PrintWriter err)
+    /** One line naming what is wrong and where to look, rather than the whole usage text. */
+    private static int usageError(final String command, final ParameterException ex, final PrintWriter err)
     {
-        err.println("tern: " + ex.getMessage());
-        ex.getCommandLine().usage(err);
+        err.println(command + ": " + ex.getMessage());
+        err.println("see " + commandName(ex.getCommandLine(), command) + " --help");
         return EXIT_USAGE;
+    }
+
+    /** @return e.g. {@code tern journal dump} for an error in a nested subcommand. */
+    private static String commandName(final CommandLine failed, final String command)
+    {
+        if (failed == null || failed.getParent() == null)
+        {
+            return command;
+        }
+        return commandName(failed.getParent(), command) + " " + failed.getCommandName();
     }
 
     /**

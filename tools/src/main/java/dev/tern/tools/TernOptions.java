@@ -29,7 +29,12 @@ import java.util.Locale;
     sortOptions = false,
     description = "Runs the Tern MQTT broker. With no options it listens on 127.0.0.1:1883 and admits anonymous"
         + " clients on that loopback listener only. With --config FILE everything comes from the YAML file"
-        + " (see tern-example.yaml); an invalid file exits with code 2.")
+        + " (see tern-example.yaml); an invalid file exits with code 2.",
+    footerHeading = "%nSubcommands (each has --help):%n",
+    footer = {
+        "  tern passwd [-c|-b|-D] FILE USER [PASSWORD]  add, update or delete a user",
+        "  tern journal dump|verify|replay DIR ...      check or compact a journal",
+        "  tern load [OPTIONS]                          MQTT load generator"})
 public final class TernOptions
 {
     /** Name of the single listener the launcher opens. */
@@ -79,6 +84,10 @@ public final class TernOptions
         description = "Most unacknowledged QoS 1/2 messages sent to one MQTT 3.1.1 client at a time, 1..65535"
             + " (default: 32; an MQTT 5 client's Receive Maximum applies on top).")
     Integer maxInflight;
+
+    @Option(names = "--no-connection-log",
+        description = "Leave out the INFO line per client connect and disconnect (config file: logging.connections).")
+    boolean noConnectionLog;
 
     @Option(names = "--persistence-dir", paramLabel = "DIR",
         description = "Journal QoS 1/2 and retained state to this directory (Chronicle Queue) and replay it at start."
@@ -134,6 +143,7 @@ public final class TernOptions
             addIf(given, maxQueued != null, "--max-queued");
             addIf(given, maxQueuedBytes != null, "--max-queued-bytes");
             addIf(given, maxInflight != null, "--max-inflight");
+            addIf(given, noConnectionLog, "--no-connection-log");
             addIf(given, persistenceDir != null, "--persistence-dir");
             addIf(given, fsync != null, "--fsync");
             addIf(given, rollCycle != null, "--roll-cycle");
@@ -201,6 +211,10 @@ public final class TernOptions
         if (maxInflight != null)
         {
             config.maxInflight(maxInflight);
+        }
+        if (noConnectionLog)
+        {
+            config.logConnections(false);
         }
         return config;
     }

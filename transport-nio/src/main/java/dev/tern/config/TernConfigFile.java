@@ -63,7 +63,7 @@ public final class TernConfigFile
     public static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     private static final List<String> ROOT_KEYS =
-        List.of("listeners", "limits", "features", "pipeline", "sys", "persistence", "auth", "dashboard");
+        List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard");
     private static final List<String> LISTENER_KEYS =
         List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
@@ -79,6 +79,7 @@ public final class TernConfigFile
     private static final List<String> PIPELINE_KEYS = List.of("ioAgents", "pipelineSize", "ingressRingCapacity",
         "egressRingCapacity", "idleStrategy", "waitStrategy");
     private static final List<String> SYS_KEYS = List.of("intervalSeconds");
+    private static final List<String> LOGGING_KEYS = List.of("connections");
     private static final List<String> PERSISTENCE_KEYS =
         List.of("enabled", "directory", "rollCycle", "fsync", "checkpointEveryRecords");
     private static final List<String> AUTH_KEYS = List.of("passwordFile", "aclFile");
@@ -146,6 +147,9 @@ public final class TernConfigFile
         final JsonNode sys = section(root, "sys");
         requireKnownKeys(sys, "sys", SYS_KEYS);
         readInt(sys, "sys.intervalSeconds", broker::sysIntervalSeconds);
+        final JsonNode logging = section(root, "logging");
+        requireKnownKeys(logging, "logging", LOGGING_KEYS);
+        readFlag(logging, "logging.connections", broker::logConnections);
         final TernSetup.Persistence persistence = readPersistence(section(root, "persistence"), broker);
         conclude(broker);
 

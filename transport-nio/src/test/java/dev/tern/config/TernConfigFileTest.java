@@ -194,6 +194,17 @@ class TernConfigFileTest
     }
 
     @Test
+    void shouldTurnConnectionLogLinesOff() throws IOException
+    {
+        assertTrue(TernConfigFile.parse("", "empty.yaml", dir).broker().logConnections());
+        assertFalse(TernConfigFile.parse("logging:\n  connections: false\n", "tern.yaml", dir).broker()
+            .logConnections());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> TernConfigFile.parse("logging:\n  connection: false\n", "tern.yaml", dir));
+        assertTrue(ex.getMessage().contains("tern.yaml line 2: unknown key 'logging.connection'"), ex.getMessage());
+    }
+
+    @Test
     void shouldLoadShippedExampleWithDefaultValues() throws IOException
     {
         final String example;
@@ -230,6 +241,7 @@ class TernConfigFileTest
             assertEquals(defaults.maxTopicLevels(), broker.maxTopicLevels());
             assertEquals(defaults.allowZeroLengthClientId(), broker.allowZeroLengthClientId());
             assertEquals(defaults.retainAvailable(), broker.retainAvailable());
+            assertEquals(defaults.logConnections(), broker.logConnections());
             assertEquals(defaults.checkpointEveryRecords(), broker.checkpointEveryRecords());
             assertEquals(List.of(new ListenerConfig("default", "127.0.0.1", 1883, true)), setup.listeners());
             assertEquals(TernSetup.Auth.NONE, setup.auth());
@@ -692,7 +704,7 @@ class TernConfigFileTest
             - a
             - b
             """, "tern.yaml line 1: the top level must be a mapping of keys "
-            + "(listeners, limits, features, pipeline, sys, persistence, auth, dashboard)");
+            + "(listeners, limits, features, pipeline, sys, logging, persistence, auth, dashboard)");
     }
 
     @Test

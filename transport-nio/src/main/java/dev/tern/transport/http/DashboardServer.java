@@ -148,7 +148,8 @@ public final class DashboardServer implements AutoCloseable
         catch (final IOException ex)
         {
             workers.shutdownNow();
-            throw new UncheckedIOException("dashboard: cannot bind " + bind + ":" + requestedPort, ex);
+            throw new UncheckedIOException("dashboard: cannot bind " + bind + ":" + requestedPort + ": "
+                + dev.tern.util.IoMessages.describeBind(ex, requestedPort), ex);
         }
         executor = workers;
         authenticator = admin == null ? null : new AdminAuthenticator(admin);

@@ -66,7 +66,7 @@ final class PrometheusFormat
     {
         return counterName.endsWith("connected") || counterName.endsWith("count") || counterName.endsWith("inflight")
             || counterName.endsWith("queued") || counterName.equals("messages.queuedBytes")
-            || counterName.equals("sessions.persistent");
+            || counterName.equals("sessions.persistent") || counterName.equals("clients.maximum");
     }
 
     /** @return {@code tern_} plus the counter name in snake case, with anything outside [a-z0-9_] as '_'. */

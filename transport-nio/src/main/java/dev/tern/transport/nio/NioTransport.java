@@ -222,7 +222,7 @@ public final class NioTransport implements AutoCloseable
         catch (final IOException ex)
         {
             throw new UncheckedIOException("listener '" + listener.name() + "' cannot bind " + listener.host() + ":" +
-                listener.port() + ": " + ex, ex);
+                listener.port() + ": " + dev.tern.util.IoMessages.describeBind(ex, listener.port()), ex);
         }
     }
 
