@@ -120,7 +120,8 @@ public final class Broker implements AutoCloseable
             storage.replay(replayer);
             LOG.info("journal {} in {} ms", replayer.finish(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
             // Acknowledgements leave (encode) only after the records of their event are appended (journal).
-            disruptor.handleEventsWith(decode).then(route).then(new JournalStage(storage)).then(encode);
+            disruptor.handleEventsWith(decode).then(route).then(new JournalStage(storage, counters))
+                .then(encode);
         }
         else
         {

@@ -59,6 +59,8 @@ final class SysPublisher
         publisher.accept("$SYS/broker/publish/messages/droppedMemoryBudget",
             bytes(counters.droppedMemoryBudget.get()));
         publisher.accept("$SYS/broker/publish/publishers/paused", bytes(counters.publishersPaused.get()));
+        publisher.accept("$SYS/broker/journal/failed", bytes(counters.journalFailed.get()));
+        publisher.accept("$SYS/broker/journal/failures", bytes(counters.journalFailures.get()));
     }
 
     private static byte[] bytes(final long value)

@@ -44,13 +44,13 @@ class ChronicleStorageTest
     private static void append(final ChronicleStorage s, final String... ids)
     {
         final UnsafeBuffer b = batch(ids);
-        s.append(b, 0, b.capacity());
+        assertTrue(s.append(b, 0, b.capacity()));
     }
 
     private static void checkpoint(final ChronicleStorage s, final String... ids)
     {
         final UnsafeBuffer b = batch(ids);
-        s.checkpoint(b, 0, b.capacity());
+        assertTrue(s.checkpoint(b, 0, b.capacity()));
     }
 
     /** The client ids of all SESSION_CREATE records replayed, in order. */
