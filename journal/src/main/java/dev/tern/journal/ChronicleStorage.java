@@ -584,10 +584,12 @@ public final class ChronicleStorage implements Storage
             }
             return;
         }
-        final long needed = writeEnd + documentLength + INDEX_SLACK_BYTES;
+        // Half the reserve must stay claimed beyond the document: a journal that failed for want of space does not
+        // take writes up again (and fail again) on the few bytes a partial claim left, only once space is back.
+        final long needed = writeEnd + documentLength + INDEX_SLACK_BYTES + RESERVE_BYTES / 2;
         if (needed > reservedTo)
         {
-            reserve(needed + RESERVE_BYTES);
+            reserve(needed + RESERVE_BYTES / 2);
         }
     }
 
@@ -620,6 +622,22 @@ public final class ChronicleStorage implements Storage
             reserveBuffer = ByteBuffer.allocateDirect(RESERVE_CHUNK_BYTES);
         }
         final ByteBuffer chunk = reserveBuffer;
+        final long from = reservedTo;
+        try
+        {
+            claim(chunk, to);
+        }
+        catch (final IOException ex)
+        {
+            // Count none of a partial claim: the next attempt needs the same room, so a journal that failed stays
+            // failed until the space is really there.
+            reservedTo = from;
+            throw ex;
+        }
+    }
+
+    private void claim(final ByteBuffer chunk, final long to) throws IOException
+    {
         while (reservedTo < to)
         {
             final int n = (int)Math.min(RESERVE_CHUNK_BYTES, to - reservedTo);
