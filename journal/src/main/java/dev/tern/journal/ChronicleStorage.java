@@ -57,8 +57,8 @@ import java.util.zip.CRC32C;
  * Full disk: Chronicle writes through memory-mapped files, and a store into a page the file system cannot back raises
  * SIGBUS, which the JVM turns into an {@link InternalError} thrown at some later point, possibly after the write has
  * returned, with the store skipped. So space is claimed before the mapped writes reach it: the bytes ahead of the
- * write position are read and written back unchanged through a {@link FileChannel}, where a full disk is an
- * ordinary {@link IOException} ({@link #RESERVE_BYTES} at a time). Before a write starts a new cycle file, whose
+ * write position are read, and the pages that read as zeros (holes among them) written back unchanged through a
+ * {@link FileChannel}, where a full disk is an ordinary {@link IOException} ({@link #RESERVE_BYTES} at a time). Before a write starts a new cycle file, whose
  * position is not known yet, the file system must have that much space free. A failure (that, an I/O error, or a fault
  * that surfaces anyway) is caught here and reported by {@code false} and {@link #lastFailure()}.
  */
@@ -82,6 +82,7 @@ public final class ChronicleStorage implements Storage
     /** Room before the next document for index arrays Chronicle may place there. */
     private static final int INDEX_SLACK_BYTES = 256 << 10;
     private static final int RESERVE_CHUNK_BYTES = 64 << 10;
+    private static final int PAGE_BYTES = 4096;
 
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleStorage.class);
     private static final String SUFFIX = ".cq4";
@@ -612,8 +613,8 @@ public final class ChronicleStorage implements Storage
     }
 
     /**
-     * Read {@code [reservedTo, to)} and write it back unchanged, allocating any hole: same bytes, and only this
-     * thread writes the file, so nothing Chronicle wrote is changed.
+     * Read {@code [reservedTo, to)} and write its zero pages back unchanged, allocating any hole: same bytes, and only
+     * this thread writes the file, so nothing Chronicle wrote is changed.
      */
     private void reserve(final long to) throws IOException
     {
@@ -650,13 +651,43 @@ public final class ChronicleStorage implements Storage
             {
                 chunk.put((byte)0); // beyond the end of the file
             }
-            chunk.flip();
-            while (chunk.hasRemaining())
+            // Only pages that read as zeros can be holes; writing the zeros back allocates them. Pages with data are
+            // left alone, so claiming an existing file does not dirty (and make the next sync write) all of it.
+            for (int page = 0; page < n; page += PAGE_BYTES)
             {
-                reserveChannel.write(chunk, reservedTo + chunk.position());
+                final int pageEnd = Math.min(n, page + PAGE_BYTES);
+                chunk.limit(n);
+                if (isZero(chunk, page, pageEnd))
+                {
+                    chunk.limit(pageEnd).position(page);
+                    while (chunk.hasRemaining())
+                    {
+                        reserveChannel.write(chunk, reservedTo + chunk.position());
+                    }
+                }
             }
             reservedTo += n;
         }
+    }
+
+    private static boolean isZero(final ByteBuffer buffer, final int from, final int to)
+    {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES)
+        {
+            if (buffer.getLong(i) != 0)
+            {
+                return false;
+            }
+        }
+        for (; i < to; i++)
+        {
+            if (buffer.get(i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void closeReserveChannel()

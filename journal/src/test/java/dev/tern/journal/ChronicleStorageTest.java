@@ -44,13 +44,13 @@ class ChronicleStorageTest
     private static void append(final ChronicleStorage s, final String... ids)
     {
         final UnsafeBuffer b = batch(ids);
-        assertTrue(s.append(b, 0, b.capacity()));
+        assertTrue(s.append(b, 0, b.capacity()), () -> "append failed: " + s.lastFailure());
     }
 
     private static void checkpoint(final ChronicleStorage s, final String... ids)
     {
         final UnsafeBuffer b = batch(ids);
-        assertTrue(s.checkpoint(b, 0, b.capacity()));
+        assertTrue(s.checkpoint(b, 0, b.capacity()), () -> "checkpoint failed: " + s.lastFailure());
     }
 
     /** The client ids of all SESSION_CREATE records replayed, in order. */
