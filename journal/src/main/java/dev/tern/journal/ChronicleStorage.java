@@ -58,9 +58,10 @@ import java.util.zip.CRC32C;
  * SIGBUS, which the JVM turns into an {@link InternalError} thrown at some later point, possibly after the write has
  * returned, with the store skipped. So space is claimed before the mapped writes reach it: the bytes ahead of the
  * write position are read, and the pages that read as zeros (holes among them) written back unchanged through a
- * {@link FileChannel}, where a full disk is an ordinary {@link IOException} ({@link #RESERVE_BYTES} at a time). Before a write starts a new cycle file, whose
- * position is not known yet, the file system must have that much space free. A failure (that, an I/O error, or a fault
- * that surfaces anyway) is caught here and reported by {@code false} and {@link #lastFailure()}.
+ * {@link FileChannel}, where a full disk is an ordinary {@link IOException} ({@link #RESERVE_BYTES} at a time).
+ * Before a write starts a new cycle file, whose position is not known yet, the file system must have that much space
+ * free. A failure (that, an I/O error, or a fault that surfaces anyway) is caught here and reported by {@code false}
+ * and {@link #lastFailure()}.
  */
 public final class ChronicleStorage implements Storage
 {
