@@ -654,20 +654,35 @@ public final class ChronicleStorage implements Storage
             }
             // Only pages that read as zeros can be holes; writing the zeros back allocates them. Pages with data are
             // left alone, so claiming an existing file does not dirty (and make the next sync write) all of it.
+            int zerosFrom = -1;
             for (int page = 0; page < n; page += PAGE_BYTES)
             {
-                final int pageEnd = Math.min(n, page + PAGE_BYTES);
                 chunk.limit(n);
-                if (isZero(chunk, page, pageEnd))
+                if (isZero(chunk, page, Math.min(n, page + PAGE_BYTES)))
                 {
-                    chunk.limit(pageEnd).position(page);
-                    while (chunk.hasRemaining())
-                    {
-                        reserveChannel.write(chunk, reservedTo + chunk.position());
-                    }
+                    zerosFrom = zerosFrom < 0 ? page : zerosFrom;
+                }
+                else if (zerosFrom >= 0)
+                {
+                    writeBack(chunk, zerosFrom, page);
+                    zerosFrom = -1;
                 }
             }
+            if (zerosFrom >= 0)
+            {
+                writeBack(chunk, zerosFrom, n);
+            }
             reservedTo += n;
+        }
+    }
+
+    /** Write {@code [from, to)} of the chunk back where it was read from. */
+    private void writeBack(final ByteBuffer chunk, final int from, final int to) throws IOException
+    {
+        chunk.limit(to).position(from);
+        while (chunk.hasRemaining())
+        {
+            reserveChannel.write(chunk, reservedTo + chunk.position());
         }
     }
 

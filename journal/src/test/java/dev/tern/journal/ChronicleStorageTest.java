@@ -198,6 +198,8 @@ class ChronicleStorageTest
                 Thread.sleep(1100);
             }
             assertTrue(cycleFiles() >= 3, "cycle files before checkpoint: " + cycleFiles());
+            // start just after a second begins, so that the whole checkpoint falls in one cycle file
+            Thread.sleep(1_000 - System.currentTimeMillis() % 1_000 + 20);
             checkpoint(s, "state");
             assertEquals(1, cycleFiles());
             append(s, "after");
