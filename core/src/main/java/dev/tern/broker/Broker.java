@@ -135,7 +135,8 @@ public final class Broker implements AutoCloseable
                 route.requestCheckpoint(); // before the pipeline starts: its thread sees the flag
             }
             // Acknowledgements leave (encode) only after the records of their event are appended (journal).
-            disruptor.handleEventsWith(decode).then(route).then(new JournalStage(storage)).then(encode);
+            disruptor.handleEventsWith(decode).then(route).then(new JournalStage(storage, counters))
+                .then(encode);
         }
         else
         {

@@ -85,9 +85,25 @@ public final class BrokerCounters
     public final Counter sharedRedelivered = new Counter("publish.sharedRedelivered");
     /** MQTT 5.0 PUBLISH refused because its Payload Format Indicator said UTF-8 and the payload was not. */
     public final Counter payloadFormatInvalid = new Counter("publish.payloadFormatInvalid");
+    /** QoS 1/2 PUBLISH refused (not routed, not acknowledged) because the journal could not write. */
+    public final Counter refusedJournalFailed = new Counter("publish.refusedJournalFailed");
+
+    // ---- written by the journal stage ----
+    /** 1 while the journal cannot write (QoS 1/2 publishes are not acknowledged), else 0. */
+    public final Counter journalFailed = new Counter("journal.failed");
+    /** Times the journal went from writing to failed. */
+    public final Counter journalFailures = new Counter("journal.failures");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
+    /**
+     * PUBACK/PUBREC of routed QoS 1/2 publishes whose records the journal failed to store: sent with 0x80 or replaced
+     * by a disconnect instead.
+     */
+    public final Counter acksWithheld = new Counter("journal.acksWithheld");
+
+    /** Why the journal failed, while {@link #journalFailed} is 1; written by the journal stage. */
+    private volatile String journalFailure;
 
     /** @return every counter by name, in declaration order. */
     public Map<String, Counter> all()
@@ -104,11 +120,24 @@ public final class BrokerCounters
             sharedSubscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
             subscriptionsRefused, subscriptionsLimitReached,
-            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
+            topicTooLong, sharedRedelivered, payloadFormatInvalid, refusedJournalFailed, journalFailed,
+            journalFailures, egressRingFull, acksWithheld
         })
         {
             byName.put(c.name(), c);
         }
         return byName;
+    }
+
+    /** @return why the journal cannot write, or null while it can. */
+    public String journalFailure()
+    {
+        return journalFailure;
+    }
+
+    /** Journal stage only: set (or with null clear) the reason the journal cannot write. */
+    public void journalFailure(final String reason)
+    {
+        journalFailure = reason;
     }
 }

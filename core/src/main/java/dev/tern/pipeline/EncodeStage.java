@@ -39,9 +39,14 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     public void onEvent(final PipelineEvent event, final long sequence, final boolean endOfBatch)
     {
         final int count = event.outboundCount();
+        final boolean unstored = event.journalFailed;
         for (int i = 0; i < count; i++)
         {
-            encode(event.outbound(i));
+            final Outbound o = event.outbound(i);
+            if (!unstored || !withheld(o))
+            {
+                encode(o);
+            }
         }
         event.clearOutbound();
         if (latency != null && event.type == PipelineEvent.FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
@@ -52,6 +57,41 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     }
 
     private final dev.tern.broker.BrokerLatency latency;
+
+    /**
+     * The journal did not store this event's records, so an acknowledgement of a QoS 1/2 PUBLISH must not say it was
+     * accepted (deliveries of the message may go out: they promise nothing to the publisher). A 5.0 PUBACK goes out
+     * with 0x80; a 3.1.1 client cannot be told "not accepted", so it is disconnected without one and resends on its
+     * next connection [MQTT-4.4.0-1]; a 5.0 PUBREC is replaced by DISCONNECT 0x80 too, because the route stage keeps
+     * the packet id as received and a failed PUBREC would free it for a new message the broker would then drop as a
+     * duplicate [MQTT-4.3.3-2].
+     *
+     * @return true if the outbound was replaced, false if it is to be encoded (possibly changed).
+     */
+    private boolean withheld(final Outbound o)
+    {
+        if ((o.kind != Outbound.PUBACK && o.kind != Outbound.PUBREC) || (o.mqtt5 &&
+            ReasonCode.isFailure(o.reasonCode)))
+        {
+            return false; // not an acknowledgement, or already a refusal
+        }
+        counters.acksWithheld.increment();
+        if (o.mqtt5 && o.kind == Outbound.PUBACK)
+        {
+            o.reasonCode = ReasonCode.UNSPECIFIED_ERROR;
+            o.properties.clear();
+            return false;
+        }
+        if (o.mqtt5)
+        {
+            o.kind = Outbound.DISCONNECT;
+            o.reasonCode = ReasonCode.UNSPECIFIED_ERROR;
+            o.properties.clear();
+            encode(o);
+        }
+        control(egress[RingProtocol.agentIndex(o.connectionId)], RingProtocol.MSG_CLOSE, o.connectionId);
+        return true;
+    }
 
     private void encode(final Outbound o)
     {

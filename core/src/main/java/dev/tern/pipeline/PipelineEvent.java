@@ -40,6 +40,11 @@ public final class PipelineEvent
     public final JournalRecords.Writer journal = new JournalRecords.Writer(new ExpandableArrayBuffer(64));
     /** True when {@link #journal} holds a full checkpoint rather than a delta. */
     public boolean checkpoint;
+    /**
+     * Set by the journal stage: this event's records were not stored (the journal failed), so the encode stage must not
+     * acknowledge the publishes it routed.
+     */
+    public boolean journalFailed;
     public int decodeResult;
 
     /** Outbound slots an event starts with and keeps at least. */

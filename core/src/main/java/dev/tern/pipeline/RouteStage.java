@@ -65,6 +65,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
      * roughly: counted so that a budget also bounds queues of many tiny messages.
      */
     static final int QUEUED_ENTRY_OVERHEAD_BYTES = 64;
+    /** While the journal has failed, checkpoints are tried after this long, doubling up to the maximum. */
+    static final long JOURNAL_PROBE_MIN_MS = 500;
+    static final long JOURNAL_PROBE_MAX_MS = 5_000;
 
     private final BrokerConfig config;
     private final BrokerCounters counters;
@@ -113,6 +116,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private long nextMessageId = 1;
     private long recordsSinceCheckpoint;
     private boolean checkpointForced;
+    /** The journal cannot write (read once per batch): QoS 1/2 publishes are refused, checkpoints probe for space. */
+    private boolean journalFailed;
+    private long journalProbeMs;
+    private long journalProbeIntervalMs;
 
     // routing scratch, reused for every publish
     private long matchEpoch;
@@ -175,6 +182,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     public void onBatchStart(final long batchSize, final long queueDepth)
     {
         nowMs = System.currentTimeMillis();
+        if (journaling)
+        {
+            readJournalState();
+        }
     }
 
     @Override
@@ -1200,6 +1211,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             counters.topicTooLong.increment();
             disconnect(connection, ReasonCode.TOPIC_NAME_INVALID);
+            return;
+        }
+        if (qos > 0 && journalFailed)
+        {
+            refuseUnstored(connection, packet.packetId, qos);
             return;
         }
         if (qos == 2 && session.inboundQos2.contains(packet.packetId))
@@ -2434,6 +2450,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
     private void onTick()
     {
+        if (journalFailed && nowMs - journalProbeMs >= 0)
+        {
+            // Only a complete checkpoint ends the failed state (it holds what the dropped deltas held): try one.
+            checkpointForced = true;
+            journalProbeIntervalMs = Math.min(JOURNAL_PROBE_MAX_MS, journalProbeIntervalMs * 2);
+            journalProbeMs = nowMs + journalProbeIntervalMs;
+        }
         if (journaling && (checkpointForced || recordsSinceCheckpoint >= checkpointEveryRecords) &&
             current.journal.length() == 0)
         {
@@ -2548,6 +2571,39 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     }
 
     // ------------------------------------------------------------------ journal
+
+    private void readJournalState()
+    {
+        final boolean failed = counters.journalFailed.get() != 0;
+        if (failed && !journalFailed)
+        {
+            journalProbeIntervalMs = JOURNAL_PROBE_MIN_MS;
+            journalProbeMs = nowMs + JOURNAL_PROBE_MIN_MS;
+        }
+        journalFailed = failed;
+    }
+
+    /**
+     * A QoS 1/2 PUBLISH while the journal cannot write: neither routed nor acknowledged, since nothing acknowledged may
+     * be lost. A 5.0 client hears 0x80 and may send it again later; a 3.1.1 client has no refusal code for PUBLISH,
+     * so its connection is closed and it resends when it is back [MQTT-4.4.0-1]. A QoS 2 id the broker already holds
+     * (its PUBREC was withheld) stays held: that client is disconnected too, so the exchange resumes later and the
+     * message is still delivered once [MQTT-4.3.3-2].
+     */
+    private void refuseUnstored(final Connection connection, final int packetId, final int qos)
+    {
+        counters.refusedJournalFailed.increment();
+        if (!isMqtt5(connection) || (qos == 2 && connection.session.inboundQos2.contains(packetId)))
+        {
+            disconnect(connection, ReasonCode.UNSPECIFIED_ERROR, "the broker cannot store messages now");
+            return;
+        }
+        final Outbound ack = out(qos == 1 ? Outbound.PUBACK : Outbound.PUBREC, connection);
+        ack.packetId = packetId;
+        ack.reasonCode = ReasonCode.UNSPECIFIED_ERROR;
+        reasonString(connection, ack, "the broker cannot store messages now (journal write failed)");
+        counters.messagesSent.increment();
+    }
 
     private JournalRecords.Writer record(final int type)
     {

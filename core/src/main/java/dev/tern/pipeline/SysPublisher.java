@@ -121,6 +121,8 @@ final class SysPublisher
 
         publisher.accept(PREFIX + "publish/messages/droppedMemoryBudget", bytes(counters.droppedMemoryBudget.get()));
         publisher.accept(PREFIX + "publish/publishers/paused", bytes(counters.publishersPaused.get()));
+        publisher.accept(PREFIX + "journal/failed", bytes(counters.journalFailed.get()));
+        publisher.accept(PREFIX + "journal/failures", bytes(counters.journalFailures.get()));
     }
 
     private static byte[] bytes(final long value)

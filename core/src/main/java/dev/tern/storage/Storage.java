@@ -6,6 +6,11 @@ import org.agrona.DirectBuffer;
  * Durable storage of broker state as an append-only stream of record batches (see {@link JournalRecords}). The route
  * stage produces the records; one pipeline stage owns {@link #append} and {@link #checkpoint}; {@link #replay} runs
  * once at start, before the pipeline.
+ * <p>
+ * Write failures at run time (a full disk, an I/O error) are reported, not thrown: {@link #append},
+ * {@link #checkpoint} and {@link #flush} return {@code false} and {@link #lastFailure()} says why. What a failed call
+ * wrote may or may not be stored; the caller acknowledges none of it, and what follows a failed write is consistent
+ * only from the next complete checkpoint on.
  */
 public interface Storage extends AutoCloseable
 {
@@ -19,21 +24,34 @@ public interface Storage extends AutoCloseable
 
     /**
      * Append one batch; returns when it is written per the configured sync policy. Single thread.
+     *
+     * @return false if the batch could not be written (see {@link #lastFailure()}).
      */
-    void append(DirectBuffer buffer, int offset, int length);
+    boolean append(DirectBuffer buffer, int offset, int length);
 
     /**
      * Append the full state as a checkpoint: replay starts from the latest complete one, and what precedes it may be
      * deleted. The implementation splits large checkpoints as its medium requires.
+     *
+     * @return false if the checkpoint could not be written completely (replay then ignores it).
      */
-    void checkpoint(DirectBuffer buffer, int offset, int length);
+    boolean checkpoint(DirectBuffer buffer, int offset, int length);
 
     /**
      * End of a batch of appends: the point at which a sync policy that syncs per batch makes the appended records
-     * durable. Acknowledgements of those records leave only after this returns. Single thread.
+     * durable. Acknowledgements of those records leave only after this returns true. Single thread.
+     *
+     * @return false if the records appended since the last flush may not be durable.
      */
-    default void flush()
+    default boolean flush()
     {
+        return true;
+    }
+
+    /** @return why the last failed {@link #append}, {@link #checkpoint} or {@link #flush} failed, or null. */
+    default Throwable lastFailure()
+    {
+        return null;
     }
 
     /**

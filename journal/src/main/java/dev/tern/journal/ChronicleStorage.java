@@ -19,10 +19,13 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -58,6 +61,15 @@ import java.util.zip.CRC32C;
  * <p>
  * Threads: {@link #replay} on the starting thread before the pipeline runs; {@link #append}, {@link #checkpoint} and
  * {@link #flush} on the journal stage's thread only.
+ * <p>
+ * Full disk: Chronicle writes through memory-mapped files, and a store into a page the file system cannot back raises
+ * SIGBUS, which the JVM turns into an {@link InternalError} thrown at some later point, possibly after the write has
+ * returned, with the store skipped. So space is claimed before the mapped writes reach it: the bytes ahead of the
+ * write position are read, and the pages that read as zeros (holes among them) written back unchanged through a
+ * {@link FileChannel}, where a full disk is an ordinary {@link IOException} ({@link #RESERVE_BYTES} at a time).
+ * Before a write starts a new cycle file, whose position is not known yet, the file system must have that much space
+ * free. A failure (that, an I/O error, or a fault that surfaces anyway) is caught here and reported by {@code false}
+ * and {@link #lastFailure()}.
  */
 public final class ChronicleStorage implements Storage
 {
@@ -74,6 +86,13 @@ public final class ChronicleStorage implements Storage
     private static final String[] KIND_NAMES = {"UNKNOWN", "DELTA", "CHECKPOINT_BEGIN", "CHECKPOINT_PART",
         "CHECKPOINT_END"};
 
+    /** Space claimed ahead of the write position; also the free space a new cycle file needs. */
+    static final int RESERVE_BYTES = 1 << 20;
+    /** Room before the next document for index arrays Chronicle may place there. */
+    private static final int INDEX_SLACK_BYTES = 256 << 10;
+    private static final int RESERVE_CHUNK_BYTES = 64 << 10;
+    private static final int PAGE_BYTES = 4096;
+
     private static final Logger LOG = LoggerFactory.getLogger(ChronicleStorage.class);
     private static final String SUFFIX = ".cq4";
 
@@ -89,6 +108,15 @@ public final class ChronicleStorage implements Storage
     private boolean unsynced;
     private boolean scanned;
     private Path setAside;
+    private Throwable lastFailure;
+    /** The cycle file of the last write, open for claiming space; null until a write has told where it is. */
+    private FileChannel reserveChannel;
+    private File reserveFile;
+    /** Bytes of {@link #reserveFile} known to have disk space behind them, from its start. */
+    private long reservedTo;
+    /** File position after the last document written. */
+    private long writeEnd;
+    private ByteBuffer reserveBuffer;
 
     /** Counts kept by replay and verification; plain fields, read after the pass that fills them. */
     public static final class Stats
@@ -445,13 +473,46 @@ public final class ChronicleStorage implements Storage
     // ------------------------------------------------------------------ append
 
     @Override
-    public void append(final DirectBuffer buffer, final int offset, final int length)
+    public boolean append(final DirectBuffer buffer, final int offset, final int length)
     {
-        write(DELTA, 0, false, buffer, offset, length);
+        try
+        {
+            write(DELTA, 0, false, buffer, offset, length);
+            return true;
+        }
+        catch (final IOException | RuntimeException | InternalError ex)
+        {
+            return failed(ex);
+        }
     }
 
     @Override
-    public void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+    public boolean checkpoint(final DirectBuffer buffer, final int offset, final int length)
+    {
+        try
+        {
+            writeCheckpoint(buffer, offset, length);
+            return true;
+        }
+        catch (final IOException | RuntimeException | InternalError ex)
+        {
+            return failed(ex); // without its end document the checkpoint is ignored by replay
+        }
+    }
+
+    @Override
+    public Throwable lastFailure()
+    {
+        return lastFailure;
+    }
+
+    private boolean failed(final Throwable ex)
+    {
+        lastFailure = ex;
+        return false;
+    }
+
+    private void writeCheckpoint(final DirectBuffer buffer, final int offset, final int length) throws IOException
     {
         final long id = nextCheckpointId++;
         final long beginIndex = write(CKPT_BEGIN, id, true, buffer, offset, 0);
@@ -490,13 +551,21 @@ public final class ChronicleStorage implements Storage
     }
 
     @Override
-    public void flush()
+    public boolean flush()
     {
         if (unsynced)
         {
-            appender.sync();
+            try
+            {
+                appender.sync();
+            }
+            catch (final RuntimeException | InternalError ex)
+            {
+                return failed(ex); // still unsynced: the next flush tries again
+            }
             unsynced = false;
         }
+        return true;
     }
 
     private ExcerptAppender appender()
@@ -511,7 +580,7 @@ public final class ChronicleStorage implements Storage
 
     private long write(
         final int kind, final long id, final boolean withId, final DirectBuffer buffer, final int offset,
-        final int length)
+        final int length) throws IOException
     {
         final byte[] array = buffer.byteArray();
         final int arrayOffset;
@@ -542,7 +611,10 @@ public final class ChronicleStorage implements Storage
         }
         crc.update(source, arrayOffset, length);
         final ExcerptAppender a = appender();
+        final int documentLength = HEADER + (withId ? CHECKPOINT_ID_LENGTH : 0) + length;
+        claimSpace(a, documentLength);
         final long index;
+        final long end;
         try (DocumentContext dc = a.writingDocument())
         {
             final Bytes<?> bytes = dc.wire().bytes();
@@ -553,10 +625,168 @@ public final class ChronicleStorage implements Storage
                 bytes.writeLong(id);
             }
             bytes.write(source, arrayOffset, length);
+            end = bytes.writePosition();
         }
         index = a.lastIndexAppended();
         unsynced = settings.fsync() == JournalSettings.Fsync.BATCH;
+        writeEnd = end;
+        final File file = a.currentFile();
+        if (file != null && !file.equals(reserveFile))
+        {
+            adopt(file);
+        }
         return index;
+    }
+
+    /** Make sure the next document of {@code documentLength} bytes lands on space the file system has given. */
+    private void claimSpace(final ExcerptAppender a, final int documentLength) throws IOException
+    {
+        if (reserveChannel == null || a.cycle() != queue.cycle())
+        {
+            // Where the next document goes is not known yet (first write, or a new cycle file): ask for free space.
+            final long usable = Files.getFileStore(settings.directory()).getUsableSpace();
+            if (usable < (long)documentLength + RESERVE_BYTES)
+            {
+                throw new IOException("No space left on device: " + usable + " bytes free in " +
+                    settings.directory() + ", a new journal file needs " + (documentLength + RESERVE_BYTES));
+            }
+            return;
+        }
+        // Half the reserve must stay claimed beyond the document: a journal that failed for want of space does not
+        // take writes up again (and fail again) on the few bytes a partial claim left, only once space is back.
+        final long needed = writeEnd + documentLength + INDEX_SLACK_BYTES + RESERVE_BYTES / 2;
+        if (needed > reservedTo)
+        {
+            reserve(needed + RESERVE_BYTES / 2);
+        }
+    }
+
+    /** Claim space in the cycle file the appender now writes, from its start (index arrays may still be sparse). */
+    private void adopt(final File file) throws IOException
+    {
+        closeReserveChannel();
+        reserveChannel = FileChannel.open(file.toPath(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+        reserveFile = file;
+        reservedTo = 0;
+        try
+        {
+            reserve(writeEnd + RESERVE_BYTES);
+        }
+        catch (final IOException ex)
+        {
+            // the document just written is stored; the next one claims again and fails before touching the file
+            LOG.debug("journal: cannot claim space ahead in {}: {}", file, ex.toString());
+        }
+    }
+
+    /**
+     * Read {@code [reservedTo, to)} and write its zero pages back unchanged, allocating any hole: same bytes, and only
+     * this thread writes the file, so nothing Chronicle wrote is changed.
+     */
+    private void reserve(final long to) throws IOException
+    {
+        if (reserveBuffer == null)
+        {
+            reserveBuffer = ByteBuffer.allocateDirect(RESERVE_CHUNK_BYTES);
+        }
+        final ByteBuffer chunk = reserveBuffer;
+        final long from = reservedTo;
+        try
+        {
+            claim(chunk, to);
+        }
+        catch (final IOException ex)
+        {
+            // Count none of a partial claim: the next attempt needs the same room, so a journal that failed stays
+            // failed until the space is really there.
+            reservedTo = from;
+            throw ex;
+        }
+    }
+
+    private void claim(final ByteBuffer chunk, final long to) throws IOException
+    {
+        while (reservedTo < to)
+        {
+            final int n = (int)Math.min(RESERVE_CHUNK_BYTES, to - reservedTo);
+            chunk.clear().limit(n);
+            while (chunk.hasRemaining() && reserveChannel.read(chunk, reservedTo + chunk.position()) >= 0)
+            {
+                // read until full or end of file
+            }
+            while (chunk.hasRemaining())
+            {
+                chunk.put((byte)0); // beyond the end of the file
+            }
+            // Only pages that read as zeros can be holes; writing the zeros back allocates them. Pages with data are
+            // left alone, so claiming an existing file does not dirty (and make the next sync write) all of it.
+            int zerosFrom = -1;
+            for (int page = 0; page < n; page += PAGE_BYTES)
+            {
+                chunk.limit(n);
+                if (isZero(chunk, page, Math.min(n, page + PAGE_BYTES)))
+                {
+                    zerosFrom = zerosFrom < 0 ? page : zerosFrom;
+                }
+                else if (zerosFrom >= 0)
+                {
+                    writeBack(chunk, zerosFrom, page);
+                    zerosFrom = -1;
+                }
+            }
+            if (zerosFrom >= 0)
+            {
+                writeBack(chunk, zerosFrom, n);
+            }
+            reservedTo += n;
+        }
+    }
+
+    /** Write {@code [from, to)} of the chunk back where it was read from. */
+    private void writeBack(final ByteBuffer chunk, final int from, final int to) throws IOException
+    {
+        chunk.limit(to).position(from);
+        while (chunk.hasRemaining())
+        {
+            reserveChannel.write(chunk, reservedTo + chunk.position());
+        }
+    }
+
+    private static boolean isZero(final ByteBuffer buffer, final int from, final int to)
+    {
+        int i = from;
+        for (; i + Long.BYTES <= to; i += Long.BYTES)
+        {
+            if (buffer.getLong(i) != 0)
+            {
+                return false;
+            }
+        }
+        for (; i < to; i++)
+        {
+            if (buffer.get(i) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void closeReserveChannel()
+    {
+        if (reserveChannel != null)
+        {
+            try
+            {
+                reserveChannel.close();
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("journal: closing {}: {}", reserveFile, ex.toString());
+            }
+            reserveChannel = null;
+            reserveFile = null;
+        }
     }
 
     /** Delete the queue files of cycles before {@code keep}'s: the checkpoint just completed covers them. */
@@ -591,6 +821,7 @@ public final class ChronicleStorage implements Storage
     @Override
     public void close()
     {
+        closeReserveChannel();
         if (appender != null)
         {
             // closing runs on the thread that stops the broker, after the journal stage has stopped

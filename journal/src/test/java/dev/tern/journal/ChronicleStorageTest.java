@@ -44,13 +44,13 @@ class ChronicleStorageTest
     private static void append(final ChronicleStorage s, final String... ids)
     {
         final UnsafeBuffer b = batch(ids);
-        s.append(b, 0, b.capacity());
+        assertTrue(s.append(b, 0, b.capacity()), () -> "append failed: " + s.lastFailure());
     }
 
     private static void checkpoint(final ChronicleStorage s, final String... ids)
     {
         final UnsafeBuffer b = batch(ids);
-        s.checkpoint(b, 0, b.capacity());
+        assertTrue(s.checkpoint(b, 0, b.capacity()), () -> "checkpoint failed: " + s.lastFailure());
     }
 
     /** The client ids of all SESSION_CREATE records replayed, in order. */
@@ -198,6 +198,8 @@ class ChronicleStorageTest
                 Thread.sleep(1100);
             }
             assertTrue(cycleFiles() >= 3, "cycle files before checkpoint: " + cycleFiles());
+            // start just after a second begins, so that the whole checkpoint falls in one cycle file
+            Thread.sleep(1_000 - System.currentTimeMillis() % 1_000 + 20);
             checkpoint(s, "state");
             assertEquals(1, cycleFiles());
             append(s, "after");

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -259,9 +260,15 @@ public final class JournalCommand implements Callable<Integer>
                 {
                     broker.requestCheckpoint();
                     final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                    while (storage.checkpoints == 0 && System.nanoTime() - deadlineNs < 0)
+                    while (storage.checkpoints == 0 && storage.failure == null && System.nanoTime() - deadlineNs < 0)
                     {
                         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+                    }
+                    if (storage.failure != null)
+                    {
+                        spec.commandLine().getErr().println("tern journal replay: cannot write " + to + ": " +
+                            storage.failure);
+                        return 1;
                     }
                     if (storage.checkpoints == 0)
                     {
@@ -289,6 +296,8 @@ public final class JournalCommand implements Callable<Integer>
         private final Storage target;
         volatile long checkpoints;
         volatile long checkpointBytes;
+        /** The first failed write to the target, or null. */
+        volatile Throwable failure;
 
         CountingTarget(final Storage source, final Storage target)
         {
@@ -303,24 +312,42 @@ public final class JournalCommand implements Callable<Integer>
         }
 
         @Override
-        public void append(final DirectBuffer buffer, final int offset, final int length)
+        public boolean append(final DirectBuffer buffer, final int offset, final int length)
         {
-            target.append(buffer, offset, length);
+            return written(target.append(buffer, offset, length));
         }
 
         @Override
-        public void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+        public boolean checkpoint(final DirectBuffer buffer, final int offset, final int length)
         {
-            target.checkpoint(buffer, offset, length);
-            target.flush();
+            if (!written(target.checkpoint(buffer, offset, length) && target.flush()))
+            {
+                return false;
+            }
             checkpointBytes = length;
             checkpoints++;
+            return true;
         }
 
         @Override
-        public void flush()
+        public boolean flush()
         {
-            target.flush();
+            return written(target.flush());
+        }
+
+        @Override
+        public Throwable lastFailure()
+        {
+            return target.lastFailure();
+        }
+
+        private boolean written(final boolean ok)
+        {
+            if (!ok && failure == null)
+            {
+                failure = target.lastFailure() != null ? target.lastFailure() : new IOException("write failed");
+            }
+            return ok;
         }
 
         @Override

@@ -45,18 +45,19 @@ class StateReplayTest
         }
 
         @Override
-        public synchronized void append(final DirectBuffer buffer, final int offset, final int length)
+        public synchronized boolean append(final DirectBuffer buffer, final int offset, final int length)
         {
             final byte[] copy = new byte[length];
             buffer.getBytes(offset, copy);
             batches.add(copy);
+            return true;
         }
 
         @Override
-        public synchronized void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+        public synchronized boolean checkpoint(final DirectBuffer buffer, final int offset, final int length)
         {
             batches.clear();
-            append(buffer, offset, length);
+            return append(buffer, offset, length);
         }
 
         @Override

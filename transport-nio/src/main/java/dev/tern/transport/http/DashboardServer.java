@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /} live dashboard page (self-contained HTML, polls {@code /api/stats} every second)</li>
  *   <li>{@code GET /api/stats} counters, uptime, version and JVM heap as JSON</li>
  *   <li>{@code GET /metrics} Prometheus text exposition format</li>
- *   <li>{@code GET /healthz} {@code 200 ok}, never behind authentication</li>
+ *   <li>{@code GET /healthz} {@code 200 ok}, or {@code 503} with the reason while the journal cannot write (QoS 1/2
+ *   publishes are then not acknowledged); never behind authentication</li>
  * </ul>
  * When admin credentials are given, every endpoint but {@code /healthz} requires HTTP Basic auth, and wrong credentials
  * are throttled per client address ({@link AdminAuthenticator}). A server bound to an address other hosts can reach
@@ -155,8 +156,7 @@ public final class DashboardServer implements AutoCloseable
         authenticator = admin == null ? null : new AdminAuthenticator(admin);
         startedAtMs = System.currentTimeMillis();
 
-        http.createContext("/healthz", exchange -> respondIfExact(exchange, "/healthz",
-            () -> Response.text("ok\n")));
+        http.createContext("/healthz", this::handleHealth);
         secure(http.createContext("/api/stats", exchange -> respondIfExact(exchange, "/api/stats",
             () -> new Response("application/json", snapshot().toJson()))));
         secure(http.createContext("/metrics", exchange -> respondIfExact(exchange, "/metrics",
@@ -237,6 +237,21 @@ public final class DashboardServer implements AutoCloseable
         {
             context.setAuthenticator(authenticator); // one instance: failures are throttled across endpoints
         }
+    }
+
+    /** 503 while the journal has failed: probes and load balancers should see a broker that acknowledges nothing. */
+    private void handleHealth(final HttpExchange exchange) throws IOException
+    {
+        final String method = exchange.getRequestMethod();
+        if (counters.journalFailed.get() == 0 || !"/healthz".equals(exchange.getRequestURI().getPath()) ||
+            !("GET".equals(method) || "HEAD".equals(method)))
+        {
+            respondIfExact(exchange, "/healthz", () -> Response.text("ok\n"));
+            return;
+        }
+        final String reason = counters.journalFailure();
+        send(exchange, 503, Response.text("journal failed: " + (reason != null ? reason : "write failed") +
+            "; QoS 1/2 publishes are not acknowledged\n"));
     }
 
     private void handlePage(final HttpExchange exchange) throws IOException

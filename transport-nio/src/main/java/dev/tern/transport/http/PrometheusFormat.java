@@ -59,14 +59,15 @@ final class PrometheusFormat
 
     /**
      * Levels that go up and down are gauges: current connections, counts of things held, inflight and queued
-     * messages, the bytes queued, and persistent sessions (which are decremented when a session ends). Everything
-     * else only grows.
+     * messages, the bytes queued, persistent sessions (which are decremented when a session ends) and whether the
+     * journal has failed (0 or 1). Everything else only grows.
      */
     static boolean isGauge(final String counterName)
     {
         return counterName.endsWith("connected") || counterName.endsWith("count") || counterName.endsWith("inflight")
             || counterName.endsWith("queued") || counterName.equals("messages.queuedBytes")
-            || counterName.equals("sessions.persistent") || counterName.equals("clients.maximum");
+            || counterName.equals("sessions.persistent") || counterName.equals("clients.maximum")
+            || counterName.equals("journal.failed");
     }
 
     /** @return {@code tern_} plus the counter name in snake case, with anything outside [a-z0-9_] as '_'. */
