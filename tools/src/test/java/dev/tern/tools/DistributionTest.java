@@ -1,0 +1,208 @@
+package dev.tern.tools;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The server distribution {@code tools/target/tern-<version>.tar.gz}, unpacked as a user would with tar: its layout,
+ * {@code bin/tern --version}, the JVM flags and heap bin/tern sets (and TERN_HEAP / JAVA_OPTS overriding them), and a
+ * broker with a journal started from it. Runs in the {@code distribution} surefire execution after {@code package};
+ * in {@code default-test} the archive does not exist yet and the tests skip themselves.
+ */
+class DistributionTest
+{
+    private static final String ARCHIVE = System.getProperty("tern.dist.archive");
+    private static final String VERSION = System.getProperty("tern.dist.version");
+
+    @TempDir
+    Path dir;
+
+    private Path home;
+
+    @BeforeEach
+    void unpack() throws Exception
+    {
+        assumeTrue(ARCHIVE != null, "tern.dist.archive is set by the distribution execution after package");
+        final Path archive = Path.of(ARCHIVE);
+        assertTrue(Files.isRegularFile(archive), "the package phase built " + archive);
+        final Result tar = exec(List.of("tar", "-xzf", archive.toString(), "-C", dir.toString()), Map.of());
+        assertEquals(0, tar.exitCode, tar.output);
+        home = dir.resolve("tern-" + VERSION);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldHoldLauncherConfigLibrariesAndReadme() throws IOException
+    {
+        assertTrue(Files.isExecutable(home.resolve("bin/tern")), "bin/tern is executable");
+        assertEquals(Files.readString(Path.of("../transport-nio/src/main/resources/tern-example.yaml")),
+            Files.readString(home.resolve("conf/tern.yaml")));
+        assertTrue(Files.isRegularFile(home.resolve("README.md")));
+        try (Stream<Path> jars = Files.list(home.resolve("lib")))
+        {
+            final List<String> names = jars.map(p -> p.getFileName().toString()).toList();
+            for (final String expected : List.of("tern-tools-" + VERSION + ".jar", "tern-core-" + VERSION + ".jar",
+                "tern-transport-nio-" + VERSION + ".jar", "tern-journal-" + VERSION + ".jar"))
+            {
+                assertTrue(names.contains(expected), expected + " in lib/: " + names);
+            }
+            assertFalse(names.stream().anyMatch(n -> n.startsWith("junit") || n.startsWith("jmh")), names.toString());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldPrintTheVersion() throws Exception
+    {
+        final Result result = tern(Map.of(), "--version");
+
+        assertEquals(0, result.exitCode, result.output);
+        assertEquals("Tern " + VERSION.replace("-SNAPSHOT", ""), result.output.strip());
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldSetAFixedHeapAndExitOnOutOfMemory() throws Exception
+    {
+        final Result result = tern(Map.of("JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+
+        assertEquals(0, result.exitCode, result.output);
+        assertEquals(1L << 30, flag(result.output, "MaxHeapSize"), "default heap 1g");
+        assertEquals(1L << 30, flag(result.output, "InitialHeapSize"));
+        assertTrue(result.output.matches("(?s).*\\bExitOnOutOfMemoryError\\s+= true\\b.*"), "ExitOnOutOfMemoryError");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldLetTernHeapAndJavaOptsOverrideTheDefaults() throws Exception
+    {
+        final Result heap = tern(Map.of("TERN_HEAP", "256m", "JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        assertEquals(0, heap.exitCode, heap.output);
+        assertEquals(256L << 20, flag(heap.output, "MaxHeapSize"));
+
+        // JAVA_OPTS comes last, so its -Xmx wins over TERN_HEAP's
+        final Result opts = tern(Map.of("JAVA_OPTS", "-Xms64m -Xmx128m -XX:+PrintFlagsFinal"), "--version");
+        assertEquals(0, opts.exitCode, opts.output);
+        assertEquals(128L << 20, flag(opts.output, "MaxHeapSize"));
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldStartABrokerWithAJournal() throws Exception
+    {
+        final Path journal = dir.resolve("journal");
+        final List<String> command = List.of(home.resolve("bin/tern").toString(), "--port", "0",
+            "--persistence-dir", journal.toString());
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        environment(builder, Map.of("TERN_HEAP", "256m"));
+        final Process broker = builder.start();
+        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        final Thread reader = new Thread(() ->
+        {
+            try (BufferedReader in = broker.inputReader(StandardCharsets.UTF_8))
+            {
+                for (String line = in.readLine(); line != null; line = in.readLine())
+                {
+                    lines.add(line);
+                }
+            }
+            catch (final IOException ended)
+            {
+                // the process was stopped
+            }
+        }, "broker-log");
+        reader.setDaemon(true);
+        reader.start();
+        final List<String> log = new ArrayList<>();
+        try
+        {
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (log.stream().noneMatch(l -> l.contains("Tern ") && l.contains(" started")))
+            {
+                final String line = lines.poll(1, TimeUnit.SECONDS);
+                if (line != null)
+                {
+                    log.add(line);
+                }
+                else if (!broker.isAlive() || System.nanoTime() - deadlineNs > 0)
+                {
+                    fail("broker did not start: " + String.join("\n", log));
+                }
+            }
+        }
+        finally
+        {
+            broker.destroy(); // SIGTERM: the shutdown hook closes the broker
+            assertTrue(broker.waitFor(30, TimeUnit.SECONDS), "broker stopped after SIGTERM");
+        }
+        final String text = String.join("\n", log);
+        assertTrue(text.contains("listening on tcp 127.0.0.1:"), text);
+        assertTrue(text.contains("journal in " + journal), text);
+        assertFalse(text.contains("Exception") || text.contains("Error"), text);
+        assertFalse(text.toLowerCase(java.util.Locale.ROOT).contains("chronicle software"), "no Chronicle banner: "
+            + text);
+        assertTrue(Files.isDirectory(journal));
+    }
+
+    private static long flag(final String output, final String name)
+    {
+        final Matcher m = Pattern.compile("\\b" + name + "\\s+= (\\d+)").matcher(output);
+        assertTrue(m.find(), name + " in " + output.length() + " chars of -XX:+PrintFlagsFinal output");
+        return Long.parseLong(m.group(1));
+    }
+
+    private Result tern(final Map<String, String> env, final String... args) throws Exception
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(home.resolve("bin/tern").toString());
+        command.addAll(List.of(args));
+        return exec(command, env);
+    }
+
+    /** bin/tern runs the JDK running this test, in a clean environment apart from {@code env}. */
+    private static void environment(final ProcessBuilder builder, final Map<String, String> env)
+    {
+        builder.environment().remove("JAVA_OPTS");
+        builder.environment().remove("TERN_HEAP");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().putAll(env);
+    }
+
+    private static Result exec(final List<String> command, final Map<String, String> env) throws Exception
+    {
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        environment(builder, env);
+        final Process process = builder.start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " ended");
+        return new Result(process.exitValue(), output);
+    }
+
+    private record Result(int exitCode, String output)
+    {
+    }
+}
