@@ -277,6 +277,16 @@ public final class Broker implements AutoCloseable
         submit(route::requestCheckpoint);
     }
 
+    /**
+     * Tell the broker the authorizer's rules changed (for example an ACL file was reloaded): the read decisions it
+     * remembers per session and topic are dropped, and each subscription's need for per-message checks is decided
+     * again. Thread-safe; takes effect on the routing thread before the next message it routes.
+     */
+    public void authorizationChanged()
+    {
+        submit(route::authorizationChanged);
+    }
+
     private void submit(final Runnable command)
     {
         if (!running)

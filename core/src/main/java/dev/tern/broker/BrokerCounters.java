@@ -62,6 +62,8 @@ public final class BrokerCounters
     public final Counter sharedRedelivered = new Counter("publish.sharedRedelivered");
     /** MQTT 5.0 PUBLISH refused because its Payload Format Indicator said UTF-8 and the payload was not. */
     public final Counter payloadFormatInvalid = new Counter("publish.payloadFormatInvalid");
+    /** Deliveries not made because the subscriber may not read the message's topic ({@link Authorizer#canRead}). */
+    public final Counter publishReadDenied = new Counter("publish.readDenied");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
@@ -78,7 +80,7 @@ public final class BrokerCounters
             publishReceived, publishSent, publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget,
             publishersPaused, subscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, connectionsRefused, connectTimeouts, subscriptionsRefused,
-            topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
+            topicTooLong, sharedRedelivered, payloadFormatInvalid, publishReadDenied, egressRingFull
         })
         {
             byName.put(c.name(), c);

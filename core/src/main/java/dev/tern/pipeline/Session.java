@@ -37,6 +37,13 @@ final class Session
     ClientInfo owner;
     /** The owner came through an anonymous listener: no authorisation applies to it. */
     boolean unrestricted;
+    /**
+     * Subscriptions (as in {@link #subscriptions}) whose messages the owner may not be allowed to read, so each
+     * delivery is checked; null or empty when every granted filter only meets readable topics.
+     */
+    java.util.Set<String> readCheckedFilters;
+    /** The owner's read decisions by topic, while {@link #readCheckedFilters} is not empty; null until needed. */
+    ReadDecisions readDecisions;
 
     /** Subscribed filter to options (QoS in bits 0-1). */
     final Map<String, Integer> subscriptions = new HashMap<>();
@@ -58,6 +65,12 @@ final class Session
 
     /** Shared subscriptions of this session, by their full filter ({@code $share/name/filter}). */
     Map<String, SharedGroup> sharedGroups; // created on the first shared subscription
+
+    /** @return whether deliveries to this session are checked message by message. */
+    boolean checksReads()
+    {
+        return readCheckedFilters != null && !readCheckedFilters.isEmpty();
+    }
 
     /** @return the collected Subscription Identifiers as a new array, or null if there are none. */
     int[] copyMatchSubscriptionIds()

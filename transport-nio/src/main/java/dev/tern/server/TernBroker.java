@@ -119,6 +119,12 @@ public final class TernBroker implements AutoCloseable
         return broker.subscribe(topicFilter, subscriber);
     }
 
+    /** @see Broker#authorizationChanged() */
+    public void authorizationChanged()
+    {
+        broker.authorizationChanged();
+    }
+
     @Override
     public void close()
     {
