@@ -3,6 +3,9 @@ package dev.tern.it;
 import dev.tern.auth.AclFile;
 import dev.tern.auth.LoginRateLimiter;
 import dev.tern.auth.PasswordFile;
+import dev.tern.broker.Authenticator;
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.ClientInfo;
 import dev.tern.server.TernBroker;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.junit.jupiter.api.AfterEach;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.tern.it.ItSupport.clientId;
 import static dev.tern.it.RawClient.bytes;
@@ -231,6 +235,53 @@ class AclDeliveryTest
             assertEquals("plain/x", first.topic(), "the $SYS publish was not delivered before it");
             watcher.assertNothingReceived();
             assertFalse(watcher.isConnectionLost());
+        }
+    }
+
+    @Test
+    void shouldAskAgainOnlyAfterTheAuthorizationChanged() throws Exception
+    {
+        final AtomicBoolean secretReadable = new AtomicBoolean();
+        final Authorizer rules = new Authorizer()
+        {
+            @Override
+            public boolean canPublish(final ClientInfo client, final String topic)
+            {
+                return true;
+            }
+
+            @Override
+            public boolean canSubscribe(final ClientInfo client, final String topicFilter)
+            {
+                return true;
+            }
+
+            @Override
+            public boolean canRead(final ClientInfo client, final String topic)
+            {
+                return !topic.startsWith("secret/") || secretReadable.get();
+            }
+        };
+        try (TernBroker changing = TernBroker.builder().tcp("127.0.0.1", 0).config(ItSupport.testConfig())
+            .authenticator(Authenticator.ALLOW_ALL).authorizer(rules).start();
+            PahoTestClient reader = PahoTestClient.connect(changing.port(), clientId("reader"));
+            PahoTestClient writer = PahoTestClient.connect(changing.port(), clientId("writer")))
+        {
+            reader.subscribe("#", 1);
+            writer.publish("secret/a", "a", 1, false);
+            writer.publish("open/a", "a", 1, false);
+            reader.await("open/a", "a", 1);
+
+            secretReadable.set(true);
+            writer.publish("secret/a", "b", 1, false); // the decision for secret/a is remembered ...
+            writer.publish("open/b", "b", 1, false);
+            reader.await("open/b", "b", 1);
+
+            changing.authorizationChanged(); // ... until the broker is told the rules changed
+            writer.publish("secret/a", "c", 1, false);
+            reader.await("secret/a", "c", 1);
+            reader.assertNothingReceived();
+            assertEquals(2, changing.counters().publishReadDenied.get());
         }
     }
 
