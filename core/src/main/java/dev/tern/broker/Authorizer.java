@@ -6,8 +6,8 @@ package dev.tern.broker;
  * Reading is decided per delivered message: {@link #canRead} is asked for each message handed to a client's session
  * (live, retained, queued for an offline session, wills, messages published through the inline API), unless
  * {@link #needsReadCheck} said at SUBSCRIBE time that the granted filter only meets readable topics. The broker
- * remembers the answers per session and topic; call the broker's {@code authorizationChanged()} when the rules behind
- * them change.
+ * remembers {@link #canRead} answers per session and topic and {@link #canPublish} answers per connection and topic;
+ * call the broker's {@code authorizationChanged()} when the rules behind them change.
  */
 public interface Authorizer
 {

@@ -1208,8 +1208,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         // $SYS and $share belong to the broker: nobody publishes there, whatever the ACL says (as Mosquitto)
         final boolean allowed = !ReservedTopics.isReserved(ctxBuffer, ctxTopicOffset, ctxTopicLength) &&
-            (connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL ||
-            isPublishAllowed(connection, contextTopic()));
+            (connection.anonymousListener || authorizer == Authorizer.ALLOW_ALL || mayPublishContext(connection));
         lastMatchedCount = 0;
         if (allowed)
         {
@@ -2386,16 +2385,16 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             return true; // not known yet (restored, offline): its queue is checked when it connects
         }
-        ReadDecisions decisions = session.readDecisions;
+        TopicDecisions decisions = session.readDecisions;
         if (decisions == null)
         {
-            decisions = new ReadDecisions();
+            decisions = new TopicDecisions();
             session.readDecisions = decisions;
         }
         final int known = decisions.lookup(buffer, offset, length);
-        if (known != ReadDecisions.UNKNOWN)
+        if (known != TopicDecisions.UNKNOWN)
         {
-            return known == ReadDecisions.ALLOWED;
+            return known == TopicDecisions.ALLOWED;
         }
         boolean allowed;
         try
@@ -2408,6 +2407,25 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             allowed = false;
         }
         decisions.put(buffer, offset, length, allowed);
+        return allowed;
+    }
+
+    /** {@link #isPublishAllowed} for the context message's topic, remembered per connection and topic. */
+    private boolean mayPublishContext(final Connection connection)
+    {
+        TopicDecisions decisions = connection.publishDecisions;
+        if (decisions == null)
+        {
+            decisions = new TopicDecisions();
+            connection.publishDecisions = decisions;
+        }
+        final int known = decisions.lookup(ctxBuffer, ctxTopicOffset, ctxTopicLength);
+        if (known != TopicDecisions.UNKNOWN)
+        {
+            return known == TopicDecisions.ALLOWED;
+        }
+        final boolean allowed = isPublishAllowed(connection, contextTopic());
+        decisions.put(ctxBuffer, ctxTopicOffset, ctxTopicLength, allowed);
         return allowed;
     }
 
@@ -2466,14 +2484,18 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     }
 
     /**
-     * The authorizer's rules changed (an ACL reloaded): every remembered read decision is dropped and every
-     * subscription's need for per-message checks decided again. Must run on the route thread.
+     * The authorizer's rules changed (an ACL reloaded): every remembered read and publish decision is dropped and
+     * every subscription's need for per-message checks decided again. Must run on the route thread.
      */
     public void authorizationChanged()
     {
         for (final Session session : sessionByClientId.values())
         {
             refreshReadChecks(session);
+        }
+        for (final Connection connection : connectionById.values())
+        {
+            connection.publishDecisions = null;
         }
     }
 

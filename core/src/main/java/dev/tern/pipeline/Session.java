@@ -43,7 +43,7 @@ final class Session
      */
     java.util.Set<String> readCheckedFilters;
     /** The owner's read decisions by topic, while {@link #readCheckedFilters} is not empty; null until needed. */
-    ReadDecisions readDecisions;
+    TopicDecisions readDecisions;
 
     /** Subscribed filter to options (QoS in bits 0-1). */
     final Map<String, Integer> subscriptions = new HashMap<>();

@@ -59,6 +59,7 @@ final class SysPublisher
         publisher.accept("$SYS/broker/publish/messages/droppedMemoryBudget",
             bytes(counters.droppedMemoryBudget.get()));
         publisher.accept("$SYS/broker/publish/publishers/paused", bytes(counters.publishersPaused.get()));
+        publisher.accept("$SYS/broker/publish/messages/readDenied", bytes(counters.publishReadDenied.get()));
     }
 
     private static byte[] bytes(final long value)

@@ -3,12 +3,12 @@ package dev.tern.pipeline;
 import org.agrona.DirectBuffer;
 
 /**
- * A session's remembered read decisions, by topic: whether its owner may receive messages on that topic. Keyed by the
- * topic's bytes, so a lookup hashes and compares them where they lie (in the frame being routed or a stored message)
- * and a hit allocates nothing. Open addressing with linear probing; when full at {@link #MAX_ENTRIES} it starts
+ * Remembered authorization decisions by topic: whether a session's owner may receive messages on a topic, or a client
+ * may publish to it. Keyed by the topic's bytes, so a lookup hashes and compares them where they lie (in the frame
+ * being routed or a stored message) and a hit allocates nothing. Open addressing with linear probing; when full at {@link #MAX_ENTRIES} it starts
  * afresh rather than tracking use. Owned by the route thread.
  */
-final class ReadDecisions
+final class TopicDecisions
 {
     static final int UNKNOWN = -1;
     static final int DENIED = 0;

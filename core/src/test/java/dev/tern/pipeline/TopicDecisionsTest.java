@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-class ReadDecisionsTest
+class TopicDecisionsTest
 {
     private final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
 
@@ -26,37 +26,37 @@ class ReadDecisionsTest
     @Test
     void shouldRememberDecisionsByTopicBytesWherever()
     {
-        final ReadDecisions decisions = new ReadDecisions();
+        final TopicDecisions decisions = new TopicDecisions();
         final int length = at(7, "public/secret/x");
-        assertEquals(ReadDecisions.UNKNOWN, decisions.lookup(buffer, 7, length));
+        assertEquals(TopicDecisions.UNKNOWN, decisions.lookup(buffer, 7, length));
         decisions.put(buffer, 7, length, false);
         decisions.put(buffer, 7, at(7, "public/x"), true);
 
-        assertEquals(ReadDecisions.DENIED, decisions.lookup(buffer, 40, at(40, "public/secret/x")));
-        assertEquals(ReadDecisions.ALLOWED, decisions.lookup(buffer, 90, at(90, "public/x")));
-        assertEquals(ReadDecisions.UNKNOWN, decisions.lookup(buffer, 90, at(90, "public/y")));
-        assertEquals(ReadDecisions.UNKNOWN, decisions.lookup(buffer, 90, at(90, "public/x/")));
+        assertEquals(TopicDecisions.DENIED, decisions.lookup(buffer, 40, at(40, "public/secret/x")));
+        assertEquals(TopicDecisions.ALLOWED, decisions.lookup(buffer, 90, at(90, "public/x")));
+        assertEquals(TopicDecisions.UNKNOWN, decisions.lookup(buffer, 90, at(90, "public/y")));
+        assertEquals(TopicDecisions.UNKNOWN, decisions.lookup(buffer, 90, at(90, "public/x/")));
     }
 
     @Test
     void shouldGrowThenStartAfreshAtItsBound()
     {
-        final ReadDecisions decisions = new ReadDecisions();
+        final TopicDecisions decisions = new TopicDecisions();
         for (int i = 0; i < 1000; i++)
         {
             decisions.put(buffer, 0, at(0, "t/" + i), i % 2 == 0);
         }
         for (int i = 0; i < 1000; i++)
         {
-            assertEquals(i % 2 == 0 ? ReadDecisions.ALLOWED : ReadDecisions.DENIED,
+            assertEquals(i % 2 == 0 ? TopicDecisions.ALLOWED : TopicDecisions.DENIED,
                 decisions.lookup(buffer, 0, at(0, "t/" + i)), "t/" + i);
         }
         for (int i = 1000; i < 10_000; i++)
         {
             decisions.put(buffer, 0, at(0, "t/" + i), true);
         }
-        assertTrue(decisions.size() <= ReadDecisions.MAX_ENTRIES, "bounded: " + decisions.size());
-        assertEquals(ReadDecisions.ALLOWED, decisions.lookup(buffer, 0, at(0, "t/9999")), "the latest is kept");
+        assertTrue(decisions.size() <= TopicDecisions.MAX_ENTRIES, "bounded: " + decisions.size());
+        assertEquals(TopicDecisions.ALLOWED, decisions.lookup(buffer, 0, at(0, "t/9999")), "the latest is kept");
     }
 
     @Test
@@ -65,7 +65,7 @@ class ReadDecisionsTest
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
-        final ReadDecisions decisions = new ReadDecisions();
+        final TopicDecisions decisions = new TopicDecisions();
         final int length = at(5, "site/7/device/417/temp");
         decisions.put(buffer, 5, length, true);
         final long threadId = Thread.currentThread().getId();
@@ -78,7 +78,7 @@ class ReadDecisionsTest
         assertTrue(allocated < 16 * 1024, "allocated " + allocated + " bytes in 100,000 lookups");
     }
 
-    private long lookups(final ReadDecisions decisions, final int length, final int count)
+    private long lookups(final TopicDecisions decisions, final int length, final int count)
     {
         long hits = 0;
         for (int i = 0; i < count; i++)
