@@ -208,6 +208,28 @@ class AclDeliveryTest
     }
 
     @Test
+    void shouldGiveSharedMessagesOnlyToMembersThatMayReadThem() throws Exception
+    {
+        try (PahoTestClient alice = login("alice");
+            PahoTestClient bob = login("bob");
+            PahoTestClient carol = login("carol"))
+        {
+            alice.subscribe("$share/g/public/#", 1);
+            bob.subscribe("$share/g/public/#", 1);
+            for (int i = 0; i < 4; i++)
+            {
+                carol.publish("public/secret/" + i, "s" + i, 1, false);
+            }
+            for (int i = 0; i < 4; i++)
+            {
+                bob.await("public/secret/" + i, "s" + i, 1); // every one to bob, none lost on alice's turn
+            }
+            alice.assertNothingReceived();
+            bob.assertNothingReceived();
+        }
+    }
+
+    @Test
     void shouldRefusePublishingToSysAndShare() throws Exception
     {
         try (TernBroker open = ItSupport.startAnonymousBroker();
