@@ -2,11 +2,15 @@ package dev.tern.pipeline;
 
 import org.agrona.DirectBuffer;
 
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
 /**
  * Remembered authorization decisions by topic: whether a session's owner may receive messages on a topic, or a client
  * may publish to it. Keyed by the topic's bytes, so a lookup hashes and compares them where they lie (in the frame
- * being routed or a stored message) and a hit allocates nothing. Open addressing with linear probing; when full at {@link #MAX_ENTRIES} it starts
- * afresh rather than tracking use. Owned by the route thread.
+ * being routed or a stored message), eight bytes at a time, and a hit allocates nothing. Open addressing with linear
+ * probing; when full at {@link #MAX_ENTRIES} slots it starts afresh rather than tracking use. Owned by the route
+ * thread.
  */
 final class TopicDecisions
 {
@@ -17,8 +21,11 @@ final class TopicDecisions
     /** Bound on the table's slots (3/4 of them used): a session reading ever new topics re-asks rather than grows. */
     static final int MAX_ENTRIES = 4096;
     private static final int INITIAL_CAPACITY = 16;
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
-    private byte[][] topics = new byte[INITIAL_CAPACITY][];
+    /** Each topic as words: eight bytes each, the last one zero-padded; its length is in {@link #lengths}. */
+    private long[][] topics = new long[INITIAL_CAPACITY][];
+    private int[] lengths = new int[INITIAL_CAPACITY];
     private int[] hashes = new int[INITIAL_CAPACITY];
     private boolean[] allowed = new boolean[INITIAL_CAPACITY];
     private int size;
@@ -30,12 +37,12 @@ final class TopicDecisions
         final int mask = topics.length - 1;
         for (int i = hash & mask; ; i = (i + 1) & mask)
         {
-            final byte[] topic = topics[i];
+            final long[] topic = topics[i];
             if (topic == null)
             {
                 return UNKNOWN;
             }
-            if (hashes[i] == hash && sameBytes(topic, buffer, offset, length))
+            if (hashes[i] == hash && lengths[i] == length && sameBytes(topic, buffer, offset, length))
             {
                 return allowed[i] ? ALLOWED : DENIED;
             }
@@ -56,14 +63,17 @@ final class TopicDecisions
                 grow();
             }
         }
-        final byte[] topic = new byte[length];
-        buffer.getBytes(offset, topic);
-        insert(topic, hash(buffer, offset, length), allow);
+        final long[] words = new long[(length + 7) >>> 3];
+        for (int w = 0; w < words.length; w++)
+        {
+            words[w] = word(buffer, offset, length, w << 3);
+        }
+        insert(words, length, hash(buffer, offset, length), allow);
     }
 
     void clear()
     {
-        java.util.Arrays.fill(topics, null);
+        Arrays.fill(topics, null);
         size = 0;
     }
 
@@ -72,7 +82,7 @@ final class TopicDecisions
         return size;
     }
 
-    private void insert(final byte[] topic, final int hash, final boolean allow)
+    private void insert(final long[] topic, final int length, final int hash, final boolean allow)
     {
         final int mask = topics.length - 1;
         int i = hash & mask;
@@ -81,6 +91,7 @@ final class TopicDecisions
             i = (i + 1) & mask;
         }
         topics[i] = topic;
+        lengths[i] = length;
         hashes[i] = hash;
         allowed[i] = allow;
         size++;
@@ -88,41 +99,55 @@ final class TopicDecisions
 
     private void grow()
     {
-        final byte[][] oldTopics = topics;
+        final long[][] oldTopics = topics;
+        final int[] oldLengths = lengths;
         final int[] oldHashes = hashes;
         final boolean[] oldAllowed = allowed;
-        topics = new byte[oldTopics.length * 2][];
-        hashes = new int[oldTopics.length * 2];
-        allowed = new boolean[oldTopics.length * 2];
+        final int capacity = oldTopics.length * 2;
+        topics = new long[capacity][];
+        lengths = new int[capacity];
+        hashes = new int[capacity];
+        allowed = new boolean[capacity];
         size = 0;
         for (int i = 0; i < oldTopics.length; i++)
         {
             if (oldTopics[i] != null)
             {
-                insert(oldTopics[i], oldHashes[i], oldAllowed[i]);
+                insert(oldTopics[i], oldLengths[i], oldHashes[i], oldAllowed[i]);
             }
         }
     }
 
-    private static int hash(final DirectBuffer buffer, final int offset, final int length)
+    /** The eight bytes of the topic from {@code from}, zero-padded past its end. */
+    private static long word(final DirectBuffer buffer, final int offset, final int length, final int from)
     {
-        int h = length;
-        for (int i = 0; i < length; i++)
+        if (from + 8 <= length)
         {
-            h = 31 * h + buffer.getByte(offset + i);
+            return buffer.getLong(offset + from, ORDER);
         }
-        return h ^ (h >>> 16);
+        long word = 0;
+        for (int i = length - 1; i >= from; i--)
+        {
+            word = (word << 8) | (buffer.getByte(offset + i) & 0xFFL);
+        }
+        return word;
     }
 
-    private static boolean sameBytes(final byte[] topic, final DirectBuffer buffer, final int offset, final int length)
+    private static int hash(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (topic.length != length)
+        long h = length;
+        for (int from = 0; from < length; from += 8)
         {
-            return false;
+            h = (h ^ word(buffer, offset, length, from)) * 0x9E3779B97F4A7C15L;
         }
-        for (int i = 0; i < length; i++)
+        return (int)(h ^ (h >>> 32));
+    }
+
+    private static boolean sameBytes(final long[] topic, final DirectBuffer buffer, final int offset, final int length)
+    {
+        for (int w = 0; w < topic.length; w++)
         {
-            if (topic[i] != buffer.getByte(offset + i))
+            if (topic[w] != word(buffer, offset, length, w << 3))
             {
                 return false;
             }
