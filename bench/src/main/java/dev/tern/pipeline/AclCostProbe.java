@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * bound. Same set-up as {@link PublishPathBenchmark}, but pipelined: the frames go into the ingress ring as fast as
  * it takes them while the egress ring is drained. ACL modes are run alternately, several rounds, medians reported.
  * <p>
- * {@code java $(flags) -cp bench/target/tern-bench.jar dev.tern.pipeline.AclCostProbe [MESSAGES] [ROUNDS]}
+ * {@code java $(flags) -cp bench/target/tern-bench.jar dev.tern.pipeline.AclCostProbe [MESSAGES] [ROUNDS] [QOS]}
  */
 public final class AclCostProbe
 {
@@ -94,7 +94,8 @@ public final class AclCostProbe
             rounds);
         System.out.printf(Locale.ROOT, "%-4s %-8s %14s %14s %14s %12s%n", "qos", "acl", "route ns/msg",
             "pipeline ns/msg", "wall ns/msg", "B/msg");
-        for (final int qos : new int[] {0, 1})
+        final int[] qosLevels = args.length > 2 ? new int[] {Integer.parseInt(args[2])} : new int[] {0, 1};
+        for (final int qos : qosLevels)
         {
             final double[][][] results = new double[MODES.length][4][rounds];
             for (int round = 0; round < rounds; round++)

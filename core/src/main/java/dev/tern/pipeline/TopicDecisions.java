@@ -121,9 +121,15 @@ final class TopicDecisions
     /** The eight bytes of the topic from {@code from}, zero-padded past its end. */
     private static long word(final DirectBuffer buffer, final int offset, final int length, final int from)
     {
-        if (from + 8 <= length)
+        final int left = length - from;
+        if (left >= 8)
         {
             return buffer.getLong(offset + from, ORDER);
+        }
+        if (offset + from + 8 <= buffer.capacity())
+        {
+            // what follows the topic in the buffer (a frame's packet id or payload) is masked off
+            return buffer.getLong(offset + from, ORDER) & ((1L << (left << 3)) - 1);
         }
         long word = 0;
         for (int i = length - 1; i >= from; i--)
