@@ -281,7 +281,8 @@ public final class Broker implements AutoCloseable
      * Tell the broker the authorizer's rules changed (for example an ACL file was reloaded): the read and publish
      * decisions it remembers per session, connection and topic are dropped, and each subscription's need for
      * per-message checks is decided again. Thread-safe; returns once the routing thread has done it, so every
-     * message routed afterwards meets the new rules.
+     * message routed afterwards meets the new rules. Not to be called from the routing thread itself (a hook or an
+     * inline subscriber): it would wait for itself.
      *
      * @throws IllegalStateException if the routing thread did not get to it within 10 seconds.
      */
