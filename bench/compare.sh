@@ -15,6 +15,10 @@
 #                             brokers' defaults, 32 and 20, make QoS 1 round-trip bound on 2 shared cores).
 #   BROKERS                   which to run (default "tern mosquitto moquette hivemq relay").
 #   SHARED_BROKERS            which run the shared-subscription scenario (default "tern mosquitto hivemq").
+#   ACL=1                     Tern and Mosquitto require a login and apply the same ACL file (user bench:
+#                             readwrite load/#, deny load/+/secret): p2p subscriptions are covered by the read rule,
+#                             the shared group's load/RUN/+ could meet the deny, so each of its deliveries is checked.
+#   RESULTS                   output directory (default bench/results).
 # Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -24,7 +28,7 @@ SECONDS_PER_RUN=${2:-4}
 BROKERS=${BROKERS:-tern mosquitto moquette hivemq relay}
 CLIENTS=${CLIENTS:-4}
 PAYLOAD=${PAYLOAD:-64}
-RESULTS=bench/results
+RESULTS=${RESULTS:-bench/results}
 RAW=$RESULTS/raw-$(date -u +%Y%m%dT%H%M%SZ).jsonl
 mkdir -p "$RESULTS"
 [[ -f tools/target/tern.jar && -f bench/target/tern-bench.jar ]] || mvn -q -DskipTests package
@@ -40,15 +44,35 @@ PIN_LOAD=${LOAD_CPUS:+taskset -c $LOAD_CPUS}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 MOSQ_CONF=$(mktemp /tmp/tern-compare-mosquitto.XXXXXX.conf)
 INFLIGHT=${INFLIGHT:-256}
-printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nmax_inflight_messages %s\n' \
+printf 'listener %s 127.0.0.1\nmax_queued_messages 100000\nmax_inflight_messages %s\n' \
     "$PORT" "$INFLIGHT" > "$MOSQ_CONF"
+TERN_OPTS=(--port "$PORT" --max-queued 100000 --max-inflight "$INFLIGHT")
+LOGIN=()
+AUTH_DIR=
+if [[ "${ACL:-0}" == 1 ]]; then
+    AUTH_DIR=$(mktemp -d /tmp/tern-compare-acl.XXXXXX)
+    mosquitto_passwd -c -b "$AUTH_DIR/passwd" bench bench
+    printf 'user bench\ntopic readwrite load/#\ntopic deny load/+/secret\n' > "$AUTH_DIR/acl"
+    printf 'allow_anonymous false\npassword_file %s\nacl_file %s\nuser root\n' "$AUTH_DIR/passwd" "$AUTH_DIR/acl" \
+        >> "$MOSQ_CONF" # user root: as root, stay root to read the files (ignored otherwise)
+    printf 'listeners:\n  - port: %s\n    anonymous: false\nauth:\n  passwordFile: %s\n  aclFile: %s\nlimits:\n  maxInflight: %s\n  maxQueuedMessages: 100000\n' \
+        "$PORT" "$AUTH_DIR/passwd" "$AUTH_DIR/acl" "$INFLIGHT" > "$AUTH_DIR/tern.yaml"
+    TERN_OPTS=(--config "$AUTH_DIR/tern.yaml")
+    LOGIN=(--username bench --password bench)
+else
+    echo 'allow_anonymous true' >> "$MOSQ_CONF"
+fi
 BROKER_PID=
-cleanup() { [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null || true; rm -f "$MOSQ_CONF"; }
+cleanup() {
+    [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null || true
+    rm -f "$MOSQ_CONF"
+    [[ -n "$AUTH_DIR" ]] && rm -rf "$AUTH_DIR" || true
+}
 trap cleanup EXIT
 
 start_broker() {
     case "$1" in
-        tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar --port "$PORT" --max-queued 100000 --max-inflight "$INFLIGHT" \
+        tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar "${TERN_OPTS[@]}" \
                        > /tmp/compare-tern.log 2>&1 & ;;
         mosquitto) $PIN_BROKER mosquitto -c "$MOSQ_CONF" > /tmp/compare-mosquitto.log 2>&1 & ;;
         moquette)  $PIN_BROKER java -Xmx1g -cp "bench/peers/moquette/target/moquette-peer-1.jar:$(cat bench/peers/moquette/target/cp.txt)" \
@@ -69,7 +93,7 @@ load() { # broker round args...
     local broker=$1 round=$2; shift 2
     local line
     line=$($PIN_LOAD java -Xmx1g -cp bench/target/tern-bench.jar dev.tern.bench.load.LoadGenerator --port "$PORT" \
-        --label "$broker" --duration "$SECONDS_PER_RUN" --warmup 1 --payload "$PAYLOAD" "$@" | grep '^RESULT ' || true)
+        --label "$broker" --duration "$SECONDS_PER_RUN" --warmup 1 --payload "$PAYLOAD" "${LOGIN[@]}" "$@" | grep '^RESULT ' || true)
     if [[ -n "$line" ]]; then
         echo "${line#RESULT }" | python3 -c 'import json,sys; d=json.load(sys.stdin); d["round"]=int(sys.argv[1]); d["rss_kib"]=int(sys.argv[2]); print(json.dumps(d))' \
             "$round" "$(rss_kib)" >> "$RAW"

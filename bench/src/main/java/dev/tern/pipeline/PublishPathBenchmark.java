@@ -31,9 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The PUBLISH path through the whole pipeline without sockets: a frame written to the ingress ring (as an I/O agent
  * would) is bridged, decoded, routed through the trie to a subscriber and encoded into the egress ring, where the
- * benchmark thread reads it back. Run with {@code -prof gc}: the target is 0 B/op for QoS 0.
+ * benchmark thread reads it back. Run with {@code -prof gc}: the target is 0 B/op for QoS 0, with or without an ACL.
  * <p>
- * {@code java -jar bench/target/tern-bench.jar PublishPathBenchmark -prof gc}
+ * {@code java -jar bench/target/tern-bench.jar PublishPathBenchmark -prof gc [-p acl=none,covered,checked]}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -73,6 +73,14 @@ public class PublishPathBenchmark
     @Param({"plain"})
     String subscription;
 
+    /**
+     * Access control: {@code none} (everything allowed); {@code covered}: an ACL whose read rule covers the
+     * subscription, so deliveries need no per-message check; {@code checked}: the same ACL plus a deny rule the
+     * subscription could meet ({@code bench/secret}), so every delivery is read-checked (from the session's cache).
+     */
+    @Param({"none"})
+    String acl;
+
     private java.nio.file.Path journalDir;
 
     private Broker broker;
@@ -106,8 +114,22 @@ public class PublishPathBenchmark
             storage = new dev.tern.journal.ChronicleStorage(dev.tern.journal.JournalSettings.of(journalDir)
                 .withFsync(dev.tern.journal.JournalSettings.Fsync.parse(journal)));
         }
+        final Authorizer authorizer;
+        switch (acl)
+        {
+            case "covered":
+                authorizer = dev.tern.auth.AclFile.of("bench", List.of("topic readwrite bench/#"));
+                break;
+            case "checked":
+                authorizer = dev.tern.auth.AclFile.of("bench", List.of("topic readwrite bench/#",
+                    "topic deny bench/secret"));
+                break;
+            default:
+                authorizer = Authorizer.ALLOW_ALL;
+                break;
+        }
         broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE, storage);
+            Authenticator.ALLOW_ALL, authorizer, BrokerHooks.NONE, storage);
         ingress = broker.ingress();
         egress = broker.egress(0);
         broker.start();

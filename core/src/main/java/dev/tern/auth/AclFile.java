@@ -28,8 +28,10 @@ import java.util.Map;
  * Default deny: what no rule allows is refused. A {@code deny} rule wins
  * over any allowing rule. Publishing to a topic needs a {@code write} or {@code readwrite} rule whose filter matches
  * the topic; subscribing to a filter needs a {@code read} or {@code readwrite} rule whose filter covers it (every
- * topic the subscription could match is matched by the rule), and no {@code deny} rule covering it. A pattern whose
- * substitution would put a wildcard or '/' into a level (a user name or client id containing them) never matches.
+ * topic the subscription could match is matched by the rule), and no {@code deny} rule covering it. Receiving a
+ * message needs a {@code read} or {@code readwrite} rule matching its topic and no {@code deny} rule matching it, so a
+ * {@code deny} narrower than a granted subscription still holds for each message. A pattern whose substitution would
+ * put a wildcard or '/' into a level (a user name or client id containing them) never matches.
  */
 public final class AclFile implements Authorizer
 {
@@ -166,6 +168,46 @@ public final class AclFile implements Authorizer
     public boolean canSubscribe(final ClientInfo client, final String topicFilter)
     {
         return decide(client, topicFilter.split("/", -1), READ, true);
+    }
+
+    @Override
+    public boolean canRead(final ClientInfo client, final String topic)
+    {
+        return decide(client, topic.split("/", -1), READ, false);
+    }
+
+    /**
+     * A filter needs no per-message check when one read rule covers it and no deny rule could match any of its
+     * topics.
+     */
+    @Override
+    public boolean needsReadCheck(final ClientInfo client, final String topicFilter)
+    {
+        final String[] levels = topicFilter.split("/", -1);
+        boolean covered = false;
+        final List<Rule> own = client.username() == null ? anonymous :
+            rulesByUser.getOrDefault(client.username(), List.of());
+        for (int i = 0, n = own.size() + patterns.size(); i < n; i++)
+        {
+            final Rule rule = i < own.size() ? own.get(i) : patterns.get(i - own.size());
+            final String[] ruleLevels = rule.pattern ? substitute(rule.levels, client) : rule.levels;
+            if (ruleLevels == null)
+            {
+                continue; // a pattern that cannot apply to this client
+            }
+            if (rule.access == DENY)
+            {
+                if (intersects(ruleLevels, levels))
+                {
+                    return true;
+                }
+            }
+            else if ((rule.access & READ) != 0 && !covered)
+            {
+                covered = covers(ruleLevels, levels, true);
+            }
+        }
+        return !covered;
     }
 
     private boolean decide(final ClientInfo client, final String[] levels, final int wanted, final boolean isFilter)
@@ -306,5 +348,42 @@ public final class AclFile implements Authorizer
             }
         }
         return rule.length == levels.length;
+    }
+
+    /**
+     * Whether some topic name matches both filters. A leading wildcard does not match a topic starting with '$'
+     * [MQTT-4.7.2-1], so it meets no literal '$' level.
+     */
+    static boolean intersects(final String[] a, final String[] b)
+    {
+        for (int i = 0; ; i++)
+        {
+            final boolean aEnd = i >= a.length;
+            final boolean bEnd = i >= b.length;
+            final String x = aEnd ? null : a[i];
+            final String y = bEnd ? null : b[i];
+            if (i == 0 && x != null && y != null && (isWildcard(x) && y.startsWith("$") ||
+                isWildcard(y) && x.startsWith("$")))
+            {
+                return false;
+            }
+            if ("#".equals(x) || "#".equals(y))
+            {
+                return true; // '#' also matches the parent level [MQTT-4.7.1-2]
+            }
+            if (aEnd || bEnd)
+            {
+                return aEnd && bEnd;
+            }
+            if (!x.equals("+") && !y.equals("+") && !x.equals(y))
+            {
+                return false;
+            }
+        }
+    }
+
+    private static boolean isWildcard(final String level)
+    {
+        return level.equals("+") || level.equals("#");
     }
 }

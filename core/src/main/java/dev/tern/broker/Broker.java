@@ -310,6 +310,37 @@ public final class Broker implements AutoCloseable
         submit(route::requestCheckpoint);
     }
 
+    /**
+     * Tell the broker the authorizer's rules changed (for example an ACL file was reloaded): the read and publish
+     * decisions it remembers per session, connection and topic are dropped, and each subscription's need for
+     * per-message checks is decided again. Thread-safe; returns once the routing thread has done it, so every
+     * message routed afterwards meets the new rules. Not to be called from the routing thread itself (a hook or an
+     * inline subscriber): it would wait for itself.
+     *
+     * @throws IllegalStateException if the routing thread did not get to it within 10 seconds.
+     */
+    public void authorizationChanged()
+    {
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        submit(() ->
+        {
+            route.authorizationChanged();
+            done.countDown();
+        });
+        try
+        {
+            if (!done.await(10, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("broker did not apply the authorization change in time");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
     private void submit(final Runnable command)
     {
         if (!running)

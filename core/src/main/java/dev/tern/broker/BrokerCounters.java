@@ -93,6 +93,8 @@ public final class BrokerCounters
     public final Counter journalFailed = new Counter("journal.failed");
     /** Times the journal went from writing to failed. */
     public final Counter journalFailures = new Counter("journal.failures");
+    /** Deliveries not made because the subscriber may not read the message's topic ({@link Authorizer#canRead}). */
+    public final Counter publishReadDenied = new Counter("publish.readDenied");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
@@ -120,7 +122,7 @@ public final class BrokerCounters
             sharedSubscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
             subscriptionsRefused, subscriptionsLimitReached,
-            topicTooLong, sharedRedelivered, payloadFormatInvalid, refusedJournalFailed, journalFailed,
+            topicTooLong, sharedRedelivered, payloadFormatInvalid, publishReadDenied, refusedJournalFailed, journalFailed,
             journalFailures, egressRingFull, acksWithheld
         })
         {

@@ -21,6 +21,8 @@ final class Connection
     int protocolLevel;
     Session session;
     ClientInfo info;
+    /** The authorizer's publish decisions for this client by topic; null until its first checked PUBLISH. */
+    TopicDecisions publishDecisions;
     long keepAliveMs;
     long lastActivityMs;
     long timerId = Long.MIN_VALUE;

@@ -93,6 +93,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final TopicTrie<SharedGroup> sharedTrie = new TopicTrie<>();
     private final Map<String, SharedGroup> sharedGroupByKey = new HashMap<>();
     private final MatchVisitor<SharedGroup> sharedMatcher = this::onSharedMatch;
+    /** A shared-group member may be given the message being routed: it may read its topic. */
+    private final java.util.function.Predicate<Session> readsContext = this::mayReadContext;
     private SharedGroup[] matchedGroups = new SharedGroup[4];
     private int matchedGroupCount;
     private final RetainedStore<Message> retained = new RetainedStore<>();
@@ -737,6 +739,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         session.owner = info;
         session.anonymousListener = connection.anonymousListener;
         session.unrestricted = connection.unrestricted;
+        refreshReadChecks(session); // a resumed session's filters, decided for its new owner
         if (packet.willFlag)
         {
             connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;
@@ -1091,7 +1094,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 
     private void publishWill(final Connection connection, final Message will)
     {
-        if (isPublishAllowed(connection, will.topic()))
+        if (!ReservedTopics.isReserved(will.buffer(), will.topicOffset(), will.topicLength()) &&
+            isPublishAllowed(connection, will.topic()))
         {
             setContext(will);
             routeContext(connection.info);
@@ -1145,6 +1149,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             removeSubscription(session, filter);
         }
         session.subscriptions.clear();
+        session.readCheckedFilters = null;
+        session.readDecisions = null;
         counters.messagesInflight.add(-session.inflightByPacketId.size());
         counters.messagesQueued.add(-session.queue.size());
         session.inflightByPacketId.clear();
@@ -1253,8 +1259,9 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             setContext(packet);
         }
-        final boolean allowed = connection.unrestricted || authorizer == Authorizer.ALLOW_ALL ||
-            isPublishAllowed(connection, contextTopic());
+        // $SYS and $share belong to the broker: nobody publishes there, whatever the ACL says (as Mosquitto)
+        final boolean allowed = !ReservedTopics.isReserved(ctxBuffer, ctxTopicOffset, ctxTopicLength) &&
+            (connection.unrestricted || authorizer == Authorizer.ALLOW_ALL || mayPublishContext(connection));
         lastMatchedCount = 0;
         if (allowed)
         {
@@ -1593,9 +1600,13 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
      */
     private boolean deliverShared(final SharedGroup group)
     {
-        final SharedGroup.Member member = group.pick();
+        final SharedGroup.Member member = group.pick(readsContext);
         if (member == null)
         {
+            if (!group.isEmpty())
+            {
+                counters.publishReadDenied.increment(); // no member may read it
+            }
             return false;
         }
         final int options = member.options;
@@ -1620,6 +1631,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Session session, final int qos, final boolean retainFlag, final int[] subscriptionIds,
         final SharedGroup group)
     {
+        if (session.checksReads() && !mayRead(session, ctxBuffer, ctxTopicOffset, ctxTopicLength))
+        {
+            counters.publishReadDenied.increment();
+            return;
+        }
         if (session.inline != null)
         {
             deliverInline(session.inline, qos, retainFlag);
@@ -1789,6 +1805,12 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             final Session.Queued queued = session.queue.poll();
             counters.messagesQueued.decrement();
             removeQueuedBytes(queuedSize(queued.message));
+            final Message m = queued.message;
+            if (session.checksReads() && !mayRead(session, m.buffer(), m.topicOffset(), m.topicLength()))
+            {
+                counters.publishReadDenied.increment(); // queued before its owner was known, or rules changed
+                continue;
+            }
             sendNew(session, connection, queued.message, queued.qos, queued.retain, true, queued.subscriptionIds,
                 queued.group);
         }
@@ -2129,7 +2151,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.subscriptionsRefused.increment();
                 counters.subscriptionsLimitReached.increment();
             }
-            else if (isSubscribeAllowed(connection, filter))
+            else if (isSubscribeAllowed(connection, shared ? filter.substring(sharedFilterStart(filter)) : filter))
             {
                 // Granted at most the broker's Maximum QoS [MQTT-3.2.2-9]. The trie and the journal keep what a
                 // delivery needs: QoS, for 5.0 No Local and Retain As Published, and the Subscription Identifier.
@@ -2138,6 +2160,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     ~DecodedPacket.SUBSCRIPTION_QOS_MASK) | granted | subscriptionId << SUBSCRIPTION_ID_SHIFT;
                 // [MQTT-3.8.4-3] an identical filter replaces the existing subscription
                 final boolean isNew = addSubscription(session, filter, stored);
+                updateReadCheck(session, filter);
                 final int retainHandling = mqtt5 ? (packet.options[i] &
                     DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_MASK) >>> DecodedPacket.SUBSCRIPTION_RETAIN_HANDLING_SHIFT :
                     0;
@@ -2267,6 +2290,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             counters.subscriptions.decrement();
             counters.sharedSubscriptions.add(group != null ? -1 : 0);
+        }
+        if (session.readCheckedFilters != null)
+        {
+            session.readCheckedFilters.remove(filter);
         }
         return removed;
     }
@@ -2414,6 +2441,133 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             {
                 counters.sharedRedelivered.increment();
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ read authorization per delivery
+
+    /**
+     * Whether the session's owner may receive a message on the topic at {@code buffer[offset, offset + length)}:
+     * decided by the authorizer once per topic, then remembered in the session (a hit allocates nothing).
+     */
+    private boolean mayRead(final Session session, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final ClientInfo owner = session.owner;
+        if (owner == null)
+        {
+            return true; // not known yet (restored, offline): its queue is checked when it connects
+        }
+        TopicDecisions decisions = session.readDecisions;
+        if (decisions == null)
+        {
+            decisions = new TopicDecisions();
+            session.readDecisions = decisions;
+        }
+        final int known = decisions.lookup(buffer, offset, length);
+        if (known != TopicDecisions.UNKNOWN)
+        {
+            return known == TopicDecisions.ALLOWED;
+        }
+        boolean allowed;
+        try
+        {
+            allowed = authorizer.canRead(owner, buffer.getStringWithoutLengthUtf8(offset, length));
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("authorizer failed", ex);
+            allowed = false;
+        }
+        decisions.put(buffer, offset, length, allowed);
+        return allowed;
+    }
+
+    /** {@link #isPublishAllowed} for the context message's topic, remembered per connection and topic. */
+    private boolean mayPublishContext(final Connection connection)
+    {
+        TopicDecisions decisions = connection.publishDecisions;
+        if (decisions == null)
+        {
+            decisions = new TopicDecisions();
+            connection.publishDecisions = decisions;
+        }
+        final int known = decisions.lookup(ctxBuffer, ctxTopicOffset, ctxTopicLength);
+        if (known != TopicDecisions.UNKNOWN)
+        {
+            return known == TopicDecisions.ALLOWED;
+        }
+        final boolean allowed = isPublishAllowed(connection, contextTopic());
+        decisions.put(ctxBuffer, ctxTopicOffset, ctxTopicLength, allowed);
+        return allowed;
+    }
+
+    private boolean mayReadContext(final Session session)
+    {
+        return !session.checksReads() || mayRead(session, ctxBuffer, ctxTopicOffset, ctxTopicLength);
+    }
+
+    /**
+     * Ask the authorizer whether messages through a granted subscription must be checked one by one; for
+     * {@code $share/{group}/{filter}} it is asked about the filter.
+     */
+    private void updateReadCheck(final Session session, final String filter)
+    {
+        if (session.unrestricted || session.owner == null || authorizer == Authorizer.ALLOW_ALL)
+        {
+            return;
+        }
+        final String real = filter.startsWith(SHARE_PREFIX) ? filter.substring(sharedFilterStart(filter)) : filter;
+        boolean needed;
+        try
+        {
+            needed = authorizer.needsReadCheck(session.owner, real);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("authorizer failed", ex);
+            needed = true;
+        }
+        if (needed)
+        {
+            if (session.readCheckedFilters == null)
+            {
+                session.readCheckedFilters = new java.util.HashSet<>();
+            }
+            session.readCheckedFilters.add(filter);
+        }
+        else if (session.readCheckedFilters != null)
+        {
+            session.readCheckedFilters.remove(filter);
+        }
+    }
+
+    /** Forget a session's read decisions and decide again, for its current owner, which filters need checks. */
+    private void refreshReadChecks(final Session session)
+    {
+        session.readDecisions = null;
+        if (session.readCheckedFilters != null)
+        {
+            session.readCheckedFilters.clear();
+        }
+        for (final String filter : session.subscriptions.keySet())
+        {
+            updateReadCheck(session, filter);
+        }
+    }
+
+    /**
+     * The authorizer's rules changed (an ACL reloaded): every remembered read and publish decision is dropped and
+     * every subscription's need for per-message checks decided again. Must run on the route thread.
+     */
+    public void authorizationChanged()
+    {
+        for (final Session session : sessionByClientId.values())
+        {
+            refreshReadChecks(session);
+        }
+        for (final Connection connection : connectionById.values())
+        {
+            connection.publishDecisions = null;
         }
     }
 

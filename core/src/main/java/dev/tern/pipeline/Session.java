@@ -39,6 +39,13 @@ final class Session
     boolean anonymousListener;
     /** The owner came through an anonymous listener of a broker without an authorizer: nothing is checked. */
     boolean unrestricted;
+    /**
+     * Subscriptions (as in {@link #subscriptions}) whose messages the owner may not be allowed to read, so each
+     * delivery is checked; null or empty when every granted filter only meets readable topics.
+     */
+    java.util.Set<String> readCheckedFilters;
+    /** The owner's read decisions by topic, while {@link #readCheckedFilters} is not empty; null until needed. */
+    TopicDecisions readDecisions;
 
     /**
      * Whether a client with this user name (null for none), connecting through an anonymous listener or not, may
@@ -73,6 +80,12 @@ final class Session
 
     /** Shared subscriptions of this session, by their full filter ({@code $share/name/filter}). */
     Map<String, SharedGroup> sharedGroups; // created on the first shared subscription
+
+    /** @return whether deliveries to this session are checked message by message. */
+    boolean checksReads()
+    {
+        return readCheckedFilters != null && !readCheckedFilters.isEmpty();
+    }
 
     /** @return the collected Subscription Identifiers as a new array, or null if there are none. */
     int[] copyMatchSubscriptionIds()

@@ -2,6 +2,7 @@ package dev.tern.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * One MQTT 5.0 shared subscription, {@code $share/{name}/{filter}}: its members share the messages matching the
@@ -96,16 +97,32 @@ final class SharedGroup
      */
     Member pick()
     {
+        return pick(null);
+    }
+
+    /**
+     * As {@link #pick()}, among the members whose session {@code eligible} accepts (all if it is null).
+     *
+     * @return the member, or null if there is none eligible.
+     */
+    Member pick(final Predicate<Session> eligible)
+    {
         final int size = members.size();
         if (size == 0)
         {
             return null;
         }
         int online = -1;
+        int offline = -1;
         for (int i = 0; i < size; i++)
         {
             final int index = (next + i) % size;
-            final Connection connection = members.get(index).session.connection;
+            final Session session = members.get(index).session;
+            if (eligible != null && !eligible.test(session))
+            {
+                continue;
+            }
+            final Connection connection = session.connection;
             if (connection != null && connection.writable)
             {
                 next = (index + 1) % size;
@@ -115,8 +132,16 @@ final class SharedGroup
             {
                 online = index;
             }
+            if (offline < 0)
+            {
+                offline = index;
+            }
         }
-        final int chosen = online >= 0 ? online : next % size;
+        final int chosen = online >= 0 ? online : offline;
+        if (chosen < 0)
+        {
+            return null;
+        }
         next = (chosen + 1) % size;
         return members.get(chosen);
     }

@@ -123,6 +123,7 @@ final class SysPublisher
         publisher.accept(PREFIX + "publish/publishers/paused", bytes(counters.publishersPaused.get()));
         publisher.accept(PREFIX + "journal/failed", bytes(counters.journalFailed.get()));
         publisher.accept(PREFIX + "journal/failures", bytes(counters.journalFailures.get()));
+        publisher.accept(PREFIX + "publish/messages/readDenied", bytes(counters.publishReadDenied.get()));
     }
 
     private static byte[] bytes(final long value)

@@ -162,6 +162,12 @@ public final class TernBroker implements AutoCloseable
         return termination.copy();
     }
 
+    /** @see Broker#authorizationChanged() */
+    public void authorizationChanged()
+    {
+        broker.authorizationChanged();
+    }
+
     @Override
     public void close()
     {

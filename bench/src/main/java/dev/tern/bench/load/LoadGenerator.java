@@ -88,6 +88,12 @@ public final class LoadGenerator implements Callable<Integer>
     @Option(names = "--label", description = "Label for the JSON result (default: the port).")
     String label;
 
+    @Option(names = "--username", description = "User name every client connects with (default: none).")
+    String username;
+
+    @Option(names = "--password", description = "Password sent with --username (default: none).")
+    String password;
+
     private Selector selector;
     private final List<Client> publishers = new ArrayList<>();
     private final List<Client> subscribers = new ArrayList<>();
@@ -385,17 +391,29 @@ public final class LoadGenerator implements Callable<Integer>
     private void connect(final Client c, final String clientId, final boolean cleanSession) throws IOException
     {
         final byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
+        final byte[] user = username == null ? null : username.getBytes(StandardCharsets.UTF_8);
+        final byte[] secret = password == null || user == null ? null : password.getBytes(StandardCharsets.UTF_8);
         final ByteBuffer b = c.out;
-        final int remaining = 10 + (mqtt == 5 ? 1 : 0) + 2 + id.length;
+        final int remaining = 10 + (mqtt == 5 ? 1 : 0) + 2 + id.length + (user == null ? 0 : 2 + user.length) +
+            (secret == null ? 0 : 2 + secret.length);
         b.put((byte)0x10);
         putRemaining(b, remaining);
+        final int flags = (cleanSession ? 0x02 : 0x00) | (user == null ? 0 : 0x80) | (secret == null ? 0 : 0x40);
         b.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII)).put((byte)(mqtt == 5 ? 5 : 4))
-            .put((byte)(cleanSession ? 0x02 : 0x00)).putShort((short)60);
+            .put((byte)flags).putShort((short)60);
         if (mqtt == 5)
         {
             b.put((byte)0); // no properties
         }
         b.putShort((short)id.length).put(id);
+        if (user != null)
+        {
+            b.putShort((short)user.length).put(user);
+        }
+        if (secret != null)
+        {
+            b.putShort((short)secret.length).put(secret);
+        }
         flush(c);
     }
 
