@@ -152,10 +152,11 @@ public final class JournalReplayBench
             .withFsync(JournalSettings.Fsync.NONE)))
         {
             @Override
-            public void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+            public boolean checkpoint(final DirectBuffer buffer, final int offset, final int length)
             {
-                super.checkpoint(buffer, offset, length);
+                final boolean ok = super.checkpoint(buffer, offset, length);
                 written.countDown();
+                return ok;
             }
         };
         final Broker broker = broker(storage, messages);
@@ -199,21 +200,33 @@ public final class JournalReplayBench
         }
 
         @Override
-        public void append(final DirectBuffer buffer, final int offset, final int length)
+        public boolean append(final DirectBuffer buffer, final int offset, final int length)
         {
-            delegate.append(buffer, offset, length);
+            return delegate.append(buffer, offset, length);
         }
 
         @Override
-        public void checkpoint(final DirectBuffer buffer, final int offset, final int length)
+        public boolean checkpoint(final DirectBuffer buffer, final int offset, final int length)
         {
-            delegate.checkpoint(buffer, offset, length);
+            return delegate.checkpoint(buffer, offset, length);
         }
 
         @Override
-        public void flush()
+        public boolean flush()
         {
-            delegate.flush();
+            return delegate.flush();
+        }
+
+        @Override
+        public Throwable lastFailure()
+        {
+            return delegate.lastFailure();
+        }
+
+        @Override
+        public boolean checkpointNeeded()
+        {
+            return delegate.checkpointNeeded();
         }
 
         @Override
