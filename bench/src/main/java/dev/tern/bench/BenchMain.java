@@ -20,7 +20,8 @@ public final class BenchMain
         "IdleConnections", "dev.tern.bench.scale.IdleConnections",
         "RawRelay", "dev.tern.bench.relay.RawRelay",
         "Soak", "dev.tern.bench.soak.Soak",
-        "Charts", "dev.tern.bench.report.Charts"));
+        "Charts", "dev.tern.bench.report.Charts",
+        "AclCostProbe", "dev.tern.pipeline.AclCostProbe"));
 
     private static final String USAGE = """
         Usage: java -jar bench/target/tern-bench.jar [--help | PROGRAM [ARGS] | JMH-OPTIONS [BENCHMARK-REGEX]]
@@ -31,6 +32,8 @@ public final class BenchMain
           TopicTrieBenchmark     topic trie match per PUBLISH at 10, 10k, 1M subscriptions, ns/op
           PublishPathBenchmark   one PUBLISH through the whole pipeline (ingress ring to egress ring), ops/s;
                                  -p qos=0,1  -p journal=off,none,batch  -p subscription=plain,shared
+                                 -p acl=none,covered,checked
+          ReadCheckBenchmark     per-message read check: a remembered decision vs asking the ACL, ns/op
 
         Programs (java -jar bench/target/tern-bench.jar PROGRAM ARGS):
           JournalReplayBench [MESSAGES] [PAYLOAD_BYTES]     broker start-up time from a journal of queued messages
@@ -40,6 +43,7 @@ public final class BenchMain
           RawRelay PORT                                     minimal MQTT relay, the physical limit for comparisons
           Soak PORT BROKER_PID MINUTES [RATE]               mixed-load soak with heap-after-GC samples and loss check
           Charts RAW.jsonl OUT_DIR                          plots from the load generator's JSON lines
+          AclCostProbe [MESSAGES] [ROUNDS] [QOS]            route-thread CPU ns and bytes per message, ACL modes
 
         bench/README.md explains each one and its output.""";
 
