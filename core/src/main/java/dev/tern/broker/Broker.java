@@ -276,6 +276,45 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * Replace the authenticator and authorizer (a reload of the password and ACL files): the swap runs on the route
+     * thread, which then removes the subscriptions the new authorizer no longer allows
+     * ({@link RouteStage#authorizationChanged()}). Thread-safe; returns once the route thread has done it.
+     *
+     * @param authenticator decides later CONNECTs; {@link Authenticator#DENY_ALL} for none.
+     * @param authorizer    decides later publishes and subscriptions, and existing subscriptions now.
+     * @throws IllegalStateException if the broker is not running or did not do it within 10 s.
+     */
+    public void replaceAuth(final Authenticator authenticator, final Authorizer authorizer)
+    {
+        Objects.requireNonNull(authenticator);
+        Objects.requireNonNull(authorizer);
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        submit(() ->
+        {
+            try
+            {
+                route.replaceAuth(authenticator, authorizer);
+            }
+            finally
+            {
+                done.countDown();
+            }
+        });
+        try
+        {
+            if (!done.await(10, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("broker did not apply the new authenticator and authorizer in time");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
      * Ask for a checkpoint of the durable state at the route stage's next tick (about 50 ms); it is appended to the
      * storage in order with everything else. No effect without storage. Thread-safe.
      */

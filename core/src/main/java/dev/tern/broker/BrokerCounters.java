@@ -64,6 +64,14 @@ public final class BrokerCounters
     public final Counter sharedRedelivered = new Counter("publish.sharedRedelivered");
     /** MQTT 5.0 PUBLISH refused because its Payload Format Indicator said UTF-8 and the payload was not. */
     public final Counter payloadFormatInvalid = new Counter("publish.payloadFormatInvalid");
+    /** Subscriptions removed from sessions because a reloaded authorizer no longer allows them. */
+    public final Counter subscriptionsRevoked = new Counter("subscriptions.revoked");
+
+    // ---- written by the thread that reloads the broker's files (one reload at a time) ----
+    /** Reloads of the password, ACL and TLS files that took effect. */
+    public final Counter reloads = new Counter("broker.reloads");
+    /** Reloads refused because a file could not be read or was invalid; the previous settings stayed. */
+    public final Counter reloadsFailed = new Counter("broker.reloadsFailed");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
@@ -80,7 +88,8 @@ public final class BrokerCounters
             publishReceived, publishSent, publishDropped, droppedQueueFull, droppedBackpressure, droppedMemoryBudget,
             publishersPaused, subscriptions, retainedMessages, messagesQueued, queuedBytes, messagesInflight,
             keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
-            subscriptionsRefused, topicTooLong, sharedRedelivered, payloadFormatInvalid, egressRingFull
+            subscriptionsRefused, topicTooLong, sharedRedelivered, payloadFormatInvalid, subscriptionsRevoked,
+            reloads, reloadsFailed, egressRingFull
         })
         {
             byName.put(c.name(), c);

@@ -59,6 +59,9 @@ final class SysPublisher
         publisher.accept("$SYS/broker/publish/messages/droppedMemoryBudget",
             bytes(counters.droppedMemoryBudget.get()));
         publisher.accept("$SYS/broker/publish/publishers/paused", bytes(counters.publishersPaused.get()));
+        publisher.accept("$SYS/broker/reloads", bytes(counters.reloads.get()));
+        publisher.accept("$SYS/broker/reloads/failed", bytes(counters.reloadsFailed.get()));
+        publisher.accept("$SYS/broker/subscriptions/revoked", bytes(counters.subscriptionsRevoked.get()));
     }
 
     private static byte[] bytes(final long value)
