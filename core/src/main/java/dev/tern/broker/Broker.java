@@ -278,7 +278,8 @@ public final class Broker implements AutoCloseable
     /**
      * Replace the authenticator and authorizer (a reload of the password and ACL files): the swap runs on the route
      * thread, which then removes the subscriptions the new authorizer no longer allows
-     * ({@link RouteStage#authorizationChanged()}). Thread-safe; returns once the route thread has done it.
+     * ({@link RouteStage#authorizationChanged()}). Thread-safe, but not for the route thread itself (hooks, inline
+     * subscribers): it returns once the route thread has done it.
      *
      * @param authenticator decides later CONNECTs; {@link Authenticator#DENY_ALL} for none.
      * @param authorizer    decides later publishes and subscriptions, and existing subscriptions now.

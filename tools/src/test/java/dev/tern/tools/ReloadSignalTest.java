@@ -95,7 +95,7 @@ class ReloadSignalTest
 
             assertEquals(0, passwd("-b", users.toString(), "carol", "singer"));
             final MqttSecurityException before = assertThrows(MqttSecurityException.class,
-                () -> connect(uri, "carol", "singer", null).close());
+                () -> close(connect(uri, "carol", "singer", null)));
             assertEquals(MqttException.REASON_CODE_FAILED_AUTHENTICATION, before.getReasonCode(), "not read yet");
 
             final BlockingQueue<String> received = new LinkedBlockingQueue<>();
@@ -111,7 +111,7 @@ class ReloadSignalTest
             awaitLog(Pattern.compile("reloaded: password file .*users\\.txt: 3 users; ACL file"));
             assertTrue(broker.isAlive(), "SIGHUP does not stop the broker");
 
-            connect(uri, "carol", "singer", null).close(); // added with passwd -b, now known
+            close(connect(uri, "carol", "singer", null)); // added with passwd -b, now known
             bob.publish("news/a", "dropped".getBytes(StandardCharsets.UTF_8), 1, false);
             bob.publish("alice/a", "kept".getBytes(StandardCharsets.UTF_8), 1, false);
             assertEquals("alice/a kept", received.poll(30, TimeUnit.SECONDS), "news/# was removed from the session");
@@ -134,10 +134,8 @@ class ReloadSignalTest
             assertTrue(metrics.contains("\ntern_broker_reloads 1\n"), metrics);
             assertTrue(metrics.contains("\ntern_broker_reloads_failed 1\n"), metrics);
             assertTrue(metrics.contains("\ntern_subscriptions_revoked 1\n"), metrics);
-            alice.disconnect();
-            alice.close();
-            bob.disconnect();
-            bob.close();
+            close(alice);
+            close(bob);
         }
         finally
         {
@@ -198,6 +196,12 @@ class ReloadSignalTest
         }
         fail("no log line matching " + pattern + ":\n" + String.join("\n", log));
         return null;
+    }
+
+    private static void close(final MqttClient client) throws MqttException
+    {
+        client.disconnect();
+        client.close();
     }
 
     private static void sighup(final Process broker) throws Exception

@@ -133,6 +133,47 @@ class ReloadTest
     }
 
     @Test
+    void shouldJournalTheRemovalFromAnOfflineSession() throws Exception
+    {
+        final StateReplayTest.MemoryStorage storage = new StateReplayTest.MemoryStorage();
+        final List<String> rules = List.of("user alice", "topic read news/#", "topic read alice/#");
+        try (TernBroker broker = startDurable(rules, storage))
+        {
+            final MqttConnectOptions durable = login("alice", "wonderland");
+            durable.setCleanSession(false);
+            try (PahoTestClient alice = PahoTestClient.connect(broker.port(), "reload-durable", durable))
+            {
+                alice.subscribe("news/#", 1);
+                alice.subscribe("alice/#", 1);
+                alice.client().disconnect();
+            }
+            ItSupport.awaitAtLeast("clients gone", () -> -broker.counters().clientsConnected.get(), 0);
+
+            Files.write(acl, List.of("user alice", "topic read alice/#"));
+            broker.reload();
+
+            assertEquals(1, broker.counters().subscriptionsRevoked.get(), "checked against the session's owner");
+            assertEquals(1, broker.counters().subscriptions.get());
+        }
+        // replayed under the first rules again: news/# stays removed because its removal was journaled
+        try (TernBroker broker = startDurable(rules, storage))
+        {
+            assertEquals(1, broker.counters().subscriptions.get(), "alice/# only");
+        }
+    }
+
+    private TernBroker startDurable(final List<String> aclLines, final StateReplayTest.MemoryStorage storage)
+        throws Exception
+    {
+        users = dir.resolve("users.txt");
+        PasswordFile.putUser(users, true, "alice", utf8("wonderland"), 100);
+        acl = dir.resolve("acl.conf");
+        Files.write(acl, aclLines);
+        return TernBroker.builder().tcp("127.0.0.1", 0).config(ItSupport.testConfig().sysIntervalSeconds(0))
+            .authFiles(users, acl).storage(storage).start();
+    }
+
+    @Test
     void shouldKeepEverythingWhenTheNewAclHasABrokenLine() throws Exception
     {
         try (TernBroker broker = start(List.of("user alice", "topic read news/#", "user bob", "topic write #")))
