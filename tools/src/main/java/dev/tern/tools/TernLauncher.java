@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * A running standalone broker: the listeners of a {@link TernSetup} (by default one TCP listener on loopback that
  * admits anonymous clients), with the password file as authenticator and the ACL file as authorizer when configured
  * (else left at default deny; a password file without an ACL file allows authenticated clients everything), plus the
- * HTTP dashboard when the setup enables it. {@link #reload()} rereads the password, ACL and TLS files. The broker logs, per listener, who it admits and what governs them.
- * {@link #close()} stops both and releases whoever waits in {@link #awaitClose()}.
+ * HTTP dashboard when the setup enables it. {@link #reload()} rereads the password, ACL and TLS files. The broker
+ * logs, per listener, who it admits and what governs them. {@link #close()} stops both and releases whoever waits in
+ * {@link #awaitClose()}.
  */
 public final class TernLauncher implements AutoCloseable
 {
