@@ -108,7 +108,9 @@ class ReloadSignalTest
             Files.write(acl, List.of("user alice", "topic read alice/#", "topic read sport/#", "user bob",
                 "topic write #"));
             sighup(broker);
-            awaitLog(Pattern.compile("reloaded: password file .*users\\.txt: 3 users; ACL file"));
+            final Matcher reloaded = awaitLog(Pattern.compile(
+                "reloaded in (\\d+) ms: password file .*users\\.txt: 3 users; ACL file"));
+            System.out.println("SIGHUP reload took " + reloaded.group(1) + " ms");
             assertTrue(broker.isAlive(), "SIGHUP does not stop the broker");
 
             close(connect(uri, "carol", "singer", null)); // added with passwd -b, now known

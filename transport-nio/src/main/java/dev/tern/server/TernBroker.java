@@ -142,6 +142,7 @@ public final class TernBroker implements AutoCloseable
      */
     public synchronized void reload()
     {
+        final long startNs = System.nanoTime();
         final BrokerCounters counters = broker.counters();
         final AuthFiles.Loaded auth;
         final NioTransport.TlsReload tls;
@@ -171,7 +172,8 @@ public final class TernBroker implements AutoCloseable
             }
         }
         counters.reloads.increment();
-        LOG.info("reloaded: {}{}", auth == null ? "no password or ACL file" : auth.describe(authFiles),
+        final long tookMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        LOG.info("reloaded in {} ms: {}{}", tookMs, auth == null ? "no password or ACL file" : auth.describe(authFiles),
             tls.listeners() == 0 ? "" : "; TLS key and certificates of " + tls.listeners() + " listener(s)");
     }
 
