@@ -302,6 +302,46 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * Replace the authenticator and authorizer (a reload of the password and ACL files): the swap runs on the route
+     * thread, which then removes the subscriptions the new authorizer no longer allows
+     * ({@link RouteStage#authorizationChanged()}). Thread-safe, but not for the route thread itself (hooks, inline
+     * subscribers): it returns once the route thread has done it.
+     *
+     * @param authenticator decides later CONNECTs; {@link Authenticator#DENY_ALL} for none.
+     * @param authorizer    decides later publishes and subscriptions, and existing subscriptions now.
+     * @throws IllegalStateException if the broker is not running or did not do it within 10 s.
+     */
+    public void replaceAuth(final Authenticator authenticator, final Authorizer authorizer)
+    {
+        Objects.requireNonNull(authenticator);
+        Objects.requireNonNull(authorizer);
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        submit(() ->
+        {
+            try
+            {
+                route.replaceAuth(authenticator, authorizer);
+            }
+            finally
+            {
+                done.countDown();
+            }
+        });
+        try
+        {
+            if (!done.await(10, TimeUnit.SECONDS))
+            {
+                throw new IllegalStateException("broker did not apply the new authenticator and authorizer in time");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
      * Ask for a checkpoint of the durable state at the route stage's next tick (about 50 ms); it is appended to the
      * storage in order with everything else. No effect without storage. Thread-safe.
      */
@@ -311,9 +351,9 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * Tell the broker the authorizer's rules changed (for example an ACL file was reloaded): the read and publish
-     * decisions it remembers per session, connection and topic are dropped, and each subscription's need for
-     * per-message checks is decided again. Thread-safe; returns once the routing thread has done it, so every
+     * Tell the broker the authorizer's rules changed (for example an ACL file was reloaded): subscriptions the rules
+     * no longer allow are removed from their sessions, the read and publish decisions it remembers per session,
+     * connection and topic are dropped, and each subscription's need for per-message checks is decided again. Thread-safe; returns once the routing thread has done it, so every
      * message routed afterwards meets the new rules. Not to be called from the routing thread itself (a hook or an
      * inline subscriber): it would wait for itself.
      *

@@ -95,6 +95,14 @@ public final class BrokerCounters
     public final Counter journalFailures = new Counter("journal.failures");
     /** Deliveries not made because the subscriber may not read the message's topic ({@link Authorizer#canRead}). */
     public final Counter publishReadDenied = new Counter("publish.readDenied");
+    /** Subscriptions removed from sessions because a reloaded authorizer no longer allows them. */
+    public final Counter subscriptionsRevoked = new Counter("subscriptions.revoked");
+
+    // ---- written by the thread that reloads the broker's files (one reload at a time) ----
+    /** Reloads of the password, ACL and TLS files that took effect. */
+    public final Counter reloads = new Counter("broker.reloads");
+    /** Reloads refused because a file could not be read or was invalid; the previous settings stayed. */
+    public final Counter reloadsFailed = new Counter("broker.reloadsFailed");
 
     // ---- written by the encode stage ----
     public final Counter egressRingFull = new Counter("pipeline.egressRingFull");
@@ -123,7 +131,8 @@ public final class BrokerCounters
             keepaliveTimeouts, takeovers, authFailures, sessionOwnerRefused, connectionsRefused, connectTimeouts,
             subscriptionsRefused, subscriptionsLimitReached,
             topicTooLong, sharedRedelivered, payloadFormatInvalid, publishReadDenied, refusedJournalFailed, journalFailed,
-            journalFailures, egressRingFull, acksWithheld
+            journalFailures, egressRingFull, acksWithheld,
+            subscriptionsRevoked, reloads, reloadsFailed
         })
         {
             byName.put(c.name(), c);

@@ -72,9 +72,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private final BrokerConfig config;
     private final BrokerCounters counters;
     private final List<ListenerConfig> listeners;
-    private final Authenticator authenticator;
-    private final Authorizer authorizer;
-    private final ListenerAccess access;
+    /** Replaced only on this thread, by {@link #replaceAuth(Authenticator, Authorizer)} (a reload). */
+    private Authenticator authenticator;
+    private Authorizer authorizer;
+    private ListenerAccess access;
     private final BrokerHooks hooks;
     private final boolean hooksInstalled;
     private final int maxInflight;
@@ -874,8 +875,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         boolean valid = connection.authMethod != null && connection.authMethod.equals(method);
         if (valid && packet.reasonCode == ReasonCode.RE_AUTHENTICATE)
         {
+            // a reload may have replaced the authenticator with one that runs no exchange
             valid = connected && connection.authExchange == null &&
-                startExchange(connection, (EnhancedAuthenticator)authenticator, connection.info, method);
+                authenticator instanceof EnhancedAuthenticator enhanced &&
+                enhanced.supports(method) && startExchange(connection, enhanced, connection.info, method);
         }
         else if (valid)
         {
@@ -2556,10 +2559,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     }
 
     /**
-     * The authorizer's rules changed (an ACL reloaded): every remembered read and publish decision is dropped and
-     * every subscription's need for per-message checks decided again. Must run on the route thread.
+     * Every remembered read and publish decision is dropped and every subscription's need for per-message checks
+     * decided again, for the authorizer now in place. Route thread only.
      */
-    public void authorizationChanged()
+    private void dropAuthorizationDecisions()
     {
         for (final Session session : sessionByClientId.values())
         {
@@ -2598,6 +2601,110 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             removeSubscription(session, filter);
         }
         session.subscriptions.clear();
+    }
+
+    // ------------------------------------------------------------------ reload (route thread)
+
+    /**
+     * Put a new authenticator and authorizer in place (a reload of the password and ACL files), then apply the new
+     * rights to what exists: see {@link #authorizationChanged()}. Must run on the route thread (as a pipeline
+     * command). Connections already admitted stay; later CONNECTs, publishes and subscriptions use the new ones.
+     */
+    public void replaceAuth(final Authenticator newAuthenticator, final Authorizer newAuthorizer)
+    {
+        authenticator = newAuthenticator;
+        authorizer = newAuthorizer;
+        access = new ListenerAccess(newAuthenticator, newAuthorizer);
+        for (final Connection connection : connectionById.values())
+        {
+            connection.unrestricted = access.unrestricted(connection.anonymousListener);
+        }
+        for (final Session session : sessionByClientId.values())
+        {
+            session.unrestricted = access.unrestricted(session.anonymousListener);
+        }
+        authorizationChanged();
+    }
+
+    /**
+     * The one place where what clients may do has changed: every session's subscriptions are checked again against
+     * the authorizer, and one that it no longer allows is removed as an UNSUBSCRIBE would remove it (trie or shared
+     * group, journal, hooks). MQTT has no way to tell the client; it stops receiving. A session replayed without an
+     * owner (journal written before owners were kept) has nobody to check and keeps its subscriptions. Any cached
+     * authorisation decision must be dropped here too. Route thread only.
+     *
+     * @return the number of subscriptions removed.
+     */
+    public int authorizationChanged()
+    {
+        int revoked = 0;
+        if (authorizer == Authorizer.ALLOW_ALL)
+        {
+            dropAuthorizationDecisions();
+            return revoked;
+        }
+        final List<String> refused = new ArrayList<>();
+        for (final Session session : sessionByClientId.values())
+        {
+            final ClientInfo client = session.connection != null && session.connection.info != null ?
+                session.connection.info : session.owner;
+            if (session.unrestricted || client == null || session.subscriptions.isEmpty())
+            {
+                continue;
+            }
+            refused.clear();
+            for (final String filter : session.subscriptions.keySet())
+            {
+                if (!mayStillSubscribe(client, filter))
+                {
+                    refused.add(filter);
+                }
+            }
+            for (final String filter : refused)
+            {
+                session.subscriptions.remove(filter);
+                removeSubscription(session, filter);
+                if (journaling && session.persistent)
+                {
+                    record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
+                }
+                counters.subscriptionsRevoked.increment();
+                revoked++;
+                if (hooksInstalled)
+                {
+                    try
+                    {
+                        hooks.onUnsubscribe(client, filter);
+                    }
+                    catch (final RuntimeException ex)
+                    {
+                        LOG.warn("onUnsubscribe hook failed", ex);
+                    }
+                }
+            }
+            if (!refused.isEmpty())
+            {
+                LOG.info("client '{}' (user '{}'): subscriptions {} removed, no longer allowed by {}",
+                    session.clientId, client.username(), refused, authorizer);
+            }
+        }
+        dropAuthorizationDecisions(); // after the removals: the fast path is decided for what is left
+        return revoked;
+    }
+
+    private boolean mayStillSubscribe(final ClientInfo client, final String filter)
+    {
+        try
+        {
+            // a shared subscription is authorized on its real filter, as at SUBSCRIBE
+            return authorizer.canSubscribe(client,
+                filter.startsWith(SHARE_PREFIX) ? filter.substring(sharedFilterStart(filter)) : filter);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("authorizer failed", ex);
+            return false;
+        }
     }
 
     // ------------------------------------------------------------------ time

@@ -124,6 +124,9 @@ final class SysPublisher
         publisher.accept(PREFIX + "journal/failed", bytes(counters.journalFailed.get()));
         publisher.accept(PREFIX + "journal/failures", bytes(counters.journalFailures.get()));
         publisher.accept(PREFIX + "publish/messages/readDenied", bytes(counters.publishReadDenied.get()));
+        publisher.accept(PREFIX + "reloads", bytes(counters.reloads.get()));
+        publisher.accept(PREFIX + "reloads/failed", bytes(counters.reloadsFailed.get()));
+        publisher.accept(PREFIX + "subscriptions/revoked", bytes(counters.subscriptionsRevoked.get()));
     }
 
     private static byte[] bytes(final long value)

@@ -3,10 +3,6 @@ package dev.tern.tools;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.config.TernSetup;
-import dev.tern.auth.AclFile;
-import dev.tern.auth.AuthFileException;
-import dev.tern.auth.PasswordFile;
-import dev.tern.broker.Authorizer;
 import dev.tern.broker.BrokerFailureException;
 import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
@@ -17,8 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,9 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * A running standalone broker: the listeners of a {@link TernSetup} (by default one TCP listener on loopback that
  * admits anonymous clients), with the password file as authenticator and the ACL file as authorizer when configured
  * (else left at default deny; a password file without an ACL file allows authenticated clients everything), plus the
- * HTTP dashboard when the setup enables it. The broker logs, per listener, who it admits and what governs them.
- * {@link #close()} stops both and releases whoever waits in {@link #awaitClose()}. If a broker thread dies the
- * broker closes itself, and so does the launcher: {@link #failure()} then says why.
+ * HTTP dashboard when the setup enables it. {@link #reload()} rereads the password, ACL and TLS files. The broker
+ * logs, per listener, who it admits and what governs them. {@link #close()} stops both and releases whoever waits in
+ * {@link #awaitClose()}. If a broker thread dies the broker closes itself, and so does the launcher:
+ * {@link #failure()} then says why.
  */
 public final class TernLauncher implements AutoCloseable
 {
@@ -83,22 +78,10 @@ public final class TernLauncher implements AutoCloseable
                 launcher.close();
             }
         });
-        if (setup.auth().passwordFile() != null)
+        if (setup.auth().passwordFile() != null || setup.auth().aclFile() != null)
         {
-            final PasswordFile passwords =
-                loadAuthFile("password file", setup.auth().passwordFile(), PasswordFile::load);
-            builder.authenticator(passwords);
-            LOG.info("password file {}: {} users", setup.auth().passwordFile(), passwords.users().size());
-            if (setup.auth().aclFile() == null)
-            {
-                // as Mosquitto: with a password file and no ACL file, authenticated clients may do anything
-                builder.authorizer(Authorizer.ALLOW_ALL);
-            }
-        }
-        if (setup.auth().aclFile() != null)
-        {
-            builder.authorizer(loadAuthFile("ACL file", setup.auth().aclFile(), AclFile::load));
-            LOG.info("ACL file {}", setup.auth().aclFile());
+            // as Mosquitto: with a password file and no ACL file, authenticated clients may do anything
+            builder.authFiles(setup.auth().passwordFile(), setup.auth().aclFile());
         }
         String journalState = "off (in memory)";
         final TernSetup.Persistence persistence = setup.persistence();
@@ -162,27 +145,23 @@ public final class TernLauncher implements AutoCloseable
         return launcher;
     }
 
-    /** Reads a password or ACL file; the failure names what the file is, its path and, if malformed, the line. */
-    private static <T> T loadAuthFile(final String what, final Path file, final AuthFileLoader<T> loader)
+    /**
+     * Reread the password file, the ACL file and the TLS key and certificate files ({@link TernBroker#reload()}):
+     * what SIGHUP does. A failure is logged (file and line) and counted, and the previous settings stay.
+     *
+     * @return whether the reload took effect.
+     */
+    public boolean reload()
     {
         try
         {
-            return loader.load(file);
+            broker.reload();
+            return true;
         }
-        catch (final AuthFileException ex)
+        catch (final RuntimeException ex)
         {
-            throw new IllegalArgumentException(what + " " + ex.getMessage(), ex); // the message starts with the path
+            return false; // logged by the broker, naming the file
         }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read " + what + " " + file + ": " + IoMessages.describe(ex), ex);
-        }
-    }
-
-    @FunctionalInterface
-    private interface AuthFileLoader<T>
-    {
-        T load(Path file) throws IOException;
     }
 
     /** @return the config-file name of a Chronicle roll cycle, e.g. {@code hourly} for {@code FAST_HOURLY}. */

@@ -16,7 +16,8 @@ import java.util.function.Consumer;
 /**
  * Entry point of the standalone broker: {@code tern [--config FILE] | [--port N] [--bind ADDRESS] [--idle ...]
  * [--wait ...]}. Parses the options and the config file, starts a {@link TernLauncher}, closes it from a shutdown hook
- * and keeps the main thread waiting until then. Exit codes: 0 after a normal stop, help or version; 1 if the broker
+ * and keeps the main thread waiting until then; SIGHUP reloads the password, ACL and TLS files
+ * ({@link ReloadSignal}). Exit codes: 0 after a normal stop, help or version; 1 if the broker
  * cannot start or fails while running; 2 for a usage error or an unreadable or invalid config file (the message,
  * naming the key and line, goes to stderr). Logging goes to stderr through slf4j-simple, configured by
  * {@code simplelogger.properties}.
@@ -196,6 +197,7 @@ public final class TernMain
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWithin(launcher, STOP_GRACE_MS), "tern-shutdown"));
         onStarted.accept(launcher);
+        ReloadSignal.install(launcher);
         try
         {
             launcher.awaitClose();

@@ -161,7 +161,7 @@ class PasswdAndAuthConfigTest
             "  aclFile: acl.conf"));
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
             () -> TernLauncher.start(TernMain.parse("--config", config.toString())).close());
-        assertEquals(dir.resolve("acl.conf").toAbsolutePath().normalize() +
+        assertEquals("ACL file " + dir.resolve("acl.conf").toAbsolutePath().normalize() +
             " line 2: unknown access 'raed' (expected read, write, readwrite or deny)", refused.getMessage());
         final StringWriter err = new StringWriter();
         assertEquals(1, TernMain.run(new String[] {"--config", config.toString()}, new PrintWriter(new StringWriter()),

@@ -1,5 +1,6 @@
 package dev.tern.server;
 
+import dev.tern.auth.AuthFiles;
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
 import dev.tern.broker.Broker;
@@ -13,7 +14,10 @@ import dev.tern.broker.ListenerConfig;
 import dev.tern.storage.Storage;
 import dev.tern.transport.nio.NioTransport;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -36,22 +40,28 @@ import java.util.function.Consumer;
  * If one of the broker's threads dies (an {@link Error} such as {@link OutOfMemoryError} on a pipeline stage, the
  * journal or an I/O agent), the broker logs one line and closes itself; the host learns of it through
  * {@link #termination()} and the {@link Builder#onFailure(Consumer)} callback.
+ * <p>
+ * {@link #reload()} rereads the password and ACL files and the TLS key and certificate files without a restart.
  */
 public final class TernBroker implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(TernBroker.class);
+
     private final Broker broker;
     private final NioTransport transport;
     private final List<ListenerConfig> listeners;
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
     private final Consumer<BrokerFailureException> onFailure;
+    private final AuthFiles authFiles;
 
-    private TernBroker(final Builder builder)
+    private TernBroker(final Builder builder, final AuthFiles.Loaded auth)
     {
         this.onFailure = builder.onFailure;
         final BrokerConfig config = builder.config.isConcluded() ? builder.config : builder.config.conclude();
         this.listeners = List.copyOf(builder.listeners);
-        this.broker = new Broker(config, listeners, builder.authenticator, builder.authorizer, builder.hooks,
-            builder.storage);
+        this.authFiles = builder.authFiles;
+        this.broker = new Broker(config, listeners, auth == null ? builder.authenticator : auth.authenticator(),
+            auth == null ? builder.authorizer : auth.authorizer(), builder.hooks, builder.storage);
         final RingBuffer[] egress = new RingBuffer[config.ioAgents()];
         for (int i = 0; i < egress.length; i++)
         {
@@ -168,6 +178,55 @@ public final class TernBroker implements AutoCloseable
         broker.authorizationChanged();
     }
 
+    /**
+     * Read the password file and the ACL file ({@link Builder#authFiles(Path, Path)}) and the key and certificate
+     * files of the TLS listeners again, and put them in place: later CONNECTs are checked against the new users,
+     * subscriptions the new ACL no longer allows are removed from their sessions, and TLS connections accepted from
+     * now on present the new certificate (open ones keep theirs). Everything is read before anything changes, so a
+     * file that cannot be read or is invalid leaves all settings as they were; that failure is logged and counted
+     * ({@code broker.reloadsFailed}), a success in {@code broker.reloads}. Listeners, ports, limits and persistence
+     * are not reloaded. Thread-safe; one reload at a time.
+     *
+     * @throws IllegalArgumentException naming the file (and line) that cannot be used; nothing changed.
+     * @throws java.io.UncheckedIOException naming a password or ACL file that cannot be read; nothing changed.
+     */
+    public synchronized void reload()
+    {
+        final long startNs = System.nanoTime();
+        final BrokerCounters counters = broker.counters();
+        final AuthFiles.Loaded auth;
+        final NioTransport.TlsReload tls;
+        try
+        {
+            auth = authFiles == null ? null : authFiles.load();
+            tls = transport.prepareTlsReload();
+        }
+        catch (final RuntimeException ex)
+        {
+            counters.reloadsFailed.increment();
+            LOG.error("reload failed, previous settings kept: {}", ex.getMessage());
+            throw ex;
+        }
+        tls.apply();
+        if (auth != null)
+        {
+            try
+            {
+                broker.replaceAuth(auth.authenticator(), auth.authorizer());
+            }
+            catch (final RuntimeException ex)
+            {
+                counters.reloadsFailed.increment(); // stopping, or the route thread is stuck
+                LOG.error("reload of {} failed: {}", authFiles, ex.getMessage());
+                throw ex;
+            }
+        }
+        counters.reloads.increment();
+        final long tookMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+        LOG.info("reloaded in {} ms: {}{}", tookMs, auth == null ? "no password or ACL file" : auth.describe(authFiles),
+            tls.listeners() == 0 ? "" : "; TLS key and certificates of " + tls.listeners() + " listener(s)");
+    }
+
     @Override
     public void close()
     {
@@ -205,6 +264,8 @@ public final class TernBroker implements AutoCloseable
         private BrokerHooks hooks = BrokerHooks.NONE;
         private Storage storage;
         private Consumer<BrokerFailureException> onFailure;
+        private AuthFiles authFiles;
+        private boolean authObjectsSet;
 
         private Builder()
         {
@@ -239,12 +300,14 @@ public final class TernBroker implements AutoCloseable
         public Builder authenticator(final Authenticator authenticator)
         {
             this.authenticator = Objects.requireNonNull(authenticator);
+            authObjectsSet = true;
             return this;
         }
 
         public Builder authorizer(final Authorizer authorizer)
         {
             this.authorizer = Objects.requireNonNull(authorizer);
+            authObjectsSet = true;
             return this;
         }
 
@@ -253,6 +316,22 @@ public final class TernBroker implements AutoCloseable
         {
             this.authenticator = Authenticator.ALLOW_ALL;
             this.authorizer = Authorizer.ALLOW_ALL;
+            authObjectsSet = true;
+            return this;
+        }
+
+        /**
+         * Users from a password file and rights from an ACL file, read at start and again by
+         * {@link TernBroker#reload()}; see {@link AuthFiles} for what applies when one of them is missing. Replaces
+         * {@link #authenticator(Authenticator)}, {@link #authorizer(Authorizer)} and {@link #allowAnonymous()},
+         * which cannot be combined with it.
+         *
+         * @param passwordFile file in Mosquitto's password format, or {@code null}.
+         * @param aclFile      file in Mosquitto's ACL syntax, or {@code null}.
+         */
+        public Builder authFiles(final Path passwordFile, final Path aclFile)
+        {
+            this.authFiles = new AuthFiles(passwordFile, aclFile);
             return this;
         }
 
@@ -286,13 +365,26 @@ public final class TernBroker implements AutoCloseable
             return this;
         }
 
+        /**
+         * @throws IllegalArgumentException naming the setting and file when a password, ACL or TLS file is invalid.
+         */
         public TernBroker start()
         {
             if (listeners.isEmpty())
             {
                 throw new IllegalStateException("no listener configured");
             }
-            return new TernBroker(this).startAll();
+            if (authFiles != null && authObjectsSet)
+            {
+                throw new IllegalStateException("authFiles cannot be combined with authenticator, authorizer or"
+                    + " allowAnonymous");
+            }
+            final AuthFiles.Loaded auth = authFiles == null ? null : authFiles.load();
+            if (auth != null)
+            {
+                LOG.info("{}", auth.describe(authFiles));
+            }
+            return new TernBroker(this, auth).startAll();
         }
     }
 }

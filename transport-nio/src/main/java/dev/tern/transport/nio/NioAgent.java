@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
@@ -452,9 +453,10 @@ final class NioAgent implements Agent
             return null;
         }
         TlsCodec tls = null;
-        if (stack.context() != null)
+        final SSLContext context = stack.context(); // read once: a reload may replace it meanwhile
+        if (context != null)
         {
-            tls = new TlsCodec(TlsContexts.serverEngine(stack.context(), stack.tls()), tlsTasks,
+            tls = new TlsCodec(TlsContexts.serverEngine(context, stack.tls()), tlsTasks,
                 () -> tlsResumed.offer(connection));
         }
         // a WS frame may carry several packets; its payload is streamed, never buffered, and each packet is still

@@ -46,6 +46,8 @@ public final class NioTransport implements AutoCloseable
     private final Map<String, Integer> portByListener = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    /** The listeners' layers, shared with the agents; a TLS reload swaps the contexts inside. */
+    private ListenerStack[] stacks = new ListenerStack[0];
     private TransportCounters.Sum counterSum;
     private ExecutorService tlsTasks;
     private boolean started;
@@ -130,6 +132,7 @@ public final class NioTransport implements AutoCloseable
         {
             agent.stacks(stacks, tlsTasks);
         }
+        this.stacks = stacks;
         try
         {
             for (int i = 0; i < listeners.size(); i++)
@@ -223,6 +226,71 @@ public final class NioTransport implements AutoCloseable
         {
             throw new UncheckedIOException("listener '" + listener.name() + "' cannot bind " + listener.host() + ":" +
                 listener.port() + ": " + dev.tern.util.IoMessages.describeBind(ex, listener.port()), ex);
+        }
+    }
+
+    /**
+     * Read the key and certificate files of every TLS and WSS listener again, into new server contexts. Nothing
+     * changes until {@link TlsReload#apply()}, so one unusable file leaves every listener as it was.
+     *
+     * @return the new contexts, ready to put in place; empty without TLS listeners.
+     * @throws IllegalArgumentException naming the listener, the setting and the file that cannot be used.
+     */
+    public synchronized TlsReload prepareTlsReload()
+    {
+        final ListenerStack[] current = stacks;
+        final javax.net.ssl.SSLContext[] contexts = new javax.net.ssl.SSLContext[current.length];
+        for (int i = 0; i < current.length; i++)
+        {
+            if (current[i].tlsContext() != null)
+            {
+                try
+                {
+                    contexts[i] = TlsContexts.serverContext(current[i].tls());
+                }
+                catch (final RuntimeException ex)
+                {
+                    throw new IllegalArgumentException("listener '" + listeners.get(i).name() + "': " +
+                        ex.getMessage(), ex);
+                }
+            }
+        }
+        return new TlsReload(current, contexts);
+    }
+
+    /** New TLS contexts read by {@link #prepareTlsReload()}, not yet in use. */
+    public static final class TlsReload
+    {
+        private final ListenerStack[] stacks;
+        private final javax.net.ssl.SSLContext[] contexts;
+
+        private TlsReload(final ListenerStack[] stacks, final javax.net.ssl.SSLContext[] contexts)
+        {
+            this.stacks = stacks;
+            this.contexts = contexts;
+        }
+
+        /** @return how many listeners get a new context. */
+        public int listeners()
+        {
+            int count = 0;
+            for (final javax.net.ssl.SSLContext context : contexts)
+            {
+                count += context == null ? 0 : 1;
+            }
+            return count;
+        }
+
+        /** Connections accepted from now on use the new contexts; open ones keep theirs. */
+        public void apply()
+        {
+            for (int i = 0; i < stacks.length; i++)
+            {
+                if (contexts[i] != null)
+                {
+                    stacks[i].tlsContext().set(contexts[i]);
+                }
+            }
         }
     }
 
