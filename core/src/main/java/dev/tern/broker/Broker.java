@@ -19,6 +19,7 @@ import dev.tern.pipeline.PipelineEvent;
 import dev.tern.pipeline.RingProtocol;
 import dev.tern.pipeline.RouteStage;
 import dev.tern.storage.Storage;
+import dev.tern.util.IdleSignal;
 import dev.tern.util.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -53,6 +54,8 @@ public final class Broker implements AutoCloseable
     private final BrokerLatency latency = new BrokerLatency();
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
+    private final IdleSignal ingressSignal = new IdleSignal();
+    private final IdleSignal[] egressSignals;
     private final Disruptor<PipelineEvent> disruptor;
     private final RouteStage route;
     private final Storage storage;
@@ -99,9 +102,11 @@ public final class Broker implements AutoCloseable
         this.config = config.isConcluded() ? config : config.conclude();
         this.ingress = new ManyToOneRingBuffer(newRingBuffer(config.ingressRingCapacity()));
         this.egress = new RingBuffer[config.ioAgents()];
+        this.egressSignals = new IdleSignal[config.ioAgents()];
         for (int i = 0; i < egress.length; i++)
         {
             egress[i] = new OneToOneRingBuffer(newRingBuffer(config.egressRingCapacity()));
+            egressSignals[i] = new IdleSignal();
         }
 
         disruptor = new Disruptor<>(PipelineEvent::new, config.pipelineSize(), storage != null ?
@@ -119,7 +124,7 @@ public final class Broker implements AutoCloseable
         }
         final EncodeStage encode = new EncodeStage(egress, counters,
             new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
-            latency);
+            latency, egressSignals);
         if (storage != null)
         {
             final long startNs = System.nanoTime();
@@ -175,6 +180,20 @@ public final class Broker implements AutoCloseable
         return egress[agentIndex];
     }
 
+    /** @return the signal to {@link IdleSignal#wake() wake} the pipeline after writing {@link #ingress()}. */
+    public IdleSignal ingressSignal()
+    {
+        return ingressSignal;
+    }
+
+    /**
+     * @return the signal the encode stage wakes after writing {@link #egress(int)}; the I/O agent sets its wake action.
+     */
+    public IdleSignal egressSignal(final int agentIndex)
+    {
+        return egressSignals[agentIndex];
+    }
+
     /** @return the PUBLISH pipeline latency recorder (percentiles per read interval). */
     public BrokerLatency latency()
     {
@@ -196,12 +215,13 @@ public final class Broker implements AutoCloseable
         }
         final com.lmax.disruptor.RingBuffer<PipelineEvent> ring = disruptor.start();
         final IngressBridge bridge = new IngressBridge(ingress, ring, commands);
-        bridgeRunner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
+        bridgeRunner = new AgentRunner(IdleStrategies.create(config.idleStrategy(), ingressSignal, bridge),
             ex -> LOG.error("pipeline bridge error", ex), null, bridge);
         AgentRunner.startOnThread(bridgeRunner, runnable ->
         {
             final Thread thread = new Thread(runnable, "tern-bridge");
             thread.setDaemon(true);
+            ingressSignal.wakeAction(() -> LockSupport.unpark(thread));
             return thread;
         });
         running = true;
@@ -237,8 +257,10 @@ public final class Broker implements AutoCloseable
             new UnsafeBuffer(topicBytes), 0, topicBytes.length, new UnsafeBuffer(payload), 0, payload.length);
         while (!ingress.write(RingProtocol.MSG_INLINE, buffer, 0, buffer.capacity()))
         {
+            ingressSignal.wake();
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
         }
+        ingressSignal.wake();
     }
 
     /**
@@ -292,8 +314,10 @@ public final class Broker implements AutoCloseable
         }
         while (!commands.offer(command))
         {
+            ingressSignal.wake();
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
         }
+        ingressSignal.wake();
     }
 
     @Override

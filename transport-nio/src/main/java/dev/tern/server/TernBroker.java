@@ -10,6 +10,7 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.storage.Storage;
 import dev.tern.transport.nio.NioTransport;
+import dev.tern.util.IdleSignal;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.util.ArrayList;
@@ -47,6 +48,12 @@ public final class TernBroker implements AutoCloseable
             egress[i] = broker.egress(i);
         }
         this.transport = new NioTransport(config, listeners, broker.ingress(), egress, broker.counters());
+        final IdleSignal[] egressSignals = new IdleSignal[config.ioAgents()];
+        for (int i = 0; i < egressSignals.length; i++)
+        {
+            egressSignals[i] = broker.egressSignal(i);
+        }
+        transport.idleSignals(broker.ingressSignal(), egressSignals);
     }
 
     public static Builder builder()

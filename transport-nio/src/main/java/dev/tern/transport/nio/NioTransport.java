@@ -3,8 +3,10 @@ package dev.tern.transport.nio;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.util.IdleSignal;
 import dev.tern.util.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,8 @@ public final class NioTransport implements AutoCloseable
     private final List<ListenerConfig> listeners;
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
+    private IdleSignal ingressSignal;
+    private IdleSignal[] egressSignals;
     private final BrokerCounters counters;
     private final Map<String, Integer> portByListener = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
@@ -64,6 +68,23 @@ public final class NioTransport implements AutoCloseable
         this.ingress = ingress;
         this.egress = egress.clone();
         this.counters = counters;
+    }
+
+    /**
+     * Let idle I/O agents sleep in select under the {@code backoff} idle strategy; call before {@link #start()}.
+     * Without it they park for at most 1 ms at a time.
+     *
+     * @param ingressSignal  woken after an agent writes the ingress ring.
+     * @param egressSignals  one per agent, woken by the producer of its egress ring.
+     */
+    public void idleSignals(final IdleSignal ingressSignal, final IdleSignal[] egressSignals)
+    {
+        if (egressSignals.length != config.ioAgents())
+        {
+            throw new IllegalArgumentException("need one egress signal per I/O agent: " + config.ioAgents());
+        }
+        this.ingressSignal = ingressSignal;
+        this.egressSignals = egressSignals.clone();
     }
 
     /**
@@ -134,7 +155,18 @@ public final class NioTransport implements AutoCloseable
 
         for (final NioAgent agent : agents)
         {
-            final AgentRunner runner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
+            final IdleStrategy idle;
+            if (egressSignals != null)
+            {
+                final IdleSignal own = egressSignals[agent.agentIndex()];
+                agent.idleSignals(ingressSignal, own);
+                idle = IdleStrategies.create(config.idleStrategy(), own, agent);
+            }
+            else
+            {
+                idle = IdleStrategies.create(config.idleStrategy());
+            }
+            final AgentRunner runner = new AgentRunner(idle,
                 ex -> LOG.error("{}: error in duty cycle", agent.roleName(), ex), null, agent);
             runners.add(runner);
             AgentRunner.startOnThread(runner, task ->
