@@ -4,9 +4,10 @@
 #   bench/scripts/idle-cost.sh [SECONDS] [-- extra java options]
 #
 # Starts tools/target/tern.jar as the README runs it (`java -jar`, no flags) on a free loopback port, waits until it
-# accepts connections and then 5 s more, and reads VmRSS from /proc/PID/status. It then samples the process's own
-# CPU time (utime + stime of /proc/PID/stat, and per thread from /proc/PID/task/*/stat) at the start and end of an
-# idle window of SECONDS (default 30) and prints the share of one core, overall and for each thread that used any.
+# accepts connections and then 10 s more (start-up JIT compiles settle), and reads VmRSS from /proc/PID/status. It then samples the process's own
+# CPU time (utime + stime of /proc/PID/stat, in clock ticks) at the start and end of an idle window of SECONDS
+# (default 30) and prints the share of one core; per thread it uses the nanosecond run time of
+# /proc/PID/task/*/schedstat, since utime and stime are sampled at clock-tick granularity.
 # The broker's own CPU time is unaffected by other load on the machine. With TERN_NMT=1 the broker runs with
 # -XX:NativeMemoryTracking=summary and the script prints `jcmd PID VM.native_memory summary` (heap, class/metaspace,
 # threads, code, and "Other" = direct ByteBuffers such as the rings).
@@ -26,7 +27,7 @@ java "${JAVA_OPTS[@]}" -jar tools/target/tern.jar --port "$PORT" --bind 127.0.0.
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null || true; rm -f "$LOG"' EXIT
 for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break; sleep 0.1; done
-sleep 5
+sleep 10
 
 TICKS=$(getconf CLK_TCK)
 rss=$(awk '/VmRSS/ {print $2}' /proc/"$BROKER"/status)
@@ -34,12 +35,11 @@ echo "broker pid $BROKER port $PORT: VmRSS after start $((rss / 1024)) MiB ($rss
 
 # comm may contain spaces; fields after the closing parenthesis are fixed: utime is 14, stime 15 (12, 13 after it)
 cpu() { sed 's/^.*) //' "$1" | awk '{print $12 + $13}'; }
-declare -A before names
+run_ns() { awk '{print $1}' "$1"/schedstat 2>/dev/null || echo 0; }
+declare -A before
 total0=$(cpu /proc/"$BROKER"/stat)
 for t in /proc/"$BROKER"/task/*; do
-    id=${t##*/}
-    before[$id]=$(cpu "$t"/stat 2>/dev/null || echo 0)
-    names[$id]=$(cat "$t"/comm 2>/dev/null || echo '?')
+    before[${t##*/}]=$(run_ns "$t")
 done
 start=$(date +%s.%N)
 sleep "$SECONDS_IDLE"
@@ -48,13 +48,15 @@ end=$(date +%s.%N)
 elapsed=$(echo "$end - $start" | bc -l)
 printf 'idle CPU over %.1f s: %d ticks of 1/%d s = %.2f %% of one core\n' "$elapsed" $((total1 - total0)) "$TICKS" \
     "$(echo "($total1 - $total0) * 100 / $TICKS / $elapsed" | bc -l)"
+sum=0
 for t in /proc/"$BROKER"/task/*; do
     id=${t##*/}
-    now=$(cpu "$t"/stat 2>/dev/null || echo 0)
-    used=$((now - ${before[$id]:-0}))
-    (( used > 0 )) && printf '  %-16s %5d ticks  %.2f %%\n' "$(cat "$t"/comm 2>/dev/null)" "$used" \
-        "$(echo "$used * 100 / $TICKS / $elapsed" | bc -l)"
+    used=$(( $(run_ns "$t") - ${before[$id]:-0} ))
+    sum=$((sum + used))
+    (( used > 100000 )) && printf '  %-16s %8.2f ms  %.3f %%\n' "$(cat "$t"/comm 2>/dev/null)" \
+        "$(echo "$used / 1000000" | bc -l)" "$(echo "$used * 100 / 1000000000 / $elapsed" | bc -l)"
 done
+printf 'threads together (schedstat): %.3f %% of one core\n' "$(echo "$sum * 100 / 1000000000 / $elapsed" | bc -l)"
 if [[ "${TERN_NMT:-0}" == 1 ]]; then
     jcmd "$BROKER" VM.native_memory summary | grep -E '^(Total|-)' | sed 's/^- */  /'
 fi
