@@ -4,10 +4,10 @@
 #   bench/scripts/idle-cost.sh [SECONDS] [-- extra java options]
 #
 # Starts tools/target/tern.jar as the README runs it (`java -jar`, no flags) on a free loopback port, waits until it
-# accepts connections and then 10 s more (start-up JIT compiles settle), and reads VmRSS from /proc/PID/status. It then samples the process's own
-# CPU time (utime + stime of /proc/PID/stat, in clock ticks) at the start and end of an idle window of SECONDS
-# (default 30) and prints the share of one core; per thread it uses the nanosecond run time of
-# /proc/PID/task/*/schedstat, since utime and stime are sampled at clock-tick granularity.
+# accepts connections and then 10 s more (start-up JIT compiles settle), and reads VmRSS from /proc/PID/status.
+# It then samples the process's own CPU time (utime + stime of /proc/PID/stat, in clock ticks) at the start and end
+# of an idle window of SECONDS (default 30) and prints the share of one core; per thread it uses the nanosecond run
+# time of /proc/PID/task/*/schedstat, since utime and stime are sampled at clock-tick granularity.
 # The broker's own CPU time is unaffected by other load on the machine. With TERN_NMT=1 the broker runs with
 # -XX:NativeMemoryTracking=summary and the script prints `jcmd PID VM.native_memory summary` (heap, class/metaspace,
 # threads, code, and "Other" = direct ByteBuffers such as the rings).

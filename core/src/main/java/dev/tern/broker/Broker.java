@@ -328,6 +328,7 @@ public final class Broker implements AutoCloseable
             return;
         }
         running = false;
+        ingressSignal.close(); // the bridge may be parked until its next tick
         bridgeRunner.close();
         try
         {

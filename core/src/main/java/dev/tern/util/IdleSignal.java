@@ -15,6 +15,7 @@ public final class IdleSignal
     };
 
     private volatile boolean sleeping;
+    private volatile boolean closed;
     private volatile Runnable wakeAction = NO_ACTION;
 
     /**
@@ -37,6 +38,23 @@ public final class IdleSignal
         {
             wakeAction.run();
         }
+    }
+
+    /**
+     * The consumer is being stopped: wake it now and never let it sleep again, so that its runner need not wait out
+     * a sleep. Thread-safe.
+     */
+    public void close()
+    {
+        closed = true;
+        VarHandle.fullFence();
+        wakeAction.run();
+    }
+
+    /** @return whether {@link #close()} was called. */
+    public boolean isClosed()
+    {
+        return closed;
     }
 
     /** @return whether the consumer is (about to start) sleeping. */

@@ -48,8 +48,11 @@ public final class IdleStrategies
      * @return a new strategy.
      */
     public static IdleStrategy create(
-        final BrokerConfig.IdleStrategyKind kind, final IdleSignal signal, final WakeableBackoffIdleStrategy.Sleeper sleeper)
+        final BrokerConfig.IdleStrategyKind kind,
+        final IdleSignal signal,
+        final WakeableBackoffIdleStrategy.Sleeper sleeper)
     {
-        return kind == BrokerConfig.IdleStrategyKind.BACKOFF ? new WakeableBackoffIdleStrategy(signal, sleeper) : create(kind);
+        return kind == BrokerConfig.IdleStrategyKind.BACKOFF ?
+            new WakeableBackoffIdleStrategy(signal, sleeper) : create(kind);
     }
 }

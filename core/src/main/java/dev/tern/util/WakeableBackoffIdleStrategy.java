@@ -71,10 +71,13 @@ public final class WakeableBackoffIdleStrategy implements IdleStrategy
             spins++;
             Thread.yield();
         }
-        else if (parkNs <= MAX_PARK_NS)
+        else if (parkNs <= MAX_PARK_NS || signal.isClosed())
         {
-            LockSupport.parkNanos(parkNs);
-            parkNs <<= 1;
+            LockSupport.parkNanos(Math.min(parkNs, MAX_PARK_NS));
+            if (parkNs <= MAX_PARK_NS)
+            {
+                parkNs <<= 1;
+            }
         }
         else
         {

@@ -48,8 +48,9 @@ class IdleTest
 
             final String topic = unique("idle");
             final BlockingQueue<MqttMessage> received = new LinkedBlockingQueue<>();
-            final MqttClient subscriber = new MqttClient(uri(broker.port()), clientId("idle-s"), new MemoryPersistence());
-            final MqttClient publisher = new MqttClient(uri(broker.port()), clientId("idle-p"), new MemoryPersistence());
+            final String uri = uri(broker.port());
+            final MqttClient subscriber = new MqttClient(uri, clientId("idle-s"), new MemoryPersistence());
+            final MqttClient publisher = new MqttClient(uri, clientId("idle-p"), new MemoryPersistence());
             try
             {
                 subscriber.connect(options(true));

@@ -256,7 +256,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         final long ingressBefore = ingress.producerPosition();
         try
         {
-            selector.select(onSelected, closing.isEmpty() && handshaking.isEmpty() ? IDLE_SELECT_MS : DEADLINE_SELECT_MS);
+            final boolean deadlines = !closing.isEmpty() || !handshaking.isEmpty();
+            selector.select(onSelected, deadlines ? DEADLINE_SELECT_MS : IDLE_SELECT_MS);
         }
         catch (final IOException ex)
         {

@@ -265,6 +265,13 @@ public final class NioTransport implements AutoCloseable
         }
         closed = true;
         closeServers();
+        if (egressSignals != null)
+        {
+            for (final IdleSignal signal : egressSignals)
+            {
+                signal.close(); // an agent may be sleeping in select for up to a second
+            }
+        }
         for (final AgentRunner runner : runners)
         {
             runner.close();
