@@ -19,6 +19,7 @@ import dev.tern.pipeline.PipelineEvent;
 import dev.tern.pipeline.RingProtocol;
 import dev.tern.pipeline.RouteStage;
 import dev.tern.storage.Storage;
+import dev.tern.util.IdleSignal;
 import dev.tern.util.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -55,6 +56,8 @@ public final class Broker implements AutoCloseable
     private final BrokerLatency latency = new BrokerLatency();
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
+    private final IdleSignal ingressSignal = new IdleSignal();
+    private final IdleSignal[] egressSignals;
     private final Disruptor<PipelineEvent> disruptor;
     private final RouteStage route;
     private final Storage storage;
@@ -103,9 +106,11 @@ public final class Broker implements AutoCloseable
         this.config = config.isConcluded() ? config : config.conclude();
         this.ingress = new ManyToOneRingBuffer(newRingBuffer(config.ingressRingCapacity()));
         this.egress = new RingBuffer[config.ioAgents()];
+        this.egressSignals = new IdleSignal[config.ioAgents()];
         for (int i = 0; i < egress.length; i++)
         {
             egress[i] = new OneToOneRingBuffer(newRingBuffer(config.egressRingCapacity()));
+            egressSignals[i] = new IdleSignal();
         }
 
         disruptor = new Disruptor<>(PipelineEvent::new, config.pipelineSize(), storage != null ?
@@ -123,7 +128,7 @@ public final class Broker implements AutoCloseable
         }
         final EncodeStage encode = new EncodeStage(egress, counters,
             new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
-            latency);
+            latency, egressSignals);
         if (storage != null)
         {
             final long startNs = System.nanoTime();
@@ -184,6 +189,20 @@ public final class Broker implements AutoCloseable
         return egress[agentIndex];
     }
 
+    /** @return the signal to {@link IdleSignal#wake() wake} the pipeline after writing {@link #ingress()}. */
+    public IdleSignal ingressSignal()
+    {
+        return ingressSignal;
+    }
+
+    /**
+     * @return the signal the encode stage wakes after writing {@link #egress(int)}; the I/O agent sets its wake action.
+     */
+    public IdleSignal egressSignal(final int agentIndex)
+    {
+        return egressSignals[agentIndex];
+    }
+
     /** @return the PUBLISH pipeline latency recorder (percentiles per read interval). */
     public BrokerLatency latency()
     {
@@ -205,13 +224,14 @@ public final class Broker implements AutoCloseable
         }
         final com.lmax.disruptor.RingBuffer<PipelineEvent> ring = disruptor.start();
         final IngressBridge bridge = new IngressBridge(ingress, ring, commands);
-        bridgeRunner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
+        bridgeRunner = new AgentRunner(IdleStrategies.create(config.idleStrategy(), ingressSignal, bridge),
             failureMonitor.agentErrorHandler("tern-bridge", LOG), null, bridge);
         AgentRunner.startOnThread(bridgeRunner, runnable ->
         {
             final Thread thread = new Thread(runnable, "tern-bridge");
             thread.setDaemon(true);
             thread.setUncaughtExceptionHandler(this::onThreadDeath);
+            ingressSignal.wakeAction(() -> LockSupport.unpark(thread));
             return thread;
         });
         running = true;
@@ -263,8 +283,10 @@ public final class Broker implements AutoCloseable
             new UnsafeBuffer(topicBytes), 0, topicBytes.length, new UnsafeBuffer(payload), 0, payload.length);
         while (!ingress.write(RingProtocol.MSG_INLINE, buffer, 0, buffer.capacity()))
         {
+            ingressSignal.wake();
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
         }
+        ingressSignal.wake();
     }
 
     /**
@@ -389,8 +411,10 @@ public final class Broker implements AutoCloseable
         }
         while (!commands.offer(command))
         {
+            ingressSignal.wake();
             LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(50));
         }
+        ingressSignal.wake();
     }
 
     @Override
@@ -401,6 +425,7 @@ public final class Broker implements AutoCloseable
             return;
         }
         running = false;
+        ingressSignal.close(); // the bridge may be parked until its next tick
         // bounded: after a stage died the bridge may wait for ever for room in the pipeline ring
         FailureMonitor.close(bridgeRunner, CLOSE_TIMEOUT_MS);
         try

@@ -14,8 +14,8 @@ public final class BrokerConfig
     public static final int PROTOCOL_MAX_PACKET_SIZE = 268_435_455 + 5;
     /** Default capacity of the off-heap ingress ring and of each egress ring, bytes (power of two). */
     public static final int DEFAULT_RING_CAPACITY = 16 * 1024 * 1024;
-    /** Default number of preallocated pipeline events (power of two). */
-    public static final int DEFAULT_PIPELINE_SIZE = 4096;
+    /** Default number of preallocated pipeline events (power of two); each holds about 10 KiB of heap. */
+    public static final int DEFAULT_PIPELINE_SIZE = 1024;
     /** Default outbound QoS 1/2 messages in flight per session (Mosquitto's max_inflight_messages is 20). */
     public static final int DEFAULT_MAX_INFLIGHT = 32;
     /** Default queued QoS 1/2 messages per session, beyond the inflight window (Mosquitto: 1000). */

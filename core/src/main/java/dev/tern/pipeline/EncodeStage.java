@@ -5,6 +5,7 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.PacketEncoder;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.V5Encoder;
+import dev.tern.util.IdleSignal;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -18,6 +19,8 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     private final RingBuffer[] egress;
     private final BrokerCounters counters;
     private final IdleStrategy retryIdle;
+    private final IdleSignal[] egressSignals;
+    private boolean wrote;
 
     public EncodeStage(final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle)
     {
@@ -29,6 +32,19 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle,
         final dev.tern.broker.BrokerLatency latency)
     {
+        this(egress, counters, retryIdle, latency, new IdleSignal[0]);
+    }
+
+    /**
+     * @param latency       where PUBLISH pipeline latency is recorded, or null.
+     * @param egressSignals woken after a batch wrote the egress rings (index = agent), so a sleeping I/O agent
+     *                      drains them; empty when the agents never sleep.
+     */
+    public EncodeStage(
+        final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle,
+        final dev.tern.broker.BrokerLatency latency, final IdleSignal[] egressSignals)
+    {
+        this.egressSignals = egressSignals.clone();
         this.latency = latency;
         this.egress = egress;
         this.counters = counters;
@@ -53,6 +69,19 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             event.ingressNs != 0)
         {
             latency.record(System.nanoTime() - event.ingressNs);
+        }
+        if (endOfBatch && wrote)
+        {
+            wrote = false;
+            wakeAgents();
+        }
+    }
+
+    private void wakeAgents()
+    {
+        for (final IdleSignal signal : egressSignals)
+        {
+            signal.wake();
         }
     }
 
@@ -287,10 +316,12 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
 
     private int claim(final RingBuffer ring, final int msgTypeId, final int length)
     {
+        wrote = true;
         int index = ring.tryClaim(msgTypeId, length);
         if (index < 0)
         {
             counters.egressRingFull.increment();
+            wakeAgents(); // a full ring within one batch: its agent may still sleep
             retryIdle.reset();
             while ((index = ring.tryClaim(msgTypeId, length)) < 0)
             {

@@ -13,6 +13,7 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.storage.Storage;
 import dev.tern.transport.nio.NioTransport;
+import dev.tern.util.IdleSignal;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,12 @@ public final class TernBroker implements AutoCloseable
         final FailureMonitor monitor = new FailureMonitor(this::onFailure);
         broker.failureMonitor(monitor);
         transport.failureMonitor(monitor);
+        final IdleSignal[] egressSignals = new IdleSignal[config.ioAgents()];
+        for (int i = 0; i < egressSignals.length; i++)
+        {
+            egressSignals[i] = broker.egressSignal(i);
+        }
+        transport.idleSignals(broker.ingressSignal(), egressSignals);
     }
 
     /** On the {@code tern-failure} thread: close, then tell the host. */

@@ -5,6 +5,8 @@ import dev.tern.codec.RemainingLength;
 import dev.tern.codec.ReasonCode;
 import dev.tern.pipeline.RingProtocol;
 import dev.tern.util.Counter;
+import dev.tern.util.IdleSignal;
+import dev.tern.util.WakeableBackoffIdleStrategy;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -68,7 +70,7 @@ import javax.net.ssl.SSLException;
  * by closing the connections that have held one longest first; and a packet may stay incomplete at most
  * {@code partialPacketTimeoutMs} while the agent reads its connection.
  */
-final class NioAgent implements Agent
+final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
 {
     private static final Logger LOG = LoggerFactory.getLogger(NioAgent.class);
 
@@ -160,6 +162,14 @@ final class NioAgent implements Agent
     private long nextSequence = 1;
     private long lastAcceptErrorLogNs;
     private int work;
+    /** Idle select timeout with nothing pending: only producers and sockets need this agent then. */
+    static final long IDLE_SELECT_MS = 1000;
+    /** Idle select timeout while a close flush or a TLS handshake has a deadline. */
+    static final long DEADLINE_SELECT_MS = 10;
+    /** Woken after this agent wrote the ingress ring; null when the pipeline never sleeps. */
+    private IdleSignal ingressSignal;
+    /** Raised while this agent sleeps in select; producers of its inputs wake the selector through it. */
+    private IdleSignal ownSignal;
     private boolean shutdown;
 
     /** A server socket owned by agent 0. */
@@ -242,10 +252,62 @@ final class NioAgent implements Agent
         return roleName;
     }
 
+    /**
+     * Set before the agent starts, with the {@code backoff} idle strategy: the signal to wake the pipeline after
+     * writing the ingress ring, and this agent's own signal, whose wake-up interrupts its idle select.
+     */
+    void idleSignals(final IdleSignal ingressSignal, final IdleSignal ownSignal)
+    {
+        this.ingressSignal = ingressSignal;
+        this.ownSignal = ownSignal.wakeAction(selector::wakeup);
+    }
+
+    /**
+     * Idle with the {@code backoff} strategy: block in select until a socket is ready, a producer wakes the selector
+     * (egress ring, hand-off, TLS task) or a deadline, unless something is pending that select would not signal.
+     */
+    @Override
+    public void sleep()
+    {
+        if (!backlog.isEmpty() || !paused.isEmpty() || !writeAgain.isEmpty() || !dirty.isEmpty() ||
+            egress.producerPosition() != egress.consumerPosition() || !handoffs.isEmpty() || !tlsResumed.isEmpty())
+        {
+            return;
+        }
+        final long ingressBefore = ingress.producerPosition();
+        try
+        {
+            final boolean deadlines = !closing.isEmpty() || !handshaking.isEmpty();
+            selector.select(onSelected, deadlines ? DEADLINE_SELECT_MS : IDLE_SELECT_MS);
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("{}: select failed", roleName, ex);
+        }
+        wakePipeline(ingressBefore);
+    }
+
+    private void wakePipeline(final long ingressBefore)
+    {
+        if (ingressSignal != null && ingress.producerPosition() != ingressBefore)
+        {
+            ingressSignal.wake();
+        }
+    }
+
+    private void wakeSelf()
+    {
+        if (ownSignal != null)
+        {
+            ownSignal.wake();
+        }
+    }
+
     @Override
     public int doWork()
     {
         work = 0;
+        final long ingressBefore = ingress.producerPosition();
         if (!backlog.isEmpty())
         {
             drainBacklog();
@@ -303,6 +365,7 @@ final class NioAgent implements Agent
         {
             counterSum.publish();
         }
+        wakePipeline(ingressBefore);
         return work;
     }
 
@@ -367,6 +430,10 @@ final class NioAgent implements Agent
             if (target == this || !target.handoffs.offer(new Handoff(channel, listener.index())))
             {
                 adopt(channel, listener.index());
+            }
+            else
+            {
+                target.wakeSelf();
             }
         }
     }
@@ -457,7 +524,11 @@ final class NioAgent implements Agent
         if (context != null)
         {
             tls = new TlsCodec(TlsContexts.serverEngine(context, stack.tls()), tlsTasks,
-                () -> tlsResumed.offer(connection));
+                () ->
+                {
+                    tlsResumed.offer(connection);
+                    wakeSelf();
+                });
         }
         // a WS frame may carry several packets; its payload is streamed, never buffered, and each packet is still
         // bounded by the framer, so the frame cap only needs to be generous

@@ -4,8 +4,10 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.FailureMonitor;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.util.IdleSignal;
 import dev.tern.util.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,8 @@ public final class NioTransport implements AutoCloseable
     private final List<ListenerConfig> listeners;
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
+    private IdleSignal ingressSignal;
+    private IdleSignal[] egressSignals;
     private final BrokerCounters counters;
     private final Map<String, Integer> portByListener = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
@@ -83,6 +87,23 @@ public final class NioTransport implements AutoCloseable
     public void failureMonitor(final FailureMonitor monitor)
     {
         this.failureMonitor = java.util.Objects.requireNonNull(monitor);
+    }
+
+    /**
+     * Let idle I/O agents sleep in select under the {@code backoff} idle strategy; call before {@link #start()}.
+     * Without it they park for at most 1 ms at a time.
+     *
+     * @param ingressSignal  woken after an agent writes the ingress ring.
+     * @param egressSignals  one per agent, woken by the producer of its egress ring.
+     */
+    public void idleSignals(final IdleSignal ingressSignal, final IdleSignal[] egressSignals)
+    {
+        if (egressSignals.length != config.ioAgents())
+        {
+            throw new IllegalArgumentException("need one egress signal per I/O agent: " + config.ioAgents());
+        }
+        this.ingressSignal = ingressSignal;
+        this.egressSignals = egressSignals.clone();
     }
 
     /**
@@ -155,7 +176,18 @@ public final class NioTransport implements AutoCloseable
         for (final NioAgent agent : agents)
         {
             final FailureMonitor monitor = failureMonitor;
-            final AgentRunner runner = new AgentRunner(IdleStrategies.create(config.idleStrategy()),
+            final IdleStrategy idle;
+            if (egressSignals != null)
+            {
+                final IdleSignal own = egressSignals[agent.agentIndex()];
+                agent.idleSignals(ingressSignal, own);
+                idle = IdleStrategies.create(config.idleStrategy(), own, agent);
+            }
+            else
+            {
+                idle = IdleStrategies.create(config.idleStrategy());
+            }
+            final AgentRunner runner = new AgentRunner(idle,
                 monitor.agentErrorHandler(agent.roleName(), LOG), null, agent);
             runners.add(runner);
             AgentRunner.startOnThread(runner, task ->
@@ -322,6 +354,13 @@ public final class NioTransport implements AutoCloseable
         }
         closed = true;
         closeServers();
+        if (egressSignals != null)
+        {
+            for (final IdleSignal signal : egressSignals)
+            {
+                signal.close(); // an agent may be sleeping in select for up to a second
+            }
+        }
         for (final AgentRunner runner : runners)
         {
             FailureMonitor.close(runner, CLOSE_TIMEOUT_MS);

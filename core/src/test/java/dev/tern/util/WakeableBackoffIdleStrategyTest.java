@@ -1,0 +1,106 @@
+package dev.tern.util;
+
+import dev.tern.broker.BrokerConfig;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WakeableBackoffIdleStrategyTest
+{
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldSleepWithoutTimeoutWhenIdleAndRunAgainOnlyWhenWoken() throws Exception
+    {
+        final IdleSignal signal = new IdleSignal();
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        // the sleeper checks for work with the flag raised, then parks with no deadline: only wake() ends the sleep
+        final WakeableBackoffIdleStrategy idle = new WakeableBackoffIdleStrategy(signal, () ->
+        {
+            if (pending.get() == 0)
+            {
+                LockSupport.park();
+            }
+        });
+        final Thread consumer = new Thread(() ->
+        {
+            while (!Thread.currentThread().isInterrupted())
+            {
+                final int work = pending.getAndSet(0);
+                done.addAndGet(work);
+                idle.idle(work);
+            }
+        }, "wakeable-consumer");
+        signal.wakeAction(() -> LockSupport.unpark(consumer));
+        consumer.setDaemon(true);
+        consumer.start();
+        try
+        {
+            for (int round = 1; round <= 5; round++)
+            {
+                final long sleepsBefore = idle.sleeps();
+                await(() -> signal.isSleeping() && consumer.getState() == Thread.State.WAITING);
+                pending.incrementAndGet();
+                signal.wake();
+                final int expected = round;
+                await(() -> done.get() == expected);
+                await(() -> idle.sleeps() > sleepsBefore);
+            }
+            assertEquals(5, done.get());
+        }
+        finally
+        {
+            consumer.interrupt();
+            LockSupport.unpark(consumer);
+            consumer.join(10_000);
+        }
+    }
+
+    @Test
+    void shouldWakeOnlyUnderBackoff()
+    {
+        final IdleSignal signal = new IdleSignal();
+        final WakeableBackoffIdleStrategy.Sleeper sleeper = () ->
+        {
+        };
+        assertInstanceOf(WakeableBackoffIdleStrategy.class,
+            IdleStrategies.create(BrokerConfig.IdleStrategyKind.BACKOFF, signal, sleeper));
+        assertInstanceOf(BusySpinIdleStrategy.class,
+            IdleStrategies.create(BrokerConfig.IdleStrategyKind.BUSY_SPIN, signal, sleeper));
+        assertInstanceOf(BackoffIdleStrategy.class, IdleStrategies.create(BrokerConfig.IdleStrategyKind.BACKOFF));
+    }
+
+    @Test
+    void shouldNotRunTheWakeActionWhileTheConsumerIsAwake()
+    {
+        final AtomicInteger wakes = new AtomicInteger();
+        final IdleSignal signal = new IdleSignal().wakeAction(wakes::incrementAndGet);
+        signal.wake();
+        assertEquals(0, wakes.get());
+        signal.sleeping(true);
+        signal.wake();
+        signal.sleeping(false);
+        signal.wake();
+        assertEquals(1, wakes.get());
+    }
+
+    private static void await(final BooleanSupplier condition) throws InterruptedException
+    {
+        final long deadlineMs = System.currentTimeMillis() + 10_000;
+        while (!condition.getAsBoolean())
+        {
+            assertTrue(System.currentTimeMillis() < deadlineMs, "condition not met within 10 s");
+            Thread.sleep(1);
+        }
+    }
+}
