@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +20,6 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -118,45 +114,11 @@ class DistributionTest
             "--persistence-dir", journal.toString());
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         environment(builder, Map.of("TERN_HEAP", "256m"));
-        final Process broker = builder.start();
-        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final Thread reader = new Thread(() ->
+        final List<String> log;
+        try (TernProcess broker = TernProcess.of(builder.start()))
         {
-            try (BufferedReader in = broker.inputReader(StandardCharsets.UTF_8))
-            {
-                for (String line = in.readLine(); line != null; line = in.readLine())
-                {
-                    lines.add(line);
-                }
-            }
-            catch (final IOException ended)
-            {
-                // the process was stopped
-            }
-        }, "broker-log");
-        reader.setDaemon(true);
-        reader.start();
-        final List<String> log = new ArrayList<>();
-        try
-        {
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (log.stream().noneMatch(l -> l.contains("Tern ") && l.contains(" started")))
-            {
-                final String line = lines.poll(1, TimeUnit.SECONDS);
-                if (line != null)
-                {
-                    log.add(line);
-                }
-                else if (!broker.isAlive() || System.nanoTime() - deadlineNs > 0)
-                {
-                    fail("broker did not start: " + String.join("\n", log));
-                }
-            }
-        }
-        finally
-        {
-            broker.destroy(); // SIGTERM: the shutdown hook closes the broker
-            assertTrue(broker.waitFor(30, TimeUnit.SECONDS), "broker stopped after SIGTERM");
+            broker.awaitStarted();
+            log = broker.stop(); // SIGTERM: the shutdown hook closes the broker
         }
         final String text = String.join("\n", log);
         assertTrue(text.contains("listening on tcp 127.0.0.1:"), text);

@@ -7,32 +7,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * What an operator reads from the launcher: the INFO line per client connect and disconnect (and the switch that
@@ -41,8 +29,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class OperatorOutputTest
 {
-    private static final Pattern LISTENING = Pattern.compile("listening on tcp 127\\.0\\.0\\.1:(\\d+)");
-
     @TempDir
     Path dir;
 
@@ -50,7 +36,7 @@ class OperatorOutputTest
     @Timeout(120)
     void shouldLogOneInfoLinePerClientConnectAndDisconnect() throws Exception
     {
-        try (BrokerProcess broker = BrokerProcess.start("--port", "0"))
+        try (TernProcess broker = TernProcess.start("--port", "0"))
         {
             final int port = broker.port();
             final MqttConnectOptions options = new MqttConnectOptions();
@@ -100,7 +86,7 @@ class OperatorOutputTest
     void shouldLeaveOutConnectLinesWithNoConnectionLog() throws Exception
     {
         final List<String> log;
-        try (BrokerProcess broker = BrokerProcess.start("--port", "0", "--no-connection-log"))
+        try (TernProcess broker = TernProcess.start("--port", "0", "--no-connection-log"))
         {
             final MqttClient client = new MqttClient("tcp://127.0.0.1:" + broker.port(), "ops-quiet",
                 new MemoryPersistence());
@@ -127,7 +113,7 @@ class OperatorOutputTest
                 + "  - name: lan\n    host: 0.0.0.0\n    port: " + port + "\n    anonymous: false\n");
             final List<String> log;
             final int exitCode;
-            try (BrokerProcess broker = BrokerProcess.start("--config", config.toString()))
+            try (TernProcess broker = TernProcess.start("--config", config.toString()))
             {
                 exitCode = broker.awaitExit();
                 log = broker.lines();
@@ -185,121 +171,5 @@ class OperatorOutputTest
             new PrintWriter(err, true)));
         assertEquals("tern: cannot read config file " + missing + ": file not found: " + missing,
             err.toString().strip());
-    }
-
-    /** The launcher in its own JVM, its stderr read line by line. */
-    private static final class BrokerProcess implements AutoCloseable
-    {
-        private final Process process;
-        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final List<String> seen = new ArrayList<>();
-        private final Thread reader;
-
-        private BrokerProcess(final Process process)
-        {
-            this.process = process;
-            reader = new Thread(() ->
-            {
-                try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8))
-                {
-                    for (String line = in.readLine(); line != null; line = in.readLine())
-                    {
-                        lines.add(line);
-                    }
-                }
-                catch (final IOException ended)
-                {
-                    // the process was stopped
-                }
-            }, "broker-log");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static BrokerProcess start(final String... args) throws IOException
-        {
-            final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-            for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            {
-                if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle"))
-                {
-                    command.add(arg);
-                }
-            }
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), TernMain.class.getName()));
-            command.addAll(List.of(args));
-            return new BrokerProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
-        }
-
-        /** @return the port of the first TCP listener, from its "listening on" line. */
-        int port() throws InterruptedException
-        {
-            final Matcher matcher = LISTENING.matcher(await(l -> LISTENING.matcher(l).find()));
-            assertTrue(matcher.find());
-            return Integer.parseInt(matcher.group(1));
-        }
-
-        /** @return the first line, seen or still to come, that matches; fails after 60 s or if the process ends. */
-        String await(final Predicate<String> match) throws InterruptedException
-        {
-            for (final String line : seen)
-            {
-                if (match.test(line))
-                {
-                    return line;
-                }
-            }
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true)
-            {
-                final String line = lines.poll(1, TimeUnit.SECONDS);
-                if (line != null)
-                {
-                    seen.add(line);
-                    if (match.test(line))
-                    {
-                        return line;
-                    }
-                }
-                else if (!process.isAlive() && lines.isEmpty() || System.nanoTime() - deadlineNs > 0)
-                {
-                    return fail("no matching line; output:\n" + String.join("\n", seen));
-                }
-            }
-        }
-
-        /** Stop the broker as Ctrl-C would and return everything it wrote. */
-        List<String> stop() throws InterruptedException
-        {
-            process.destroy();
-            awaitExit();
-            return lines();
-        }
-
-        int awaitExit() throws InterruptedException
-        {
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "broker did not exit");
-            return process.exitValue();
-        }
-
-        /** @return every line written, once the process has ended and its output is read to the end. */
-        List<String> lines() throws InterruptedException
-        {
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "broker did not exit");
-            reader.join(TimeUnit.SECONDS.toMillis(30)); // its output read to the end
-            lines.drainTo(seen);
-            return List.copyOf(seen);
-        }
-
-        @Override
-        public void close() throws InterruptedException
-        {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-            }
-        }
     }
 }

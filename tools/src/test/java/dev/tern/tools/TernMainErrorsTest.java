@@ -8,11 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,11 +23,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -254,56 +250,12 @@ class TernMainErrorsTest
         {
             created.flush();
         }
-        final List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
-        for (final String arg : ManagementFactory.getRuntimeMXBean().getInputArguments())
+        final List<String> log;
+        try (TernProcess broker = TernProcess.start("--port", "0", "--persistence-dir", journal.toString(),
+            "--roll-cycle", "daily"))
         {
-            if (arg.startsWith("--add-") || arg.startsWith("-Dchronicle"))
-            {
-                command.add(arg);
-            }
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), TernMain.class.getName(),
-            "--port", "0", "--persistence-dir", journal.toString(), "--roll-cycle", "daily"));
-        final Process broker = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        final Thread reader = new Thread(() ->
-        {
-            try (BufferedReader in = broker.inputReader(StandardCharsets.UTF_8))
-            {
-                for (String line = in.readLine(); line != null; line = in.readLine())
-                {
-                    lines.add(line);
-                }
-            }
-            catch (final IOException ended)
-            {
-                // the process was stopped
-            }
-        }, "broker-log");
-        reader.setDaemon(true);
-        reader.start();
-        final List<String> log = new ArrayList<>();
-        try
-        {
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (log.stream().noneMatch(l -> l.contains("Tern ") && l.contains(" started")))
-            {
-                final String line = lines.poll(1, TimeUnit.SECONDS);
-                if (line != null)
-                {
-                    log.add(line);
-                }
-                else if (!broker.isAlive() || System.nanoTime() - deadlineNs > 0)
-                {
-                    fail("broker did not start: " + String.join("\n", log));
-                }
-            }
-        }
-        finally
-        {
-            broker.destroy();
-            broker.waitFor(30, TimeUnit.SECONDS);
+            broker.awaitStarted();
+            log = broker.stop();
         }
         final String text = String.join("\n", log);
         assertTrue(text.contains("TernLauncher - journal " + journal + " keeps roll cycle hourly, the one it was"
