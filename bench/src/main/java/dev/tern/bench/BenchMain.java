@@ -21,7 +21,8 @@ public final class BenchMain
         "RawRelay", "dev.tern.bench.relay.RawRelay",
         "Soak", "dev.tern.bench.soak.Soak",
         "Charts", "dev.tern.bench.report.Charts",
-        "AclCostProbe", "dev.tern.pipeline.AclCostProbe"));
+        "AclCostProbe", "dev.tern.pipeline.AclCostProbe",
+        "LullLatency", "dev.tern.bench.idle.LullLatency"));
 
     private static final String USAGE = """
         Usage: java -jar bench/target/tern-bench.jar [--help | PROGRAM [ARGS] | JMH-OPTIONS [BENCHMARK-REGEX]]
@@ -44,6 +45,7 @@ public final class BenchMain
           Soak PORT BROKER_PID MINUTES [RATE]               mixed-load soak with heap-after-GC samples and loss check
           Charts RAW.jsonl OUT_DIR                          plots from the load generator's JSON lines
           AclCostProbe [MESSAGES] [ROUNDS] [QOS]            route-thread CPU ns and bytes per message, ACL modes
+          LullLatency [embedded|PORT] [LULLS] [GAP_MS]     latency of single messages after idle gaps vs busy
 
         bench/README.md explains each one and its output.""";
 
