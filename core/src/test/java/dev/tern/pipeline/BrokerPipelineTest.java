@@ -6,7 +6,6 @@ import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,20 +125,12 @@ class BrokerPipelineTest
 
     private void open(final long connectionId)
     {
-        final byte[] address = "/127.0.0.1:40000".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putInt(8, 0);
-        buffer.putBytes(12, address);
-        assertTrue(ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity()));
+        assertTrue(IngressFrames.open(ingress, connectionId, "/127.0.0.1:40000"));
     }
 
     private void frame(final long connectionId, final byte[] frame)
     {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[8 + frame.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putBytes(8, frame);
-        assertTrue(ingress.write(RingProtocol.MSG_FRAME, buffer, 0, buffer.capacity()));
+        assertTrue(IngressFrames.frame(ingress, connectionId, frame));
     }
 
     private void assertPacket(final long connectionId, final int... expected)

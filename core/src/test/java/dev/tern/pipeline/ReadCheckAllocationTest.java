@@ -140,19 +140,11 @@ class ReadCheckAllocationTest
 
     private void open(final long connectionId)
     {
-        final byte[] address = "/127.0.0.1:1".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putInt(8, 0);
-        buffer.putBytes(12, address);
-        ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity());
+        IngressFrames.open(ingress, connectionId, "/127.0.0.1:1");
     }
 
     private void send(final long connectionId, final byte[] frame)
     {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[8 + frame.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putBytes(8, frame);
-        ingress.write(RingProtocol.MSG_FRAME, buffer, 0, buffer.capacity());
+        IngressFrames.frame(ingress, connectionId, frame);
     }
 }
