@@ -6,6 +6,7 @@ import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.pipeline.EgressPackets.Received;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -13,11 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +32,7 @@ class BrokerPipelineTest
     private Broker broker;
     private RingBuffer ingress;
     private RingBuffer egress;
+    private EgressPackets out;
 
     @BeforeEach
     void start()
@@ -47,6 +47,7 @@ class BrokerPipelineTest
             Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE);
         ingress = broker.ingress();
         egress = broker.egress(0);
+        out = new EgressPackets(egress, 5);
         broker.start();
     }
 
@@ -101,8 +102,8 @@ class BrokerPipelineTest
         assertPacket(C1, 0x40, 0x02, 0x00, 0x05);           // PUBACK 5
         frame(C1, connect("c1"));                           // [MQTT-3.1.0-2] second CONNECT
         final Received close = next();
-        assertEquals(RingProtocol.MSG_CLOSE, close.type);
-        assertEquals(C1, close.connectionId);
+        assertEquals(RingProtocol.MSG_CLOSE, close.type());
+        assertEquals(C1, close.connectionId());
     }
 
     private static byte[] connect(final String clientId)
@@ -135,45 +136,17 @@ class BrokerPipelineTest
 
     private void assertPacket(final long connectionId, final int... expected)
     {
-        final byte[] bytes = new byte[expected.length];
-        for (int i = 0; i < expected.length; i++)
-        {
-            bytes[i] = (byte)expected[i];
-        }
-        assertPacket(connectionId, bytes);
+        out.assertPacket(connectionId, expected);
     }
 
     private void assertPacket(final long connectionId, final byte[] expected)
     {
-        final Received received = next();
-        assertEquals(RingProtocol.MSG_SEND, received.type);
-        assertEquals(connectionId, received.connectionId);
-        assertArrayEquals(expected, received.bytes);
+        out.assertPacket(connectionId, expected);
     }
-
-    private final List<Received> pending = new ArrayList<>();
 
     private Received next()
     {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (pending.isEmpty())
-        {
-            egress.read((type, buffer, index, length) ->
-            {
-                final byte[] bytes = new byte[length - 8];
-                buffer.getBytes(index + 8, bytes);
-                pending.add(new Received(type, buffer.getLong(index), bytes));
-            });
-            if (System.nanoTime() - deadline > 0)
-            {
-                throw new AssertionError("no egress message within 5 s");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-        }
-        return pending.remove(0);
+        return out.next();
     }
 
-    private record Received(int type, long connectionId, byte[] bytes)
-    {
-    }
 }

@@ -6,6 +6,7 @@ import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.pipeline.EgressPackets.Received;
 import dev.tern.storage.JournalRecords;
 import dev.tern.storage.Storage;
 import org.agrona.DirectBuffer;
@@ -17,13 +18,11 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -44,6 +43,7 @@ class JournalFailureTest
     private Broker broker;
     private RingBuffer ingress;
     private RingBuffer egress;
+    private EgressPackets out;
 
     @BeforeEach
     void start()
@@ -58,6 +58,7 @@ class JournalFailureTest
             Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE, storage);
         ingress = broker.ingress();
         egress = broker.egress(0);
+        out = new EgressPackets(egress, 10);
         broker.start();
     }
 
@@ -96,12 +97,12 @@ class JournalFailureTest
 
         frame(C1, publish5(0x32, 8));                       // QoS 1: refused up front, with a Reason String
         Received ack = next();
-        assertEquals(0x40, ack.bytes[0] & 0xFF);
-        assertEquals(0x80, ack.bytes[4] & 0xFF);
+        assertEquals(0x40, ack.bytes()[0] & 0xFF);
+        assertEquals(0x80, ack.bytes()[4] & 0xFF);
         frame(C1, publish5(0x34, 9));                       // QoS 2: PUBREC 0x80, the id is not kept
         ack = next();
-        assertEquals(0x50, ack.bytes[0] & 0xFF);
-        assertEquals(0x80, ack.bytes[4] & 0xFF);
+        assertEquals(0x50, ack.bytes()[0] & 0xFF);
+        assertEquals(0x80, ack.bytes()[4] & 0xFF);
         assertEquals(2, counter("publish.refusedJournalFailed"));
         assertEquals(1, counter("journal.failures"));
 
@@ -123,8 +124,8 @@ class JournalFailureTest
         storage.failing = true;
         frame(C1, publish5(0x35, 11));                      // QoS 2 retained; the route stage still thinks all is well
         final Received disconnect = next();                 // DISCONNECT Unspecified error, instead of PUBREC
-        assertEquals(0xE0, disconnect.bytes[0] & 0xFF);
-        assertEquals(0x80, disconnect.bytes[2] & 0xFF);
+        assertEquals(0xE0, disconnect.bytes()[0] & 0xFF);
+        assertEquals(0x80, disconnect.bytes()[2] & 0xFF);
         assertClose(C1);
     }
 
@@ -197,8 +198,8 @@ class JournalFailureTest
         System.arraycopy(id, 0, packet, header.length, id.length);
         frame(connectionId, packet);
         final Received connack = next();
-        assertEquals(0x20, connack.bytes[0] & 0xFF);
-        assertEquals(0x00, connack.bytes[3]);               // Success
+        assertEquals(0x20, connack.bytes()[0] & 0xFF);
+        assertEquals(0x00, connack.bytes()[3]);               // Success
     }
 
     private static byte[] publish3(final int firstByte, final int packetId)
@@ -236,23 +237,17 @@ class JournalFailureTest
 
     private void assertPacket(final long connectionId, final int... expected)
     {
-        final byte[] bytes = new byte[expected.length];
-        for (int i = 0; i < expected.length; i++)
-        {
-            bytes[i] = (byte)expected[i];
-        }
-        final Received received = next();
-        assertEquals(RingProtocol.MSG_SEND, received.type);
-        assertEquals(connectionId, received.connectionId);
-        assertArrayEquals(bytes, received.bytes);
+        out.assertPacket(connectionId, expected);
     }
 
     private void assertClose(final long connectionId)
     {
-        final Received close = next();
-        assertEquals(RingProtocol.MSG_CLOSE, close.type, "expected a close, got bytes " +
-            java.util.HexFormat.of().formatHex(close.bytes));
-        assertEquals(connectionId, close.connectionId);
+        out.assertClose(connectionId);
+    }
+
+    private Received next()
+    {
+        return out.next();
     }
 
     private static void awaitTrue(final BooleanSupplier condition, final String what)
@@ -268,31 +263,6 @@ class JournalFailureTest
         }
     }
 
-    private final List<Received> pending = new ArrayList<>();
-
-    private Received next()
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pending.isEmpty())
-        {
-            egress.read((type, buffer, index, length) ->
-            {
-                final byte[] bytes = new byte[length - 8];
-                buffer.getBytes(index + 8, bytes);
-                pending.add(new Received(type, buffer.getLong(index), bytes));
-            });
-            if (System.nanoTime() - deadline > 0)
-            {
-                throw new AssertionError("no egress message within 10 s");
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-        }
-        return pending.remove(0);
-    }
-
-    private record Received(int type, long connectionId, byte[] bytes)
-    {
-    }
 
     /** Stores batches in memory until told to fail, then reports (or throws) as a full disk would. */
     private static final class FaultyStorage implements Storage
