@@ -2154,7 +2154,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.subscriptionsRefused.increment();
                 counters.subscriptionsLimitReached.increment();
             }
-            else if (isSubscribeAllowed(connection, shared ? filter.substring(sharedFilterStart(filter)) : filter))
+            else if (isSubscribeAllowed(connection, authorizedFilter(filter)))
             {
                 // Granted at most the broker's Maximum QoS [MQTT-3.2.2-9]. The trie and the journal keep what a
                 // delivery needs: QoS, for 5.0 No Local and Retain As Published, and the Subscription Identifier.
@@ -2335,6 +2335,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             deliver(session, Math.min(message.qos(), grantedQos), true,
                 subscriptionId == 0 ? null : new int[] {subscriptionId}, null);
         });
+    }
+
+    /**
+     * The filter authorization is decided on: {@code $share/{group}/{filter}} is authorized as {@code filter}, as
+     * Mosquitto does, so a group name can neither widen nor get around a rule.
+     */
+    private static String authorizedFilter(final String filter)
+    {
+        return filter.startsWith(SHARE_PREFIX) ? filter.substring(sharedFilterStart(filter)) : filter;
     }
 
     private boolean isSubscribeAllowed(final Connection connection, final String filter)
@@ -2519,11 +2528,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             return;
         }
-        final String real = filter.startsWith(SHARE_PREFIX) ? filter.substring(sharedFilterStart(filter)) : filter;
         boolean needed;
         try
         {
-            needed = authorizer.needsReadCheck(session.owner, real);
+            needed = authorizer.needsReadCheck(session.owner, authorizedFilter(filter));
         }
         catch (final RuntimeException ex)
         {
@@ -2696,9 +2704,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         try
         {
-            // a shared subscription is authorized on its real filter, as at SUBSCRIBE
-            return authorizer.canSubscribe(client,
-                filter.startsWith(SHARE_PREFIX) ? filter.substring(sharedFilterStart(filter)) : filter);
+            return authorizer.canSubscribe(client, authorizedFilter(filter));
         }
         catch (final RuntimeException ex)
         {
