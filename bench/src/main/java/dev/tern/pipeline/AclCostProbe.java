@@ -15,7 +15,6 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,14 +71,15 @@ public final class AclCostProbe
         ingress = broker.ingress();
         egress = broker.egress(0);
         broker.start();
-        open(PUBLISHER);
-        open(SUBSCRIBER);
-        send(PUBLISHER, frame((b, o) -> PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null,
-            null)));
-        send(SUBSCRIBER, frame((b, o) -> PacketEncoder.connect(b, o, 4, "sub", true, 0, null, null, 0, false, null,
-            null)));
-        send(SUBSCRIBER, frame((b, o) -> PacketEncoder.subscribe(b, o, 1, new String[] {"bench/+"}, new int[] {qos})));
-        awaitEgress(3);
+        PipelineSetup.open(ingress, PUBLISHER);
+        PipelineSetup.open(ingress, SUBSCRIBER);
+        PipelineSetup.send(ingress, PUBLISHER, PipelineSetup.packet((b, o) ->
+            PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null, null)));
+        PipelineSetup.send(ingress, SUBSCRIBER, PipelineSetup.packet((b, o) ->
+            PacketEncoder.connect(b, o, 4, "sub", true, 0, null, null, 0, false, null, null)));
+        PipelineSetup.send(ingress, SUBSCRIBER, PipelineSetup.packet((b, o) ->
+            PacketEncoder.subscribe(b, o, 1, new String[] {"bench/+"}, new int[] {qos})));
+        PipelineSetup.awaitEgress(egress, 3);
         publishFrame.putLong(RingProtocol.CONNECTION_ID_OFFSET, PUBLISHER);
         publishFrameLength = RingProtocol.PAYLOAD_OFFSET + PacketEncoder.publish(publishFrame,
             RingProtocol.PAYLOAD_OFFSET, qos, false, false, qos > 0 ? 1 : 0, "bench/x", new byte[64]);
@@ -222,49 +222,5 @@ public final class AclCostProbe
             }
         }
         return ids;
-    }
-
-    private interface Writer
-    {
-        int write(UnsafeBuffer buffer, int offset);
-    }
-
-    private static byte[] frame(final Writer writer)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
-        final int length = writer.write(buffer, 0);
-        return Arrays.copyOf(buffer.byteArray(), length);
-    }
-
-    private void open(final long connectionId)
-    {
-        final byte[] address = "/127.0.0.1:1".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putInt(8, 0);
-        buffer.putBytes(12, address);
-        ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity());
-    }
-
-    private void send(final long connectionId, final byte[] frame)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[8 + frame.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putBytes(8, frame);
-        ingress.write(RingProtocol.MSG_FRAME, buffer, 0, buffer.capacity());
-    }
-
-    private void awaitEgress(final int count)
-    {
-        final int[] seen = {0};
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (seen[0] < count)
-        {
-            egress.read((t, b, i, l) -> seen[0]++);
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new IllegalStateException("broker did not answer the set-up packets");
-            }
-        }
     }
 }

@@ -24,7 +24,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -134,12 +133,16 @@ public class PublishPathBenchmark
         egress = broker.egress(0);
         broker.start();
 
-        open(PUBLISHER);
-        open(SUBSCRIBER);
-        send(PUBLISHER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null, null)));
-        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.connect(b, o, 4, "sub", false, 0, null, null, 0, false, null, null)));
-        send(SUBSCRIBER, bytes((b, o) -> PacketEncoder.subscribe(b, o, 1, new String[] {subscription.equals("shared") ? "$share/g/bench/+" : "bench/+"}, new int[] {qos})));
-        awaitEgress(3); // CONNACK, CONNACK, SUBACK
+        PipelineSetup.open(ingress, PUBLISHER);
+        PipelineSetup.open(ingress, SUBSCRIBER);
+        PipelineSetup.send(ingress, PUBLISHER, PipelineSetup.packet((b, o) ->
+            PacketEncoder.connect(b, o, 4, "pub", true, 0, null, null, 0, false, null, null)));
+        PipelineSetup.send(ingress, SUBSCRIBER, PipelineSetup.packet((b, o) ->
+            PacketEncoder.connect(b, o, 4, "sub", false, 0, null, null, 0, false, null, null)));
+        final String filter = subscription.equals("shared") ? "$share/g/bench/+" : "bench/+";
+        PipelineSetup.send(ingress, SUBSCRIBER, PipelineSetup.packet((b, o) ->
+            PacketEncoder.subscribe(b, o, 1, new String[] {filter}, new int[] {qos})));
+        PipelineSetup.awaitEgress(egress, 3); // CONNACK, CONNACK, SUBACK
 
         final byte[] payload = new byte[payloadSize];
         publishFrame = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + 256 + payloadSize]);
@@ -213,52 +216,6 @@ public class PublishPathBenchmark
                     java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
                 lastSubscriberPacketId = buffer.getShort(index + RingProtocol.PAYLOAD_OFFSET + 4 + topicLength,
                     java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            }
-        }
-    }
-
-    private interface Writer
-    {
-        int write(UnsafeBuffer buffer, int offset);
-    }
-
-    private static byte[] bytes(final Writer writer)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[1024]);
-        final int length = writer.write(buffer, 0);
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(0, bytes);
-        return bytes;
-    }
-
-    private void open(final long connectionId)
-    {
-        final byte[] address = "/127.0.0.1:1".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putInt(8, 0);
-        buffer.putBytes(12, address);
-        ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity());
-    }
-
-    private void send(final long connectionId, final byte[] frame)
-    {
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[8 + frame.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putBytes(8, frame);
-        ingress.write(RingProtocol.MSG_FRAME, buffer, 0, buffer.capacity());
-    }
-
-    private void awaitEgress(final int messages)
-    {
-        final int[] seen = {0};
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (seen[0] < messages)
-        {
-            egress.read((t, b, i, l) -> seen[0]++);
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException("broker did not answer setup packets");
             }
         }
     }
