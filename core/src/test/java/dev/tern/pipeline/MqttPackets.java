@@ -204,6 +204,20 @@ final class MqttPackets
         return packet(0x82, body.toByteArray());
     }
 
+    /** MQTT 5.0 SUBSCRIBE of one filter with a Subscription Identifier. */
+    static byte[] subscribe5(final int packetId, final String filter, final int options, final int subscriptionId)
+    {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        u16(body, packetId);
+        final ByteArrayOutputStream properties = new ByteArrayOutputStream();
+        properties.write(0x0B);
+        varint(properties, subscriptionId);
+        withLength(body, properties.toByteArray());
+        string(body, filter);
+        body.write(options);
+        return packet(0x82, body.toByteArray());
+    }
+
     static byte[] unsubscribe(final int level, final int packetId, final String filter)
     {
         final ByteArrayOutputStream body = new ByteArrayOutputStream();
