@@ -235,4 +235,59 @@ class DeliveryHandlingTest
         budget.expectNothing(sub);
         assertEquals(1, budget.counter("publish.droppedMemoryBudget"));
     }
+
+    @Test
+    void shouldDisconnectA5PublisherThatExceedsTheBrokersReceiveMaximumWithQos2()
+    {
+        final RouteHarness narrow = new RouteHarness(RouteHarness.config().maxInflight(2));
+        final long pub = narrow.connect5("pub");
+        narrow.send(pub, publish(LEVEL_5, "t", 2, false, 1, "a"));
+        narrow.send(pub, publish(LEVEL_5, "t", 2, false, 2, "b"));
+        assertEquals(List.of("PUBREC", "PUBREC"), narrow.take(pub).stream().map(Sent::kindName).toList());
+        narrow.send(pub, publish(LEVEL_5, "t", 2, false, 3, "c"));  // a third without PUBREL [MQTT-3.3.4-7]
+        final List<Sent> before = narrow.expectClosed(pub);
+        assertEquals(0x93, before.get(0).reasonCode(), "Receive Maximum exceeded: " + before);
+    }
+
+    @Test
+    void shouldNotDeliverAQueuedMessageAfterItsExpiry()
+    {
+        final long sub = broker.connect(connect("sub").v5().clean(false).sessionExpiry(300));
+        broker.subscribe(sub, LEVEL_5, "exp", 1);
+        broker.drop(sub);
+        final long pub = broker.connect5("pub");
+        broker.send(pub, MqttPackets.publish5Expiring("exp", 1, 1, "short", 1));
+        broker.send(pub, MqttPackets.publish5Expiring("exp", 1, 2, "long", 600));
+        final long startNs = System.nanoTime();
+        // time has to pass for the first to expire [MQTT-3.3.2-5]: ticks for a bounded 1.2 s
+        broker.tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(1_200), 10_000,
+            "expiry of the short message");
+        final long back = broker.connect(connect("sub").v5().clean(false).sessionExpiry(300));
+        broker.expectPublish(back, "exp", "long", 1);
+        broker.expectNothing(back);
+    }
+
+    @Test
+    void shouldForwardTheMessageExpiryIntervalToTheSubscriber()
+    {
+        final long sub = broker.connect(connect("sub").v5().receiveMaximum(1));
+        broker.subscribe(sub, LEVEL_5, "left", 1);
+        final long pub = broker.connect5("pub");
+        broker.send(pub, MqttPackets.publish5Expiring("left", 1, 1, "first", 600));
+        broker.send(pub, MqttPackets.publish5Expiring("left", 1, 2, "queued", 600));
+        final Sent first = broker.expectPublish(sub, "left", "first", 1);
+        broker.send(sub, MqttPackets.puback(first.packetId()));
+        broker.expectPublish(sub, "left", "queued", 1);
+        broker.wire().next();                           // CONNACK sub
+        broker.wire().next();                           // SUBACK
+        broker.wire().next();                           // CONNACK pub
+        final byte[] forwarded = broker.wire().next().bytes();
+        // PUBLISH QoS 1 "left" id, properties: Message Expiry Interval (0x02) with at most 600 s [MQTT-3.3.2-6]
+        assertEquals(0x32, forwarded[0] & 0xFF);
+        final int propertiesAt = 2 + 2 + 4 + 2;
+        assertEquals(5, forwarded[propertiesAt]);
+        assertEquals(0x02, forwarded[propertiesAt + 1]);
+        final long left = java.nio.ByteBuffer.wrap(forwarded, propertiesAt + 2, 4).getInt();
+        assertTrue(left > 0 && left <= 600, "seconds left " + left);
+    }
 }

@@ -190,6 +190,24 @@ final class MqttPackets
         return packet(0x30 | qos << 1 | (retain ? 1 : 0), body.toByteArray());
     }
 
+    /** MQTT 5.0 PUBLISH with a Message Expiry Interval. */
+    static byte[] publish5Expiring(
+        final String topic, final int qos, final int packetId, final String payload, final long expirySeconds)
+    {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        string(body, topic);
+        if (qos > 0)
+        {
+            u16(body, packetId);
+        }
+        final ByteArrayOutputStream properties = new ByteArrayOutputStream();
+        properties.write(0x02);
+        u32(properties, expirySeconds);
+        withLength(body, properties.toByteArray());
+        body.writeBytes(payload.getBytes(StandardCharsets.UTF_8));
+        return packet(0x30 | qos << 1, body.toByteArray());
+    }
+
     /** SUBSCRIBE of one filter with these subscription options (QoS in bits 0-1, 5.0 flags above). */
     static byte[] subscribe(final int level, final int packetId, final String filter, final int options)
     {

@@ -34,7 +34,8 @@ class SubscriptionHandlingTest
         assertEquals(2, unsuback.packetId());
         assertArrayEquals(new int[] {ReasonCode.SUCCESS}, unsuback.codes());
         broker.send(sub, MqttPackets.unsubscribe(LEVEL_5, 3, "u/+"));
-        assertArrayEquals(new int[] {ReasonCode.NO_SUBSCRIPTION_EXISTED}, broker.expect(sub, Outbound.UNSUBACK).codes());
+        assertArrayEquals(new int[] {ReasonCode.NO_SUBSCRIPTION_EXISTED},
+            broker.expect(sub, Outbound.UNSUBACK).codes());
 
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "u/1", 0, false, 0, "gone"));
@@ -151,7 +152,52 @@ class SubscriptionHandlingTest
         final long pub = broker.connect5("pub");
         broker.send(pub, publish(LEVEL_5, "x", 0, false, 0, "twice"));
         broker.expectPublish(c, "x", "twice", 0);
-        broker.expectPublish(c, "x", "twice", 0);       // [MQTT-4.8.2-?] one per subscription
+        broker.expectPublish(c, "x", "twice", 0);       // one per subscription
         broker.expectNothing(c);
+    }
+
+    @Test
+    void shouldHonourRetainHandlingOnSubscribe()
+    {
+        final long pub = broker.connect5("pub");
+        broker.send(pub, publish(LEVEL_5, "rh", 0, true, 0, "kept"));
+        final long sub = broker.connect5("sub");
+        broker.subscribe(sub, LEVEL_5, "rh", 0x20);     // Retain Handling 2: never [MQTT-3.3.1-11]
+        broker.expectNothing(sub);
+        broker.send(sub, MqttPackets.unsubscribe(LEVEL_5, 2, "rh"));
+        broker.expect(sub, Outbound.UNSUBACK);
+        broker.subscribe(sub, LEVEL_5, "rh", 0x10);     // Retain Handling 1: only for a new subscription
+        broker.expectPublish(sub, "rh", "kept", 0);
+        broker.subscribe(sub, LEVEL_5, "rh", 0x10);     // the same again: not new [MQTT-3.3.1-10]
+        broker.expectNothing(sub);
+        broker.subscribe(sub, LEVEL_5, "rh", 0);        // Retain Handling 0: always [MQTT-3.3.1-9]
+        broker.expectPublish(sub, "rh", "kept", 0);
+    }
+
+    @Test
+    void shouldNotSendRetainedMessagesToANewSharedSubscription()
+    {
+        final long pub = broker.connect5("pub");
+        broker.send(pub, publish(LEVEL_5, "sr", 0, true, 0, "kept"));
+        final long member = broker.connect5("member");
+        broker.subscribe(member, LEVEL_5, "$share/g/sr", 0); // retained messages are not sent to shares
+        broker.expectNothing(member);
+    }
+
+    @Test
+    void shouldNotMatchDollarTopicsWithLeadingWildcards()
+    {
+        final long pub = broker.connect("pub");
+        broker.send(pub, publish(LEVEL_3_1_1, "$app/x", 0, true, 0, "dollar"));
+        final long all = broker.connect("all");
+        broker.subscribe(all, LEVEL_3_1_1, "#", 0);      // [MQTT-4.7.2-1]
+        broker.subscribe(all, LEVEL_3_1_1, "+/x", 0);
+        broker.expectNothing(all);
+        final long dollar = broker.connect("dollar");
+        broker.subscribe(dollar, LEVEL_3_1_1, "$app/#", 0);
+        broker.expectPublish(dollar, "$app/x", "dollar", 0);
+        broker.send(pub, publish(LEVEL_3_1_1, "$app/x", 0, false, 0, "live"));
+        broker.expectPublish(dollar, "$app/x", "live", 0);
+        broker.expectNothing(all);
     }
 }
