@@ -180,4 +180,16 @@ class ConnectHandlingTest
         broker.wire().assertPacket(c, 0xD0, 0x00);
         broker.subscribe(c, LEVEL_3_1_1, "a", 0);
     }
+
+    @Test
+    void shouldNeverSetSessionPresentForMqtt31()
+    {
+        final long first = broker.connect(connect("legacy").protocol("MQIsdp", 3).clean(false));
+        broker.drop(first);
+        final long c = broker.open();
+        broker.send(c, connect("legacy").protocol("MQIsdp", 3).clean(false).build());
+        final Sent connack = broker.expect(c, Outbound.CONNACK);
+        assertEquals(0, connack.returnCode());
+        assertFalse(connack.sessionPresent(), "3.1 has no Session Present flag");
+    }
 }

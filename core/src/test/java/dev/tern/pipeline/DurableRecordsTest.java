@@ -205,4 +205,73 @@ class DurableRecordsTest
         restarted.send(back, connect("exp").v5().clean(false).sessionExpiry(1).build());
         assertFalse(restarted.expect(back, Outbound.CONNACK).sessionPresent());
     }
+
+    @Test
+    void shouldResendPubrelForARestoredQos2DeliveryAfterReplay()
+    {
+        final long sub = broker.connect(connect("sub").clean(false));
+        broker.subscribe(sub, LEVEL_3_1_1, "two", 2);
+        final long pub = broker.connect("pub");
+        broker.send(pub, publish(LEVEL_3_1_1, "two", 2, false, 1, "x"));
+        final Sent delivery = broker.expectPublish(sub, "two", "x", 2);
+        broker.send(sub, MqttPackets.pubrec(delivery.packetId()));
+        broker.expect(sub, Outbound.PUBREL);
+        assertTrue(broker.journal().contains("PUBREC sub id" + delivery.packetId()));
+
+        final RouteHarness restarted = new RouteHarness(storage);
+        final long back = restarted.connect(connect("sub").clean(false));
+        assertEquals(delivery.packetId(), restarted.expect(back, Outbound.PUBREL).packetId());
+        restarted.expectNothing(back);
+    }
+
+    @Test
+    void shouldRestoreASharedSubscriptionAndItsQueue()
+    {
+        final long member = broker.connect(connect("member").clean(false));
+        broker.subscribe(member, LEVEL_3_1_1, "$share/g/jobs", 1);
+        broker.drop(member);
+        final long pub = broker.connect("pub");
+        broker.send(pub, publish(LEVEL_3_1_1, "jobs", 1, false, 1, "queued job"));
+
+        final RouteHarness restarted = new RouteHarness(storage);
+        final long back = restarted.connect(connect("member").clean(false));
+        restarted.expectPublish(back, "jobs", "queued job", 1);
+        final long pub2 = restarted.connect("pub2");
+        restarted.send(pub2, publish(LEVEL_3_1_1, "jobs", 0, false, 0, "new job"));
+        restarted.expectPublish(back, "jobs", "new job", 0);
+    }
+
+    @Test
+    void shouldRestoreSubscriptionIdentifiersAndOptions()
+    {
+        final long sub = broker.connect(connect("ids").v5().sessionExpiry(300));
+        broker.send(sub, MqttPackets.subscribe5(1, "o/#", 0x04 | 1, 77)); // No Local, QoS 1, identifier 77
+        broker.expect(sub, Outbound.SUBACK);
+        broker.drop(sub);
+
+        final RouteHarness restarted = new RouteHarness(storage);
+        final long back = restarted.connect(connect("ids").v5().clean(false).sessionExpiry(300));
+        restarted.send(back, publish(LEVEL_5, "o/self", 0, false, 0, "own"));
+        restarted.expectNothing(back);                  // No Local survived
+        final long other = restarted.connect5("other");
+        restarted.send(other, publish(LEVEL_5, "o/1", 1, false, 1, "theirs"));
+        final Sent delivery = restarted.expectPublish(back, "o/1", "theirs", 1);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {77}, delivery.subscriptionIds());
+    }
+
+    @Test
+    void shouldJournalAndRestoreARetainedDelayedWill()
+    {
+        final long c = broker.connect(connect("dying").v5().sessionExpiry(60).will("status/dying", "offline", 1, true)
+            .willDelay(1));
+        broker.drop(c);
+        broker.journal();
+        broker.tickUntil(() -> storage.peekRecords().stream().anyMatch(r -> r.startsWith("RETAIN_SET")), 15_000,
+            "the retained will journaled");
+
+        final RouteHarness restarted = new RouteHarness(storage);
+        final long late = restarted.connect("late");
+        restarted.subscribe(late, LEVEL_3_1_1, "status/#", 1);
+        assertTrue(restarted.expectPublish(late, "status/dying", "offline", 1).retain());
+    }
 }

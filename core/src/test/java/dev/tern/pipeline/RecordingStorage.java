@@ -67,6 +67,12 @@ final class RecordingStorage implements Storage
         return taken;
     }
 
+    /** @return the records stored since the last {@link #takeRecords()}, leaving them there. */
+    List<String> peekRecords()
+    {
+        return List.copyOf(recent);
+    }
+
     /** @return how many checkpoints were stored. */
     int checkpoints()
     {

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.tern.pipeline.MqttPackets.LEVEL_3_1_1;
 import static dev.tern.pipeline.MqttPackets.LEVEL_5;
+import static dev.tern.pipeline.MqttPackets.connect;
 import static dev.tern.pipeline.MqttPackets.publish;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -199,5 +200,27 @@ class SubscriptionHandlingTest
         broker.send(pub, publish(LEVEL_3_1_1, "$app/x", 0, false, 0, "live"));
         broker.expectPublish(dollar, "$app/x", "live", 0);
         broker.expectNothing(all);
+    }
+
+    @Test
+    void shouldGiveTheQueueOfAnEndedSharedMemberToAnotherMember()
+    {
+        final long m1 = broker.connect(connect("m1").clean(false));
+        final long m2 = broker.connect(connect("m2").clean(false));
+        broker.subscribe(m1, LEVEL_3_1_1, "$share/g/q", 1);
+        broker.subscribe(m2, LEVEL_3_1_1, "$share/g/q", 1);
+        broker.drop(m1);
+        broker.drop(m2);
+        final long pub = broker.connect("pub");
+        for (int i = 0; i < 4; i++)
+        {
+            broker.send(pub, publish(LEVEL_3_1_1, "q", 1, false, i + 1, "m" + i)); // queued round-robin
+        }
+        broker.connect(connect("m1").clean(true));      // ends m1's session: its share goes to m2
+        final long back = broker.open();
+        broker.send(back, connect("m2").clean(false).build());
+        assertEquals(true, broker.expect(back, Outbound.CONNACK).sessionPresent());
+        final List<String> payloads = broker.take(back).stream().map(Sent::payload).sorted().toList();
+        assertEquals(List.of("m0", "m1", "m2", "m3"), payloads, "every message to the remaining member");
     }
 }
