@@ -218,35 +218,35 @@ public final class ClientProxy
         counters.messagesSent.increment();
     }
 
-    /** A SUBACK with room for {@code count} codes, in order [MQTT-3.9.3-1]; the caller fills them in. */
-    Outbound suback(final Connection connection, final int packetId, final int count)
+    /** A SUBACK with one return code per filter, in order [MQTT-3.9.3-1]. */
+    void suback(final Connection connection, final int packetId, final int[] codes, final int count)
     {
         final Outbound suback = out(Outbound.SUBACK, connection);
         suback.packetId = packetId; // [MQTT-3.8.4-2]
-        if (suback.codes.length < count)
-        {
-            suback.codes = new int[count];
-        }
-        suback.codeCount = count;
+        copyCodes(suback, codes, count);
         counters.messagesSent.increment();
-        return suback;
     }
 
-    /** An UNSUBACK; to a 5.0 client with room for one reason code per filter [MQTT-3.11.3-1], filled by the caller. */
-    Outbound unsuback(final Connection connection, final int packetId, final int count)
+    /** An UNSUBACK; to a 5.0 client with one reason code per filter [MQTT-3.11.3-1] (3.1.1 has none). */
+    void unsuback(final Connection connection, final int packetId, final int[] codes, final int count)
     {
         final Outbound unsuback = out(Outbound.UNSUBACK, connection);
         unsuback.packetId = packetId;
         if (unsuback.mqtt5)
         {
-            if (unsuback.codes.length < count)
-            {
-                unsuback.codes = new int[count];
-            }
-            unsuback.codeCount = count;
+            copyCodes(unsuback, codes, count);
         }
         counters.messagesSent.increment();
-        return unsuback;
+    }
+
+    private static void copyCodes(final Outbound o, final int[] codes, final int count)
+    {
+        if (o.codes.length < count)
+        {
+            o.codes = new int[count];
+        }
+        System.arraycopy(codes, 0, o.codes, 0, count);
+        o.codeCount = count;
     }
 
     /**

@@ -7,7 +7,6 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.Outbound;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.TopicTrie;
 import org.slf4j.Logger;
@@ -51,6 +50,8 @@ public final class SubscriptionHandler
     /** A retained message sent for a new subscription. */
     private final RoutedMessage retainedMessage = new RoutedMessage();
     private long inlineSessions;
+    /** SUBACK and UNSUBACK codes being decided, one per filter; grown for a packet with more filters. */
+    private int[] codes = new int[8];
 
     SubscriptionHandler(
         final RouteContext ctx, final ClientProxy proxy, final AccessChecks access, final DeliveryHandler delivery,
@@ -81,8 +82,7 @@ public final class SubscriptionHandler
     {
         final Session session = connection.session;
         final int count = packet.count;
-        final Outbound suback = proxy.suback(connection, packet.packetId, count);
-
+        final int[] codes = codes(count);
         final String[] filters = new String[count];
         final boolean mqtt5 = RouteContext.isMqtt5(connection);
         // one identifier for all the filters of this SUBSCRIBE (section 3.8.2.1.2); the decoder refused 0
@@ -152,7 +152,7 @@ public final class SubscriptionHandler
                 code = mqtt5 ? ReasonCode.NOT_AUTHORIZED : SUBACK_FAILURE;
                 counters.subscriptionsRefused.increment();
             }
-            suback.codes[i] = code;
+            codes[i] = code;
             if (ctx.hooksInstalled)
             {
                 try
@@ -166,13 +166,15 @@ public final class SubscriptionHandler
             }
         }
 
+        proxy.suback(connection, packet.packetId, codes, count);
+
         // [MQTT-3.3.1-6] retained messages matching a new subscription are sent, with the retain flag set; they
         // carry the subscription's identifier [MQTT-3.3.4-3]
         for (int i = 0; i < count; i++)
         {
             if (filters[i] != null)
             {
-                sendRetained(session, filters[i], suback.codes[i], subscriptionId);
+                sendRetained(session, filters[i], codes[i], subscriptionId);
             }
         }
     }
@@ -328,15 +330,12 @@ public final class SubscriptionHandler
     public void onUnsubscribe(final Connection connection, final DecodedPacket packet)
     {
         final Session session = connection.session;
-        final Outbound unsuback = proxy.unsuback(connection, packet.packetId, packet.count);
+        final int[] codes = codes(packet.count);
         for (int i = 0; i < packet.count; i++)
         {
             final String filter = packet.buffer.getStringWithoutLengthUtf8(packet.filterOffsets[i], packet.filterLengths[i]);
             final boolean existed = session.subscriptions.remove(filter) != null;
-            if (unsuback.mqtt5)
-            {
-                unsuback.codes[i] = existed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED;
-            }
+            codes[i] = existed ? ReasonCode.SUCCESS : ReasonCode.NO_SUBSCRIPTION_EXISTED;
             if (existed)
             {
                 removeSubscription(session, filter);
@@ -358,6 +357,16 @@ public final class SubscriptionHandler
             }
         }
         // [MQTT-3.10.4-4] [MQTT-3.10.4-5] UNSUBACK even when nothing matched
+        proxy.unsuback(connection, packet.packetId, codes, packet.count);
+    }
+
+    private int[] codes(final int count)
+    {
+        if (codes.length < count)
+        {
+            codes = new int[count];
+        }
+        return codes;
     }
 
     // ------------------------------------------------------------------ inline API (route thread)
