@@ -24,6 +24,7 @@ public final class ClientProxy
     private final BrokerConfig config;
     private final BrokerCounters counters;
 
+    /** @param ctx where the current event is, to which the packets are added. */
     public ClientProxy(final RouteContext ctx)
     {
         this.ctx = ctx;
@@ -56,6 +57,7 @@ public final class ClientProxy
         ctx.current.addOutbound(Outbound.RESUME_READ, connectionId);
     }
 
+    /** PINGRESP to a PINGREQ. */
     public void pingresp(final Connection connection)
     {
         out(Outbound.PINGRESP, connection);

@@ -301,6 +301,7 @@ public final class DeliveryHandler
 
     // ------------------------------------------------------------------ acknowledgements
 
+    /** PUBACK: a QoS 1 delivery is complete; its slot in the window frees up for the queue. */
     public void onPuback(final Connection connection, final int packetId)
     {
         final Session session = connection.session;
@@ -314,6 +315,7 @@ public final class DeliveryHandler
         }
     }
 
+    /** PUBREC: a QoS 2 delivery was received; answered with PUBREL (a 5.0 failure code ends the exchange). */
     public void onPubrec(final Connection connection, final int packetId, final int reasonCode)
     {
         final Session session = connection.session;
@@ -343,6 +345,7 @@ public final class DeliveryHandler
         proxy.pubrel(connection, packetId);
     }
 
+    /** PUBCOMP: a QoS 2 delivery is complete; its slot in the window frees up for the queue. */
     public void onPubcomp(final Connection connection, final int packetId)
     {
         final Session session = connection.session;

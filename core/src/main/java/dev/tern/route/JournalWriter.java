@@ -66,6 +66,7 @@ public final class JournalWriter
         }
     }
 
+    /** Read whether the journal stage failed (once per batch); entering the failed state starts the probing. */
     public void readJournalState()
     {
         final boolean failed = ctx.counters.journalFailed.get() != 0;

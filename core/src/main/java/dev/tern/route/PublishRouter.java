@@ -92,6 +92,7 @@ public final class PublishRouter implements MatchVisitor<Session>
 
     // ------------------------------------------------------------------ PUBLISH in
 
+    /** A client's PUBLISH: checked, routed if allowed, acknowledged for QoS 1 and 2. */
     public void onPublish(final Connection connection, final DecodedPacket packet)
     {
         final Session session = connection.session;

@@ -45,6 +45,7 @@ public final class RouteContext
     /** The event being handled, which collects outbound packets and journal records; null during replay. */
     PipelineEvent current;
 
+    /** Shared state for one route stage; the authenticator and authorizer are replaced by a reload. */
     public RouteContext(
         final BrokerConfig config,
         final BrokerCounters counters,
@@ -79,6 +80,7 @@ public final class RouteContext
         this.current = event;
     }
 
+    /** @return the clock of the current batch, milliseconds since the epoch. */
     public long nowMs()
     {
         return nowMs;
@@ -97,11 +99,13 @@ public final class RouteContext
         counters.messagesReceived.increment();
     }
 
+    /** @return the broker's counters. */
     public BrokerCounters counters()
     {
         return counters;
     }
 
+    /** @return how many connections are open (admitted and not yet closed). */
     public int connectionCount()
     {
         return connectionById.size();

@@ -7,14 +7,23 @@ package dev.tern.route;
  */
 public final class RouteHandlers
 {
+    /** State the handlers share. */
     public final RouteContext context;
+    /** The one producer of outbound packets. */
     public final ClientProxy proxy;
+    /** Authorization decisions; replaced rules come in here. */
     public final AccessChecks access;
+    /** Journal records, checkpoints and the journal's failed state. */
     public final JournalWriter journal;
+    /** Inflight windows, queues and acknowledgements. */
     public final DeliveryHandler delivery;
+    /** SUBSCRIBE, UNSUBSCRIBE, the trie, shared groups, inline subscribers. */
     public final SubscriptionHandler subscriptions;
+    /** DISCONNECT, closes, session ends, wills and timers. */
     public final SessionHandler sessions;
+    /** PUBLISH in and the routing of every message. */
     public final PublishRouter router;
+    /** Admission, CONNECT and authentication. */
     public final ConnectHandler connect;
     private final QueuedBytesBudget budget;
 

@@ -104,6 +104,7 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         }
     }
 
+    /** DISCONNECT from the client: a 5.0 client may change its Session Expiry Interval or ask for its will. */
     public void onDisconnect(final Connection connection, final DecodedPacket packet)
     {
         final boolean mqtt5 = RouteContext.isMqtt5(connection);

@@ -78,6 +78,7 @@ public final class SubscriptionHandler
         return !sharedGroupByKey.isEmpty();
     }
 
+    /** SUBSCRIBE: each filter granted or refused, a SUBACK, then the retained messages for new subscriptions. */
     public void onSubscribe(final Connection connection, final DecodedPacket packet)
     {
         final Session session = connection.session;
@@ -327,6 +328,7 @@ public final class SubscriptionHandler
         retainedMessage.clear();
     }
 
+    /** UNSUBSCRIBE: each filter removed if the session had it, then an UNSUBACK. */
     public void onUnsubscribe(final Connection connection, final DecodedPacket packet)
     {
         final Session session = connection.session;
@@ -383,6 +385,7 @@ public final class SubscriptionHandler
         return session;
     }
 
+    /** Remove an in-process subscriber by the handle {@link #addInline} returned. */
     public void removeInline(final Object handle)
     {
         removeAll((Session)handle);
