@@ -113,6 +113,16 @@ public final class ClientProxy
     }
 
     /**
+     * Whether the CONNACK of an accepted CONNECT can carry what it must (an assigned client id, the authentication
+     * method and data) within the client's Maximum Packet Size [MQTT-3.1.2-24].
+     */
+    boolean connackFits(final Connection connection, final String assignedClientId)
+    {
+        return ConnackFit.mandatoryFits(assignedClientId, connection.authMethod, connection.authSuccessData,
+            connection.maxPacketSizeOut);
+    }
+
+    /**
      * The CONNACK of an accepted CONNECT. To a 5.0 client it says what this broker does and does not do, so that the
      * client does not send what would be refused.
      *
@@ -254,12 +264,17 @@ public final class ClientProxy
     /**
      * Whether a PUBLISH is larger than the client's Maximum Packet Size: it is then dropped, as if sent, and counted
      * [MQTT-3.1.2-25].
+     *
+     * @param propertiesLength the message's own properties; the Subscription Identifiers added are counted here.
      */
     boolean tooLargeFor(
-        final Connection connection, final int topicLength, final int propertiesLength, final int payloadLength)
+        final Connection connection, final int topicLength, final int propertiesLength, final int payloadLength,
+        final int[] subscriptionIds)
     {
         if (connection.maxPacketSizeOut == Long.MAX_VALUE ||
-            V5Encoder.publishLength(2, topicLength, propertiesLength, payloadLength) <= connection.maxPacketSizeOut)
+            V5Encoder.publishLength(2, topicLength,
+                propertiesLength + V5Encoder.serverPropertiesLength(subscriptionIds, 0), payloadLength) <=
+                connection.maxPacketSizeOut)
         {
             return false;
         }

@@ -201,8 +201,7 @@ public final class ConnectHandler
             refuse(connection, Authenticator.NOT_AUTHORIZED);
             return;
         }
-        if (mqtt5 && !ConnackFit.mandatoryFits(assignedClientId ? clientId : null, connection.authMethod,
-            connection.authSuccessData, connection.maxPacketSizeOut))
+        if (mqtt5 && !proxy.connackFits(connection, assignedClientId ? clientId : null))
         {
             // what the CONNACK must carry exceeds the client's Maximum Packet Size [MQTT-3.1.2-24]
             refuse(connection, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR);

@@ -4,7 +4,6 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.ReasonCode;
-import dev.tern.codec.V5Encoder;
 import dev.tern.pipeline.Message;
 import dev.tern.storage.JournalRecords;
 import org.slf4j.Logger;
@@ -128,8 +127,7 @@ public final class DeliveryHandler
             // A live PUBLISH goes out at once (its expiry value stays as received); a stored one (retained) may
             // have expired meanwhile.
             final Message stored = m.storedOrNull();
-            if (proxy.tooLargeFor(connection, m.topicLength,
-                m.propertiesLength + V5Encoder.serverPropertiesLength(subscriptionIds, 0), m.payloadLength) ||
+            if (proxy.tooLargeFor(connection, m.topicLength, m.propertiesLength, m.payloadLength, subscriptionIds) ||
                 expired(stored))
             {
                 return;
@@ -207,8 +205,8 @@ public final class DeliveryHandler
         final SharedGroup group,
         final Session publisher)
     {
-        if (proxy.tooLargeFor(connection, message.topicLength(),
-            message.propertiesLength() + V5Encoder.serverPropertiesLength(subscriptionIds, 0), message.payloadLength()))
+        if (proxy.tooLargeFor(connection, message.topicLength(), message.propertiesLength(), message.payloadLength(),
+            subscriptionIds))
         {
             return; // discarded as if sent [MQTT-3.1.2-25]
         }
