@@ -272,16 +272,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
      */
     static int connackReason(final int returnCode)
     {
-        switch (returnCode)
-        {
-            case 0x00: return ReasonCode.SUCCESS;
-            case 0x01: return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
-            case 0x02: return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
-            case 0x03: return ReasonCode.SERVER_UNAVAILABLE;
-            case 0x04: return ReasonCode.BAD_USER_NAME_OR_PASSWORD;
-            case 0x05: return ReasonCode.NOT_AUTHORIZED;
-            default: return returnCode >= ReasonCode.FIRST_FAILURE ? returnCode : ReasonCode.UNSPECIFIED_ERROR;
-        }
+        return ReasonCode.ofConnackReturnCode(returnCode);
     }
 
     private static int length(final Outbound o)

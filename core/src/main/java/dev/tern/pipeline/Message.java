@@ -21,11 +21,11 @@ public final class Message
     private final boolean retain;
     private String topic;
     /** Id of this message's MESSAGE journal record, 0 until journaled. Route thread only. */
-    long journalId;
+    public long journalId;
     /** MQTT 5.0 Message Expiry: when it expires ({@link Long#MAX_VALUE}: never). Route thread only. */
-    long expiryDeadlineMs = Long.MAX_VALUE;
+    public long expiryDeadlineMs = Long.MAX_VALUE;
     /** Index in {@link #buffer()} of the Message Expiry Interval's 4-byte value, -1 if none. */
-    int expiryValueIndex = -1;
+    public int expiryValueIndex = -1;
 
     private Message(
         final byte[] bytes, final int topicLength, final int propertiesLength, final int qos, final boolean retain)
@@ -123,7 +123,7 @@ public final class Message
      * MQTT 5.0 Message Expiry: the message expires at {@code deadlineMs}; where its Message Expiry Interval's value
      * sits is noted so that copies sent later carry the time left. Route thread only.
      */
-    void expireAt(final long deadlineMs)
+    public void expireAt(final long deadlineMs)
     {
         expiryDeadlineMs = deadlineMs;
         expiryValueIndex = PropertyDecoder.valueIndex(buffer, propertiesOffset(), propertiesLength,

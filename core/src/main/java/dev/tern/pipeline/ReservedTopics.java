@@ -6,7 +6,7 @@ import org.agrona.DirectBuffer;
  * The broker's own topic namespaces: {@code $SYS} (its statistics) and {@code $share} (shared subscriptions, a
  * filter syntax, never a topic). Clients may subscribe there but not publish (as Mosquitto refuses it).
  */
-final class ReservedTopics
+public final class ReservedTopics
 {
     private static final byte[] SYS = {'$', 'S', 'Y', 'S'};
     private static final byte[] SHARE = {'$', 's', 'h', 'a', 'r', 'e'};
@@ -16,7 +16,7 @@ final class ReservedTopics
     }
 
     /** @return whether the topic name in {@code buffer} has {@code $SYS} or {@code $share} as its first level. */
-    static boolean isReserved(final DirectBuffer buffer, final int offset, final int length)
+    public static boolean isReserved(final DirectBuffer buffer, final int offset, final int length)
     {
         if (length == 0 || buffer.getByte(offset) != '$')
         {

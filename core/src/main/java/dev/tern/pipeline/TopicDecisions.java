@@ -12,11 +12,11 @@ import java.util.Arrays;
  * probing; when full at {@link #MAX_ENTRIES} slots it starts afresh rather than tracking use. Owned by the route
  * thread.
  */
-final class TopicDecisions
+public final class TopicDecisions
 {
-    static final int UNKNOWN = -1;
-    static final int DENIED = 0;
-    static final int ALLOWED = 1;
+    public static final int UNKNOWN = -1;
+    public static final int DENIED = 0;
+    public static final int ALLOWED = 1;
 
     /** Bound on the table's slots (3/4 of them used): a session reading ever new topics re-asks rather than grows. */
     static final int MAX_ENTRIES = 4096;
@@ -31,7 +31,7 @@ final class TopicDecisions
     private int size;
 
     /** @return {@link #ALLOWED}, {@link #DENIED} or {@link #UNKNOWN} for the topic in {@code buffer}. */
-    int lookup(final DirectBuffer buffer, final int offset, final int length)
+    public int lookup(final DirectBuffer buffer, final int offset, final int length)
     {
         final int hash = hash(buffer, offset, length);
         final int mask = topics.length - 1;
@@ -50,7 +50,7 @@ final class TopicDecisions
     }
 
     /** Remember a decision for the topic in {@code buffer} (copied). */
-    void put(final DirectBuffer buffer, final int offset, final int length, final boolean allow)
+    public void put(final DirectBuffer buffer, final int offset, final int length, final boolean allow)
     {
         if (size + 1 > topics.length * 3 / 4)
         {

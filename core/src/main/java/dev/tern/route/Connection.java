@@ -1,11 +1,14 @@
-package dev.tern.pipeline;
+package dev.tern.route;
 
 import dev.tern.broker.ClientInfo;
+import dev.tern.pipeline.Message;
+import dev.tern.pipeline.TopicDecisions;
 
 /**
- * The route stage's view of one network connection. Owned by the route thread.
+ * The route stage's view of one network connection. Owned by the route thread; its state is read and changed by the
+ * handlers of this package only.
  */
-final class Connection
+public final class Connection
 {
     static final int AWAITING_CONNECT = 0;
     static final int CONNECTED = 1;
@@ -64,5 +67,11 @@ final class Connection
         this.listenerIndex = listenerIndex;
         this.remoteAddress = remoteAddress;
         this.anonymousListener = anonymousListener;
+    }
+
+    /** @return whether the client completed CONNECT: packets other than CONNECT and AUTH may now come. */
+    public boolean isConnected()
+    {
+        return state == CONNECTED;
     }
 }

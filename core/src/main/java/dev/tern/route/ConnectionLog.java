@@ -1,8 +1,9 @@
-package dev.tern.pipeline;
+package dev.tern.route;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ClientInfo;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.pipeline.RingProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

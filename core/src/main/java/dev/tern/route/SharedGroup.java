@@ -1,4 +1,4 @@
-package dev.tern.pipeline;
+package dev.tern.route;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,6 @@
-package dev.tern.pipeline;
+package dev.tern.route;
+
+import dev.tern.pipeline.Message;
 
 /**
  * An outbound QoS 1/2 delivery awaiting acknowledgement from the client.
