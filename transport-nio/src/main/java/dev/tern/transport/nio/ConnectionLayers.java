@@ -147,7 +147,11 @@ final class ConnectionLayers
             ByteBuffer below = i == 0 ? socketIn : staged[i - 1];
             if (!layer.decodesWithoutInput() && (below == null || below.position() == 0))
             {
-                return ended ? Layer.PEER_CLOSED : Layer.OK; // the end, once everything before it has gone up
+                if (ended)
+                {
+                    return Layer.PEER_CLOSED; // the end, once everything before it has gone up
+                }
+                continue; // nothing new for this layer; what it staged may still go up
             }
             if (below == null)
             {

@@ -16,7 +16,10 @@ interface Layer
 {
     /** {@link #decode} outcome: keep going. */
     int OK = 0;
-    /** {@link #decode} outcome: the peer ended the stream here (TLS close_notify); what came before still goes up. */
+    /**
+     * {@link #decode} outcome: the peer ended the stream here (TLS close_notify); what came before still goes up. A
+     * layer reports it again on every later decode, so it also {@link #decodesWithoutInput()}.
+     */
     int ENDED = 1;
     /** {@link #decode} outcome: the peer closed (WS close frame, or the end of a stream below). */
     int PEER_CLOSED = 2;
