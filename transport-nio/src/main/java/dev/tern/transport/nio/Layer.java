@@ -8,9 +8,9 @@ import javax.net.ssl.SSLException;
  * One byte transform in a connection's {@link ConnectionLayers} chain, between the socket (below) and the MQTT framer
  * (above), in the manner of a pipeline handler: inbound bytes pass up through {@link #decode}, outbound bytes down
  * through {@link #encode}. A layer owns the buffer it encodes into ({@link #encoded}) and queues its own replies there
- * (TLS handshake records, the WebSocket 101 response, pongs). The chain owns the buffers between layers; a layer keeps
- * only its own protocol state. Adding a transport transform is one more implementation in the chain. Owned by one
- * agent thread.
+ * (TLS handshake records, the WebSocket 101 response, pongs); the chain owns the inbound buffers (the socket read
+ * buffer and the staging buffers between layers). Adding a transport transform is one more implementation in the
+ * chain, with no change to the agent. Owned by one agent thread.
  */
 interface Layer
 {

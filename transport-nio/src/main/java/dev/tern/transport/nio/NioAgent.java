@@ -52,11 +52,12 @@ import javax.net.ssl.SSLContext;
  * ({@link NioConnection#readAllowed()}). Every connection end emits exactly one MSG_CLOSED, queued locally while the
  * ring is full.
  * <p>
- * Each connection moves its bytes along a {@link ConnectionPath}. Plain TCP ({@link PlainPath}) reads the socket into
- * the connection's read buffer, from which the {@link MqttFramer} copies each whole packet into the ingress ring;
- * output is copied from the egress ring into the connection's output buffer and written from there (two copies in
- * user space each way, none more). TLS, WS and WSS connections ({@link LayeredPath}) have a {@link ConnectionLayers}
- * chain between the socket and the framer, one {@link Layer} per transform.
+ * Each connection moves its bytes along a {@link ConnectionPath}. Plain TCP ({@link PlainPath}) has no layer, but it is
+ * not copy-free: the socket read copies into the connection's read buffer, and the {@link MqttFramer} copies each whole
+ * packet from there into the ingress ring; each MSG_SEND is copied from the egress ring into the connection's output
+ * buffer, from which the socket write copies. TLS, WS and WSS connections ({@link LayeredPath}) have a
+ * {@link ConnectionLayers} chain between the socket and the framer, one {@link Layer} per transform, each with its own
+ * buffers.
  */
 final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
 {

@@ -52,7 +52,7 @@ final class NioConnection
     String remote;
     /** How bytes move between the socket and the framer: directly, or through the {@link #layers}. */
     ConnectionPath path;
-    /** TLS and/or WebSocket transforms; null on plain TCP, which reads and writes the socket directly. */
+    /** TLS and/or WebSocket transforms; null on plain TCP, whose {@link #in} and {@link #out} face the socket. */
     ConnectionLayers layers;
 
     private int state;
