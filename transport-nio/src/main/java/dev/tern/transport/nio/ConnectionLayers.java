@@ -155,7 +155,7 @@ final class ConnectionLayers
             }
             if (below == null)
             {
-                below = readBuffer();
+                below = i == 0 ? readBuffer() : staged(i - 1);
             }
             final ByteBuffer above = layer == top && layer.decodeRoom() == 0 ? in : staged(i);
             below.flip();
