@@ -405,9 +405,9 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         {
             return null;
         }
-        final Layer[] chain = new Layer[(stack.context() != null ? 1 : 0) + (stack.webSocket() ? 1 : 0)];
-        int n = 0;
         final SSLContext context = stack.context(); // read once: a reload may replace it meanwhile
+        final Layer[] chain = new Layer[(context != null ? 1 : 0) + (stack.webSocket() ? 1 : 0)];
+        int n = 0;
         if (context != null)
         {
             chain[n++] = new TlsLayer(pool, new TlsCodec(TlsContexts.serverEngine(context, stack.tls()), tlsTasks,
@@ -632,12 +632,14 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
 
     // ---------------------------------------------------------------------------------------------------- control
 
-    /** The connection's MSG_OPENED has left the backlog: read it, and frame what a layered one decoded meanwhile. */
+    /**
+     * The connection's MSG_OPENED has left the backlog: read it, and frame what its layers decoded meanwhile (a plain
+     * connection has read nothing yet).
+     */
     void openDelivered(final NioConnection connection)
     {
         updateInterest(connection);
-        if (connection.layers != null && !connection.is(NioConnection.CLOSING | NioConnection.READ_PAUSED) &&
-            connection.path.resume(connection))
+        if (!connection.is(NioConnection.CLOSING | NioConnection.READ_PAUSED) && connection.path.resume(connection))
         {
             pauseReading(connection);
         }
