@@ -209,10 +209,6 @@ public final class ConnectHandler
         }
 
         // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
-        if (existing != null)
-        {
-            sessions.endPendingWill(existing, false); // back before the will delay passed: no will [MQTT-3.1.3-9]
-        }
         if (existing != null && existing.connection != null)
         {
             counters.takeovers.increment();
@@ -222,6 +218,12 @@ public final class ConnectHandler
         }
         final Session session = takeSession(connection, packet, clientId, username, existing);
         final boolean sessionPresent = session == existing; // [MQTT-3.2.2-1], [MQTT-3.2.2-2], [MQTT-3.2.2-3]
+        if (sessionPresent)
+        {
+            // a connection to the session again before its will delay passed, also one that has just taken it
+            // over from a connection it closed: no will [MQTT-3.1.3-9]; a session that ended published it at once
+            sessions.endPendingWill(session, false);
+        }
         attach(connection, packet, session, info);
 
         // A 5.0 client asking for no keep alive or a longer one than the broker allows is given the broker's

@@ -2,7 +2,6 @@ package dev.tern.pipeline;
 
 import dev.tern.codec.ReasonCode;
 import dev.tern.pipeline.RouteHarness.Sent;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -224,9 +223,6 @@ class SessionHandlingTest
     }
 
     @Test
-    @Disabled("fails: on a takeover that resumes the session, onConnect ends the pending will before the takeover " +
-        "closes the old connection, whose connectionLost then schedules the delayed will again; it is published " +
-        "although the session has a connection [MQTT-3.1.3-9]")
     void shouldNotPublishADelayedWillWhenTheSameSessionIsTakenOverInTime()
     {
         final long watcher = broker.connect("watcher");
@@ -252,5 +248,33 @@ class SessionHandlingTest
             .willDelay(600));
         broker.connect(connect("restart").v5().clean(true));
         broker.expectPublish(watcher, "wills/restart", "ended", 0); // the session ended: no need to wait
+    }
+
+    @Test
+    void shouldPublishAPendingWillAtOnceWhenACleanStartReconnectEndsTheSession()
+    {
+        final long watcher = broker.connect("watcher");
+        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long gone = broker.connect(connect("back").v5().sessionExpiry(60).will("wills/back", "ended", 0, false)
+            .willDelay(600));
+        broker.drop(gone);
+        broker.expectNothing(watcher); // waiting for the will delay
+        broker.connect(connect("back").v5().clean(true)); // a new session: the old one, and its will delay, end
+        broker.expectPublish(watcher, "wills/back", "ended", 0);
+    }
+
+    @Test
+    void shouldNotPublishAPendingWillWhenTheClientResumesBeforeTheDelay()
+    {
+        final long watcher = broker.connect("watcher");
+        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long gone = broker.connect(connect("resume").v5().sessionExpiry(60).will("wills/resume", "late", 0,
+            false).willDelay(1));
+        broker.drop(gone);
+        broker.connect(connect("resume").v5().clean(false).sessionExpiry(60)); // [MQTT-3.1.3-9]
+        final long startNs = System.nanoTime();
+        broker.tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(1_500), 10_000,
+            "quiet period past the will delay");
+        broker.expectNothing(watcher);
     }
 }
