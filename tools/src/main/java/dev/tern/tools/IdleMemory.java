@@ -21,7 +21,7 @@ import javax.management.JMException;
 final class IdleMemory
 {
     /** Interval between trims of the native heap. */
-    static final long TRIM_INTERVAL_MS = 30_000;
+    static final long TRIM_INTERVAL_MS = 10_000;
     /** Delay from start to the first collection and trim, for start-up's last compilations to finish. */
     static final long FIRST_DELAY_MS = 2_000;
 
