@@ -8,8 +8,8 @@
 # JAVA_OPTS). Both listen on a free loopback port with every other setting at its default. The script waits until the
 # broker accepts connections and 5 s more, reads VmRSS (and its RssAnon/RssFile parts) from /proc/PID/status, waits
 # 30 s idle and reads it again, then runs mosquitto_sub and mosquitto_pub (10 QoS 1 messages of 100 bytes, when
-# installed) and reads it a third time, 2 s after the last message, and a fourth time 12 s later (the standalone
-# broker trims its native heap every 10 s). With TERN_NMT=1 the broker runs with -XX:NativeMemoryTracking=summary and the
+# installed) and reads it a third time, 2 s after the last message, and a fourth time 12 s later (bin/tern trims the
+# native heap every 10 s). With TERN_NMT=1 the broker runs with -XX:NativeMemoryTracking=summary and the
 # script prints the committed sizes of `jcmd PID VM.native_memory summary` at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

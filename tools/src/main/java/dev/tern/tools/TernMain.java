@@ -43,7 +43,7 @@ public final class TernMain
 
     public static void main(final String[] args)
     {
-        launch(args, launcher -> IdleMemory.start());
+        launch(args, launcher -> StartupMemory.release());
     }
 
     /**
