@@ -42,7 +42,8 @@ public final class LazyMemory
         }
         catch (final IOException | UnsupportedOperationException ex)
         {
-            LOG.debug("cannot map {} bytes from a temporary file ({}), allocating them directly", length, ex.toString());
+            LOG.debug("cannot map {} bytes from a temporary file ({}), allocating them directly", length,
+                ex.toString());
             return new UnsafeBuffer(ByteBuffer.allocateDirect(length));
         }
     }

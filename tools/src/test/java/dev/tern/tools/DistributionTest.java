@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The server distribution {@code tools/target/tern-<version>.tar.gz}, unpacked as a user would with tar: its layout,
  * {@code bin/tern --version}, the JVM flags and heap bin/tern sets (and TERN_HEAP / JAVA_OPTS overriding them), a
  * broker with a journal started from it, and the resident memory of an idle broker started with defaults from
- * bin/tern and from {@code java -jar tools/target/tern.jar}. Runs in the {@code distribution} surefire execution after {@code package};
- * in {@code default-test} the archive does not exist yet and the tests skip themselves.
+ * bin/tern and from {@code java -jar tools/target/tern.jar}. Runs in the {@code distribution} surefire execution
+ * after {@code package}; in {@code default-test} the archive does not exist yet and the tests skip themselves.
  */
 class DistributionTest
 {
