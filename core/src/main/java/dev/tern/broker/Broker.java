@@ -21,6 +21,7 @@ import dev.tern.pipeline.RouteStage;
 import dev.tern.storage.Storage;
 import dev.tern.util.IdleSignal;
 import dev.tern.util.IdleStrategies;
+import dev.tern.util.LazyMemory;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -32,7 +33,6 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -151,7 +151,9 @@ public final class Broker implements AutoCloseable
 
     private static UnsafeBuffer newRingBuffer(final int capacity)
     {
-        return new UnsafeBuffer(ByteBuffer.allocateDirect(capacity + RingBufferDescriptor.TRAILER_LENGTH));
+        // Sized for the largest packet (capacity / 8), but small messages use only the start of the ring while the
+        // broker is quiet: untouched pages of lazy memory are not resident.
+        return LazyMemory.allocate(capacity + RingBufferDescriptor.TRAILER_LENGTH);
     }
 
     private static WaitStrategy waitStrategy(final BrokerConfig.WaitStrategyKind kind)
