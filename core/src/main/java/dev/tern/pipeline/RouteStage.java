@@ -124,8 +124,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
             publishDueWills();
             if (endOfBatch || event.type == PipelineEvent.TICK)
             {
-                sessions.pollTimers();
-                publishDueWills();
+                sessions.pollTimers(this);
             }
         }
         catch (final RuntimeException ex)
@@ -243,11 +242,16 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         }
     }
 
-    /** The wheel's timers: delegated to the session handler, which owns them. Route thread only. */
+    /**
+     * A timer of the session handler's wheel expired: the session handler acts on it, then a will it made due (will
+     * delay passed, session expired, keep alive missed) is published before the next timer. Route thread only.
+     */
     @Override
     public boolean onTimerExpiry(final TimeUnit timeUnit, final long now, final long timerId)
     {
-        return sessions.onTimerExpiry(timeUnit, now, timerId);
+        final boolean done = sessions.onTimerExpiry(timeUnit, now, timerId);
+        publishDueWills();
+        return done;
     }
 
     // ------------------------------------------------------------------ inline API commands (route thread)

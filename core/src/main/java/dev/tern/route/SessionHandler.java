@@ -310,13 +310,18 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
 
     // ------------------------------------------------------------------ time
 
-    /** The wheel advances one tick per poll while it holds timers, so poll until it has caught up with the clock. */
-    public void pollTimers()
+    /**
+     * The wheel advances one tick per poll while it holds timers, so poll until it has caught up with the clock.
+     *
+     * @param handler gets each expired timer; it passes it on to {@link #onTimerExpiry} (the route stage, which
+     *                publishes a will that a timer made due before the next timer fires).
+     */
+    public void pollTimers(final DeadlineTimerWheel.TimerHandler handler)
     {
         int expired = 0;
         do
         {
-            expired += timers.poll(ctx.nowMs, this, TIMER_POLL_LIMIT);
+            expired += timers.poll(ctx.nowMs, handler, TIMER_POLL_LIMIT);
         }
         while (timers.currentTickTime() <= ctx.nowMs && expired < TIMER_POLL_LIMIT);
     }
