@@ -1,0 +1,578 @@
+package dev.tern.bridge;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
+import dev.tern.broker.Broker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running bridge: two MQTT clients (HiveMQ MQTT client) and the rules between them.
+ * <ul>
+ * <li>The local client is a persistent MQTT 5.0 session {@code $bridge/NAME} on this broker, connected through the
+ * loopback listener reserved for bridges ({@link BridgeAccess}). It subscribes to the local filters of the
+ * {@code out} lines with No Local (it never gets back what it published itself) and Retain As Published. It is
+ * connected only while the remote link is up: while the link is down the broker queues the QoS 1/2 messages in that
+ * session, within the broker's queue limits, and journals them when persistence is on, as for any offline client.
+ * A message from the local broker is acknowledged there only after the remote broker acknowledged it, so a message
+ * in flight when the link fails is sent again.</li>
+ * <li>The remote client connects to the configured addresses in turn, with exponential backoff and jitter between
+ * attempts; a message from the remote broker is acknowledged there only after the local broker accepted it.</li>
+ * </ul>
+ * Everything the bridge decides runs on its own thread, {@code tern-bridge-NAME}.
+ */
+public final class Bridge implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+    private static final long LOCAL_RETRY_MS = 1_000;
+    private static final long CONNECT_TIMEOUT_MS = 10_000;
+    /** Echoes remembered at most (MQTT 3.1.1 remotes); beyond it the oldest is forgotten. */
+    private static final int MAX_ECHOES = 65_536;
+
+    private final BridgeConfig config;
+    private final BridgeCounters counters;
+    private final Broker broker;
+    private final ScheduledExecutorService executor;
+    private final MqttClientSslConfig ssl;
+    private final Mqtt5AsyncClient local;
+    private final RemoteLink remote;
+    private final List<BridgeTopic> inLines = new ArrayList<>();
+    private final List<BridgeTopic> outLines = new ArrayList<>();
+    private final boolean suppressEchoes;
+    /** Forwarded messages whose echo the remote broker will send back (3.1.1), with how many are expected. */
+    private final Map<String, Integer> echoes = new LinkedHashMap<>(16, 0.75f, false)
+    {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, Integer> eldest)
+        {
+            return size() > MAX_ECHOES;
+        }
+    };
+    private final AtomicInteger addressIndex = new AtomicInteger();
+
+    // state: bridge thread only, except the volatile flags read by the client listeners
+    private volatile boolean closed;
+    private volatile boolean remoteUp;
+    private boolean localUp;
+    private boolean localConnecting;
+    /** Counts the local and remote connections, so an acknowledgement never goes to a later connection. */
+    private int localEpoch;
+    private int remoteEpoch;
+    private String lastFailure;
+
+    /**
+     * @param config    the bridge.
+     * @param localPort port of the loopback listener reserved for bridges.
+     * @param secret    the bridge's local password ({@link BridgeAccess}).
+     * @param broker    the local broker, for the queue gauge.
+     * @param counters  the bridge's counters, already registered.
+     */
+    Bridge(final BridgeConfig config, final int localPort, final byte[] secret, final Broker broker,
+        final BridgeCounters counters)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.broker = broker;
+        for (final BridgeTopic line : config.topics())
+        {
+            if (line.direction().in())
+            {
+                inLines.add(line);
+            }
+            if (line.direction().out())
+            {
+                outLines.add(line);
+            }
+        }
+        this.suppressEchoes = config.protocolLevel() == 4 && !inLines.isEmpty();
+        this.executor = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "tern-bridge-" + config.name());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.ssl = config.tls() == null ? null : BridgeTls.sslConfig(config.tls());
+        this.local = MqttClient.builder().useMqttVersion5().identifier(config.localClientId())
+            .serverHost("127.0.0.1").serverPort(localPort)
+            .simpleAuth().username(config.localClientId()).password(secret).applySimpleAuth()
+            .addDisconnectedListener(this::onLocalDisconnected)
+            .buildAsync();
+        local.publishes(MqttGlobalPublishFilter.ALL, this::onLocalMessage, executor, true);
+        this.remote = RemoteLink.create(config, transport(0), ctx -> executor.execute(this::onRemoteConnected),
+            this::onRemoteDisconnected, this::onRemoteMessage, executor);
+    }
+
+    /** @return the bridge's settings. */
+    public BridgeConfig config()
+    {
+        return config;
+    }
+
+    /** @return the bridge's counters. */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
+    /** @return whether the link to the remote broker is up. */
+    public boolean connected()
+    {
+        return remoteUp;
+    }
+
+    /** Create the local session (so messages queue from now on) and start connecting to the remote broker. */
+    void start()
+    {
+        LOG.info("bridge '{}': local session {} ({}), remote {} (MQTT {}{}), {} topic line(s): {}", config.name(),
+            config.localClientId(), describeRights(), config.addresses(), config.protocolLabel(),
+            config.tls() == null ? "" : ", TLS", config.topics().size(), config.topics());
+        if (config.tls() != null && config.tls().insecure())
+        {
+            LOG.warn("bridge '{}': TLS verification of the remote broker is off (tls.insecure: true)", config.name());
+        }
+        executor.execute(() ->
+        {
+            connectLocal();
+            remote.connect();
+        });
+        executor.scheduleWithFixedDelay(this::refreshBacklog, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private String describeRights()
+    {
+        final List<String> reads = new ArrayList<>();
+        final List<String> writes = new ArrayList<>();
+        for (final BridgeTopic line : outLines)
+        {
+            reads.add(line.localFilter());
+        }
+        for (final BridgeTopic line : inLines)
+        {
+            writes.add(line.localFilter());
+        }
+        return "reads " + reads + ", writes " + writes + ", whatever the ACL file says";
+    }
+
+    private MqttClientTransportConfig transport(final int index)
+    {
+        final BridgeConfig.Address address = config.addresses().get(index);
+        final var builder = MqttClientTransportConfig.builder().serverHost(address.host()).serverPort(address.port())
+            .socketConnectTimeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+            .mqttConnectTimeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        if (ssl != null)
+        {
+            builder.sslConfig(ssl);
+        }
+        return builder.build();
+    }
+
+    // ------------------------------------------------------------------ remote link (bridge thread)
+
+    private void onRemoteConnected()
+    {
+        if (closed)
+        {
+            return;
+        }
+        remoteUp = true;
+        remoteEpoch++;
+        lastFailure = null;
+        counters.connected.set(1);
+        counters.connects.increment();
+        LOG.info("bridge '{}': connected to {} (MQTT {}{})", config.name(),
+            config.addresses().get(addressIndex.get()), config.protocolLabel(), ssl == null ? "" : ", TLS");
+        if (!inLines.isEmpty())
+        {
+            remote.subscribe(inLines).whenCompleteAsync((ack, failure) ->
+            {
+                if (failure != null && !closed)
+                {
+                    LOG.warn("bridge '{}': remote subscription failed: {}", config.name(), failure.toString());
+                }
+            }, executor);
+        }
+        connectLocal();
+    }
+
+    /** On a client thread: choose the next attempt now (the reconnector must be set here), then tell the bridge. */
+    private void onRemoteDisconnected(final MqttClientDisconnectedContext context)
+    {
+        if (closed || context.getSource() == MqttDisconnectSource.USER)
+        {
+            return;
+        }
+        final boolean wasUp = remoteUp;
+        final BridgeConfig.Address from = config.addresses().get(addressIndex.get());
+        // a dropped link starts again at the first address; a failed attempt moves on to the next one
+        final int next = wasUp ? 0 : (addressIndex.get() + 1) % config.addresses().size();
+        addressIndex.set(next);
+        final long delayMs = backoffMs(wasUp ? 0 : context.getReconnector().getAttempts());
+        context.getReconnector().reconnect(true).resubscribeIfSessionExpired(false)
+            .resubscribeIfSessionPresent(false).delay(delayMs, TimeUnit.MILLISECONDS).transportConfig(transport(next));
+        final String reason = Failures.describe(context.getCause());
+        executor.execute(() -> onRemoteDown(wasUp, from, reason, delayMs));
+    }
+
+    /** Exponential backoff with "equal jitter": half the delay fixed, half random, so bridges do not retry in step. */
+    long backoffMs(final int attempts)
+    {
+        final long ceiling = Math.min(config.reconnectMaxMs(),
+            config.reconnectInitialMs() << Math.min(attempts, 30));
+        final long half = Math.max(1, ceiling / 2);
+        return half + ThreadLocalRandom.current().nextLong(half + 1);
+    }
+
+    private void onRemoteDown(final boolean wasUp, final BridgeConfig.Address from, final String reason,
+        final long delayMs)
+    {
+        remoteUp = false;
+        counters.connected.set(0);
+        if (wasUp)
+        {
+            LOG.warn("bridge '{}': disconnected from {}: {}; reconnecting in {} ms", config.name(), from, reason,
+                delayMs);
+        }
+        else if (!reason.equals(lastFailure) || LOG.isDebugEnabled())
+        {
+            LOG.warn("bridge '{}': cannot connect to {}: {}; next attempt in {} ms", config.name(), from, reason,
+                delayMs);
+        }
+        lastFailure = reason;
+        disconnectLocal();
+    }
+
+    private void onRemoteMessage(
+        final String topic, final byte[] payload, final int qos, final boolean retain, final Runnable ack)
+    {
+        final int epoch = remoteEpoch;
+        if (suppressEchoes && consumeEcho(topic, payload))
+        {
+            counters.loopsSuppressed.increment();
+            ack.run();
+            return;
+        }
+        BridgeTopic line = null;
+        for (final BridgeTopic candidate : inLines)
+        {
+            if (candidate.matchesRemote(topic))
+            {
+                line = candidate;
+                break;
+            }
+        }
+        if (line == null)
+        {
+            ack.run(); // a remote subscription of an earlier configuration
+            return;
+        }
+        if (!localUp)
+        {
+            if (qos == 0)
+            {
+                counters.dropped.increment();
+            }
+            return; // not acknowledged: a persistent remote session sends it again
+        }
+        final int localQos = Math.min(qos, line.qos());
+        local.publish(Mqtt5Publish.builder().topic(line.toLocal(topic)).payload(payload)
+            .qos(MqttQos.fromCode(localQos)).retain(retain).build()).whenCompleteAsync((result, failure) ->
+            {
+                if (failure == null && result.getError().isPresent())
+                {
+                    counters.dropped.increment(); // refused by the local broker: acknowledged, not retried
+                }
+                else if (failure != null)
+                {
+                    if (localQos == 0)
+                    {
+                        counters.dropped.increment();
+                    }
+                    return;
+                }
+                else
+                {
+                    counters.messagesIn.increment();
+                }
+                if (epoch == remoteEpoch)
+                {
+                    ack.run();
+                }
+            }, executor);
+    }
+
+    // ------------------------------------------------------------------ local session (bridge thread)
+
+    private void connectLocal()
+    {
+        if (closed || localUp || localConnecting)
+        {
+            return;
+        }
+        localConnecting = true;
+        local.connectWith().cleanStart(false).sessionExpiryInterval(0xFFFF_FFFFL).keepAlive(60).send()
+            .whenCompleteAsync((connAck, failure) ->
+            {
+                localConnecting = false;
+                if (closed)
+                {
+                    return;
+                }
+                if (failure != null)
+                {
+                    LOG.error("bridge '{}': cannot open its local session {}: {}; retrying in {} ms", config.name(),
+                        config.localClientId(), Failures.describe(failure), LOCAL_RETRY_MS);
+                    executor.schedule(this::connectLocal, LOCAL_RETRY_MS, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                localUp = true;
+                localEpoch++;
+                subscribeLocal();
+            }, executor);
+    }
+
+    private void subscribeLocal()
+    {
+        if (outLines.isEmpty())
+        {
+            afterLocalReady();
+            return;
+        }
+        final List<Mqtt5Subscription> subscriptions = new ArrayList<>();
+        for (final BridgeTopic line : outLines)
+        {
+            // the session keeps its subscriptions: retained messages only for a new one, as a client would
+            subscriptions.add(Mqtt5Subscription.builder().topicFilter(line.localFilter())
+                .qos(MqttQos.fromCode(line.qos())).noLocal(true).retainAsPublished(true)
+                .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).build());
+        }
+        local.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build())
+            .whenCompleteAsync((ack, failure) ->
+            {
+                if (failure != null && !closed)
+                {
+                    LOG.error("bridge '{}': local subscription failed: {}", config.name(), failure.toString());
+                }
+                else if (ack != null)
+                {
+                    for (int i = 0; i < ack.getReasonCodes().size(); i++)
+                    {
+                        if (ack.getReasonCodes().get(i).isError())
+                        {
+                            LOG.error("bridge '{}': local subscription to '{}' refused: {}", config.name(),
+                                outLines.get(i).localFilter(), ack.getReasonCodes().get(i));
+                        }
+                    }
+                }
+                afterLocalReady();
+            }, executor);
+    }
+
+    private void afterLocalReady()
+    {
+        if (!remoteUp)
+        {
+            disconnectLocal(); // the session exists now: the broker queues for it until the link is up
+        }
+    }
+
+    private void disconnectLocal()
+    {
+        if (localUp)
+        {
+            localUp = false;
+            localEpoch++;
+            local.disconnect();
+        }
+    }
+
+    /** On a client thread: the local connection ended without the bridge asking for it (broker closing). */
+    private void onLocalDisconnected(final MqttClientDisconnectedContext context)
+    {
+        if (closed || context.getSource() == MqttDisconnectSource.USER)
+        {
+            return;
+        }
+        executor.execute(() ->
+        {
+            if (localUp)
+            {
+                localUp = false;
+                localEpoch++;
+                LOG.warn("bridge '{}': local session disconnected: {}", config.name(),
+                    Failures.describe(context.getCause()));
+                executor.schedule(() ->
+                {
+                    if (remoteUp)
+                    {
+                        connectLocal();
+                    }
+                }, LOCAL_RETRY_MS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void onLocalMessage(final Mqtt5Publish message)
+    {
+        final int epoch = localEpoch;
+        final String topic = message.getTopic().toString();
+        BridgeTopic line = null;
+        for (final BridgeTopic candidate : outLines)
+        {
+            if (candidate.matchesLocal(topic))
+            {
+                line = candidate;
+                break;
+            }
+        }
+        if (line == null)
+        {
+            acknowledge(message, epoch); // a subscription of an earlier configuration
+            return;
+        }
+        final int qos = Math.min(message.getQos().getCode(), line.qos());
+        if (!remoteUp)
+        {
+            if (qos == 0)
+            {
+                counters.dropped.increment();
+            }
+            return; // not acknowledged: the local session sends it again once the link is up
+        }
+        final String remoteTopic = line.toRemote(topic);
+        final byte[] payload = message.getPayloadAsBytes();
+        final boolean echo = suppressEchoes && matchesIn(remoteTopic);
+        if (echo)
+        {
+            echoes.merge(echoKey(remoteTopic, payload), 1, Integer::sum);
+        }
+        remote.publish(remoteTopic, payload, qos, message.isRetain()).whenCompleteAsync((outcome, failure) ->
+        {
+            if (failure != null)
+            {
+                if (echo)
+                {
+                    consumeEcho(remoteTopic, payload);
+                }
+                if (qos == 0)
+                {
+                    counters.dropped.increment();
+                }
+                return; // QoS 1/2: sent again by the local session after the reconnect
+            }
+            if (outcome == RemoteLink.Outcome.ACCEPTED)
+            {
+                counters.messagesOut.increment();
+            }
+            else
+            {
+                counters.dropped.increment(); // refused by the remote broker (5.0 reason code): not retried
+            }
+            acknowledge(message, epoch);
+        }, executor);
+    }
+
+    private void acknowledge(final Mqtt5Publish message, final int epoch)
+    {
+        if (epoch == localEpoch && localUp)
+        {
+            message.acknowledge();
+        }
+    }
+
+    private boolean matchesIn(final String remoteTopic)
+    {
+        for (final BridgeTopic line : inLines)
+        {
+            if (line.matchesRemote(remoteTopic))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String echoKey(final String topic, final byte[] payload)
+    {
+        return topic + '\u0000' + payload.length + '/' + java.util.Arrays.hashCode(payload);
+    }
+
+    private boolean consumeEcho(final String topic, final byte[] payload)
+    {
+        final String key = echoKey(topic, payload);
+        final Integer pending = echoes.get(key);
+        if (pending == null)
+        {
+            return false;
+        }
+        if (pending == 1)
+        {
+            echoes.remove(key);
+        }
+        else
+        {
+            echoes.put(key, pending - 1);
+        }
+        return true;
+    }
+
+    private void refreshBacklog()
+    {
+        try
+        {
+            broker.backlog(config.localClientId(), n -> counters.queued.set(Math.max(0, n)));
+        }
+        catch (final RuntimeException stopping)
+        {
+            // the broker is closing
+        }
+    }
+
+    /** Disconnect both sides and stop the bridge's thread; the local session and its queue stay. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            remote.disconnect().get(2, TimeUnit.SECONDS);
+        }
+        catch (final Exception ignored)
+        {
+            // not connected, or gone
+        }
+        try
+        {
+            local.disconnect().get(2, TimeUnit.SECONDS);
+        }
+        catch (final Exception ignored)
+        {
+            // not connected, or gone
+        }
+        executor.shutdownNow();
+        counters.connected.set(0);
+    }
+}
