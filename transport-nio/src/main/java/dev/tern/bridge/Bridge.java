@@ -52,7 +52,9 @@ public final class Bridge implements AutoCloseable
     private final BridgeConfig config;
     private final BridgeCounters counters;
     private final Broker broker;
-    private final ScheduledExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    /** The bridge thread, as given to the clients: tasks that come after close are dropped. */
+    private final java.util.concurrent.Executor executor;
     private final MqttClientSslConfig ssl;
     private final Mqtt5AsyncClient local;
     private final RemoteLink remote;
@@ -78,7 +80,11 @@ public final class Bridge implements AutoCloseable
     /** Counts the local and remote connections, so an acknowledgement never goes to a later connection. */
     private int localEpoch;
     private int remoteEpoch;
-    private String lastFailure;
+    private volatile String lastFailure;
+    /** The local session is connected and subscribed. */
+    private volatile boolean localReady;
+    /** The remote subscriptions of the {@code in} lines are in place (or there are none). */
+    private volatile boolean remoteSubscribed;
 
     /**
      * @param config    the bridge.
@@ -105,12 +111,23 @@ public final class Bridge implements AutoCloseable
             }
         }
         this.suppressEchoes = config.protocolLevel() == 4 && !inLines.isEmpty();
-        this.executor = Executors.newSingleThreadScheduledExecutor(r ->
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread thread = new Thread(r, "tern-bridge-" + config.name());
             thread.setDaemon(true);
             return thread;
         });
+        this.executor = task ->
+        {
+            try
+            {
+                scheduler.execute(task);
+            }
+            catch (final java.util.concurrent.RejectedExecutionException closing)
+            {
+                // the bridge is closed: the clients' last callbacks have nothing left to do
+            }
+        };
         this.ssl = config.tls() == null ? null : BridgeTls.sslConfig(config.tls());
         this.local = MqttClient.builder().useMqttVersion5().identifier(config.localClientId())
             .serverHost("127.0.0.1").serverPort(localPort)
@@ -140,6 +157,20 @@ public final class Bridge implements AutoCloseable
         return remoteUp;
     }
 
+    /**
+     * @return whether messages cross now: the link is up, the local session connected and both sides subscribed.
+     */
+    public boolean flowing()
+    {
+        return remoteUp && localReady && remoteSubscribed;
+    }
+
+    /** @return why the last connection attempt failed or the link dropped, as logged; null while connected. */
+    public String lastFailure()
+    {
+        return lastFailure;
+    }
+
     /** Create the local session (so messages queue from now on) and start connecting to the remote broker. */
     void start()
     {
@@ -155,7 +186,7 @@ public final class Bridge implements AutoCloseable
             connectLocal();
             remote.connect();
         });
-        executor.scheduleWithFixedDelay(this::refreshBacklog, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(this::refreshBacklog, 1, 1, TimeUnit.SECONDS);
     }
 
     private String describeRights()
@@ -201,13 +232,19 @@ public final class Bridge implements AutoCloseable
         counters.connects.increment();
         LOG.info("bridge '{}': connected to {} (MQTT {}{})", config.name(),
             config.addresses().get(addressIndex.get()), config.protocolLabel(), ssl == null ? "" : ", TLS");
+        remoteSubscribed = inLines.isEmpty();
         if (!inLines.isEmpty())
         {
+            final int epoch = remoteEpoch;
             remote.subscribe(inLines).whenCompleteAsync((ack, failure) ->
             {
                 if (failure != null && !closed)
                 {
                     LOG.warn("bridge '{}': remote subscription failed: {}", config.name(), failure.toString());
+                }
+                else if (epoch == remoteEpoch)
+                {
+                    remoteSubscribed = true;
                 }
             }, executor);
         }
@@ -246,6 +283,7 @@ public final class Bridge implements AutoCloseable
         final long delayMs)
     {
         remoteUp = false;
+        remoteSubscribed = false;
         counters.connected.set(0);
         if (wasUp)
         {
@@ -341,7 +379,7 @@ public final class Bridge implements AutoCloseable
                 {
                     LOG.error("bridge '{}': cannot open its local session {}: {}; retrying in {} ms", config.name(),
                         config.localClientId(), Failures.describe(failure), LOCAL_RETRY_MS);
-                    executor.schedule(this::connectLocal, LOCAL_RETRY_MS, TimeUnit.MILLISECONDS);
+                    scheduler.schedule(this::connectLocal, LOCAL_RETRY_MS, TimeUnit.MILLISECONDS);
                     return;
                 }
                 localUp = true;
@@ -393,6 +431,10 @@ public final class Bridge implements AutoCloseable
         {
             disconnectLocal(); // the session exists now: the broker queues for it until the link is up
         }
+        else
+        {
+            localReady = localUp;
+        }
     }
 
     private void disconnectLocal()
@@ -400,6 +442,7 @@ public final class Bridge implements AutoCloseable
         if (localUp)
         {
             localUp = false;
+            localReady = false;
             localEpoch++;
             local.disconnect();
         }
@@ -417,10 +460,11 @@ public final class Bridge implements AutoCloseable
             if (localUp)
             {
                 localUp = false;
+                localReady = false;
                 localEpoch++;
                 LOG.warn("bridge '{}': local session disconnected: {}", config.name(),
                     Failures.describe(context.getCause()));
-                executor.schedule(() ->
+                scheduler.schedule(() ->
                 {
                     if (remoteUp)
                     {
@@ -572,7 +616,7 @@ public final class Bridge implements AutoCloseable
         {
             // not connected, or gone
         }
-        executor.shutdownNow();
+        scheduler.shutdownNow();
         counters.connected.set(0);
     }
 }
