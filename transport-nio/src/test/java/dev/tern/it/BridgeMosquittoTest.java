@@ -169,4 +169,46 @@ class BridgeMosquittoTest
             assertEquals(1, tern.bridges().get("m").counters().messagesIn.get());
         }
     }
+
+    @Test
+    @Timeout(120)
+    void shouldQueueWhileTheRemoteIsDownAndDeliverAllInOrderOnce() throws Exception
+    {
+        start(5, new BridgeTopic("q/#", Direction.OUT, 1, "", ""));
+        final String subscriberId = clientId("rsub");
+        try (BridgeSupport.Inbox persistent = new BridgeSupport.Inbox(mosquitto.port(), subscriberId, false)
+                .subscribe("q/#", 1))
+        {
+            // a persistent session on mosquitto, kept in its persistence file across the restart
+        }
+        mosquitto.stop();
+        awaitLink(tern, "m", false);
+        final int count = 1_000;
+        try (BridgeSupport.Inbox local = new BridgeSupport.Inbox(tern.port(), clientId("lpub"), true))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                local.publish("q/n", Integer.toString(i), 1, false);
+            }
+        }
+        BridgeSupport.await("1000 queued", () -> tern.bridges().get("m").counters().queued.get() == count);
+        final long restartNs = System.nanoTime();
+        mosquitto.start();
+        BridgeSupport.await("link up", () -> tern.bridges().get("m").connected());
+        final long upNs = System.nanoTime();
+        BridgeSupport.await("1000 forwarded", () -> tern.bridges().get("m").counters().messagesOut.get() == count);
+        final long drainedMs = (System.nanoTime() - upNs) / 1_000_000;
+        final long reconnectMs = (upNs - restartNs) / 1_000_000;
+        try (BridgeSupport.Inbox remote = new BridgeSupport.Inbox(mosquitto.port(), subscriberId, false))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                assertEquals(Integer.toString(i), text(remote.next()), "message " + i + " in order");
+            }
+            remote.assertQuiet();
+        }
+        System.out.println("bridge reconnected " + reconnectMs + " ms after mosquitto restarted, then forwarded "
+            + count + " queued QoS 1 messages in " + drainedMs + " ms");
+        assertEquals(0, tern.bridges().get("m").counters().dropped.get());
+    }
 }

@@ -88,6 +88,8 @@ final class MosquittoBroker implements AutoCloseable
         final Path conf = dir.resolve("mosquitto.conf");
         Files.writeString(conf, "listener " + port + " 127.0.0.1\n"
             + "allow_anonymous true\n"
+            // run as root, mosquitto would switch to user mosquitto, which cannot write the temporary directory
+            + "user " + System.getProperty("user.name") + "\n"
             + "persistence true\n"
             + "persistence_location " + dir + "/\n"
             + "max_queued_messages 10000\n"
