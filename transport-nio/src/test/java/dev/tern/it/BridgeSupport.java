@@ -38,6 +38,17 @@ final class BridgeSupport
                 .get(10, TimeUnit.SECONDS);
         }
 
+        /** A client of a broker's TLS listener {@code tls}, trusting the test CA. */
+        Inbox(final int unused, final String clientId, final boolean cleanStart, final TernBroker broker,
+            final TestPki pki) throws Exception
+        {
+            client = MqttClient.builder().useMqttVersion5().identifier(ItSupport.clientId("tls"))
+                .serverHost("127.0.0.1").serverPort(broker.port("tls"))
+                .sslConfig().trustManagerFactory(pki.trustManagers()).applySslConfig().buildAsync();
+            client.publishes(MqttGlobalPublishFilter.ALL, messages::add);
+            client.connectWith().cleanStart(cleanStart).send().get(10, TimeUnit.SECONDS);
+        }
+
         Inbox subscribe(final String filter, final int qos) throws Exception
         {
             client.subscribeWith().topicFilter(filter).qos(MqttQos.fromCode(qos)).send().get(10, TimeUnit.SECONDS);

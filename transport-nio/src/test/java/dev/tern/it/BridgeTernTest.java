@@ -1,0 +1,137 @@
+package dev.tern.it;
+
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.tern.bridge.Bridge;
+import dev.tern.bridge.BridgeConfig;
+import dev.tern.bridge.BridgeTopic;
+import dev.tern.bridge.BridgeTopic.Direction;
+import dev.tern.broker.ListenerConfig;
+import dev.tern.broker.TlsSettings;
+import dev.tern.server.TernBroker;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.tern.it.BridgeSupport.awaitLink;
+import static dev.tern.it.BridgeSupport.text;
+import static dev.tern.it.ItSupport.clientId;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bridges between two Tern brokers in this JVM: loops, TLS, the reserved client ids. */
+class BridgeTernTest
+{
+    @TempDir
+    Path dir;
+
+    private TernBroker remote;
+    private TernBroker local;
+
+    @AfterEach
+    void stop()
+    {
+        if (local != null)
+        {
+            local.close();
+        }
+        if (remote != null)
+        {
+            remote.close();
+        }
+    }
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    @Timeout(60)
+    void shouldDeliverOnceOnEachSideWithoutLoopingOnBothTopics(final int level) throws Exception
+    {
+        remote = ItSupport.startAnonymousBroker();
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+            .bridge(BridgeConfig.of("peer", "127.0.0.1", remote.port(), level,
+                List.of(new BridgeTopic("loop/#", Direction.BOTH, 2, "", ""))).withReconnect(100, 500))
+            .start();
+        awaitLink(local, "peer", true);
+        try (BridgeSupport.Inbox a = new BridgeSupport.Inbox(local.port(), clientId("a"), true).subscribe("#", 2);
+             BridgeSupport.Inbox b = new BridgeSupport.Inbox(remote.port(), clientId("b"), true).subscribe("#", 2))
+        {
+            a.publish("loop/x", "from a", 2, false);
+            assertEquals("from a", text(a.next()));
+            assertEquals("from a", text(b.next()));
+            b.publish("loop/y", "from b", 1, false);
+            assertEquals("from b", text(b.next()));
+            assertEquals("from b", text(a.next()));
+            a.assertQuiet();
+            b.assertQuiet();
+            final Bridge bridge = local.bridges().get("peer");
+            assertEquals(1, bridge.counters().messagesOut.get());
+            assertEquals(1, bridge.counters().messagesIn.get());
+            assertEquals(level == 4 ? 1 : 0, bridge.counters().loopsSuppressed.get());
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldBridgeOverTlsWithVerificationAndRefuseAnUnknownCa() throws Exception
+    {
+        final TestPki pki = new TestPki();
+        final TestPki.Issued server = pki.server(false);
+        remote = TernBroker.builder()
+            .listener(ListenerConfig.tls("tls", "127.0.0.1", 0,
+                TlsSettings.pem(pki.pemChain(dir, "server", server), pki.pemKey(dir, "server", server))))
+            .allowAnonymous().config(ItSupport.testConfig()).start();
+        final Path otherCa = new TestPki().pemCa(java.nio.file.Files.createDirectory(dir.resolve("other")));
+        final BridgeTopic out = new BridgeTopic("s/#", Direction.OUT, 1, "", "");
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+            .bridge(BridgeConfig.of("good", "127.0.0.1", remote.port(), 5, List.of(out))
+                .withTls(new BridgeConfig.Tls(pki.pemCa(dir), null, null, false)).withReconnect(100, 500))
+            .bridge(BridgeConfig.of("wrongca", "127.0.0.1", remote.port(), 5, List.of(out))
+                .withTls(new BridgeConfig.Tls(otherCa, null, null, false)).withReconnect(100, 500))
+            .start();
+        awaitLink(local, "good", true);
+        try (BridgeSupport.Inbox b = new BridgeSupport.Inbox(0, null, true, remote, pki).subscribe("s/#", 1);
+             BridgeSupport.Inbox a = new BridgeSupport.Inbox(local.port(), clientId("a"), true))
+        {
+            a.publish("s/1", "over tls", 1, false);
+            final Mqtt5Publish got = b.next();
+            assertEquals("over tls", text(got));
+            b.assertQuiet(); // only the verified bridge forwarded it
+        }
+        final Bridge refused = local.bridges().get("wrongca");
+        BridgeSupport.await("a failed attempt", () -> refused.lastFailure() != null);
+        assertFalse(refused.connected());
+        assertTrue(refused.lastFailure().contains("TLS handshake failed: the remote broker's certificate is not trusted"
+            + " (check tls.caFile)"), refused.lastFailure());
+        assertEquals(0, refused.counters().connects.get());
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRefuseClientsThatTakeABridgeClientId() throws Exception
+    {
+        remote = ItSupport.startAnonymousBroker();
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+            .bridge(BridgeConfig.of("peer", "127.0.0.1", remote.port(), 5,
+                List.of(new BridgeTopic("x/#", Direction.OUT, 1, "", ""))))
+            .start();
+        awaitLink(local, "peer", true);
+        final int bridgePort = local.port(dev.tern.bridge.BridgeAccess.LISTENER_NAME);
+        for (final int port : new int[] {local.port(), bridgePort})
+        {
+            final com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient intruder = com.hivemq.client.mqtt.MqttClient.builder()
+                .useMqttVersion5().identifier("$bridge/peer").serverHost("127.0.0.1").serverPort(port).buildBlocking();
+            final Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                () -> intruder.connectWith().simpleAuth().username("$bridge/peer").password("guess".getBytes())
+                    .applySimpleAuth().send());
+            assertTrue(refused.getMessage().contains("NOT_AUTHORIZED") || refused.getMessage().contains("0x87"),
+                refused.getMessage());
+        }
+        assertTrue(local.bridges().get("peer").flowing(), "the bridge itself stays connected");
+    }
+}
