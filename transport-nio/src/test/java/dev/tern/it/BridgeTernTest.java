@@ -134,4 +134,56 @@ class BridgeTernTest
         }
         assertTrue(local.bridges().get("peer").flowing(), "the bridge itself stays connected");
     }
+
+    @Test
+    @Timeout(60)
+    void shouldShowBridgeStateOnSysMetricsAndStats() throws Exception
+    {
+        remote = ItSupport.startAnonymousBroker();
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous()
+            .config(ItSupport.testConfig().sysIntervalSeconds(1))
+            .bridge(BridgeConfig.of("peer", "127.0.0.1", remote.port(), 5,
+                List.of(new BridgeTopic("m/#", Direction.OUT, 1, "", ""))).withReconnect(100, 500))
+            .start();
+        awaitLink(local, "peer", true);
+        try (BridgeSupport.Inbox a = new BridgeSupport.Inbox(local.port(), clientId("a"), true);
+             dev.tern.transport.http.DashboardServer dashboard =
+                 new dev.tern.transport.http.DashboardServer(local.counters(), "127.0.0.1", 0, null).start())
+        {
+            a.publish("m/1", "x", 1, false);
+            BridgeSupport.await("forwarded", () -> local.bridges().get("peer").counters().messagesOut.get() == 1);
+            a.subscribe("$SYS/broker/bridge/peer/#", 0);
+            final java.util.Map<String, String> sys = new java.util.HashMap<>();
+            BridgeSupport.await("$SYS bridge topics", () ->
+            {
+                Mqtt5Publish p;
+                while ((p = a.messages.poll()) != null)
+                {
+                    sys.put(p.getTopic().toString(), text(p));
+                }
+                return "1".equals(sys.get("$SYS/broker/bridge/peer/connected"))
+                    && "1".equals(sys.get("$SYS/broker/bridge/peer/messagesOut"));
+            });
+            assertEquals("0", sys.get("$SYS/broker/bridge/peer/dropped"));
+            final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            final String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + dashboard.port() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("# TYPE tern_bridge_peer_connected gauge\ntern_bridge_peer_connected 1\n"),
+                metrics);
+            assertTrue(metrics.contains("# TYPE tern_bridge_peer_queued gauge\n"), metrics);
+            assertTrue(metrics.contains("tern_bridge_peer_messages_out 1\n"), metrics);
+            final String stats = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + dashboard.port() + "/api/stats")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(stats.contains("\"bridge.peer.connected\":1"), stats);
+
+            remote.close();
+            remote = null;
+            awaitLink(local, "peer", false);
+            assertEquals(0, local.bridges().get("peer").counters().connected.get());
+            a.publish("m/2", "queued", 1, false);
+            BridgeSupport.await("queued gauge", () -> local.bridges().get("peer").counters().queued.get() == 1);
+        }
+    }
 }
