@@ -40,4 +40,14 @@ public interface Authenticator
     {
         return this == ALLOW_ALL;
     }
+
+    /**
+     * @param listenerName a listener of the broker.
+     * @return who this authenticator admits on that listener, when it decides that listener itself (bridges), for the
+     * start-up log; null to let {@link ListenerAccess} describe it.
+     */
+    default String describeListener(final String listenerName)
+    {
+        return null;
+    }
 }

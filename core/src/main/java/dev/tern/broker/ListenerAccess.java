@@ -57,6 +57,11 @@ public final class ListenerAccess
         final StringBuilder text = new StringBuilder(200)
             .append("listener '").append(listener.name()).append("' (").append(listener.type().label()).append(' ')
             .append(listener.host()).append(':').append(listener.port()).append("): ");
+        final String own = authenticator.describeListener(listener.name());
+        if (own != null)
+        {
+            return text.append(own).toString();
+        }
         final boolean fullRights = unrestricted(listener.anonymous()) || authorizer.allowsAll();
         if (listener.anonymous())
         {

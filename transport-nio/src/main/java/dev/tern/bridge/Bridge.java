@@ -77,9 +77,15 @@ public final class Bridge implements AutoCloseable
     private volatile boolean remoteUp;
     private boolean localUp;
     private boolean localConnecting;
-    /** Counts the local and remote connections, so an acknowledgement never goes to a later connection. */
-    private int localEpoch;
-    private int remoteEpoch;
+    /**
+     * Count the local and remote connections, up at each connect and each disconnect, on the clients' I/O threads in
+     * order with the messages: a message is acknowledged only on the connection it came by, never on a later one.
+     */
+    private final AtomicInteger localEpoch = new AtomicInteger();
+    private final AtomicInteger remoteEpoch = new AtomicInteger();
+    /** The last DISCONNECT of the local session; a new CONNECT waits for it. */
+    private java.util.concurrent.CompletableFuture<?> localClosing =
+        java.util.concurrent.CompletableFuture.completedFuture(null);
     private volatile String lastFailure;
     /** The local session is connected and subscribed. */
     private volatile boolean localReady;
@@ -132,11 +138,23 @@ public final class Bridge implements AutoCloseable
         this.local = MqttClient.builder().useMqttVersion5().identifier(config.localClientId())
             .serverHost("127.0.0.1").serverPort(localPort)
             .simpleAuth().username(config.localClientId()).password(secret).applySimpleAuth()
+            .addConnectedListener(ctx -> localEpoch.incrementAndGet())
             .addDisconnectedListener(this::onLocalDisconnected)
             .buildAsync();
-        local.publishes(MqttGlobalPublishFilter.ALL, this::onLocalMessage, executor, true);
-        this.remote = RemoteLink.create(config, transport(0), ctx -> executor.execute(this::onRemoteConnected),
-            this::onRemoteDisconnected, this::onRemoteMessage, executor);
+        local.publishes(MqttGlobalPublishFilter.ALL, message ->
+        {
+            final int epoch = localEpoch.get();
+            executor.execute(() -> onLocalMessage(message, epoch));
+        }, true);
+        this.remote = RemoteLink.create(config, transport(0), ctx ->
+        {
+            remoteEpoch.incrementAndGet();
+            executor.execute(this::onRemoteConnected);
+        }, this::onRemoteDisconnected, (topic, payload, qos, retain, ack) ->
+        {
+            final int epoch = remoteEpoch.get();
+            executor.execute(() -> onRemoteMessage(topic, payload, qos, retain, ack, epoch));
+        }, executor);
     }
 
     /** @return the bridge's settings. */
@@ -226,7 +244,6 @@ public final class Bridge implements AutoCloseable
             return;
         }
         remoteUp = true;
-        remoteEpoch++;
         lastFailure = null;
         counters.connected.set(1);
         counters.connects.increment();
@@ -235,14 +252,14 @@ public final class Bridge implements AutoCloseable
         remoteSubscribed = inLines.isEmpty();
         if (!inLines.isEmpty())
         {
-            final int epoch = remoteEpoch;
+            final int epoch = remoteEpoch.get();
             remote.subscribe(inLines).whenCompleteAsync((ack, failure) ->
             {
                 if (failure != null && !closed)
                 {
                     LOG.warn("bridge '{}': remote subscription failed: {}", config.name(), failure.toString());
                 }
-                else if (epoch == remoteEpoch)
+                else if (epoch == remoteEpoch.get())
                 {
                     remoteSubscribed = true;
                 }
@@ -254,6 +271,7 @@ public final class Bridge implements AutoCloseable
     /** On a client thread: choose the next attempt now (the reconnector must be set here), then tell the bridge. */
     private void onRemoteDisconnected(final MqttClientDisconnectedContext context)
     {
+        remoteEpoch.incrementAndGet();
         if (closed || context.getSource() == MqttDisconnectSource.USER)
         {
             return;
@@ -299,10 +317,9 @@ public final class Bridge implements AutoCloseable
         disconnectLocal();
     }
 
-    private void onRemoteMessage(
-        final String topic, final byte[] payload, final int qos, final boolean retain, final Runnable ack)
+    private void onRemoteMessage(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final Runnable ack, final int epoch)
     {
-        final int epoch = remoteEpoch;
         if (suppressEchoes && consumeEcho(topic, payload))
         {
             counters.loopsSuppressed.increment();
@@ -351,7 +368,7 @@ public final class Bridge implements AutoCloseable
                 {
                     counters.messagesIn.increment();
                 }
-                if (epoch == remoteEpoch)
+                if (epoch == remoteEpoch.get())
                 {
                     ack.run();
                 }
@@ -367,6 +384,11 @@ public final class Bridge implements AutoCloseable
             return;
         }
         localConnecting = true;
+        localClosing.handle((done, failure) -> null).thenRunAsync(this::sendLocalConnect, executor);
+    }
+
+    private void sendLocalConnect()
+    {
         local.connectWith().cleanStart(false).sessionExpiryInterval(0xFFFF_FFFFL).keepAlive(60).send()
             .whenCompleteAsync((connAck, failure) ->
             {
@@ -383,7 +405,6 @@ public final class Bridge implements AutoCloseable
                     return;
                 }
                 localUp = true;
-                localEpoch++;
                 subscribeLocal();
             }, executor);
     }
@@ -443,14 +464,14 @@ public final class Bridge implements AutoCloseable
         {
             localUp = false;
             localReady = false;
-            localEpoch++;
-            local.disconnect();
+            localClosing = local.disconnect();
         }
     }
 
     /** On a client thread: the local connection ended without the bridge asking for it (broker closing). */
     private void onLocalDisconnected(final MqttClientDisconnectedContext context)
     {
+        localEpoch.incrementAndGet();
         if (closed || context.getSource() == MqttDisconnectSource.USER)
         {
             return;
@@ -461,7 +482,6 @@ public final class Bridge implements AutoCloseable
             {
                 localUp = false;
                 localReady = false;
-                localEpoch++;
                 LOG.warn("bridge '{}': local session disconnected: {}", config.name(),
                     Failures.describe(context.getCause()));
                 scheduler.schedule(() ->
@@ -475,9 +495,8 @@ public final class Bridge implements AutoCloseable
         });
     }
 
-    private void onLocalMessage(final Mqtt5Publish message)
+    private void onLocalMessage(final Mqtt5Publish message, final int epoch)
     {
-        final int epoch = localEpoch;
         final String topic = message.getTopic().toString();
         BridgeTopic line = null;
         for (final BridgeTopic candidate : outLines)
@@ -537,7 +556,7 @@ public final class Bridge implements AutoCloseable
 
     private void acknowledge(final Mqtt5Publish message, final int epoch)
     {
-        if (epoch == localEpoch && localUp)
+        if (epoch == localEpoch.get())
         {
             message.acknowledge();
         }

@@ -83,6 +83,14 @@ public final class BridgeAccess
             }
 
             @Override
+            public String describeListener(final String listenerName)
+            {
+                return LISTENER_NAME.equals(listenerName) ? "reserved for the local sessions of the bridges "
+                    + bridgeByClientId.keySet() + " (random password per start; rights from their topic lines)" :
+                    inner.describeListener(listenerName);
+            }
+
+            @Override
             public String toString()
             {
                 return inner.toString();

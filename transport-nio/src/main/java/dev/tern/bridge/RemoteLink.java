@@ -29,7 +29,7 @@ import java.util.concurrent.Executor;
  */
 abstract class RemoteLink
 {
-    /** A message from the remote broker. */
+    /** A message from the remote broker, on the client's I/O thread (in order with the connect and disconnect). */
     interface Inbound
     {
         void onMessage(String topic, byte[] payload, int qos, boolean retain, Runnable ack);
@@ -76,7 +76,7 @@ abstract class RemoteLink
             client = MqttClient.builder().useMqttVersion5().identifier(config.clientId()).transportConfig(transport)
                 .addConnectedListener(connected).addDisconnectedListener(disconnected).buildAsync();
             client.publishes(MqttGlobalPublishFilter.ALL, p -> inbound.onMessage(p.getTopic().toString(),
-                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), p::acknowledge), executor, true);
+                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), p::acknowledge), true);
         }
 
         @Override
@@ -139,7 +139,7 @@ abstract class RemoteLink
             client = MqttClient.builder().useMqttVersion3().identifier(config.clientId()).transportConfig(transport)
                 .addConnectedListener(connected).addDisconnectedListener(disconnected).buildAsync();
             client.publishes(MqttGlobalPublishFilter.ALL, p -> inbound.onMessage(p.getTopic().toString(),
-                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), p::acknowledge), executor, true);
+                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), p::acknowledge), true);
         }
 
         @Override
