@@ -186,4 +186,42 @@ class BridgeTernTest
             BridgeSupport.await("queued gauge", () -> local.bridges().get("peer").counters().queued.get() == 1);
         }
     }
+
+    @Test
+    @Timeout(60)
+    void shouldKeepTheBridgeRightsFromItsTopicLinesUnderAnAclAndAcrossReload() throws Exception
+    {
+        remote = ItSupport.startAnonymousBroker();
+        final Path users = dir.resolve("users.txt");
+        dev.tern.auth.PasswordFile.putUser(users, true, "alice", "secret".getBytes(), 100);
+        final Path acl = dir.resolve("acl.conf");
+        java.nio.file.Files.write(acl, List.of("user alice", "topic write out/#"));
+        local = TernBroker.builder().tcp("127.0.0.1", 0).config(ItSupport.testConfig()).authFiles(users, acl)
+            .bridge(BridgeConfig.of("peer", "127.0.0.1", remote.port(), 5, List.of(
+                new BridgeTopic("out/#", Direction.OUT, 1, "", ""), new BridgeTopic("in/#", Direction.IN, 1, "", ""))))
+            .start();
+        awaitLink(local, "peer", true);
+        try (BridgeSupport.Inbox r = new BridgeSupport.Inbox(remote.port(), clientId("r"), true).subscribe("#", 1))
+        {
+            final com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient alice = com.hivemq.client.mqtt.MqttClient.builder()
+                .useMqttVersion5().identifier(clientId("alice")).serverHost("127.0.0.1").serverPort(local.port())
+                .buildBlocking();
+            alice.connectWith().simpleAuth().username("alice").password("secret".getBytes()).applySimpleAuth().send();
+            alice.publishWith().topic("out/1").payload("a".getBytes()).qos(com.hivemq.client.mqtt.datatypes.MqttQos
+                .AT_LEAST_ONCE).send();
+            assertEquals("a", text(r.next())); // read by the bridge although no ACL rule lets anyone read out/#
+            local.reload();
+            alice.publishWith().topic("out/2").payload("b".getBytes()).qos(com.hivemq.client.mqtt.datatypes.MqttQos
+                .AT_LEAST_ONCE).send();
+            assertEquals("b", text(r.next())); // the bridge's subscription survived the reload's ACL check
+            r.publish("in/x", "c", 1, false);
+            BridgeSupport.await("forwarded in", () -> local.bridges().get("peer").counters().messagesIn.get() == 1);
+            r.publish("out/sneaky", "d", 1, false); // an out line only: not taken in
+            assertEquals("c", text(r.next())); // r's own messages, through its # subscription
+            assertEquals("d", text(r.next()));
+            r.assertQuiet();
+            assertEquals(1, local.bridges().get("peer").counters().messagesIn.get());
+            alice.disconnect();
+        }
+    }
 }
