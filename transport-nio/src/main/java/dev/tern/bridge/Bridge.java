@@ -288,13 +288,23 @@ public final class Bridge implements AutoCloseable
         executor.execute(() -> onRemoteDown(wasUp, from, reason, delayMs));
     }
 
-    /** Exponential backoff with "equal jitter": half the delay fixed, half random, so bridges do not retry in step. */
-    long backoffMs(final int attempts)
+    private long backoffMs(final int attempts)
     {
-        final long ceiling = Math.min(config.reconnectMaxMs(),
-            config.reconnectInitialMs() << Math.min(attempts, 30));
-        final long half = Math.max(1, ceiling / 2);
-        return half + ThreadLocalRandom.current().nextLong(half + 1);
+        return backoffMs(config.reconnectInitialMs(), config.reconnectMaxMs(), attempts,
+            ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * Exponential backoff with "equal jitter": the delay doubles per failed attempt up to the maximum; half of it is
+     * fixed and half random, so bridges that lost the same broker do not all retry in step.
+     *
+     * @param random a number in [0, 1).
+     */
+    static long backoffMs(final long initialMs, final long maxMs, final int attempts, final double random)
+    {
+        final long ceiling = Math.min(maxMs, initialMs << Math.min(attempts, 30));
+        final long half = ceiling / 2;
+        return ceiling - half + (long)(random * (half + 1));
     }
 
     private void onRemoteDown(final boolean wasUp, final BridgeConfig.Address from, final String reason,
