@@ -44,6 +44,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Bridge implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+    /**
+     * MQTT 5.0 user property on every message a bridge forwards: the ids of the brokers whose bridges forwarded it,
+     * comma-separated. A bridge never forwards a message that already went through its own broker, so a cycle of
+     * bridges ends after one round.
+     */
+    public static final String PATH_PROPERTY = "tern-bridge-path";
     private static final long LOCAL_RETRY_MS = 1_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
     /** Echoes remembered at most (MQTT 3.1.1 remotes); beyond it the oldest is forgotten. */
@@ -71,6 +77,8 @@ public final class Bridge implements AutoCloseable
         }
     };
     private final AtomicInteger addressIndex = new AtomicInteger();
+    /** This broker's id in {@link #PATH_PROPERTY}, drawn at each start. */
+    private final String brokerId;
 
     // state: bridge thread only, except the volatile flags read by the client listeners
     private volatile boolean closed;
@@ -100,9 +108,10 @@ public final class Bridge implements AutoCloseable
      * @param counters  the bridge's counters, already registered.
      */
     Bridge(final BridgeConfig config, final int localPort, final byte[] secret, final Broker broker,
-        final BridgeCounters counters)
+        final BridgeCounters counters, final String brokerId)
     {
         this.config = config;
+        this.brokerId = brokerId;
         this.counters = counters;
         this.broker = broker;
         for (final BridgeTopic line : config.topics())
@@ -150,10 +159,10 @@ public final class Bridge implements AutoCloseable
         {
             remoteEpoch.incrementAndGet();
             executor.execute(this::onRemoteConnected);
-        }, this::onRemoteDisconnected, (topic, payload, qos, retain, ack) ->
+        }, this::onRemoteDisconnected, (topic, payload, qos, retain, path, ack) ->
         {
             final int epoch = remoteEpoch.get();
-            executor.execute(() -> onRemoteMessage(topic, payload, qos, retain, ack, epoch));
+            executor.execute(() -> onRemoteMessage(topic, payload, qos, retain, path, ack, epoch));
         }, executor);
     }
 
@@ -328,9 +337,9 @@ public final class Bridge implements AutoCloseable
     }
 
     private void onRemoteMessage(final String topic, final byte[] payload, final int qos, final boolean retain,
-        final Runnable ack, final int epoch)
+        final String path, final Runnable ack, final int epoch)
     {
-        if (suppressEchoes && consumeEcho(topic, payload))
+        if (suppressEchoes && consumeEcho(topic, payload) || passedHere(path))
         {
             counters.loopsSuppressed.increment();
             ack.run();
@@ -360,7 +369,8 @@ public final class Bridge implements AutoCloseable
         }
         final int localQos = Math.min(qos, line.qos());
         local.publish(Mqtt5Publish.builder().topic(line.toLocal(topic)).payload(payload)
-            .qos(MqttQos.fromCode(localQos)).retain(retain).build()).whenCompleteAsync((result, failure) ->
+            .qos(MqttQos.fromCode(localQos)).retain(retain)
+            .userProperties().add(PATH_PROPERTY, extend(path)).applyUserProperties().build()).whenCompleteAsync((result, failure) ->
             {
                 if (failure == null && result.getError().isPresent())
                 {
@@ -522,6 +532,13 @@ public final class Bridge implements AutoCloseable
             acknowledge(message, epoch); // a subscription of an earlier configuration
             return;
         }
+        final String path = path(message);
+        if (passedHere(path))
+        {
+            counters.loopsSuppressed.increment(); // it left this broker through a bridge before: a cycle
+            acknowledge(message, epoch);
+            return;
+        }
         final int qos = Math.min(message.getQos().getCode(), line.qos());
         if (!remoteUp)
         {
@@ -538,7 +555,7 @@ public final class Bridge implements AutoCloseable
         {
             echoes.merge(echoKey(remoteTopic, payload), 1, Integer::sum);
         }
-        remote.publish(remoteTopic, payload, qos, message.isRetain()).whenCompleteAsync((outcome, failure) ->
+        remote.publish(remoteTopic, payload, qos, message.isRetain(), extend(path)).whenCompleteAsync((outcome, failure) ->
         {
             if (failure != null)
             {
@@ -570,6 +587,40 @@ public final class Bridge implements AutoCloseable
         {
             message.acknowledge();
         }
+    }
+
+    /** @return the value of {@link #PATH_PROPERTY} of a message, null without. */
+    static String path(final Mqtt5Publish message)
+    {
+        for (final var property : message.getUserProperties().asList())
+        {
+            if (property.getName().toString().equals(PATH_PROPERTY))
+            {
+                return property.getValue().toString();
+            }
+        }
+        return null;
+    }
+
+    private boolean passedHere(final String path)
+    {
+        if (path == null)
+        {
+            return false;
+        }
+        for (final String id : path.split(","))
+        {
+            if (id.equals(brokerId))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String extend(final String path)
+    {
+        return path == null || path.isEmpty() ? brokerId : path + "," + brokerId;
     }
 
     private boolean matchesIn(final String remoteTopic)

@@ -12,6 +12,8 @@ public final class Bridges implements AutoCloseable
     private final BridgeAccess access;
     private final Broker broker;
     private final List<Bridge> running = new ArrayList<>();
+    /** This broker's id on the messages its bridges forward ({@link Bridge#PATH_PROPERTY}). */
+    private final String brokerId = Long.toHexString(new java.security.SecureRandom().nextLong() >>> 16);
 
     /**
      * @param configs the bridges, possibly none.
@@ -36,7 +38,7 @@ public final class Bridges implements AutoCloseable
         {
             final BridgeCounters counters = new BridgeCounters(config.name());
             counters.registerWith(broker.counters());
-            final Bridge bridge = new Bridge(config, localPort, access.secret(config), broker, counters);
+            final Bridge bridge = new Bridge(config, localPort, access.secret(config), broker, counters, brokerId);
             running.add(bridge);
             bridge.start();
         }

@@ -32,7 +32,8 @@ abstract class RemoteLink
     /** A message from the remote broker, on the client's I/O thread (in order with the connect and disconnect). */
     interface Inbound
     {
-        void onMessage(String topic, byte[] payload, int qos, boolean retain, Runnable ack);
+        /** @param path the brokers the message went through ({@link Bridge#PATH_PROPERTY}), null without. */
+        void onMessage(String topic, byte[] payload, int qos, boolean retain, String path, Runnable ack);
     }
 
     /** Outcome of a publish the remote broker answered. */
@@ -58,7 +59,7 @@ abstract class RemoteLink
     abstract CompletableFuture<?> subscribe(List<BridgeTopic> lines);
 
     /** @return completes with the remote broker's answer, exceptionally if the link failed first. */
-    abstract CompletableFuture<Outcome> publish(String topic, byte[] payload, int qos, boolean retain);
+    abstract CompletableFuture<Outcome> publish(String topic, byte[] payload, int qos, boolean retain, String path);
 
     abstract CompletableFuture<?> disconnect();
 
@@ -76,7 +77,7 @@ abstract class RemoteLink
             client = MqttClient.builder().useMqttVersion5().identifier(config.clientId()).transportConfig(transport)
                 .addConnectedListener(connected).addDisconnectedListener(disconnected).buildAsync();
             client.publishes(MqttGlobalPublishFilter.ALL, p -> inbound.onMessage(p.getTopic().toString(),
-                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), p::acknowledge), true);
+                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), Bridge.path(p), p::acknowledge), true);
         }
 
         @Override
@@ -108,10 +109,11 @@ abstract class RemoteLink
         }
 
         @Override
-        CompletableFuture<Outcome> publish(final String topic, final byte[] payload, final int qos, final boolean retain)
+        CompletableFuture<Outcome> publish(
+            final String topic, final byte[] payload, final int qos, final boolean retain, final String path)
         {
             return client.publish(Mqtt5Publish.builder().topic(topic).payload(payload).qos(MqttQos.fromCode(qos))
-                .retain(retain).build()).thenApply(result -> result.getError().isPresent() ?
+                .retain(retain).userProperties().add(Bridge.PATH_PROPERTY, path).applyUserProperties().build()).thenApply(result -> result.getError().isPresent() ?
                     Outcome.REFUSED : Outcome.ACCEPTED);
         }
 
@@ -139,7 +141,7 @@ abstract class RemoteLink
             client = MqttClient.builder().useMqttVersion3().identifier(config.clientId()).transportConfig(transport)
                 .addConnectedListener(connected).addDisconnectedListener(disconnected).buildAsync();
             client.publishes(MqttGlobalPublishFilter.ALL, p -> inbound.onMessage(p.getTopic().toString(),
-                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), p::acknowledge), true);
+                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), null, p::acknowledge), true);
         }
 
         @Override
@@ -173,7 +175,8 @@ abstract class RemoteLink
         }
 
         @Override
-        CompletableFuture<Outcome> publish(final String topic, final byte[] payload, final int qos, final boolean retain)
+        CompletableFuture<Outcome> publish(
+            final String topic, final byte[] payload, final int qos, final boolean retain, final String path)
         {
             return client.publish(Mqtt3Publish.builder().topic(topic).payload(payload).qos(MqttQos.fromCode(qos))
                 .retain(retain).build()).thenApply(published -> Outcome.ACCEPTED);

@@ -224,4 +224,49 @@ class BridgeTernTest
             alice.disconnect();
         }
     }
+
+    @Test
+    @Timeout(60)
+    void shouldEndACycleOfTwoBridgesConfiguredInOppositeDirectionsAfterOneRound() throws Exception
+    {
+        final int portB = MosquittoBroker.freePort();
+        final int portA = MosquittoBroker.freePort();
+        final List<BridgeTopic> both = List.of(new BridgeTopic("cyc/#", Direction.BOTH, 1, "", ""));
+        remote = TernBroker.builder().listener(ListenerConfig.tcp("b", "127.0.0.1", portB)).allowAnonymous()
+            .config(ItSupport.testConfig())
+            .bridge(BridgeConfig.of("toA", "127.0.0.1", portA, 5, both).withReconnect(100, 500)).start();
+        local = TernBroker.builder().listener(ListenerConfig.tcp("a", "127.0.0.1", portA)).allowAnonymous()
+            .config(ItSupport.testConfig())
+            .bridge(BridgeConfig.of("toB", "127.0.0.1", portB, 5, both).withReconnect(100, 500)).start();
+        awaitLink(local, "toB", true);
+        awaitLink(remote, "toA", true);
+        try (BridgeSupport.Inbox a = new BridgeSupport.Inbox(portA, clientId("a"), true).subscribe("cyc/#", 1);
+             BridgeSupport.Inbox b = new BridgeSupport.Inbox(portB, clientId("b"), true).subscribe("cyc/#", 1))
+        {
+            a.publish("cyc/x", "once", 1, false);
+            // two paths from A to B: duplicates, but every copy stops after one round instead of circling forever
+            int onA = 0;
+            int onB = 0;
+            final long quietNs = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1500);
+            long lastNs = System.nanoTime();
+            while (System.nanoTime() - lastNs < quietNs)
+            {
+                if (a.messages.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS) != null)
+                {
+                    onA++;
+                    lastNs = System.nanoTime();
+                }
+                if (b.messages.poll() != null)
+                {
+                    onB++;
+                    lastNs = System.nanoTime();
+                }
+                assertTrue(onA + onB < 20, "looping: " + onA + " on A, " + onB + " on B");
+            }
+            assertEquals(3, onA, "the original and one copy back by each bridge");
+            assertEquals(2, onB, "one copy by each bridge");
+            assertTrue(local.bridges().get("toB").counters().loopsSuppressed.get()
+                + remote.bridges().get("toA").counters().loopsSuppressed.get() >= 2);
+        }
+    }
 }
