@@ -18,7 +18,10 @@ public final class BridgeCounters
     public final Counter messagesIn;
     /** QoS 1/2 messages waiting in the bridge's local session (queued and inflight); a gauge, refreshed each second. */
     public final Counter queued;
-    /** Messages the bridge gave up: QoS 0 while the link was down, or refused by the receiving broker. */
+    /**
+     * Messages the bridge gave up: QoS 0 messages it held when the link failed, and messages the receiving broker
+     * refused. QoS 0 messages published while the link is down never reach the bridge's offline session.
+     */
     public final Counter dropped;
     /** Times the link came up. */
     public final Counter connects;
