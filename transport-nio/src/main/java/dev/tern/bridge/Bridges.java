@@ -31,6 +31,7 @@ public final class Bridges implements AutoCloseable
      * Start every bridge.
      *
      * @param localPort port of the loopback listener reserved for bridges.
+     * @throws IllegalArgumentException naming the bridge and file when a TLS file cannot be used; none runs then.
      */
     public synchronized void start(final int localPort)
     {
@@ -38,7 +39,16 @@ public final class Bridges implements AutoCloseable
         {
             final BridgeCounters counters = new BridgeCounters(config.name());
             counters.registerWith(broker.counters());
-            final Bridge bridge = new Bridge(config, localPort, access.secret(config), broker, counters, brokerId);
+            final Bridge bridge;
+            try
+            {
+                bridge = new Bridge(config, localPort, access.secret(config), broker, counters, brokerId);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                close();
+                throw new IllegalArgumentException("bridge '" + config.name() + "': " + ex.getMessage(), ex);
+            }
             running.add(bridge);
             bridge.start();
         }

@@ -46,6 +46,9 @@ import java.util.function.Consumer;
  * {@link #termination()} and the {@link Builder#onFailure(Consumer)} callback.
  * <p>
  * {@link #reload()} rereads the password and ACL files and the TLS key and certificate files without a restart.
+ * <p>
+ * {@link Builder#bridge(BridgeConfig)} adds bridges to remote brokers ({@link #bridges()}); they start once the
+ * listeners are open and are closed first.
  */
 public final class TernBroker implements AutoCloseable
 {
@@ -137,7 +140,15 @@ public final class TernBroker implements AutoCloseable
         }
         if (bridgeAccess != null)
         {
-            bridges.start(transport.port(BridgeAccess.LISTENER_NAME));
+            try
+            {
+                bridges.start(transport.port(BridgeAccess.LISTENER_NAME));
+            }
+            catch (final RuntimeException ex)
+            {
+                closeAll(); // a bridge's TLS file cannot be used: nothing keeps running
+                throw ex;
+            }
         }
         return this;
     }

@@ -269,4 +269,25 @@ class BridgeTernTest
                 + remote.bridges().get("toA").counters().loopsSuppressed.get() >= 2);
         }
     }
+
+    @Test
+    @Timeout(60)
+    void shouldRefuseToStartWithACaFileThatIsNotPem() throws Exception
+    {
+        final Path notPem = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "not a certificate");
+        final int port = MosquittoBroker.freePort();
+        final IllegalArgumentException ex = org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> TernBroker.builder().listener(ListenerConfig.tcp("t", "127.0.0.1", port))
+                .allowAnonymous().config(ItSupport.testConfig())
+                .bridge(BridgeConfig.of("c", "127.0.0.1", 1, 5, List.of(new BridgeTopic("t", Direction.OUT, 0, "", "")))
+                    .withTls(new BridgeConfig.Tls(notPem, null, null, false)))
+                .start());
+        assertTrue(ex.getMessage().startsWith("bridge 'c': bridge TLS caFile " + notPem + ": not a PEM certificate"),
+            ex.getMessage());
+        // nothing was left running: the port is free again
+        try (java.net.ServerSocket again = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            assertEquals(port, again.getLocalPort());
+        }
+    }
 }
