@@ -405,6 +405,18 @@ public final class Broker implements AutoCloseable
         }
     }
 
+    /**
+     * Tell {@code into}, on the routing thread, how many QoS 1/2 messages are queued and inflight for the session
+     * of {@code clientId} (-1 without one). Thread-safe; returns at once; does nothing unless running.
+     */
+    public void backlog(final String clientId, final java.util.function.IntConsumer into)
+    {
+        if (running)
+        {
+            submit(() -> into.accept(route.backlog(clientId)));
+        }
+    }
+
     private void submit(final Runnable command)
     {
         if (!running)

@@ -127,6 +127,11 @@ final class SysPublisher
         publisher.accept(PREFIX + "reloads", bytes(counters.reloads.get()));
         publisher.accept(PREFIX + "reloads/failed", bytes(counters.reloadsFailed.get()));
         publisher.accept(PREFIX + "subscriptions/revoked", bytes(counters.subscriptionsRevoked.get()));
+        for (final Counter counter : counters.registered())
+        {
+            // bridge.NAME.connected -> $SYS/broker/bridge/NAME/connected (bridge names hold no dots)
+            publisher.accept(PREFIX + counter.name().replace('.', '/'), bytes(counter.get()));
+        }
     }
 
     private static byte[] bytes(final long value)

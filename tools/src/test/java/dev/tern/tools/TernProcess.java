@@ -128,6 +128,13 @@ final class TernProcess implements AutoCloseable
         return lines();
     }
 
+    /** Kill the broker as {@code kill -9} does (SIGKILL on Linux): no shutdown hook, nothing flushed. */
+    void kill() throws InterruptedException
+    {
+        process.destroyForcibly();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "broker did not die");
+    }
+
     int awaitExit() throws InterruptedException
     {
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "broker did not exit");
