@@ -335,8 +335,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
     /** @return QoS 1/2 messages queued and inflight for a session, -1 without one. Route thread only. */
     public int backlog(final String clientId)
     {
-        final Session session = sessionByClientId.get(clientId);
-        return session == null ? -1 : session.queue.size() + session.inflightByPacketId.size();
+        return ctx.backlog(clientId);
     }
 
     int connectionCount()

@@ -115,4 +115,11 @@ public final class RouteContext
     {
         return connection.protocolLevel == ProtocolLevel.MQTT_5;
     }
+
+    /** @return QoS 1/2 messages queued and inflight for a session, -1 without one. Route thread only. */
+    public int backlog(final String clientId)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        return session == null ? -1 : session.queue.size() + session.inflightByPacketId.size();
+    }
 }
