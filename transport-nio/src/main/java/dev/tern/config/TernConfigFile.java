@@ -1,7 +1,5 @@
 package dev.tern.config;
 
-import dev.tern.bridge.BridgeConfig;
-import dev.tern.bridge.BridgeTopic;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerConfig.IdleStrategyKind;
 import dev.tern.broker.BrokerConfig.WaitStrategyKind;
@@ -12,26 +10,17 @@ import dev.tern.transport.http.Credentials;
 import dev.tern.transport.http.DashboardServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.util.function.IntConsumer;
-import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads the broker's YAML config file into a validated {@link TernSetup}. Every key is documented, with its default,
@@ -43,7 +32,7 @@ import java.util.stream.Collectors;
  * {@code tern.yaml line 7: unknown key 'limits.maxPaketSize'}. A key that is absent or has an empty value takes its
  * default.
  */
-public final class TernConfigFile
+public final class TernConfigFile extends ConfigReader
 {
     /** Class-path resource of the commented example config file. */
     public static final String EXAMPLE_RESOURCE = "/tern-example.yaml";
@@ -67,10 +56,6 @@ public final class TernConfigFile
     private static final List<String> ROOT_KEYS =
         List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard",
             "bridges");
-    private static final List<String> BRIDGE_KEYS = List.of("name", "addresses", "protocol", "clientId", "username",
-        "password", "cleanSession", "sessionExpirySeconds", "keepAliveSeconds", "reconnect", "tls", "topics");
-    private static final List<String> BRIDGE_RECONNECT_KEYS = List.of("initialDelayMs", "maxDelayMs");
-    private static final List<String> BRIDGE_TLS_KEYS = List.of("enabled", "caFile", "certFile", "keyFile", "insecure");
     private static final List<String> LISTENER_KEYS =
         List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
@@ -95,16 +80,11 @@ public final class TernConfigFile
     /** Key path of each {@link BrokerConfig} setting the file can set, to point conclude() failures at a line. */
     private static final Map<String, String> PATH_BY_SETTING = settingPaths();
     private static final Pattern SETTING_IN_MESSAGE = Pattern.compile("invalid broker setting (\\w+)");
-    private static final Pattern ADDRESS = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)\\]|([^\\s:\\[\\]]+))(?::(\\d{1,5}))?");
     private static final Pattern WS_PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*");
-
-    private final YamlDocument document;
-    private final Path baseDirectory;
 
     private TernConfigFile(final YamlDocument document, final Path baseDirectory)
     {
-        this.document = document;
-        this.baseDirectory = baseDirectory;
+        super(document, baseDirectory);
     }
 
     /**
@@ -168,220 +148,7 @@ public final class TernConfigFile
         {
             requireFreePort("dashboard.port", dashboard.host(), dashboard.port(), listeners);
         }
-        return new TernSetup(broker, listeners, auth, persistence, dashboard, readBridges(root));
-    }
-
-    // ---- bridges ----
-
-    private List<BridgeConfig> readBridges(final JsonNode root)
-    {
-        final JsonNode bridges = root.get("bridges");
-        if (bridges == null || bridges.isNull())
-        {
-            return List.of();
-        }
-        if (!bridges.isArray())
-        {
-            throw document.error("bridges", "expected a list of bridges, got " + describe(bridges));
-        }
-        final List<BridgeConfig> result = new ArrayList<>();
-        final Map<String, String> pathByName = new HashMap<>();
-        for (int i = 0; i < bridges.size(); i++)
-        {
-            final String path = "bridges[" + i + "]";
-            final JsonNode node = bridges.get(i);
-            if (!node.isObject())
-            {
-                throw document.error(path, "expected a mapping with keys " + String.join(", ", BRIDGE_KEYS)
-                    + ", got " + describe(node));
-            }
-            requireKnownKeys(node, path, BRIDGE_KEYS);
-            final BridgeConfig bridge = readBridge(node, path);
-            final String previous = pathByName.putIfAbsent(bridge.name(), path);
-            if (previous != null)
-            {
-                throw document.error(path + ".name", "duplicate bridge name '" + bridge.name() + "' (also "
-                    + previous + " on line " + document.line(previous) + ")");
-            }
-            result.add(bridge);
-        }
-        return result;
-    }
-
-    private BridgeConfig readBridge(final JsonNode node, final String path)
-    {
-        final String name = readString(node, path + ".name", null);
-        if (name == null || !BridgeConfig.NAME.matcher(name).matches())
-        {
-            throw document.error(path + (name == null ? "" : ".name"), name == null ? "a bridge needs a name" :
-                "bridge name '" + name + "' must be 1 to 64 of A-Z a-z 0-9 _ -");
-        }
-        final String protocolText = readString(node, path + ".protocol", "5.0").trim();
-        final int protocolLevel;
-        switch (protocolText)
-        {
-            case "5.0":
-            case "5":
-                protocolLevel = 5;
-                break;
-            case "3.1.1":
-                protocolLevel = 4;
-                break;
-            default:
-                throw document.error(path + ".protocol", "expected \"3.1.1\" or \"5.0\", got '" + protocolText + "'");
-        }
-        final JsonNode tlsNode = section(node, "tls", path + ".tls");
-        requireKnownKeys(tlsNode, path + ".tls", BRIDGE_TLS_KEYS);
-        BridgeConfig.Tls tls = null;
-        if (readBoolean(tlsNode, path + ".tls.enabled", false))
-        {
-            final Path certFile = readFile(tlsNode, path + ".tls.certFile");
-            final Path keyFile = readFile(tlsNode, path + ".tls.keyFile");
-            if ((certFile == null) != (keyFile == null))
-            {
-                throw document.error(path + ".tls", "certFile and keyFile go together");
-            }
-            tls = new BridgeConfig.Tls(readFile(tlsNode, path + ".tls.caFile"), certFile, keyFile,
-                readBoolean(tlsNode, path + ".tls.insecure", false));
-        }
-        else if (tlsNode.size() > 0 && !tlsNode.has("enabled"))
-        {
-            throw document.error(path + ".tls", "TLS settings without 'enabled: true'");
-        }
-        final List<BridgeConfig.Address> addresses = readAddresses(node, path + ".addresses",
-            tls == null ? DEFAULT_MQTT_PORT : DEFAULT_TLS_PORT);
-        final String password = readString(node, path + ".password", null);
-        final JsonNode reconnect = section(node, "reconnect", path + ".reconnect");
-        requireKnownKeys(reconnect, path + ".reconnect", BRIDGE_RECONNECT_KEYS);
-        final long initialMs = readPositiveLong(reconnect, path + ".reconnect.initialDelayMs",
-            BridgeConfig.DEFAULT_RECONNECT_INITIAL_MS);
-        final long maxMs = readPositiveLong(reconnect, path + ".reconnect.maxDelayMs",
-            BridgeConfig.DEFAULT_RECONNECT_MAX_MS);
-        if (maxMs < initialMs)
-        {
-            throw document.error(path + ".reconnect.maxDelayMs", "must be at least initialDelayMs (" + initialMs + ")");
-        }
-        final long expiry = readPositiveLong(node, path + ".sessionExpirySeconds",
-            BridgeConfig.DEFAULT_SESSION_EXPIRY_SECONDS);
-        if (expiry > 0xFFFF_FFFFL)
-        {
-            throw document.error(path + ".sessionExpirySeconds", "out of range 0..4294967295: " + expiry);
-        }
-        final int keepAlive = (int)readPositiveLong(node, path + ".keepAliveSeconds",
-            BridgeConfig.DEFAULT_KEEP_ALIVE_SECONDS);
-        if (keepAlive > 65535)
-        {
-            throw document.error(path + ".keepAliveSeconds", "out of range 0..65535: " + keepAlive);
-        }
-        final List<BridgeTopic> topics = readBridgeTopics(node, path + ".topics");
-        try
-        {
-            return new BridgeConfig(name, addresses, protocolLevel, readString(node, path + ".clientId", null),
-                readString(node, path + ".username", null),
-                password == null ? null : password.getBytes(StandardCharsets.UTF_8), tls,
-                readBoolean(node, path + ".cleanSession", false), expiry, keepAlive, initialMs, maxMs, topics);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw document.error(path, ex.getMessage());
-        }
-    }
-
-    private List<BridgeConfig.Address> readAddresses(final JsonNode node, final String path, final int defaultPort)
-    {
-        final JsonNode list = value(node, path);
-        if (list == null || !list.isArray() || list.isEmpty())
-        {
-            throw document.error(list == null ? path.substring(0, path.lastIndexOf('.')) : path,
-                "a bridge needs addresses: a list of \"host:port\"");
-        }
-        final List<BridgeConfig.Address> addresses = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++)
-        {
-            final String itemPath = path + "[" + i + "]";
-            final JsonNode item = list.get(i);
-            if (!item.isTextual())
-            {
-                throw document.error(itemPath, "expected \"host:port\", got " + describe(item));
-            }
-            final String text = item.textValue().trim();
-            final Matcher m = ADDRESS.matcher(text);
-            if (!m.matches())
-            {
-                throw document.error(itemPath, "expected \"host:port\" or \"[ipv6]:port\", got '" + text + "'");
-            }
-            final String host = m.group(1) != null ? m.group(1) : m.group(2);
-            final int port = m.group(3) == null ? defaultPort : Integer.parseInt(m.group(3));
-            if (port < 1 || port > 65535)
-            {
-                throw document.error(itemPath, "port out of range 1..65535: " + port);
-            }
-            addresses.add(new BridgeConfig.Address(host, port));
-        }
-        return addresses;
-    }
-
-    /**
-     * Topic lines in Mosquitto's syntax: {@code PATTERN [out|in|both [QOS [LOCAL_PREFIX REMOTE_PREFIX]]]}, with
-     * {@code ""} for an empty pattern or prefix; direction out and QoS 0 by default.
-     */
-    private List<BridgeTopic> readBridgeTopics(final JsonNode node, final String path)
-    {
-        final JsonNode list = value(node, path);
-        if (list == null || !list.isArray() || list.isEmpty())
-        {
-            throw document.error(list == null ? path.substring(0, path.lastIndexOf('.')) : path,
-                "a bridge needs topics: a list of \"pattern [out|in|both] [qos] [local-prefix remote-prefix]\"");
-        }
-        final List<BridgeTopic> topics = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++)
-        {
-            final String itemPath = path + "[" + i + "]";
-            final JsonNode item = list.get(i);
-            if (!item.isTextual())
-            {
-                throw document.error(itemPath, "expected a topic line as a string, got " + describe(item));
-            }
-            final String[] words = item.textValue().trim().split("\\s+");
-            if (words.length < 1 || words.length > 5 || words.length == 4 || words[0].isEmpty())
-            {
-                throw document.error(itemPath, "expected \"pattern [out|in|both] [qos] [local-prefix remote-prefix]\","
-                    + " got '" + item.textValue() + "'");
-            }
-            final BridgeTopic.Direction direction = words.length > 1 ?
-                parseEnum(BridgeTopic.Direction.values(), words[1], itemPath) : BridgeTopic.Direction.OUT;
-            try
-            {
-                final int qos = words.length > 2 ? Integer.parseInt(words[2]) : 0;
-                topics.add(new BridgeTopic(unquote(words[0]), direction, qos, words.length > 3 ? unquote(words[3]) : "",
-                    words.length > 4 ? unquote(words[4]) : ""));
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw document.error(itemPath, "QoS must be 0, 1 or 2, got '" + words[2] + "'");
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw document.error(itemPath, ex.getMessage());
-            }
-        }
-        return topics;
-    }
-
-    private static String unquote(final String word)
-    {
-        return word.equals("\"\"") ? "" : word;
-    }
-
-    private long readPositiveLong(final JsonNode parent, final String path, final long defaultValue)
-    {
-        final long[] result = {defaultValue};
-        readLong(parent, path, v -> result[0] = v);
-        if (result[0] < 0)
-        {
-            throw document.error(path, "must not be negative: " + result[0]);
-        }
-        return result[0];
+        return new TernSetup(broker, listeners, auth, persistence, dashboard, new BridgesSection(this).read(root));
     }
 
     private void readLimits(final JsonNode limits, final BrokerConfig broker)
@@ -742,233 +509,6 @@ public final class TernConfigFile
                 + " dashboard.adminUser and dashboard.adminPassword, or use " + DEFAULT_HOST);
         }
         return new TernSetup.Dashboard(enabled, host, port, adminRequired, admin);
-    }
-
-    // ---- typed value readers: each names the key path and its line on failure ----
-
-    /** @return the mapping at {@code root.key}, or an empty one when the key is absent or empty. */
-    private JsonNode section(final JsonNode root, final String key)
-    {
-        return section(root, key, key);
-    }
-
-    /** @return the mapping at {@code parent.key} (whose full path is {@code path}), or an empty one. */
-    private JsonNode section(final JsonNode parent, final String key, final String path)
-    {
-        final JsonNode node = parent.get(key);
-        if (node == null || node.isNull())
-        {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        if (!node.isObject())
-        {
-            throw document.error(path, "expected a mapping, got " + describe(node));
-        }
-        return node;
-    }
-
-    private void requireKnownKeys(final JsonNode node, final String path, final List<String> known)
-    {
-        final Iterator<String> names = node.fieldNames();
-        while (names.hasNext())
-        {
-            final String name = names.next();
-            if (!known.contains(name))
-            {
-                final String keyPath = path.isEmpty() ? name : path + "." + name;
-                throw document.error(document.line(keyPath),
-                    "unknown key '" + keyPath + "' (known keys" + (path.isEmpty() ? "" : " of " + path) + ": "
-                    + String.join(", ", known) + ")");
-            }
-        }
-    }
-
-    private static JsonNode value(final JsonNode parent, final String path)
-    {
-        final JsonNode node = parent.get(path.substring(path.lastIndexOf('.') + 1));
-        return node == null || node.isNull() ? null : node;
-    }
-
-    private void readInt(final JsonNode parent, final String path, final IntConsumer setter)
-    {
-        final JsonNode node = value(parent, path);
-        if (node != null)
-        {
-            setter.accept(toInt(node, path));
-        }
-    }
-
-    private void readLong(final JsonNode parent, final String path, final LongConsumer setter)
-    {
-        final JsonNode node = value(parent, path);
-        if (node != null)
-        {
-            if (!node.isIntegralNumber())
-            {
-                throw document.error(path, "expected an integer, got " + describe(node));
-            }
-            if (!node.canConvertToLong())
-            {
-                throw document.error(path, "out of range: " + node.asText());
-            }
-            setter.accept(node.longValue());
-        }
-    }
-
-    private void readFlag(final JsonNode parent, final String path, final Consumer<Boolean> setter)
-    {
-        if (value(parent, path) != null)
-        {
-            setter.accept(readBoolean(parent, path, false));
-        }
-    }
-
-    private int toInt(final JsonNode node, final String path)
-    {
-        if (!node.isIntegralNumber())
-        {
-            throw document.error(path, "expected an integer, got " + describe(node));
-        }
-        if (!node.canConvertToInt())
-        {
-            throw document.error(path, "out of range: " + node.asText());
-        }
-        return node.intValue();
-    }
-
-    private int readPort(final JsonNode parent, final String path, final int defaultPort)
-    {
-        final JsonNode node = value(parent, path);
-        if (node == null)
-        {
-            return defaultPort;
-        }
-        final int port = toInt(node, path);
-        if (port < 0 || port > 65535)
-        {
-            throw document.error(path, "port out of range 0..65535: " + port);
-        }
-        return port;
-    }
-
-    private boolean readBoolean(final JsonNode parent, final String path, final boolean defaultValue)
-    {
-        final JsonNode node = value(parent, path);
-        if (node == null)
-        {
-            return defaultValue;
-        }
-        if (!node.isBoolean())
-        {
-            throw document.error(path, "expected true or false, got " + describe(node));
-        }
-        return node.booleanValue();
-    }
-
-    private String readString(final JsonNode parent, final String path, final String defaultValue)
-    {
-        final JsonNode node = value(parent, path);
-        if (node == null)
-        {
-            return defaultValue;
-        }
-        if (!node.isTextual())
-        {
-            throw document.error(path, "expected a string, got " + describe(node) + " (quote it)");
-        }
-        return node.textValue();
-    }
-
-    private String readHost(final JsonNode parent, final String path)
-    {
-        final String host = readString(parent, path, DEFAULT_HOST).trim();
-        if (host.isEmpty())
-        {
-            throw document.error(path, "must not be empty");
-        }
-        try
-        {
-            BindAddress.check(host);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw document.error(path, ex.getMessage());
-        }
-        return host;
-    }
-
-    /** @return the directory at {@code path}, resolved; it may not exist yet, but must not be a file. */
-    private Path readDirectory(final JsonNode parent, final String path)
-    {
-        final Path directory = resolve(parent, path);
-        if (directory != null && Files.exists(directory) && !Files.isDirectory(directory))
-        {
-            throw document.error(path, "not a directory: " + directory);
-        }
-        return directory;
-    }
-
-    private Path resolve(final JsonNode parent, final String path)
-    {
-        final String text = readString(parent, path, null);
-        if (text == null || text.isBlank())
-        {
-            return null;
-        }
-        try
-        {
-            return baseDirectory.resolve(text.trim()).toAbsolutePath().normalize();
-        }
-        catch (final InvalidPathException ex)
-        {
-            throw document.error(path, "invalid path '" + text + "'");
-        }
-    }
-
-    private Path readFile(final JsonNode parent, final String path)
-    {
-        final Path file = resolve(parent, path);
-        if (file == null)
-        {
-            return null;
-        }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file))
-        {
-            throw document.error(path, "file not found or not readable: " + file);
-        }
-        return file;
-    }
-
-    private <E extends Enum<E>> E parseEnum(final E[] values, final String text, final String path)
-    {
-        final String wanted = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        for (final E value : values)
-        {
-            if (value.name().equals(wanted))
-            {
-                return value;
-            }
-        }
-        throw document.error(path, "expected one of " + Arrays.stream(values)
-            .map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-            .collect(Collectors.joining(", ")) + ", got '" + text + "'");
-    }
-
-    private static String describe(final JsonNode node)
-    {
-        if (node.isTextual())
-        {
-            return "'" + node.textValue() + "'";
-        }
-        if (node.isObject())
-        {
-            return "a mapping";
-        }
-        if (node.isArray())
-        {
-            return "a list";
-        }
-        return node.asText();
     }
 
     private static Map<String, String> settingPaths()
