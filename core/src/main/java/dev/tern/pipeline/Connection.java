@@ -12,7 +12,10 @@ final class Connection
 
     final long id;
     final int listenerIndex;
+    /** The peer address as the transport gave it, e.g. {@code /127.0.0.1:50312}. */
     final String remoteAddress;
+    /** Subject CN of the client's verified TLS certificate (the transport checked it), or null. */
+    final String certificateName;
     /** The listener admits clients without credentials (see {@link dev.tern.broker.ListenerAccess}). */
     final boolean anonymousListener;
     /** Publishes and subscriptions need no authorizer: an anonymous listener of a broker without one. */
@@ -58,11 +61,20 @@ final class Connection
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 
-    Connection(final long id, final int listenerIndex, final String remoteAddress, final boolean anonymousListener)
+    Connection(
+        final long id, final int listenerIndex, final String remoteAddress, final String certificateName,
+        final boolean anonymousListener)
     {
         this.id = id;
         this.listenerIndex = listenerIndex;
         this.remoteAddress = remoteAddress;
+        this.certificateName = certificateName;
         this.anonymousListener = anonymousListener;
+    }
+
+    /** @return the address as {@link ClientInfo#remoteAddress()} documents it: with {@code ;cn=<CN>} if known. */
+    String clientAddress()
+    {
+        return certificateName == null ? remoteAddress : remoteAddress + ";cn=" + certificateName;
     }
 }

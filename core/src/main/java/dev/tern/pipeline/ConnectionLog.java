@@ -3,6 +3,7 @@ package dev.tern.pipeline;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ClientInfo;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.ring.RingProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

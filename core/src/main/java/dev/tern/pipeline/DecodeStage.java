@@ -6,6 +6,7 @@ import dev.tern.codec.DecodeResult;
 import dev.tern.codec.PacketDecoder;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.ring.RingProtocol;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
@@ -30,7 +31,7 @@ public final class DecodeStage implements EventHandler<PipelineEvent>
     {
         switch (event.type)
         {
-            case PipelineEvent.FRAME:
+            case RingProtocol.MSG_FRAME:
             {
                 final long connectionId = event.connectionId;
                 final int level = (int)protocolLevelByConnection.get(connectionId);
@@ -41,10 +42,10 @@ public final class DecodeStage implements EventHandler<PipelineEvent>
                 }
                 break;
             }
-            case PipelineEvent.INLINE_PUBLISH:
+            case RingProtocol.MSG_INLINE:
                 decode(event, ProtocolLevel.MQTT_3_1_1);
                 break;
-            case PipelineEvent.CLOSED:
+            case RingProtocol.MSG_CLOSED:
                 protocolLevelByConnection.remove(event.connectionId);
                 break;
             default:

@@ -21,6 +21,7 @@ import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
 import dev.tern.codec.V5Encoder;
+import dev.tern.ring.RingProtocol;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
 import dev.tern.topic.RetainedStore;
@@ -199,34 +200,34 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         {
             switch (event.type)
             {
-                case PipelineEvent.FRAME:
+                case RingProtocol.MSG_FRAME:
                     onFrame(event);
                     break;
-                case PipelineEvent.OPENED:
+                case RingProtocol.MSG_OPENED:
                     onOpened(event);
                     break;
-                case PipelineEvent.CLOSED:
+                case RingProtocol.MSG_CLOSED:
                     onClosed(event);
                     break;
-                case PipelineEvent.WRITABLE:
+                case RingProtocol.MSG_WRITABLE:
                     onWritable(event);
                     break;
-                case PipelineEvent.INLINE_PUBLISH:
+                case RingProtocol.MSG_INLINE:
                     onInlinePublish(event);
                     break;
-                case PipelineEvent.COMMAND:
+                case RingProtocol.MSG_COMMAND:
                     event.command.run();
                     break;
-                case PipelineEvent.TICK:
+                case RingProtocol.MSG_TICK:
                     onTick();
                     break;
-                case PipelineEvent.REJECTED:
+                case RingProtocol.MSG_REJECTED:
                     onRejected(event);
                     break;
                 default:
                     break;
             }
-            if (endOfBatch || event.type == PipelineEvent.TICK)
+            if (endOfBatch || event.type == RingProtocol.MSG_TICK)
             {
                 pollTimers();
             }
@@ -251,17 +252,19 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     private void onOpened(final PipelineEvent event)
     {
         final int listenerIndex = event.intArg;
-        final String remote = event.frame.getStringWithoutLengthAscii(0, event.frameLength);
+        final String remote = RingProtocol.openedAddress(event.frame, 0);
+        final String certificateName = RingProtocol.openedCertificateName(event.frame, 0, event.frameLength);
         final boolean anonymous = listenerIndex >= 0 && listenerIndex < listeners.size() &&
             listeners.get(listenerIndex).anonymous();
-        final Connection connection = new Connection(event.connectionId, listenerIndex, remote, anonymous);
+        final Connection connection = new Connection(event.connectionId, listenerIndex, remote, certificateName,
+            anonymous);
         connection.unrestricted = access.unrestricted(anonymous);
         connection.lastActivityMs = nowMs;
         connection.inflightLimit = maxInflight;
         if (connectionById.size() >= config.maxConnections() || !admitAddress(connection))
         {
             counters.connectionsRefused.increment();
-            current.addOutbound(Outbound.CLOSE, connection.id);
+            current.addOutbound(RingProtocol.MSG_CLOSE, connection.id);
             return;
         }
         connectionById.put(connection.id, connection);
@@ -311,22 +314,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             return address.substring(0, colon);
         }
         return address;
-    }
-
-    /**
-     * The TLS transport appends {@code ;cn=<subject CN>} to the address of a client with a verified certificate.
-     *
-     * @return that CN, or {@code null}.
-     */
-    static String certificateName(final String remoteAddress)
-    {
-        final int start = remoteAddress == null ? -1 : remoteAddress.indexOf(";cn=");
-        if (start < 0)
-        {
-            return null;
-        }
-        final int end = remoteAddress.indexOf(';', start + 4);
-        return remoteAddress.substring(start + 4, end < 0 ? remoteAddress.length() : end);
     }
 
     private void onClosed(final PipelineEvent event)
@@ -593,7 +580,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         // a client without a user name that presented a verified certificate is known by the certificate's CN
         final String username = packet.hasUsername ?
             buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) :
-            certificateName(connection.remoteAddress);
+            connection.certificateName;
         byte[] password = null;
         if (packet.hasPassword)
         {
@@ -602,7 +589,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         final String listenerName = connection.listenerIndex >= 0 && connection.listenerIndex < listeners.size() ?
             listeners.get(connection.listenerIndex).name() : "inline";
-        final ClientInfo info = new ClientInfo(clientId, username, connection.remoteAddress, listenerName,
+        final ClientInfo info = new ClientInfo(clientId, username, connection.clientAddress(), listenerName,
             packet.protocolLevel);
 
         if (mqtt5 && packet.properties.has(Property.AUTHENTICATION_METHOD))
@@ -1028,7 +1015,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     /** Close a connection from the broker side: the transport flushes, closes, and later reports CLOSED. */
     private void closeConnection(final Connection connection, final boolean graceful)
     {
-        current.addOutbound(Outbound.CLOSE, connection.id);
+        current.addOutbound(RingProtocol.MSG_CLOSE, connection.id);
         connectionLost(connection, graceful);
     }
 
@@ -1880,7 +1867,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (publisher != null && current != null && routePublisher.inflightByPacketId.isEmpty() &&
             pausedPublishers.put(publisher.id, publisher) == null)
         {
-            current.addOutbound(Outbound.PAUSE_READ, publisher.id);
+            current.addOutbound(RingProtocol.MSG_PAUSE_READ, publisher.id);
             counters.publishersPaused.increment();
         }
     }
@@ -1890,7 +1877,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         if (!pausedPublishers.isEmpty() && pausedPublishers.remove(connection.id) != null)
         {
-            current.addOutbound(Outbound.RESUME_READ, connection.id);
+            current.addOutbound(RingProtocol.MSG_RESUME_READ, connection.id);
             connection.lastActivityMs = nowMs;
         }
     }
@@ -1903,7 +1890,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         for (final Connection publisher : pausedPublishers.values())
         {
-            current.addOutbound(Outbound.RESUME_READ, publisher.id);
+            current.addOutbound(RingProtocol.MSG_RESUME_READ, publisher.id);
             publisher.lastActivityMs = nowMs; // it could not be heard while paused
         }
         pausedPublishers.clear();

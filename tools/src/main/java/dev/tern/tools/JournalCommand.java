@@ -2,7 +2,7 @@ package dev.tern.tools;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
+import dev.tern.pipeline.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.journal.ChronicleStorage;

@@ -3,7 +3,7 @@ package dev.tern.server;
 import dev.tern.auth.AuthFiles;
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
+import dev.tern.pipeline.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerFailureException;

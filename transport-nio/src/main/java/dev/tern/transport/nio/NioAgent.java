@@ -3,7 +3,7 @@ package dev.tern.transport.nio;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.codec.RemainingLength;
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import dev.tern.util.Counter;
 import dev.tern.util.IdleSignal;
 import dev.tern.util.WakeableBackoffIdleStrategy;
@@ -61,7 +61,7 @@ import javax.net.ssl.SSLException;
  * <p>
  * TLS, WS and WSS connections have {@link ConnectionLayers} between the socket and the MQTT framer (plain TCP keeps the
  * direct, copy-free path). A TLS connection announces itself (MSG_OPENED) only when its handshake is done, so the
- * address can carry {@code ;cn=<subject CN>} of a verified client certificate; until then the agent enforces the
+ * message can carry the subject CN of a verified client certificate; until then the agent enforces the
  * connect timeout itself. A close then flushes MQTT output, a WS close frame and TLS close_notify, in that order.
  * <p>
  * Memory held for input is bounded before and after authentication: a connection's first packet (the CONNECT) may be
@@ -86,13 +86,11 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     private static final int MAX_ADDRESS_LENGTH = 128;
     /** Longest certificate CN passed on ({@code ub-common-name} of X.520 is 64). */
     private static final int MAX_COMMON_NAME_LENGTH = 64;
-    private static final String CN_SUFFIX = ";cn=";
     /** Decode/frame rounds per pump, so one connection cannot hold the agent. */
     private static final int PUMP_ROUNDS = 16;
     /** Encode/write rounds per write of a layered connection. */
     private static final int LAYERED_WRITE_ROUNDS = 8;
     private static final int CONTROL_LENGTH = RingProtocol.PAYLOAD_OFFSET + 4;
-    private static final int OPENED_ADDRESS_OFFSET = RingProtocol.PAYLOAD_OFFSET + 4;
     private static final long ACCEPT_ERROR_LOG_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
     /** {@link #readSocket} result: the peer ended its stream. */
     private static final int READ_END = -1;
@@ -147,7 +145,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer control = new UnsafeBuffer(new byte[CONTROL_LENGTH]);
     private final UnsafeBuffer opened = new UnsafeBuffer(
-        new byte[OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH + CN_SUFFIX.length() + MAX_COMMON_NAME_LENGTH]);
+        new byte[RingProtocol.PAYLOAD_OFFSET + RingProtocol.OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH +
+            MAX_COMMON_NAME_LENGTH]);
     private final ByteBuffer discard = ByteBuffer.allocateDirect(BufferPool.MIN_CAPACITY);
 
     private final Consumer<SelectionKey> onSelected = this::onSelected;
@@ -536,29 +535,21 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         return new ConnectionLayers(pool, tls, ws, stack.wsPath());
     }
 
-    /** Emit MSG_OPENED with the remote address, plus {@code ;cn=<name>} when a client certificate named one. */
+    /** Emit MSG_OPENED with the remote address and, in a field of its own, the name a client certificate gave. */
     private void announce(final NioConnection connection, final String commonName)
     {
         connection.announced = true;
         final String remote = connection.remote;
-        opened.putLong(RingProtocol.CONNECTION_ID_OFFSET, connection.id);
-        opened.putInt(RingProtocol.PAYLOAD_OFFSET, connection.listenerIndex);
-        int length = opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET,
-            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH));
-        if (commonName != null)
+        String name = commonName;
+        if (name != null && !isPlainName(name))
         {
-            if (isPlainName(commonName))
-            {
-                length += opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET + length, CN_SUFFIX);
-                length += opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET + length, commonName);
-            }
-            else
-            {
-                // the address is ASCII text cut at ';': a name that cannot pass intact is not passed at all
-                LOG.debug("{}: certificate CN of {} not usable as a name, ignored", roleName, connection);
-            }
+            // the name becomes the user name, and follows ";cn=" in the address hooks see: only a plain one passes
+            LOG.debug("{}: certificate CN of {} not usable as a name, ignored", roleName, connection);
+            name = null;
         }
-        if (!emit(RingProtocol.MSG_OPENED, opened, OPENED_ADDRESS_OFFSET + length))
+        final int length = RingProtocol.putOpened(opened, connection.id, connection.listenerIndex,
+            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH), name);
+        if (!emit(RingProtocol.MSG_OPENED, opened, length))
         {
             // no frame may overtake OPENED: read once the backlog has gone
             connection.openPending = true;

@@ -64,7 +64,7 @@ final class NioConnection
     boolean closing;
     long closeDeadlineNs;
     /** Reason reported in MSG_CLOSED once a flushing close completes. */
-    int closeReason = dev.tern.pipeline.RingProtocol.CLOSE_REQUESTED;
+    int closeReason = dev.tern.ring.RingProtocol.CLOSE_REQUESTED;
     /** MSG_OPENED was emitted (TLS connections announce themselves once the handshake is done). */
     boolean announced;
     /** A TLS handshake that has not finished by then closes the connection. */

@@ -5,7 +5,7 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.FailureMonitor;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.util.IdleSignal;
-import dev.tern.util.IdleStrategies;
+import dev.tern.broker.IdleStrategies;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
