@@ -21,6 +21,7 @@ final class Connection
     /** Publishes and subscriptions need no authorizer: an anonymous listener of a broker without one. */
     boolean unrestricted;
     int state = AWAITING_CONNECT;
+    /** As the decode stage, which owns it, gave it with the first CONNECT ({@link PipelineEvent#protocolLevel}). */
     int protocolLevel;
     Session session;
     ClientInfo info;

@@ -10,8 +10,10 @@ import dev.tern.ring.RingProtocol;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
- * Stage 1: decodes each frame in place into the event's {@link dev.tern.codec.DecodedPacket}. Tracks each
- * connection's protocol level (set by its CONNECT) since later packets decode by it. Never throws on input.
+ * Stage 1: decodes each frame in place into the event's {@link dev.tern.codec.DecodedPacket}. The one owner of each
+ * connection's protocol level: set by its first CONNECT that decodes, since later packets decode by it, and handed
+ * on with every frame in {@link PipelineEvent#protocolLevel} (the route stage keeps what it is told there). Never
+ * throws on input.
  */
 public final class DecodeStage implements EventHandler<PipelineEvent>
 {
@@ -36,14 +38,21 @@ public final class DecodeStage implements EventHandler<PipelineEvent>
                 final long connectionId = event.connectionId;
                 final int level = (int)protocolLevelByConnection.get(connectionId);
                 final int result = decode(event, level);
-                if (result == DecodeResult.OK && event.packet.type == PacketType.CONNECT && level == ProtocolLevel.UNKNOWN)
+                event.protocolLevel = level;
+                if (level == ProtocolLevel.UNKNOWN && event.packet.type == PacketType.CONNECT)
                 {
-                    protocolLevelByConnection.put(connectionId, event.packet.protocolLevel);
+                    // known as soon as the level byte was read: a refusal answers in the level the client asked for
+                    event.protocolLevel = event.packet.protocolLevel;
+                    if (result == DecodeResult.OK)
+                    {
+                        protocolLevelByConnection.put(connectionId, event.packet.protocolLevel);
+                    }
                 }
                 break;
             }
             case RingProtocol.MSG_INLINE:
                 decode(event, ProtocolLevel.MQTT_3_1_1);
+                event.protocolLevel = ProtocolLevel.MQTT_3_1_1;
                 break;
             case RingProtocol.MSG_CLOSED:
                 protocolLevelByConnection.remove(event.connectionId);

@@ -30,6 +30,12 @@ public final class PipelineEvent
     public Runnable command;
 
     public final DecodedPacket packet = new DecodedPacket();
+    /**
+     * FRAME and INLINE, set by the decode stage, which owns the fact: the protocol level of the connection, by which
+     * the frame was decoded; for a connection's first CONNECT, the level it asks for ({@code ProtocolLevel.UNKNOWN}
+     * before any).
+     */
+    public int protocolLevel;
 
     /** Durable-state records the route stage produced for this event; the journal stage appends them. */
     public final JournalRecords.Writer journal = new JournalRecords.Writer(new ExpandableArrayBuffer(64));

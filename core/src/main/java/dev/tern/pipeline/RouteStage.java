@@ -356,7 +356,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (packet.type == PacketType.CONNECT)
             {
                 // Known as soon as the level byte was read: a refusal answers in the client's own layout.
-                connection.protocolLevel = packet.protocolLevel;
+                connection.protocolLevel = event.protocolLevel;
             }
             if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
             {
@@ -718,7 +718,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         connection.state = Connection.CONNECTED;
         connection.session = session;
         connection.info = info;
-        connection.protocolLevel = packet.protocolLevel;
         connection.inflightLimit = mqtt5 ? Math.min(maxInflight, packet.properties.receiveMaximum()) : maxInflight;
         connection.sessionExpirySeconds = mqtt5 ? packet.properties.sessionExpiryInterval() : 0;
         connection.topicAliasMaximumOut = mqtt5 ? packet.properties.topicAliasMaximum() : 0;
