@@ -64,8 +64,6 @@ public final class RingProtocol
 
     public static final int CONNECTION_ID_OFFSET = 0;
     public static final int PAYLOAD_OFFSET = 8;
-    /** Length of an ingress message that carries one int value after the connection id. */
-    public static final int VALUE_MESSAGE_LENGTH = PAYLOAD_OFFSET + 4;
     /** MSG_OPENED: where the address length is, counted from the start of the payload (the listener index). */
     public static final int OPENED_ADDRESS_LENGTH_OFFSET = 4;
     /** MSG_OPENED: where the address starts, counted from the start of the payload. */
