@@ -155,4 +155,22 @@ public final class ReasonCode
         final String name = code >= 0 && code < NAMES.length ? NAMES[code] : null;
         return name != null ? name : String.format("Unknown(0x%02X)", code);
     }
+
+    /**
+     * The MQTT 5.0 CONNACK reason code for a 3.1.1 CONNACK return code (section 3.2.2.2); reason codes (0x80 and up)
+     * pass through. The route stage and the authenticator speak return codes for refusals that both versions have.
+     */
+    public static int ofConnackReturnCode(final int returnCode)
+    {
+        switch (returnCode)
+        {
+            case 0x00: return SUCCESS;
+            case 0x01: return UNSUPPORTED_PROTOCOL_VERSION;
+            case 0x02: return CLIENT_IDENTIFIER_NOT_VALID;
+            case 0x03: return SERVER_UNAVAILABLE;
+            case 0x04: return BAD_USER_NAME_OR_PASSWORD;
+            case 0x05: return NOT_AUTHORIZED;
+            default: return returnCode >= FIRST_FAILURE ? returnCode : UNSPECIFIED_ERROR;
+        }
+    }
 }

@@ -22,6 +22,7 @@ import dev.tern.broker.ListenerAccess;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.PacketEncoder;
 import dev.tern.codec.TopicValidator;
+import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
 import dev.tern.storage.Storage;
 import dev.tern.util.IdleSignal;

@@ -6,6 +6,7 @@ import dev.tern.codec.DecodeResult;
 import dev.tern.codec.PacketDecoder;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
 import org.agrona.collections.Long2LongHashMap;
 

@@ -5,6 +5,8 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.PacketEncoder;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.V5Encoder;
+import dev.tern.event.Outbound;
+import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
 import dev.tern.util.IdleSignal;
 import org.agrona.concurrent.AtomicBuffer;
@@ -267,16 +269,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
      */
     static int connackReason(final int returnCode)
     {
-        switch (returnCode)
-        {
-            case 0x00: return ReasonCode.SUCCESS;
-            case 0x01: return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
-            case 0x02: return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
-            case 0x03: return ReasonCode.SERVER_UNAVAILABLE;
-            case 0x04: return ReasonCode.BAD_USER_NAME_OR_PASSWORD;
-            case 0x05: return ReasonCode.NOT_AUTHORIZED;
-            default: return returnCode >= ReasonCode.FIRST_FAILURE ? returnCode : ReasonCode.UNSPECIFIED_ERROR;
-        }
+        return ReasonCode.ofConnackReturnCode(returnCode);
     }
 
     private static int length(final Outbound o)

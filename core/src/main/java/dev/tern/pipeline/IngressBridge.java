@@ -1,6 +1,7 @@
 package dev.tern.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
+import dev.tern.event.PipelineEvent;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.MessageHandler;

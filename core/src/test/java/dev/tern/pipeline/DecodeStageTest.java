@@ -4,6 +4,7 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.DecodeResult;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
 import org.junit.jupiter.api.Test;
 
