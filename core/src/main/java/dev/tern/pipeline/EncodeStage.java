@@ -3,6 +3,9 @@ package dev.tern.pipeline;
 import com.lmax.disruptor.EventHandler;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.ReasonCode;
+import dev.tern.event.Outbound;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
 import dev.tern.util.IdleSignal;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.IdleStrategy;
@@ -63,7 +66,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             }
         }
         event.clearOutbound();
-        if (latency != null && event.type == PipelineEvent.FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
+        if (latency != null && event.type == RingProtocol.MSG_FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
             event.ingressNs != 0)
         {
             latency.record(System.nanoTime() - event.ingressNs);
@@ -123,15 +126,9 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     private void encode(final Outbound o)
     {
         final RingBuffer ring = egress[RingProtocol.agentIndex(o.connectionId)];
-        if (o.kind == Outbound.CLOSE)
+        if (RingProtocol.isControl(o.kind))
         {
-            control(ring, RingProtocol.MSG_CLOSE, o.connectionId);
-            return;
-        }
-        if (o.kind == Outbound.PAUSE_READ || o.kind == Outbound.RESUME_READ)
-        {
-            control(ring, o.kind == Outbound.PAUSE_READ ? RingProtocol.MSG_PAUSE_READ : RingProtocol.MSG_RESUME_READ,
-                o.connectionId);
+            control(ring, o.kind, o.connectionId); // the outbound kind is the egress message id
             return;
         }
 

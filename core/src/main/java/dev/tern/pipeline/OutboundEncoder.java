@@ -2,6 +2,7 @@ package dev.tern.pipeline;
 
 import dev.tern.codec.PacketEncoder;
 import dev.tern.codec.V5Encoder;
+import dev.tern.event.Outbound;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
@@ -14,7 +15,7 @@ import java.nio.ByteOrder;
  */
 abstract class OutboundEncoder
 {
-    private static final OutboundEncoder[] ENCODER_BY_KIND = new OutboundEncoder[Outbound.RESUME_READ + 1];
+    private static final OutboundEncoder[] ENCODER_BY_KIND = new OutboundEncoder[16]; // indexed by MQTT packet type;
 
     static
     {
@@ -34,7 +35,7 @@ abstract class OutboundEncoder
     }
 
     /**
-     * @param kind an {@link Outbound} kind that is a packet (not CLOSE, PAUSE_READ or RESUME_READ).
+     * @param kind an {@link Outbound} kind that is a packet (not a ring control id such as {@code RingProtocol.MSG_CLOSE}).
      * @return its encoder.
      * @throws IllegalStateException if the kind is no packet.
      */

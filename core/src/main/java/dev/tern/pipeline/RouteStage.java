@@ -12,6 +12,8 @@ import dev.tern.codec.DecodeResult;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.ReasonCode;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
 import dev.tern.route.AddressLimits;
 import dev.tern.route.ClientProxy;
 import dev.tern.route.ConnectHandler;
@@ -93,36 +95,36 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         {
             switch (event.type)
             {
-                case PipelineEvent.FRAME:
+                case RingProtocol.MSG_FRAME:
                     onFrame(event);
                     break;
-                case PipelineEvent.OPENED:
-                    connect.onOpened(event.connectionId, event.intArg,
-                        event.frame.getStringWithoutLengthAscii(0, event.frameLength));
+                case RingProtocol.MSG_OPENED:
+                    connect.onOpened(event.connectionId, event.intArg, RingProtocol.openedAddress(event.frame, 0),
+                        RingProtocol.openedCertificateName(event.frame, 0, event.frameLength));
                     break;
-                case PipelineEvent.CLOSED:
+                case RingProtocol.MSG_CLOSED:
                     sessions.onClosed(event.connectionId, event.intArg);
                     break;
-                case PipelineEvent.WRITABLE:
+                case RingProtocol.MSG_WRITABLE:
                     onWritable(event);
                     break;
-                case PipelineEvent.INLINE_PUBLISH:
+                case RingProtocol.MSG_INLINE:
                     router.onInlinePublish(event.decodeResult, event.packet);
                     break;
-                case PipelineEvent.COMMAND:
+                case RingProtocol.MSG_COMMAND:
                     event.command.run();
                     break;
-                case PipelineEvent.TICK:
+                case RingProtocol.MSG_TICK:
                     onTick();
                     break;
-                case PipelineEvent.REJECTED:
+                case RingProtocol.MSG_REJECTED:
                     sessions.onRejected(event.connectionId, event.intArg);
                     break;
                 default:
                     break;
             }
             publishDueWills();
-            if (endOfBatch || event.type == PipelineEvent.TICK)
+            if (endOfBatch || event.type == RingProtocol.MSG_TICK)
             {
                 sessions.pollTimers(this);
             }
@@ -155,7 +157,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         final DecodedPacket packet = event.packet;
         if (!connection.isConnected())
         {
-            connect.onFrameBeforeConnect(connection, result, packet, event.frame, event.frameLength);
+            connect.onFrameBeforeConnect(connection, result, packet, event.protocolLevel, event.frame,
+                event.frameLength);
             return;
         }
         if (result != DecodeResult.OK)
@@ -347,11 +350,5 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
     static String hostOf(final String remoteAddress)
     {
         return AddressLimits.hostOf(remoteAddress);
-    }
-
-    /** The CN the TLS transport appends to the address of a client with a verified certificate, or null. */
-    static String certificateName(final String remoteAddress)
-    {
-        return ConnectHandler.certificateName(remoteAddress);
     }
 }

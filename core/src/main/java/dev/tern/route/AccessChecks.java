@@ -4,7 +4,6 @@ import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
 import dev.tern.broker.ClientInfo;
 import dev.tern.broker.ListenerAccess;
-import dev.tern.pipeline.TopicDecisions;
 import org.agrona.DirectBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

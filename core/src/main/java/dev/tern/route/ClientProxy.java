@@ -7,8 +7,8 @@ import dev.tern.codec.Property;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.V5Encoder;
-import dev.tern.pipeline.Message;
-import dev.tern.pipeline.Outbound;
+import dev.tern.event.Outbound;
+import dev.tern.ring.RingProtocol;
 import org.agrona.DirectBuffer;
 
 import java.util.HashMap;
@@ -43,18 +43,18 @@ public final class ClientProxy
     /** The transport flushes what is queued for the connection, closes it, and later reports it closed. */
     void close(final long connectionId)
     {
-        ctx.current.addOutbound(Outbound.CLOSE, connectionId);
+        ctx.current.addOutbound(RingProtocol.MSG_CLOSE, connectionId);
     }
 
     /** Stop reading from a publisher while the queued-bytes budget is exceeded. */
     void pauseRead(final long connectionId)
     {
-        ctx.current.addOutbound(Outbound.PAUSE_READ, connectionId);
+        ctx.current.addOutbound(RingProtocol.MSG_PAUSE_READ, connectionId);
     }
 
     void resumeRead(final long connectionId)
     {
-        ctx.current.addOutbound(Outbound.RESUME_READ, connectionId);
+        ctx.current.addOutbound(RingProtocol.MSG_RESUME_READ, connectionId);
     }
 
     /** PINGRESP to a PINGREQ. */

@@ -13,7 +13,6 @@ import dev.tern.codec.Properties;
 import dev.tern.codec.Property;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.Message;
 import dev.tern.storage.JournalRecords;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -82,12 +81,19 @@ public final class ConnectHandler
         JournalWriter.sessionCreate(w, clientId, username, anonymousListener);
     }
 
-    /** A socket was accepted on the listener with this index (-1: none); refused beyond the connection limits. */
-    public void onOpened(final long connectionId, final int listenerIndex, final String remote)
+    /**
+     * A socket was accepted on the listener with this index (-1: none); refused beyond the connection limits.
+     *
+     * @param remote          the peer address as the transport gave it.
+     * @param certificateName subject CN of the client's verified TLS certificate, or null.
+     */
+    public void onOpened(
+        final long connectionId, final int listenerIndex, final String remote, final String certificateName)
     {
         final boolean anonymous = listenerIndex >= 0 && listenerIndex < ctx.listeners.size() &&
             ctx.listeners.get(listenerIndex).anonymous();
-        final Connection connection = new Connection(connectionId, listenerIndex, remote, anonymous);
+        final Connection connection = new Connection(connectionId, listenerIndex, remote, certificateName,
+            anonymous);
         connection.unrestricted = ctx.access.unrestricted(anonymous);
         connection.lastActivityMs = ctx.nowMs;
         connection.inflightLimit = ctx.maxInflight;
@@ -105,16 +111,17 @@ public final class ConnectHandler
     /**
      * A packet before CONNECT completed: the CONNECT itself, a step of its enhanced authentication, or a violation.
      *
-     * @param frame the packet as received, kept while an authentication exchange runs.
+     * @param protocolLevel the connection's protocol level as the decode stage, which owns it, gave it with the frame.
+     * @param frame         the packet as received, kept while an authentication exchange runs.
      */
     public void onFrameBeforeConnect(
-        final Connection connection, final int result, final DecodedPacket packet, final DirectBuffer frame,
-        final int frameLength)
+        final Connection connection, final int result, final DecodedPacket packet, final int protocolLevel,
+        final DirectBuffer frame, final int frameLength)
     {
         if (packet.type == PacketType.CONNECT)
         {
             // Known as soon as the level byte was read: a refusal answers in the client's own layout.
-            connection.protocolLevel = packet.protocolLevel;
+            connection.protocolLevel = protocolLevel;
         }
         if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
         {
@@ -178,11 +185,11 @@ public final class ConnectHandler
         // a client without a user name that presented a verified certificate is known by the certificate's CN
         final String username = packet.hasUsername ?
             buffer.getStringWithoutLengthUtf8(packet.usernameOffset, packet.usernameLength) :
-            certificateName(connection.remoteAddress);
+            connection.certificateName;
         final String listenerName = connection.listenerIndex >= 0 &&
             connection.listenerIndex < ctx.listeners.size() ?
             ctx.listeners.get(connection.listenerIndex).name() : "inline";
-        final ClientInfo info = new ClientInfo(clientId, username, connection.remoteAddress, listenerName,
+        final ClientInfo info = new ClientInfo(clientId, username, connection.clientAddress(), listenerName,
             packet.protocolLevel);
         if (!authenticate(connection, packet, info, frame, frameLength))
         {
@@ -390,7 +397,6 @@ public final class ConnectHandler
         connection.state = Connection.CONNECTED;
         connection.session = session;
         connection.info = info;
-        connection.protocolLevel = packet.protocolLevel;
         connection.inflightLimit = mqtt5 ?
             Math.min(ctx.maxInflight, packet.properties.receiveMaximum()) : ctx.maxInflight;
         connection.sessionExpirySeconds = mqtt5 ? packet.properties.sessionExpiryInterval() : 0;
@@ -421,22 +427,6 @@ public final class ConnectHandler
         return Message.copyOf(packet.buffer, packet.willTopicOffset, packet.willTopicLength,
             new UnsafeBuffer(encoded), 0, encoded.length, packet.willPayloadOffset, packet.willPayloadLength,
             packet.willQos, packet.willRetain);
-    }
-
-    /**
-     * The TLS transport appends {@code ;cn=<subject CN>} to the address of a client with a verified certificate.
-     *
-     * @return that CN, or {@code null}.
-     */
-    public static String certificateName(final String remoteAddress)
-    {
-        final int start = remoteAddress == null ? -1 : remoteAddress.indexOf(";cn=");
-        if (start < 0)
-        {
-            return null;
-        }
-        final int end = remoteAddress.indexOf(';', start + 4);
-        return remoteAddress.substring(start + 4, end < 0 ? remoteAddress.length() : end);
     }
 
     // ------------------------------------------------------------------ enhanced authentication (MQTT 5.0, 4.12)

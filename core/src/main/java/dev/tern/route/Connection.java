@@ -1,8 +1,6 @@
 package dev.tern.route;
 
 import dev.tern.broker.ClientInfo;
-import dev.tern.pipeline.Message;
-import dev.tern.pipeline.TopicDecisions;
 
 /**
  * The route stage's view of one network connection. Owned by the route thread; its state is read and changed by the
@@ -15,12 +13,16 @@ public final class Connection
 
     final long id;
     final int listenerIndex;
+    /** The peer address as the transport gave it, e.g. {@code /127.0.0.1:50312}. */
     final String remoteAddress;
+    /** Subject CN of the client's verified TLS certificate (the transport checked it), or null. */
+    final String certificateName;
     /** The listener admits clients without credentials (see {@link dev.tern.broker.ListenerAccess}). */
     final boolean anonymousListener;
     /** Publishes and subscriptions need no authorizer: an anonymous listener of a broker without one. */
     boolean unrestricted;
     int state = AWAITING_CONNECT;
+    /** As the decode stage, which owns it, gave it with the first CONNECT ({@link dev.tern.event.PipelineEvent#protocolLevel}). */
     int protocolLevel;
     Session session;
     ClientInfo info;
@@ -61,12 +63,21 @@ public final class Connection
     /** Will message, published if the connection ends without DISCONNECT. */
     Message will;
 
-    Connection(final long id, final int listenerIndex, final String remoteAddress, final boolean anonymousListener)
+    Connection(
+        final long id, final int listenerIndex, final String remoteAddress, final String certificateName,
+        final boolean anonymousListener)
     {
         this.id = id;
         this.listenerIndex = listenerIndex;
         this.remoteAddress = remoteAddress;
+        this.certificateName = certificateName;
         this.anonymousListener = anonymousListener;
+    }
+
+    /** @return the address as {@link ClientInfo#remoteAddress()} documents it: with {@code ;cn=<CN>} if known. */
+    String clientAddress()
+    {
+        return certificateName == null ? remoteAddress : remoteAddress + ";cn=" + certificateName;
     }
 
     /** @return whether the client completed CONNECT: packets other than CONNECT and AUTH may now come. */

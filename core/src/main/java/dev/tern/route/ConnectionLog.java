@@ -3,7 +3,7 @@ package dev.tern.route;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ClientInfo;
 import dev.tern.codec.ProtocolLevel;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,7 +4,6 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.Message;
 import dev.tern.storage.JournalRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

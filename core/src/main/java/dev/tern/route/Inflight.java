@@ -1,6 +1,5 @@
 package dev.tern.route;
 
-import dev.tern.pipeline.Message;
 
 /**
  * An outbound QoS 1/2 delivery awaiting acknowledgement from the client.

@@ -3,7 +3,6 @@ package dev.tern.route;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.ClientInfo;
 import dev.tern.codec.ProtocolLevel;
-import dev.tern.pipeline.Message;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.RetainedStore;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,7 +1,6 @@
 package dev.tern.route;
 
-import dev.tern.pipeline.Message;
-import dev.tern.pipeline.PipelineEvent;
+import dev.tern.event.PipelineEvent;
 import dev.tern.storage.JournalRecords;
 
 import java.util.ArrayList;

@@ -8,8 +8,6 @@ import dev.tern.codec.PacketType;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
-import dev.tern.pipeline.Message;
-import dev.tern.pipeline.ReservedTopics;
 import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
 import org.slf4j.Logger;

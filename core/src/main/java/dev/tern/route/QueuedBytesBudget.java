@@ -2,7 +2,6 @@ package dev.tern.route;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
-import dev.tern.pipeline.Message;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**

@@ -8,8 +8,7 @@ import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerAccess;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.ProtocolLevel;
-import dev.tern.pipeline.Message;
-import dev.tern.pipeline.PipelineEvent;
+import dev.tern.event.PipelineEvent;
 import dev.tern.topic.RetainedStore;
 import org.agrona.collections.Long2ObjectHashMap;
 

@@ -5,7 +5,6 @@ import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.Properties;
 import dev.tern.codec.Property;
 import dev.tern.codec.PropertyDecoder;
-import dev.tern.pipeline.Message;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 

@@ -1,8 +1,6 @@
 package dev.tern.route;
 
 import dev.tern.broker.ClientInfo;
-import dev.tern.pipeline.Message;
-import dev.tern.pipeline.TopicDecisions;
 import dev.tern.broker.InlineSubscriber;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;

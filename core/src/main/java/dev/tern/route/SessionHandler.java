@@ -4,7 +4,6 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.Message;
 import dev.tern.storage.JournalRecords;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Long2ObjectHashMap;

@@ -1,5 +1,5 @@
 /**
- * The routing core behind {@link dev.tern.pipeline.RouteStage}: single-writer handlers owned by the route thread.
+ * The routing core behind the pipeline's {@code RouteStage}: single-writer handlers owned by the route thread.
  * {@code ConnectHandler} (admission, CONNECT, authentication), {@code SessionHandler} (connection ends, session
  * lifecycle, wills, timers), {@code SubscriptionHandler} (trie, shared groups, inline subscribers),
  * {@code PublishRouter} (PUBLISH in, matching, retained, {@code $SYS}), {@code DeliveryHandler} (inflight windows,

@@ -4,6 +4,7 @@ import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
+import dev.tern.event.Outbound;
 import dev.tern.pipeline.RouteHarness.Sent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,5 +1,6 @@
 package dev.tern.pipeline;
 
+import dev.tern.event.Outbound;
 import dev.tern.pipeline.RouteHarness.Sent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

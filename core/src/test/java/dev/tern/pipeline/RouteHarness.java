@@ -9,6 +9,9 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.Property;
 import dev.tern.codec.Utf8;
+import dev.tern.event.Outbound;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -46,13 +49,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 final class RouteHarness
 {
-    /** Kinds of {@link Outbound} by number, for messages. */
-    private static final String[] KIND_NAMES =
-    {
-        "?", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP", "SUBACK", "UNSUBACK", "PINGRESP",
-        "CLOSE", "DISCONNECT", "AUTH", "PAUSE_READ", "RESUME_READ"
-    };
-
     /**
      * One outbound packet (or close / pause / resume request) as the route stage produced it. Only the fields of the
      * kind mean anything: topic and payload for PUBLISH (topic "" when sent as a bare Topic Alias), codes for acks.
@@ -71,7 +67,24 @@ final class RouteHarness
 
         static String kindName(final int kind)
         {
-            return kind > 0 && kind < KIND_NAMES.length ? KIND_NAMES[kind] : "kind " + kind;
+            switch (kind)
+            {
+                case Outbound.CONNACK: return "CONNACK";
+                case Outbound.PUBLISH: return "PUBLISH";
+                case Outbound.PUBACK: return "PUBACK";
+                case Outbound.PUBREC: return "PUBREC";
+                case Outbound.PUBREL: return "PUBREL";
+                case Outbound.PUBCOMP: return "PUBCOMP";
+                case Outbound.SUBACK: return "SUBACK";
+                case Outbound.UNSUBACK: return "UNSUBACK";
+                case Outbound.PINGRESP: return "PINGRESP";
+                case Outbound.DISCONNECT: return "DISCONNECT";
+                case Outbound.AUTH: return "AUTH";
+                case RingProtocol.MSG_CLOSE: return "CLOSE";
+                case RingProtocol.MSG_PAUSE_READ: return "PAUSE_READ";
+                case RingProtocol.MSG_RESUME_READ: return "RESUME_READ";
+                default: return "kind " + kind;
+            }
         }
 
         String reasonString()
@@ -182,12 +195,15 @@ final class RouteHarness
     long open()
     {
         final long connectionId = RingProtocol.connectionId(nextConnection++, 0);
-        event.type = PipelineEvent.OPENED;
+        event.type = RingProtocol.MSG_OPENED;
         event.connectionId = connectionId;
         event.intArg = 0;
-        final byte[] address = ("/127.0.0.1:" + (40000 + nextConnection)).getBytes(StandardCharsets.US_ASCII);
-        event.frame.putBytes(0, address);
-        event.frameLength = address.length;
+        // the payload as IngressBridge copies it from the ring: listener index, then the address fields
+        final UnsafeBuffer opened = new UnsafeBuffer(new byte[64]);
+        final int length = RingProtocol.putOpened(opened, connectionId, 0, "/127.0.0.1:" + (40000 + nextConnection),
+            null);
+        event.frame.putBytes(0, opened, RingProtocol.PAYLOAD_OFFSET, length - RingProtocol.PAYLOAD_OFFSET);
+        event.frameLength = length - RingProtocol.PAYLOAD_OFFSET;
         dispatch();
         return connectionId;
     }
@@ -195,7 +211,7 @@ final class RouteHarness
     /** One whole MQTT packet received on the connection. */
     void send(final long connectionId, final byte[] packet)
     {
-        event.type = PipelineEvent.FRAME;
+        event.type = RingProtocol.MSG_FRAME;
         event.connectionId = connectionId;
         event.intArg = 0;
         event.frame.putBytes(0, packet);
@@ -206,7 +222,7 @@ final class RouteHarness
     /** The transport lost the connection (no DISCONNECT). */
     void drop(final long connectionId)
     {
-        event.type = PipelineEvent.CLOSED;
+        event.type = RingProtocol.MSG_CLOSED;
         event.connectionId = connectionId;
         event.intArg = 0;
         event.frameLength = 0;
@@ -216,7 +232,7 @@ final class RouteHarness
     /** The connection's socket stopped (false) or started again (true) taking writes. */
     void writable(final long connectionId, final boolean writable)
     {
-        event.type = PipelineEvent.WRITABLE;
+        event.type = RingProtocol.MSG_WRITABLE;
         event.connectionId = connectionId;
         event.intArg = writable ? 1 : 0;
         event.frameLength = 0;
@@ -226,7 +242,7 @@ final class RouteHarness
     /** A TICK: the route stage reads the clock and fires the timers that are due. */
     void tick()
     {
-        event.type = PipelineEvent.TICK;
+        event.type = RingProtocol.MSG_TICK;
         event.connectionId = 0;
         event.intArg = 0;
         event.frameLength = 0;
@@ -236,7 +252,7 @@ final class RouteHarness
     /** Run {@code command} on the route stage as a COMMAND event (the inline API's way in). */
     void command(final Runnable command)
     {
-        event.type = PipelineEvent.COMMAND;
+        event.type = RingProtocol.MSG_COMMAND;
         event.connectionId = 0;
         event.frameLength = 0;
         event.command = command;

@@ -1,6 +1,7 @@
 package dev.tern.pipeline;
 
 import dev.tern.codec.ReasonCode;
+import dev.tern.event.Outbound;
 import dev.tern.pipeline.RouteHarness.Sent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -12,7 +12,7 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
-import dev.tern.broker.Broker;
+import dev.tern.pipeline.Broker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

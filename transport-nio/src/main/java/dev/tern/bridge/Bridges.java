@@ -1,6 +1,6 @@
 package dev.tern.bridge;
 
-import dev.tern.broker.Broker;
+import dev.tern.pipeline.Broker;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.tern.transport.nio;
 
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -22,9 +22,7 @@ final class IngressControl
     private static final int MAX_ADDRESS_LENGTH = 128;
     /** Longest certificate CN passed on ({@code ub-common-name} of X.520 is 64). */
     private static final int MAX_COMMON_NAME_LENGTH = 64;
-    private static final String CN_SUFFIX = ";cn=";
     private static final int CONTROL_LENGTH = RingProtocol.PAYLOAD_OFFSET + 4;
-    private static final int OPENED_ADDRESS_OFFSET = RingProtocol.PAYLOAD_OFFSET + 4;
 
     private final String roleName;
     private final RingBuffer ingress;
@@ -33,7 +31,8 @@ final class IngressControl
     private final ArrayList<NioConnection> awaitingOpened = new ArrayList<>();
     private final UnsafeBuffer control = new UnsafeBuffer(new byte[CONTROL_LENGTH]);
     private final UnsafeBuffer opened = new UnsafeBuffer(
-        new byte[OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH + CN_SUFFIX.length() + MAX_COMMON_NAME_LENGTH]);
+        new byte[RingProtocol.PAYLOAD_OFFSET + RingProtocol.OPENED_ADDRESS_OFFSET + MAX_ADDRESS_LENGTH +
+            MAX_COMMON_NAME_LENGTH]);
 
     IngressControl(final String roleName, final RingBuffer ingress, final TransportCounters counters)
     {
@@ -54,29 +53,21 @@ final class IngressControl
         return backlog.size();
     }
 
-    /** Emit MSG_OPENED with the remote address, plus {@code ;cn=<name>} when a client certificate named one. */
+    /** Emit MSG_OPENED with the remote address and, in a field of its own, the name a client certificate gave. */
     void opened(final NioConnection connection, final String commonName)
     {
         connection.set(NioConnection.ANNOUNCED);
         final String remote = connection.remote;
-        opened.putLong(RingProtocol.CONNECTION_ID_OFFSET, connection.id);
-        opened.putInt(RingProtocol.PAYLOAD_OFFSET, connection.listenerIndex);
-        int length = opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET,
-            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH));
-        if (commonName != null)
+        String name = commonName;
+        if (name != null && !isPlainName(name))
         {
-            if (isPlainName(commonName))
-            {
-                length += opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET + length, CN_SUFFIX);
-                length += opened.putStringWithoutLengthAscii(OPENED_ADDRESS_OFFSET + length, commonName);
-            }
-            else
-            {
-                // the address is ASCII text cut at ';': a name that cannot pass intact is not passed at all
-                LOG.debug("{}: certificate CN of {} not usable as a name, ignored", roleName, connection);
-            }
+            // the name becomes the user name, and follows ";cn=" in the address hooks see: only a plain one passes
+            LOG.debug("{}: certificate CN of {} not usable as a name, ignored", roleName, connection);
+            name = null;
         }
-        if (!emit(RingProtocol.MSG_OPENED, opened, OPENED_ADDRESS_OFFSET + length))
+        final int length = RingProtocol.putOpened(opened, connection.id, connection.listenerIndex,
+            remote.length() <= MAX_ADDRESS_LENGTH ? remote : remote.substring(0, MAX_ADDRESS_LENGTH), name);
+        if (!emit(RingProtocol.MSG_OPENED, opened, length))
         {
             // no frame may overtake OPENED: read once the backlog has gone
             connection.set(NioConnection.OPEN_PENDING);

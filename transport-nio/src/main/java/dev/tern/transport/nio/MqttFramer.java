@@ -2,7 +2,7 @@ package dev.tern.transport.nio;
 
 import dev.tern.codec.RemainingLength;
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;

@@ -1,7 +1,7 @@
 package dev.tern.transport.nio;
 
 import dev.tern.broker.BrokerConfig;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import dev.tern.util.Counter;
 import dev.tern.util.IdleSignal;
 import dev.tern.util.WakeableBackoffIdleStrategy;

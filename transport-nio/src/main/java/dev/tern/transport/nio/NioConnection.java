@@ -1,6 +1,6 @@
 package dev.tern.transport.nio;
 
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;

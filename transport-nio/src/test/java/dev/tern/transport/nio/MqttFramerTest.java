@@ -1,7 +1,7 @@
 package dev.tern.transport.nio;
 
 import dev.tern.codec.ReasonCode;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;

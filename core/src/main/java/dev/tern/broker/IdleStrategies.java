@@ -1,6 +1,7 @@
-package dev.tern.util;
+package dev.tern.broker;
 
-import dev.tern.broker.BrokerConfig;
+import dev.tern.util.IdleSignal;
+import dev.tern.util.WakeableBackoffIdleStrategy;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;

@@ -1,4 +1,4 @@
-package dev.tern.pipeline;
+package dev.tern.route;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;

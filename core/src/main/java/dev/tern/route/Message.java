@@ -1,4 +1,4 @@
-package dev.tern.pipeline;
+package dev.tern.route;
 
 import dev.tern.codec.Property;
 import dev.tern.codec.PropertyDecoder;

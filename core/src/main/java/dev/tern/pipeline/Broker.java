@@ -1,4 +1,4 @@
-package dev.tern.broker;
+package dev.tern.pipeline;
 
 import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.BusySpinWaitStrategy;
@@ -9,18 +9,23 @@ import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import dev.tern.broker.Authenticator;
+import dev.tern.broker.Authorizer;
+import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.BrokerCounters;
+import dev.tern.broker.BrokerHooks;
+import dev.tern.broker.BrokerLatency;
+import dev.tern.broker.FailureMonitor;
+import dev.tern.broker.IdleStrategies;
+import dev.tern.broker.InlineSubscriber;
+import dev.tern.broker.ListenerAccess;
+import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.PacketEncoder;
 import dev.tern.codec.TopicValidator;
-import dev.tern.pipeline.DecodeStage;
-import dev.tern.pipeline.EncodeStage;
-import dev.tern.pipeline.IngressBridge;
-import dev.tern.pipeline.JournalStage;
-import dev.tern.pipeline.PipelineEvent;
-import dev.tern.pipeline.RingProtocol;
-import dev.tern.pipeline.RouteStage;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
 import dev.tern.storage.Storage;
 import dev.tern.util.IdleSignal;
-import dev.tern.util.IdleStrategies;
 import dev.tern.util.LazyMemory;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -43,7 +48,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The broker core without sockets: the ingress ring, the Disruptor pipeline (decode, route, encode) and one egress
  * ring per I/O agent. Transports write {@link #ingress()} and drain {@link #egress(int)}; see
- * {@link dev.tern.pipeline.RingProtocol} for the message layouts.
+ * {@link RingProtocol} for the message layouts.
  */
 public final class Broker implements AutoCloseable
 {
@@ -170,7 +175,7 @@ public final class Broker implements AutoCloseable
                 return new SleepingWaitStrategy(100, TimeUnit.MICROSECONDS.toNanos(50));
             case BACKOFF:
             default:
-                return new dev.tern.pipeline.BackoffWaitStrategy();
+                return new BackoffWaitStrategy();
         }
     }
 

@@ -1,6 +1,7 @@
-package dev.tern.pipeline;
+package dev.tern.event;
 
 import dev.tern.codec.DecodedPacket;
+import dev.tern.ring.RingProtocol;
 import dev.tern.storage.JournalRecords;
 import org.agrona.ExpandableArrayBuffer;
 
@@ -12,21 +13,15 @@ import java.util.Arrays;
  */
 public final class PipelineEvent
 {
-    public static final int FRAME = 1;
-    public static final int OPENED = 2;
-    public static final int CLOSED = 3;
-    public static final int WRITABLE = 4;
-    public static final int INLINE_PUBLISH = 5;
-    public static final int COMMAND = 6;
-    public static final int TICK = 7;
-    /** The I/O agent refused a packet of the connection; {@link #intArg} is the reason code. */
-    public static final int REJECTED = 8;
-
+    /** One of the {@link RingProtocol} message ids: the ingress message this event was made of, or COMMAND or TICK. */
     public int type;
     public long connectionId;
-    /** OPENED: listener index; CLOSED: close reason; WRITABLE: 1 or 0. */
+    /** The value of an ingress message other than a frame: OPENED listener index, CLOSED reason, WRITABLE 1 or 0... */
     public int intArg;
-    /** The frame as received; replaced by a small one after a large packet (see {@link #clearOutbound()}). */
+    /**
+     * The frame as received, or the rest of another ingress message's payload (the OPENED addresses); replaced by a
+     * small one after a large packet (see {@link #clearOutbound()}).
+     */
     public ExpandableArrayBuffer frame = new ExpandableArrayBuffer(256);
     public int frameLength;
     /** When the bridge took this event off the ingress ring (System.nanoTime, read once per bridge duty cycle). */
@@ -35,6 +30,12 @@ public final class PipelineEvent
     public Runnable command;
 
     public final DecodedPacket packet = new DecodedPacket();
+    /**
+     * FRAME and INLINE, set by the decode stage, which owns the fact: the protocol level of the connection, by which
+     * the frame was decoded; for a connection's first CONNECT, the level it asks for ({@code ProtocolLevel.UNKNOWN}
+     * before any).
+     */
+    public int protocolLevel;
 
     /** Durable-state records the route stage produced for this event; the journal stage appends them. */
     public final JournalRecords.Writer journal = new JournalRecords.Writer(new ExpandableArrayBuffer(64));

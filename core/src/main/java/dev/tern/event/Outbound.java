@@ -1,33 +1,32 @@
-package dev.tern.pipeline;
+package dev.tern.event;
 
+import dev.tern.codec.PacketType;
 import dev.tern.codec.Properties;
+import dev.tern.ring.RingProtocol;
 import org.agrona.DirectBuffer;
 
 /**
- * One packet the route stage asks the encode stage to send, or a close request. Preallocated in each event and reused;
- * {@link #src} points either into the event's own frame (QoS 0 fan-out, zero copy) or into a stored {@link Message}.
+ * One packet the route stage asks the encode stage to send, or a request for the I/O agent. {@link #kind} is an MQTT
+ * packet type ({@link PacketType}; the names below are those packet types) or one of the {@link RingProtocol} egress
+ * control messages (MSG_CLOSE, MSG_PAUSE_READ, MSG_RESUME_READ), which go to the egress ring as they are.
+ * Preallocated in each event and reused; {@link #src} points either into the event's own frame (QoS 0 fan-out, zero
+ * copy) or into a message the route stage stored.
  */
 public final class Outbound
 {
-    public static final int CONNACK = 1;
-    public static final int PUBLISH = 2;
-    public static final int PUBACK = 3;
-    public static final int PUBREC = 4;
-    public static final int PUBREL = 5;
-    public static final int PUBCOMP = 6;
-    public static final int SUBACK = 7;
-    public static final int UNSUBACK = 8;
-    public static final int PINGRESP = 9;
-    /** Flush what is queued for the connection, then close it. */
-    public static final int CLOSE = 10;
-    /** MQTT 5.0 only: DISCONNECT with {@link #reasonCode}, sent before a CLOSE. */
-    public static final int DISCONNECT = 11;
+    public static final int CONNACK = PacketType.CONNACK;
+    public static final int PUBLISH = PacketType.PUBLISH;
+    public static final int PUBACK = PacketType.PUBACK;
+    public static final int PUBREC = PacketType.PUBREC;
+    public static final int PUBREL = PacketType.PUBREL;
+    public static final int PUBCOMP = PacketType.PUBCOMP;
+    public static final int SUBACK = PacketType.SUBACK;
+    public static final int UNSUBACK = PacketType.UNSUBACK;
+    public static final int PINGRESP = PacketType.PINGRESP;
+    /** MQTT 5.0 only: DISCONNECT with {@link #reasonCode}, sent before a {@link RingProtocol#MSG_CLOSE}. */
+    public static final int DISCONNECT = PacketType.DISCONNECT;
     /** MQTT 5.0 only: AUTH with {@link #reasonCode} and {@link #properties} (enhanced authentication). */
-    public static final int AUTH = 12;
-    /** Stop reading from the connection (the queued-bytes budget is exceeded); no packet is sent. */
-    public static final int PAUSE_READ = 13;
-    /** Read from the connection again after {@link #PAUSE_READ}; no packet is sent. */
-    public static final int RESUME_READ = 14;
+    public static final int AUTH = PacketType.AUTH;
 
     public int kind;
     public long connectionId;

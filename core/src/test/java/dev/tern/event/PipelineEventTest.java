@@ -1,4 +1,4 @@
-package dev.tern.pipeline;
+package dev.tern.event;
 
 import org.junit.jupiter.api.Test;
 
