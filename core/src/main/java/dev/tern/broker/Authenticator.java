@@ -50,4 +50,14 @@ public interface Authenticator
     {
         return null;
     }
+
+    /**
+     * @param clientId the client id of a CONNECT.
+     * @return true when only {@link #authenticate} may admit this client id (e.g. the bridges' own sessions): the
+     * broker then asks even where a listener lets clients in without credentials.
+     */
+    default boolean reservesClientId(final String clientId)
+    {
+        return false;
+    }
 }

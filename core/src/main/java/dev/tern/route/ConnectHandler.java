@@ -291,7 +291,8 @@ public final class ConnectHandler
             }
             return true;
         }
-        if (!ctx.access.checksCredentials(connection.anonymousListener, packet.hasUsername))
+        if (!ctx.access.checksCredentials(connection.anonymousListener, packet.hasUsername) &&
+            !ctx.authenticator.reservesClientId(info.clientId()))
         {
             return true;
         }

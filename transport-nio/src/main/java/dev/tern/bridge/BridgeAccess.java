@@ -77,6 +77,13 @@ public final class BridgeAccess
             }
 
             @Override
+            public boolean reservesClientId(final String clientId)
+            {
+                // asked for anonymous clients too, so none takes a bridge's session before the bridge connects
+                return clientId.startsWith(BridgeConfig.LOCAL_CLIENT_ID_PREFIX) || inner.reservesClientId(clientId);
+            }
+
+            @Override
             public boolean acceptsAll()
             {
                 return inner.acceptsAll();

@@ -137,6 +137,29 @@ class BridgeTernTest
 
     @Test
     @Timeout(60)
+    void shouldRefuseAnAnonymousClientTheSessionOfABridgeThatHasNotConnectedYet() throws Exception
+    {
+        final int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            closedPort = probe.getLocalPort(); // nothing listens there once closed: the link stays down
+        }
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+            .bridge(BridgeConfig.of("peer", "127.0.0.1", closedPort, 5,
+                List.of(new BridgeTopic("x/#", Direction.OUT, 1, "", ""))))
+            .start();
+        // no credentials, on a listener that admits anonymous clients: the bridge's client id is still checked
+        final com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient anonymous = com.hivemq.client.mqtt.MqttClient.builder()
+            .useMqttVersion5().identifier("$bridge/peer").serverHost("127.0.0.1").serverPort(local.port())
+            .buildBlocking();
+        final Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+            () -> anonymous.connectWith().cleanStart(false).sessionExpiryInterval(3600).send());
+        assertTrue(refused.getMessage().contains("NOT_AUTHORIZED") || refused.getMessage().contains("0x87"),
+            refused.getMessage());
+    }
+
+    @Test
+    @Timeout(60)
     void shouldShowBridgeStateOnSysMetricsAndStats() throws Exception
     {
         remote = ItSupport.startAnonymousBroker();
