@@ -97,6 +97,8 @@ public final class Bridge implements AutoCloseable
     private volatile String lastFailure;
     /** The local session is connected and subscribed. */
     private volatile boolean localReady;
+    /** Remote QoS 1/2 messages of the current remote connection that came before the local session; bridge thread. */
+    private final List<Held> heldUntilLocal = new ArrayList<>();
     /** The remote subscriptions of the {@code in} lines are in place (or there are none). */
     private volatile boolean remoteSubscribed;
 
@@ -364,8 +366,13 @@ public final class Bridge implements AutoCloseable
             if (qos == 0)
             {
                 counters.dropped.increment();
+                return;
             }
-            return; // not acknowledged: a persistent remote session sends it again
+            // the remote sends as soon as it has the subscription (or at once for a resumed session), maybe before
+            // the local session is up: held, in order, until it is; a QoS 1/2 message is not resent on the same
+            // connection, so returning it unacknowledged would stall it until the next reconnect
+            heldUntilLocal.add(new Held(epoch, () -> onRemoteMessage(topic, payload, qos, retain, path, ack, epoch)));
+            return;
         }
         final int localQos = Math.min(qos, line.qos());
         local.publish(Mqtt5Publish.builder().topic(line.toLocal(topic)).payload(payload)
@@ -475,7 +482,27 @@ public final class Bridge implements AutoCloseable
         else
         {
             localReady = localUp;
+            releaseHeld();
         }
+    }
+
+    /** Bridge thread: the remote messages that arrived before the local session was up, in their order. */
+    private void releaseHeld()
+    {
+        final List<Held> held = new ArrayList<>(heldUntilLocal);
+        heldUntilLocal.clear();
+        for (final Held message : held)
+        {
+            // one of an earlier remote connection is sent again by the remote on the new one
+            if (message.remoteEpoch() == remoteEpoch.get() && localUp)
+            {
+                message.delivery().run();
+            }
+        }
+    }
+
+    private record Held(int remoteEpoch, Runnable delivery)
+    {
     }
 
     private void disconnectLocal()
