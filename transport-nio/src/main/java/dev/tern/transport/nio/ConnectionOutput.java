@@ -94,6 +94,9 @@ final class ConnectionOutput implements MessageHandler
         }
         if ((long)connection.pendingOutput() + length > max)
         {
+            // sends that came in one duty cycle, before any write attempt judged the water marks, can jump from
+            // below the high-water mark to over the maximum: the pipeline still hears "not writable" first
+            checkWaterMarks(connection);
             counters.slowConsumerDisconnects.increment();
             agent.close(connection, RingProtocol.CLOSE_SLOW_CONSUMER);
             return;
