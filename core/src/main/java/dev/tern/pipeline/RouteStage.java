@@ -21,7 +21,9 @@ import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
 import dev.tern.codec.V5Encoder;
+import dev.tern.storage.JournalRecordType;
 import dev.tern.storage.JournalRecords;
+import dev.tern.storage.JournalVisitor;
 import dev.tern.topic.MatchVisitor;
 import dev.tern.topic.RetainedStore;
 import dev.tern.topic.TopicTrie;
@@ -691,7 +693,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             counters.sessionsPersistent.increment();
             if (journaling)
             {
-                sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username, connection.anonymousListener);
+                records().sessionCreate(clientId, username, connection.anonymousListener);
             }
             sessionPresent = false;
         }
@@ -702,7 +704,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (journaling && existing.owner == null)
             {
                 // replayed without an owner (an older journal): this client claims it, for good
-                sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username, connection.anonymousListener);
+                records().sessionCreate(clientId, username, connection.anonymousListener);
             }
         }
         else
@@ -717,8 +719,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 counters.sessionsPersistent.increment();
                 if (journaling)
                 {
-                    sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username,
-                        connection.anonymousListener);
+                    records().sessionCreate(clientId, username, connection.anonymousListener);
                 }
             }
             sessionPresent = false; // [MQTT-3.2.2-3]
@@ -1168,7 +1169,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             counters.sessionsPersistent.decrement();
             if (journaling && current != null)
             {
-                record(JournalRecords.SESSION_DELETE).string(session.clientId).end();
+                records().sessionDelete(session.clientId);
             }
         }
         if (sessionByClientId.get(session.clientId) == session)
@@ -1292,7 +1293,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             session.inboundQos2.add(packet.packetId);
             if (journaling && session.persistent)
             {
-                record(JournalRecords.QOS2_IN).string(session.clientId).u16(packet.packetId).end();
+                records().qos2In(session.clientId, packet.packetId);
             }
             final Outbound pubrec = out(Outbound.PUBREC, connection);
             pubrec.packetId = packet.packetId; // [MQTT-4.3.3-2]
@@ -1535,7 +1536,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             // [MQTT-3.3.1-10] [MQTT-3.3.1-11] empty payload clears the retained message
             if (retained.remove(topic) != null && journaling)
             {
-                record(JournalRecords.RETAIN_CLEAR).string(topic).end();
+                records().retainClear(topic);
             }
         }
         else
@@ -1545,7 +1546,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (journaling && !topic.startsWith("$SYS/"))
             {
                 journalMessage(message);
-                record(JournalRecords.RETAIN_SET).i64(message.journalId).end();
+                records().retainSet(message.journalId);
             }
         }
         counters.retainedMessages.set(retained.size());
@@ -1741,8 +1742,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (journaling && session.persistent)
         {
             journalMessage(message);
-            record(JournalRecords.ENQUEUE).string(session.clientId).i64(message.journalId).u8(qos)
-                .u8(retainFlag ? 1 : 0).end();
+            records().enqueue(session.clientId, message.journalId, qos, retainFlag);
         }
     }
 
@@ -1783,8 +1783,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         if (journaling && session.persistent)
         {
             journalMessage(message);
-            record(JournalRecords.INFLIGHT).string(session.clientId).i64(message.journalId).u16(packetId).u8(qos)
-                .u8(retain ? 1 : 0).u8(fromQueue ? 1 : 0).end();
+            records().inflight(session.clientId, message.journalId, packetId, qos, retain, fromQueue);
         }
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
         inflight.subscriptionIds = subscriptionIds;
@@ -2065,7 +2064,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             inflight.message = null; // [MQTT-4.3.3-1] the message itself may be discarded once PUBREC arrives
             if (journaling && session.persistent)
             {
-                record(JournalRecords.PUBREC).string(session.clientId).u16(packetId).end();
+                records().pubrec(session.clientId, packetId);
             }
         }
         // [MQTT-4.3.3-1] answer with PUBREL (also for an id we no longer know, so the client can finish)
@@ -2091,7 +2090,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Session session = connection.session;
         if (session.inboundQos2.remove(packetId) && journaling && session.persistent)
         {
-            record(JournalRecords.QOS2_DONE).string(session.clientId).u16(packetId).end();
+            records().qos2Done(session.clientId, packetId);
         }
         out(Outbound.PUBCOMP, connection).packetId = packetId; // [MQTT-4.3.3-2]
         counters.messagesSent.increment();
@@ -2169,7 +2168,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                     0;
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(stored).end();
+                    records().subscribe(session.clientId, filter, stored);
                 }
                 code = granted;
                 // Retain Handling 1: retained messages only for a new subscription, 2: never [MQTT-3.3.1-10],
@@ -2389,7 +2388,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 removeSubscription(session, filter);
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
+                    records().unsubscribe(session.clientId, filter);
                 }
             }
             if (hooksInstalled)
@@ -2674,7 +2673,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 removeSubscription(session, filter);
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
+                    records().unsubscribe(session.clientId, filter);
                 }
                 counters.subscriptionsRevoked.increment();
                 revoked++;
@@ -2872,10 +2871,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         counters.messagesSent.increment();
     }
 
-    private JournalRecords.Writer record(final int type)
+    /** The current event's journal, counting the record about to be written toward the next checkpoint. */
+    private JournalRecords.Writer records()
     {
         recordsSinceCheckpoint++;
-        return current.journal.begin(type);
+        return current.journal;
     }
 
     private void journalMessage(final Message message)
@@ -2892,7 +2892,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         if (journaling && session.persistent)
         {
-            record(JournalRecords.RELEASE).string(session.clientId).u16(packetId).end();
+            records().release(session.clientId, packetId);
         }
     }
 
@@ -2919,20 +2919,19 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             if (session.owner != null)
             {
-                sessionCreate(w.begin(JournalRecords.SESSION_CREATE), session.clientId, session.owner.username(),
-                    session.anonymousListener);
+                w.sessionCreate(session.clientId, session.owner.username(), session.anonymousListener);
             }
             else
             {
-                w.begin(JournalRecords.SESSION_CREATE).string(session.clientId).end(); // unclaimed since replay
+                w.sessionCreateUnowned(session.clientId); // unclaimed since replay
             }
             if (session.expirySeconds >= 0)
             {
-                w.begin(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(session.expirySeconds).end();
+                w.sessionExpiry(session.clientId, session.expirySeconds);
             }
             for (final Map.Entry<String, Integer> sub : session.subscriptions.entrySet())
             {
-                w.begin(JournalRecords.SUBSCRIBE).string(session.clientId).string(sub.getKey()).i32(sub.getValue()).end();
+                w.subscribe(session.clientId, sub.getKey(), sub.getValue());
             }
             final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
             inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
@@ -2941,26 +2940,23 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 if (f.state == Inflight.AWAIT_PUBCOMP)
                 {
                     // the message is gone; an INFLIGHT with message id 0 then PUBREC restores "awaiting PUBCOMP"
-                    w.begin(JournalRecords.INFLIGHT).string(session.clientId).i64(0).u16(f.packetId).u8(f.qos)
-                        .u8(f.retain ? 1 : 0).u8(0).end();
-                    w.begin(JournalRecords.PUBREC).string(session.clientId).u16(f.packetId).end();
+                    w.inflight(session.clientId, 0, f.packetId, f.qos, f.retain, false);
+                    w.pubrec(session.clientId, f.packetId);
                 }
                 else
                 {
                     checkpointMessage(w, f.message, written);
-                    w.begin(JournalRecords.INFLIGHT).string(session.clientId).i64(f.message.journalId).u16(f.packetId)
-                        .u8(f.qos).u8(f.retain ? 1 : 0).u8(0).end();
+                    w.inflight(session.clientId, f.message.journalId, f.packetId, f.qos, f.retain, false);
                 }
             }
             for (final Session.Queued q : session.queue)
             {
                 checkpointMessage(w, q.message, written);
-                w.begin(JournalRecords.ENQUEUE).string(session.clientId).i64(q.message.journalId).u8(q.qos)
-                    .u8(q.retain ? 1 : 0).end();
+                w.enqueue(session.clientId, q.message.journalId, q.qos, q.retain);
             }
             for (final org.agrona.collections.IntHashSet.IntIterator it = session.inboundQos2.iterator(); it.hasNext(); )
             {
-                w.begin(JournalRecords.QOS2_IN).string(session.clientId).u16(it.nextValue()).end();
+                w.qos2In(session.clientId, it.nextValue());
             }
         }
         retained.forEach((topic, message) ->
@@ -2968,7 +2964,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (!topic.startsWith("$SYS/"))
             {
                 checkpointMessage(w, message, written);
-                w.begin(JournalRecords.RETAIN_SET).i64(message.journalId).end();
+                w.retainSet(message.journalId);
             }
         });
         event.checkpoint = true;
@@ -2993,15 +2989,14 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
     {
         if (message.propertiesLength() == 0 && message.expiryDeadlineMs == Long.MAX_VALUE)
         {
-            w.begin(JournalRecords.MESSAGE).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
-                .string(message.topic()).bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+            w.message(message.journalId, message.qos(), message.retain(), message.topic(), message.buffer(),
+                message.payloadOffset(), message.payloadLength());
         }
         else
         {
-            w.begin(JournalRecords.MESSAGE_V5).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
-                .string(message.topic()).i64(message.expiryDeadlineMs)
-                .bytes(message.buffer(), message.propertiesOffset(), message.propertiesLength())
-                .bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+            w.messageV5(message.journalId, message.qos(), message.retain(), message.topic(), message.expiryDeadlineMs,
+                message.buffer(), message.propertiesOffset(), message.propertiesLength(), message.buffer(),
+                message.payloadOffset(), message.payloadLength());
         }
     }
 
@@ -3015,25 +3010,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         session.expirySeconds = expirySeconds;
         if (journaling && session.persistent && current != null)
         {
-            record(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(expirySeconds).end();
+            records().sessionExpiry(session.clientId, expirySeconds);
         }
     }
 
-    /** The body of a SESSION_CREATE record: the client id and who owns the session. */
-    private static void sessionCreate(
-        final JournalRecords.Writer w, final String clientId, final String username, final boolean anonymousListener)
-    {
-        w.string(clientId)
-            .u8((username != null ? JournalRecords.OWNER_USER_NAME : 0) |
-                (anonymousListener ? JournalRecords.OWNER_ANONYMOUS_LISTENER : 0))
-            .string(username != null ? username : "")
-            .end();
-    }
-
     /**
-     * Rebuild state from stored batches. Runs before the pipeline starts, on the starting thread.
+     * Rebuild state from stored batches: each record decoded by {@link JournalRecordType} into one typed call here.
+     * Runs before the pipeline starts, on the starting thread.
      */
-    public final class Replayer implements dev.tern.storage.Storage.BatchHandler
+    public final class Replayer implements dev.tern.storage.Storage.BatchHandler, JournalVisitor
     {
         private final JournalRecords.Reader reader = new JournalRecords.Reader();
         private final org.agrona.collections.Long2ObjectHashMap<Message> messageById =
@@ -3052,7 +3037,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
                 while (reader.next())
                 {
                     records++;
-                    apply(reader);
+                    if (!JournalRecordType.decode(reader, this))
+                    {
+                        throw new IllegalStateException("unknown record type " + reader.type());
+                    }
                 }
             }
             catch (final IllegalStateException ex)
@@ -3062,208 +3050,190 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
         }
 
-        private void apply(final JournalRecords.Reader r)
+        @Override
+        public void onSessionCreate(
+            final String clientId, final boolean ownerKnown, final String userName, final boolean anonymousListener)
         {
-            switch (r.type())
+            Session session = sessionByClientId.get(clientId);
+            if (session == null || !session.persistent)
             {
-                case JournalRecords.SESSION_CREATE:
-                {
-                    final String clientId = r.string();
-                    Session session = sessionByClientId.get(clientId);
-                    if (session == null || !session.persistent)
-                    {
-                        session = new Session(clientId, true, null);
-                        sessionByClientId.put(clientId, session);
-                        counters.sessionsPersistent.increment();
-                    }
-                    if (r.hasRemaining()) // else journaled before owners were: the first client claims it
-                    {
-                        final int owner = r.u8();
-                        final String username = r.string();
-                        // the user name is what ownership and authorisation use; the rest is not known now
-                        session.owner = new ClientInfo(clientId,
-                            (owner & JournalRecords.OWNER_USER_NAME) != 0 ? username : null, "", "",
-                            ProtocolLevel.UNKNOWN);
-                        session.anonymousListener = (owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0;
-                        session.unrestricted = access.unrestricted(session.anonymousListener);
-                    }
-                    break;
-                }
-                case JournalRecords.SESSION_DELETE:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    if (session != null)
-                    {
-                        destroySession(session);
-                    }
-                    break;
-                }
-                case JournalRecords.SUBSCRIBE:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final String filter = r.string();
-                    final int options = r.i32();
-                    if (session != null)
-                    {
-                        addSubscription(session, filter, options);
-                    }
-                    break;
-                }
-                case JournalRecords.UNSUBSCRIBE:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final String filter = r.string();
-                    if (session != null && session.subscriptions.remove(filter) != null)
-                    {
-                        removeSubscription(session, filter);
-                    }
-                    break;
-                }
-                case JournalRecords.MESSAGE:
-                {
-                    final long id = r.i64();
-                    final int qos = r.u8();
-                    final boolean retain = r.u8() != 0;
-                    final String topic = r.string();
-                    final byte[] payload = r.bytes();
-                    final Message message = Message.of(topic, payload, qos, retain);
-                    message.journalId = id;
-                    messageById.put(id, message);
-                    nextMessageId = Math.max(nextMessageId, id + 1);
-                    break;
-                }
-                case JournalRecords.MESSAGE_V5:
-                {
-                    final long id = r.i64();
-                    final int qos = r.u8();
-                    final boolean retain = r.u8() != 0;
-                    final byte[] topic = r.string().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                    final long expiresAtMs = r.i64();
-                    final byte[] properties = r.bytes();
-                    final byte[] payload = r.bytes();
-                    final Message message = Message.assemble(new UnsafeBuffer(topic), 0, topic.length,
-                        new UnsafeBuffer(properties), 0, properties.length, new UnsafeBuffer(payload), 0,
-                        payload.length, qos, retain);
-                    if (expiresAtMs != Long.MAX_VALUE)
-                    {
-                        message.expireAt(expiresAtMs);
-                    }
-                    message.journalId = id;
-                    messageById.put(id, message);
-                    nextMessageId = Math.max(nextMessageId, id + 1);
-                    break;
-                }
-                case JournalRecords.SESSION_EXPIRY:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final long expirySeconds = r.i64();
-                    if (session != null && session.persistent)
-                    {
-                        session.expirySeconds = expirySeconds;
-                    }
-                    break;
-                }
-                case JournalRecords.ENQUEUE:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final Message message = messageById.get(r.i64());
-                    final int qos = r.u8();
-                    final boolean retain = r.u8() != 0;
-                    if (session != null && message != null)
-                    {
-                        session.queue.add(new Session.Queued(message, qos, retain));
-                        counters.messagesQueued.increment();
-                        addQueuedBytes(message);
-                    }
-                    break;
-                }
-                case JournalRecords.INFLIGHT:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final long messageId = r.i64();
-                    final int packetId = r.u16();
-                    final int qos = r.u8();
-                    final boolean retain = r.u8() != 0;
-                    final boolean fromQueue = r.u8() != 0;
-                    if (session != null)
-                    {
-                        final Session.Queued dequeued = fromQueue ? session.queue.poll() : null;
-                        if (dequeued != null)
-                        {
-                            counters.messagesQueued.decrement();
-                            removeQueuedBytes(queuedSize(dequeued.message));
-                        }
-                        final Message message = messageById.get(messageId);
-                        final Inflight inflight =
-                            new Inflight(packetId, session.inflightSequence++, message, qos, retain);
-                        if (session.inflightByPacketId.put(packetId, inflight) == null)
-                        {
-                            counters.messagesInflight.increment();
-                        }
-                    }
-                    break;
-                }
-                case JournalRecords.RELEASE:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final int packetId = r.u16();
-                    if (session != null && session.inflightByPacketId.remove(packetId) != null)
-                    {
-                        counters.messagesInflight.decrement();
-                    }
-                    break;
-                }
-                case JournalRecords.PUBREC:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final int packetId = r.u16();
-                    final Inflight inflight = session == null ? null : session.inflightByPacketId.get(packetId);
-                    if (inflight != null)
-                    {
-                        inflight.state = Inflight.AWAIT_PUBCOMP;
-                        inflight.message = null;
-                    }
-                    break;
-                }
-                case JournalRecords.QOS2_IN:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final int packetId = r.u16();
-                    if (session != null)
-                    {
-                        session.inboundQos2.add(packetId);
-                    }
-                    break;
-                }
-                case JournalRecords.QOS2_DONE:
-                {
-                    final Session session = sessionByClientId.get(r.string());
-                    final int packetId = r.u16();
-                    if (session != null)
-                    {
-                        session.inboundQos2.remove(packetId);
-                    }
-                    break;
-                }
-                case JournalRecords.RETAIN_SET:
-                {
-                    final Message message = messageById.get(r.i64());
-                    if (message != null)
-                    {
-                        retained.put(message.topic(), message);
-                        counters.retainedMessages.set(retained.size());
-                    }
-                    break;
-                }
-                case JournalRecords.RETAIN_CLEAR:
-                {
-                    retained.remove(r.string());
-                    counters.retainedMessages.set(retained.size());
-                    break;
-                }
-                default:
-                    throw new IllegalStateException("unknown record type " + r.type());
+                session = new Session(clientId, true, null);
+                sessionByClientId.put(clientId, session);
+                counters.sessionsPersistent.increment();
             }
+            if (ownerKnown) // else journaled before owners were: the first client claims it
+            {
+                // the user name is what ownership and authorisation use; the rest is not known now
+                session.owner = new ClientInfo(clientId, userName, "", "", ProtocolLevel.UNKNOWN);
+                session.anonymousListener = anonymousListener;
+                session.unrestricted = access.unrestricted(session.anonymousListener);
+            }
+        }
+
+        @Override
+        public void onSessionDelete(final String clientId)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null)
+            {
+                destroySession(session);
+            }
+        }
+
+        @Override
+        public void onSubscribe(final String clientId, final String filter, final int options)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null)
+            {
+                addSubscription(session, filter, options);
+            }
+        }
+
+        @Override
+        public void onUnsubscribe(final String clientId, final String filter)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null && session.subscriptions.remove(filter) != null)
+            {
+                removeSubscription(session, filter);
+            }
+        }
+
+        @Override
+        public void onMessage(
+            final long messageId, final int qos, final boolean retain, final String topic, final byte[] payload)
+        {
+            stored(messageId, Message.of(topic, payload, qos, retain));
+        }
+
+        @Override
+        public void onMessageV5(
+            final long messageId, final int qos, final boolean retain, final String topic, final long expiresAtMs,
+            final byte[] properties, final byte[] payload)
+        {
+            final byte[] topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            final Message message = Message.assemble(new UnsafeBuffer(topicBytes), 0, topicBytes.length,
+                new UnsafeBuffer(properties), 0, properties.length, new UnsafeBuffer(payload), 0,
+                payload.length, qos, retain);
+            if (expiresAtMs != Long.MAX_VALUE)
+            {
+                message.expireAt(expiresAtMs);
+            }
+            stored(messageId, message);
+        }
+
+        private void stored(final long messageId, final Message message)
+        {
+            message.journalId = messageId;
+            messageById.put(messageId, message);
+            nextMessageId = Math.max(nextMessageId, messageId + 1);
+        }
+
+        @Override
+        public void onSessionExpiry(final String clientId, final long expirySeconds)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null && session.persistent)
+            {
+                session.expirySeconds = expirySeconds;
+            }
+        }
+
+        @Override
+        public void onEnqueue(final String clientId, final long messageId, final int qos, final boolean retain)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            final Message message = messageById.get(messageId);
+            if (session != null && message != null)
+            {
+                session.queue.add(new Session.Queued(message, qos, retain));
+                counters.messagesQueued.increment();
+                addQueuedBytes(message);
+            }
+        }
+
+        @Override
+        public void onInflight(
+            final String clientId, final long messageId, final int packetId, final int qos, final boolean retain,
+            final boolean fromQueue)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null)
+            {
+                final Session.Queued dequeued = fromQueue ? session.queue.poll() : null;
+                if (dequeued != null)
+                {
+                    counters.messagesQueued.decrement();
+                    removeQueuedBytes(queuedSize(dequeued.message));
+                }
+                final Message message = messageById.get(messageId);
+                final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
+                if (session.inflightByPacketId.put(packetId, inflight) == null)
+                {
+                    counters.messagesInflight.increment();
+                }
+            }
+        }
+
+        @Override
+        public void onRelease(final String clientId, final int packetId)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null && session.inflightByPacketId.remove(packetId) != null)
+            {
+                counters.messagesInflight.decrement();
+            }
+        }
+
+        @Override
+        public void onPubrec(final String clientId, final int packetId)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            final Inflight inflight = session == null ? null : session.inflightByPacketId.get(packetId);
+            if (inflight != null)
+            {
+                inflight.state = Inflight.AWAIT_PUBCOMP;
+                inflight.message = null;
+            }
+        }
+
+        @Override
+        public void onQos2In(final String clientId, final int packetId)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null)
+            {
+                session.inboundQos2.add(packetId);
+            }
+        }
+
+        @Override
+        public void onQos2Done(final String clientId, final int packetId)
+        {
+            final Session session = sessionByClientId.get(clientId);
+            if (session != null)
+            {
+                session.inboundQos2.remove(packetId);
+            }
+        }
+
+        @Override
+        public void onRetainSet(final long messageId)
+        {
+            final Message message = messageById.get(messageId);
+            if (message != null)
+            {
+                retained.put(message.topic(), message);
+                counters.retainedMessages.set(retained.size());
+            }
+        }
+
+        @Override
+        public void onRetainClear(final String topic)
+        {
+            retained.remove(topic);
+            counters.retainedMessages.set(retained.size());
         }
 
         /** Drop replay-only indexes and report. */
