@@ -581,8 +581,7 @@ public final class PacketDecoder
         out.payloadOffset = index;
         out.payloadLength = end - index;
 
-        // An empty topic name is legal only in MQTT 5 (with a topic alias); connections at level 5 are decoded as
-        // 3.1.1 until the MQTT 5 work adds properties, so it is refused for them as well for now.
+        // An empty topic name is legal only in MQTT 5, with a Topic Alias (decodePublish5); never here.
         if (!TopicValidator.isValidTopicName(buffer, topicOffset, topicLength))
         {
             return PROTOCOL_ERROR; // [MQTT-4.7.3-1], [MQTT-3.3.2-2]

@@ -59,8 +59,9 @@ import javax.net.ssl.SSLException;
  * exceeded) until MSG_RESUME_READ; a connection is read only when none of these says stop.
  * Every connection end emits exactly one MSG_CLOSED, queued locally while the ring is full.
  * <p>
- * TLS, WS and WSS connections have {@link ConnectionLayers} between the socket and the MQTT framer (plain TCP keeps the
- * direct, copy-free path). A TLS connection announces itself (MSG_OPENED) only when its handshake is done, so the
+ * TLS, WS and WSS connections have {@link ConnectionLayers} between the socket and the MQTT framer; plain TCP has none
+ * (the socket is read into the connection's read buffer, whose frames are copied once into the ingress ring). A TLS
+ * connection announces itself (MSG_OPENED) only when its handshake is done, so the
  * address can carry {@code ;cn=<subject CN>} of a verified client certificate; until then the agent enforces the
  * connect timeout itself. A close then flushes MQTT output, a WS close frame and TLS close_notify, in that order.
  * <p>
