@@ -22,11 +22,6 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     private final IdleSignal[] egressSignals;
     private boolean wrote;
 
-    public EncodeStage(final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle)
-    {
-        this(egress, counters, retryIdle, null);
-    }
-
     /** @param latency where PUBLISH pipeline latency is recorded, or null. */
     public EncodeStage(
         final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle,
@@ -155,7 +150,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
                     o.src, o.topicOffset, o.topicLength, o.src, o.payloadOffset, o.payloadLength);
                 break;
             case Outbound.CONNACK:
-                PacketEncoder.connack(buffer, offset, o.sessionPresent, o.returnCode);
+                PacketEncoder.connack(buffer, offset, o.sessionPresent, ReasonCode.connackReturnCode(o.reasonCode));
                 break;
             case Outbound.PUBACK:
                 PacketEncoder.puback(buffer, offset, o.packetId);
@@ -203,7 +198,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
                 break;
             }
             case Outbound.CONNACK:
-                V5Encoder.connack(buffer, offset, o.sessionPresent, connackReason(o.returnCode), o.properties);
+                V5Encoder.connack(buffer, offset, o.sessionPresent, o.reasonCode, o.properties);
                 break;
             case Outbound.PUBACK:
                 V5Encoder.puback(buffer, offset, o.packetId, o.reasonCode, o.properties);
@@ -263,24 +258,6 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
                 return V5Encoder.authLength(o.reasonCode, o.properties);
             default:
                 throw new IllegalStateException("unknown outbound kind " + o.kind);
-        }
-    }
-
-    /**
-     * The route stage and the authenticator speak 3.1.1 CONNACK return codes; a 5.0 client gets the matching reason
-     * code (section 3.2.2.2), and reason codes (0x80 and up) pass through.
-     */
-    static int connackReason(final int returnCode)
-    {
-        switch (returnCode)
-        {
-            case 0x00: return ReasonCode.SUCCESS;
-            case 0x01: return ReasonCode.UNSUPPORTED_PROTOCOL_VERSION;
-            case 0x02: return ReasonCode.CLIENT_IDENTIFIER_NOT_VALID;
-            case 0x03: return ReasonCode.SERVER_UNAVAILABLE;
-            case 0x04: return ReasonCode.BAD_USER_NAME_OR_PASSWORD;
-            case 0x05: return ReasonCode.NOT_AUTHORIZED;
-            default: return returnCode >= ReasonCode.FIRST_FAILURE ? returnCode : ReasonCode.UNSPECIFIED_ERROR;
         }
     }
 

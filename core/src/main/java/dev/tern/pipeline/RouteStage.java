@@ -51,8 +51,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
 {
     private static final Logger LOG = LoggerFactory.getLogger(RouteStage.class);
     private static final int SUBACK_FAILURE = 0x80;
-    private static final int CONNACK_UNACCEPTABLE_PROTOCOL = 0x01;
-    private static final int CONNACK_IDENTIFIER_REJECTED = 0x02;
     private static final int TIMER_POLL_LIMIT = 1024;
     /**
      * Subscription options as the trie and the journal keep them: QoS, No Local and Retain As Published in bits 0-3,
@@ -375,11 +373,11 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             }
             if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
             {
-                refuse(connection, CONNACK_UNACCEPTABLE_PROTOCOL); // [MQTT-3.1.2-2]
+                refuse(connection, ReasonCode.UNSUPPORTED_PROTOCOL_VERSION); // [MQTT-3.1.2-2]
             }
             else if (result == DecodeResult.IDENTIFIER_REJECTED)
             {
-                refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+                refuse(connection, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID); // [MQTT-3.1.3-8]
             }
             else if (result != DecodeResult.OK && packet.type == PacketType.CONNECT &&
                 connection.protocolLevel == ProtocolLevel.MQTT_5)
@@ -551,7 +549,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
     }
 
-    private void refuse(final Connection connection, final int returnCode)
+    private void refuse(final Connection connection, final int reasonCode)
     {
         if (isMqtt5(connection) && connection.maxPacketSizeOut < ConnackFit.BARE_LENGTH)
         {
@@ -560,11 +558,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         }
         final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = false;
-        connack.returnCode = returnCode;
+        connack.reasonCode = reasonCode;
         if (connack.mqtt5)
         {
-            connack.properties.set(Property.REASON_STRING,
-                ReasonCode.name(EncodeStage.connackReason(returnCode)));
+            connack.properties.set(Property.REASON_STRING, ReasonCode.name(reasonCode));
             ConnackFit.fit(connack.properties, connection.maxPacketSizeOut); // [MQTT-3.2.2-19]
         }
         closeConnection(connection, false);
@@ -587,7 +584,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             // whatever Clean Start says, and the CONNACK names it [MQTT-3.1.3-7], [MQTT-3.2.2-16]
             if ((!packet.cleanSession && !mqtt5) || !config.allowZeroLengthClientId())
             {
-                refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+                refuse(connection, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID); // [MQTT-3.1.3-8]
                 return;
             }
             clientId = "tern-" + Long.toHexString(nowMs) + "-" + (++assignedClientIds);
@@ -630,7 +627,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             if (rc != Authenticator.ACCEPTED)
             {
                 counters.authFailures.increment();
-                refuse(connection, rc);
+                refuse(connection, ReasonCode.ofConnackReturnCode(rc)); // the Authenticator speaks 3.1.1 codes
                 return;
             }
         }
@@ -644,7 +641,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
             LOG.warn("client id '{}' refused to user '{}' from {}: its session belongs to '{}'{}", clientId, username,
                 connection.remoteAddress, existing.owner == null ? null : existing.owner.username(),
                 existing.anonymousListener ? " (anonymous listener)" : "");
-            refuse(connection, Authenticator.NOT_AUTHORIZED);
+            refuse(connection, ReasonCode.NOT_AUTHORIZED);
             return;
         }
         if (mqtt5 && !ConnackFit.mandatoryFits(assignedClientId ? clientId : null, connection.authMethod,
@@ -763,7 +760,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, MatchVisit
         final Outbound connack = out(Outbound.CONNACK, connection);
         // MQTT 3.1 has no Session Present: that byte is reserved there
         connack.sessionPresent = sessionPresent && packet.protocolLevel != ProtocolLevel.MQTT_3_1;
-        connack.returnCode = Authenticator.ACCEPTED;
+        connack.reasonCode = ReasonCode.SUCCESS;
         if (mqtt5)
         {
             // What this broker does and does not do, so the client does not send what would be refused.
