@@ -134,6 +134,22 @@ class JournalRecordTypeTest
     }
 
     @Test
+    void shouldHaveEveryTypeIdOfJournalRecordsInTheTable() throws IllegalAccessException
+    {
+        final Set<String> notTypes = Set.of("HEADER_LENGTH", "OWNER_USER_NAME", "OWNER_ANONYMOUS_LISTENER");
+        int ids = 0;
+        for (final java.lang.reflect.Field field : JournalRecords.class.getFields())
+        {
+            if (field.getType() == int.class && !notTypes.contains(field.getName()))
+            {
+                assertEquals(field.getInt(null), JournalRecordType.valueOf(field.getName()).id(), field.getName());
+                ids++;
+            }
+        }
+        assertEquals(JournalRecordType.values().length, ids);
+    }
+
+    @Test
     void shouldHaveOneVisitorMethodPerTypeAndCallADifferentOnePerType()
     {
         assertEquals(JournalRecordType.values().length, JournalVisitor.class.getMethods().length);
