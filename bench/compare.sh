@@ -15,6 +15,8 @@
 #                             brokers' defaults, 32 and 20, make QoS 1 round-trip bound on 2 shared cores).
 #   BROKERS                   which to run (default "tern mosquitto moquette hivemq relay").
 #   SHARED_BROKERS            which run the shared-subscription scenario (default "tern mosquitto hivemq").
+#   SCENARIO_BROKERS          which run fan-out (1 -> 1000), fan-in (1000 -> 1), wildcard routing (100,000 filters)
+#                             and the four mqtt-stresser rows (default "tern mosquitto").
 #   ACL=1                     Tern and Mosquitto require a login and apply the same ACL file (user bench:
 #                             readwrite load/#, deny load/+/secret): p2p subscriptions are covered by the read rule,
 #                             the shared group's load/RUN/+ could meet the deny, so each of its deliveries is checked.
@@ -120,6 +122,33 @@ for round in $(seq "$ROUNDS"); do
     for broker in $SHARED_BROKERS; do
         start_broker "$broker"
         load "$broker" "$round" --scenario shared --clients "$CLIENTS" --qos 1 --mqtt 5
+        stop_broker
+    done
+done
+
+# Fan-out, fan-in and wildcard routing; a window of 10 per publisher keeps 1,000 connections' worth of QoS 0
+# messages within what either broker buffers for a connection, so the figures measure routing, not drops.
+SCENARIO_BROKERS=${SCENARIO_BROKERS:-tern mosquitto}
+echo "closed loop, fan-out 1 -> 1000, fan-in 1000 -> 1, wildcard routing among 100,000 filters, QoS 0"
+for round in $(seq "$ROUNDS"); do
+    for broker in $SCENARIO_BROKERS; do
+        start_broker "$broker"
+        load "$broker" "$round" --scenario fanout --clients 1000 --qos 0 --window 10
+        load "$broker" "$round" --scenario fanin --clients 1000 --qos 0 --window 10
+        load "$broker" "$round" --scenario wildcard --clients 4 --qos 0 --subscriptions 100000
+        stop_broker
+    done
+done
+
+# Mochi MQTT's table: mqtt-stresser's four rows (workers x messages per worker).
+echo "mqtt-stresser rows: 1 x 10000, 10 x 1000, 10 x 10000, 500 x 100"
+for round in $(seq "$ROUNDS"); do
+    for broker in $SCENARIO_BROKERS; do
+        start_broker "$broker"
+        for row in "1 10000" "10 1000" "10 10000" "500 100"; do
+            read -r workers messages <<< "$row"
+            load "$broker" "$round" --scenario stresser --clients "$workers" --messages "$messages"
+        done
         stop_broker
     done
 done

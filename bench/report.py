@@ -30,6 +30,83 @@ def machine():
     return "%s, %d cores, %s, %s %s; %s; %s" % (cpu, cores, mem, platform.system(), platform.release(), java, mosq)
 
 
+SCENARIOS = {
+    "fanout": "fan-out: 1 publisher, %(clients)d subscribers on its topic (%(deliveries)s)",
+    "fanin": "fan-in: %(clients)d publishers, 1 subscriber on `load/RUN/+`",
+    "wildcard": "wildcard routing: %(clients)d publishers; each message matches an exact, a `+` and a `#` filter of"
+                " three subscribers, among %(subscriptions)d filters (exact, `+`, `#`) that match nothing",
+}
+
+# Mochi MQTT's README (mqtt-stresser, its own hardware): Mochi and Mosquitto per-worker rates, msg/s.
+MOCHI = [("1 x 10,000 SEND median", 36505, 30597), ("1 x 10,000 RECV median", 152221, 59130),
+         ("10 x 10,000 RECV median", 11427, 3142)]
+
+
+def scenario_tables(rows, brokers, med):
+    out = []
+    for scenario, text in SCENARIOS.items():
+        rs = [r for r in rows if r.get("scenario") == scenario]
+        if not rs:
+            continue
+        sample = rs[0]
+        out += ["", "## " + text % dict(clients=sample["clients"], subscriptions=sample.get("subscriptions", 0),
+                                         deliveries="throughput counts deliveries"), "",
+                "Closed loop, QoS %d, window %s. *misrouted*: delivered to a filter that matches nothing." % (
+                    sample["qos"], "10 per publisher" if scenario != "wildcard" else "1000 per publisher"), "",
+                "| broker | msg/s delivered | Tern/broker | p50 µs | p99 µs | lost | misrouted |",
+                "|---|---|---|---|---|---|---|"]
+        tern = med([r for r in rs if r["label"] == "tern"], "throughput")
+        for b in brokers:
+            br = [r for r in rs if r["label"] == b]
+            if br:
+                t = med(br, "throughput")
+                out.append("| %s | %.0f | %s | %.0f | %.0f | %d | %d |" % (
+                    b, t, "%.2f" % (tern / t) if t else "–", med(br, "p50_us"), med(br, "p99_us"),
+                    sum(r["lost"] for r in br), sum(r.get("misrouted", 0) for r in br)))
+    return out
+
+
+def stresser_tables(rows, brokers, med):
+    rs = [r for r in rows if r.get("scenario") == "stresser"]
+    if not rs:
+        return []
+    out = ["", "## mqtt-stresser rows (Mochi MQTT's benchmark table)", "",
+           "`--scenario stresser`: each worker is a subscriber and a publisher on a topic of its own; the publisher"
+           " sends N QoS 0 messages `this is msg #N!`; workers start at 100 per 500 ms. SEND: N divided by the time"
+           " from the first PUBLISH to the last one handed to the socket. RECV: its timer starts only when the"
+           " worker has finished publishing and stops when its subscriber has counted all N, so it mostly measures"
+           " how fast messages already delivered are drained (a worker whose messages all arrived while it was"
+           " still publishing gets a very high RECV). Fastest, median and slowest are over the workers' own rates,"
+           " not the broker's aggregate; medians over rounds. msg/s per worker:", "",
+           "| workers x messages | broker | SEND fastest | SEND median | SEND slowest | RECV fastest | RECV median"
+           " | RECV slowest | not received |", "|---|---|---|---|---|---|---|---|---|"]
+    shapes = sorted({(r["clients"], r["messages"]) for r in rs})
+    ratio = {}
+    for shape in shapes:
+        for b in brokers:
+            br = [r for r in rs if r["label"] == b and (r["clients"], r["messages"]) == shape]
+            if br:
+                out.append("| %d x %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %d |" % (
+                    shape[0], shape[1], b, med(br, "send_fastest"), med(br, "send_median"), med(br, "send_slowest"),
+                    med(br, "recv_fastest"), med(br, "recv_median"), med(br, "recv_slowest"),
+                    sum(r["lost"] for r in br)))
+                ratio[(shape, b)] = (med(br, "send_median"), med(br, "recv_median"))
+    if "mosquitto" in brokers:
+        out += ["", "Ratios of medians, Tern/Mosquitto here next to Mochi/Mosquitto in Mochi's README (other"
+                " hardware: only the ratios compare):", "", "| row | Tern/Mosquitto here | Mochi/Mosquitto (Mochi's README) |",
+                "|---|---|---|"]
+        for shape in shapes:
+            t, m = ratio.get((shape, "tern")), ratio.get((shape, "mosquitto"))
+            if t and m:
+                label = "%d x %s" % (shape[0], format(shape[1], ",d"))
+                for i, kind in enumerate(("SEND", "RECV")):
+                    mochi = next((x for x in MOCHI if x[0] == "%s %s median" % (label, kind)), None)
+                    out.append("| %s %s median | %.2f | %s |" % (
+                        label, kind, t[i] / m[i] if m[i] else float("nan"),
+                        "%.2f (%d / %d)" % (mochi[1] / mochi[2], mochi[1], mochi[2]) if mochi else "–"))
+    return out
+
+
 def main(raw, out):
     rows = [json.loads(line) for line in open(raw) if line.strip()]
     order = ["tern", "mosquitto", "moquette", "hivemq", "relay"]
@@ -37,7 +114,10 @@ def main(raw, out):
     peers = [b for b in brokers if b != "tern"]
     groups = {}
     for r in rows:
-        key = ("shared" if r.get("scenario") == "shared" else "open" if r["rate"] else "closed", r["qos"])
+        scenario = r.get("scenario", "p2p")
+        if scenario not in ("p2p", "shared"):
+            continue
+        key = ("shared" if scenario == "shared" else "open" if r["rate"] else "closed", r["qos"])
         groups.setdefault(key, {}).setdefault(r["label"], []).append(r)
 
     def med(rs, field):
@@ -89,6 +169,8 @@ def main(raw, out):
                     b, med(rs, "throughput"), "%.2f" % (tern_rate / med(rs, "throughput"))
                     if med(rs, "throughput") else "–", med(rs, "p50_us"), med(rs, "p99_us"),
                     sum(r["lost"] for r in rs), sum(r["duplicated"] for r in rs)))
+    lines += scenario_tables(rows, brokers, med)
+    lines += stresser_tables(rows, brokers, med)
     lines += ["", "## Broker memory (RSS after the runs, KiB, median)", "", "| broker | RSS |", "|---|---|"]
     for b in brokers:
         rs = [r for r in rows if r["label"] == b]

@@ -10,7 +10,7 @@
 # time of /proc/PID/task/*/schedstat, since utime and stime are sampled at clock-tick granularity.
 # The broker's own CPU time is unaffected by other load on the machine. With TERN_NMT=1 the broker runs with
 # -XX:NativeMemoryTracking=summary and the script prints `jcmd PID VM.native_memory summary` (heap, class/metaspace,
-# threads, code, and "Other" = direct ByteBuffers such as the rings).
+# threads, code, and "Other" = direct ByteBuffers). bench/scripts/idle-rss.sh follows RSS through a client's visit.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 

@@ -2,9 +2,9 @@ package dev.tern.journal;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
+import dev.tern.pipeline.Broker;
 import dev.tern.storage.JournalRecords;
 import dev.tern.storage.Storage;
 import org.agrona.DirectBuffer;

@@ -1,9 +1,9 @@
 package dev.tern.pipeline;
 
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
@@ -35,12 +35,9 @@ final class PipelineSetup
     /** MSG_OPENED: a connection of listener 0 from a loopback address. */
     static void open(final RingBuffer ingress, final long connectionId)
     {
-        final byte[] address = "/127.0.0.1:1".getBytes(StandardCharsets.US_ASCII);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[12 + address.length]);
-        buffer.putLong(0, connectionId);
-        buffer.putInt(8, 0);
-        buffer.putBytes(12, address);
-        ingress.write(RingProtocol.MSG_OPENED, buffer, 0, buffer.capacity());
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
+        final int length = RingProtocol.putOpened(buffer, connectionId, 0, "/127.0.0.1:1", null);
+        ingress.write(RingProtocol.MSG_OPENED, buffer, 0, length);
     }
 
     /** MSG_FRAME carrying one whole packet. */

@@ -2,11 +2,11 @@ package dev.tern.pipeline;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.PacketEncoder;
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;

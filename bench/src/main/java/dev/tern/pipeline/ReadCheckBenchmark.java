@@ -2,6 +2,7 @@ package dev.tern.pipeline;
 
 import dev.tern.auth.AclFile;
 import dev.tern.broker.ClientInfo;
+import dev.tern.route.TopicDecisions;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

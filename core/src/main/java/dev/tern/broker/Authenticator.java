@@ -25,4 +25,29 @@ public interface Authenticator
      * @return {@link #ACCEPTED}, {@link #BAD_USERNAME_OR_PASSWORD} or {@link #NOT_AUTHORIZED}.
      */
     int authenticate(ClientInfo client, byte[] password);
+
+    /**
+     * @return false for {@link #DENY_ALL}, which stands for "no authenticator configured"; an authenticator that wraps
+     * another answers for the one it wraps.
+     */
+    default boolean configured()
+    {
+        return this != DENY_ALL;
+    }
+
+    /** @return true for {@link #ALLOW_ALL}; an authenticator that wraps another answers for the one it wraps. */
+    default boolean acceptsAll()
+    {
+        return this == ALLOW_ALL;
+    }
+
+    /**
+     * @param listenerName a listener of the broker.
+     * @return who this authenticator admits on that listener, when it decides that listener itself (bridges), for the
+     * start-up log; null to let {@link ListenerAccess} describe it.
+     */
+    default String describeListener(final String listenerName)
+    {
+        return null;
+    }
 }

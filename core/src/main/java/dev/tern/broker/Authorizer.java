@@ -96,4 +96,19 @@ public interface Authorizer
     {
         return true;
     }
+
+    /**
+     * @return false for {@link #DENY_ALL}, which stands for "no authorizer configured"; an authorizer that wraps
+     * another answers for the one it wraps.
+     */
+    default boolean configured()
+    {
+        return this != DENY_ALL;
+    }
+
+    /** @return true for {@link #ALLOW_ALL}; an authorizer that wraps another answers for the one it wraps. */
+    default boolean allowsAll()
+    {
+        return this == ALLOW_ALL;
+    }
 }

@@ -100,7 +100,7 @@ public final class BrokerConfig
         /**
          * Default: spin, yield, then block on a lock for new events (no CPU when idle), and park with growing sleeps
          * (up to 100 µs) while waiting for a slower stage ahead instead of spinning. See
-         * {@link dev.tern.pipeline.BackoffWaitStrategy}.
+         * the pipeline's {@code BackoffWaitStrategy}.
          */
         BACKOFF,
         /** Lock and condition; no CPU when idle, higher wake-up latency. */

@@ -3,7 +3,9 @@ package dev.tern.broker;
 import dev.tern.util.Counter;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * All broker counters. Each counter has exactly one writing thread, noted per group; anyone may read.
@@ -112,6 +114,9 @@ public final class BrokerCounters
      */
     public final Counter acksWithheld = new Counter("journal.acksWithheld");
 
+    /** Counters of components outside the pipeline (bridges), in registration order; each has its own writer. */
+    private final List<Counter> registered = new CopyOnWriteArrayList<>();
+
     /** Why the journal failed, while {@link #journalFailed} is 1; written by the journal stage. */
     private volatile String journalFailure;
 
@@ -137,7 +142,29 @@ public final class BrokerCounters
         {
             byName.put(c.name(), c);
         }
+        for (final Counter c : registered)
+        {
+            byName.put(c.name(), c);
+        }
         return byName;
+    }
+
+    /**
+     * Add a counter of a component outside the pipeline (a bridge), so that it is listed by {@link #all()} (the
+     * dashboard, {@code /metrics}) and published on {@code $SYS} ({@code bridge.x.connected} as
+     * {@code $SYS/broker/bridge/x/connected}). Thread-safe.
+     *
+     * @param counter a counter whose name is unique among all counters.
+     */
+    public void register(final Counter counter)
+    {
+        registered.add(counter);
+    }
+
+    /** @return the counters added by {@link #register(Counter)}, in order. */
+    public List<Counter> registered()
+    {
+        return List.copyOf(registered);
     }
 
     /** @return why the journal cannot write, or null while it can. */

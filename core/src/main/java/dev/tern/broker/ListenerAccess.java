@@ -57,7 +57,12 @@ public final class ListenerAccess
         final StringBuilder text = new StringBuilder(200)
             .append("listener '").append(listener.name()).append("' (").append(listener.type().label()).append(' ')
             .append(listener.host()).append(':').append(listener.port()).append("): ");
-        final boolean fullRights = unrestricted(listener.anonymous()) || authorizer == Authorizer.ALLOW_ALL;
+        final String own = authenticator.describeListener(listener.name());
+        if (own != null)
+        {
+            return text.append(own).toString();
+        }
+        final boolean fullRights = unrestricted(listener.anonymous()) || authorizer.allowsAll();
         if (listener.anonymous())
         {
             text.append("clients without a user name admitted").append(fullRights ? " with full rights" :
@@ -84,16 +89,16 @@ public final class ListenerAccess
 
     private boolean authenticatorConfigured()
     {
-        return authenticator != Authenticator.DENY_ALL;
+        return authenticator.configured();
     }
 
     private boolean authorizerConfigured()
     {
-        return authorizer != Authorizer.DENY_ALL;
+        return authorizer.configured();
     }
 
     private static String name(final Authenticator authenticator)
     {
-        return authenticator == Authenticator.ALLOW_ALL ? "nothing (every login accepted)" : authenticator.toString();
+        return authenticator.acceptsAll() ? "nothing (every login accepted)" : authenticator.toString();
     }
 }

@@ -13,7 +13,9 @@ import java.util.Arrays;
  * received packet, or by the broker before an encoder writes it. Numbers are held as primitives indexed by property
  * identifier; strings and binary data as (buffer, offset, length) views, never copied; User Properties and
  * Subscription Identifiers, which may repeat, as arrays with a count. Nothing is allocated after the arrays have grown
- * to the largest repeat count seen, except by the String conveniences meant for tests and tools.
+ * to the largest repeat count seen, except by the String conveniences meant for tests and tools. The arrays are made
+ * on first use: every pipeline event holds several instances, most of which never see a property (MQTT 3.1.1
+ * clients, packets without properties), so an unused instance costs a few dozen bytes rather than a kilobyte.
  * <p>
  * Encoded, a property block is a variable byte integer length followed by (identifier, value) pairs; this class writes
  * the pairs in ascending identifier order, repeated properties together in the order they were added.
@@ -25,22 +27,27 @@ public final class Properties
     private static final int ID_LENGTH = 1;
     private static final int LENGTH_PREFIX = 2;
 
+    private static final long[] NO_LONGS = new long[0];
+    private static final int[] NO_INTS = new int[0];
+    private static final DirectBuffer[] NO_BUFFERS = new DirectBuffer[0];
+
     private long presentMask;
-    private final long[] values = new long[SLOTS];
-    private final DirectBuffer[] buffers = new DirectBuffer[SLOTS];
-    private final int[] offsets = new int[SLOTS];
-    private final int[] lengths = new int[SLOTS];
+    /** Indexed by identifier, SLOTS long once a single-valued property has been set; empty before. */
+    private long[] values = NO_LONGS;
+    private DirectBuffer[] buffers = NO_BUFFERS;
+    private int[] offsets = NO_INTS;
+    private int[] lengths = NO_INTS;
 
     private int userPropertyCount;
-    private DirectBuffer[] userKeyBuffers = new DirectBuffer[INITIAL_REPEATS];
-    private int[] userKeyOffsets = new int[INITIAL_REPEATS];
-    private int[] userKeyLengths = new int[INITIAL_REPEATS];
-    private DirectBuffer[] userValueBuffers = new DirectBuffer[INITIAL_REPEATS];
-    private int[] userValueOffsets = new int[INITIAL_REPEATS];
-    private int[] userValueLengths = new int[INITIAL_REPEATS];
+    private DirectBuffer[] userKeyBuffers = NO_BUFFERS;
+    private int[] userKeyOffsets = NO_INTS;
+    private int[] userKeyLengths = NO_INTS;
+    private DirectBuffer[] userValueBuffers = NO_BUFFERS;
+    private int[] userValueOffsets = NO_INTS;
+    private int[] userValueLengths = NO_INTS;
 
     private int subscriptionIdentifierCount;
-    private int[] subscriptionIdentifiers = new int[INITIAL_REPEATS];
+    private int[] subscriptionIdentifiers = NO_INTS;
 
     private DirectBuffer encodedBuffer;
     private int encodedOffset;
@@ -138,7 +145,7 @@ public final class Properties
     /** Offset of a string or binary property's bytes in {@link #buffer(int)}. */
     public int offset(final int id)
     {
-        return offsets[id];
+        return has(id) ? offsets[id] : 0;
     }
 
     /** Length of a string or binary property; 0 if absent. */
@@ -306,6 +313,7 @@ public final class Properties
         {
             return addSubscriptionIdentifier((int)value);
         }
+        ensureSlots();
         values[id] = value;
         presentMask |= 1L << id;
         return this;
@@ -325,6 +333,7 @@ public final class Properties
         {
             throw new IllegalArgumentException("not a string or binary property: " + Property.name(id));
         }
+        ensureSlots();
         buffers[id] = buffer;
         offsets[id] = offset;
         lengths[id] = length;
@@ -350,10 +359,11 @@ public final class Properties
         final DirectBuffer keyBuffer, final int keyOffset, final int keyLength,
         final DirectBuffer valueBuffer, final int valueOffset, final int valueLength)
     {
+        ensureSlots(); // clear() and remove() null buffers[id] of every present identifier
         final int i = userPropertyCount;
         if (i == userKeyOffsets.length)
         {
-            final int n = i * 2;
+            final int n = Math.max(INITIAL_REPEATS, i * 2);
             userKeyBuffers = Arrays.copyOf(userKeyBuffers, n);
             userKeyOffsets = Arrays.copyOf(userKeyOffsets, n);
             userKeyLengths = Arrays.copyOf(userKeyLengths, n);
@@ -383,15 +393,27 @@ public final class Properties
     /** Add a Subscription Identifier, 1..268,435,455. */
     public Properties addSubscriptionIdentifier(final int identifier)
     {
+        ensureSlots();
         final int i = subscriptionIdentifierCount;
         if (i == subscriptionIdentifiers.length)
         {
-            subscriptionIdentifiers = Arrays.copyOf(subscriptionIdentifiers, i * 2);
+            subscriptionIdentifiers = Arrays.copyOf(subscriptionIdentifiers, Math.max(INITIAL_REPEATS, i * 2));
         }
         subscriptionIdentifiers[i] = identifier;
         subscriptionIdentifierCount = i + 1;
         presentMask |= 1L << Property.SUBSCRIPTION_IDENTIFIER;
         return this;
+    }
+
+    private void ensureSlots()
+    {
+        if (values.length == 0)
+        {
+            values = new long[SLOTS];
+            buffers = new DirectBuffer[SLOTS];
+            offsets = new int[SLOTS];
+            lengths = new int[SLOTS];
+        }
     }
 
     /** Remove one property (all of its occurrences), e.g. a Topic Alias before forwarding a PUBLISH. */

@@ -6,11 +6,15 @@ import dev.tern.codec.DecodeResult;
 import dev.tern.codec.PacketDecoder;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
 import org.agrona.collections.Long2LongHashMap;
 
 /**
- * Stage 1: decodes each frame in place into the event's {@link dev.tern.codec.DecodedPacket}. Tracks each
- * connection's protocol level (set by its CONNECT) since later packets decode by it. Never throws on input.
+ * Stage 1: decodes each frame in place into the event's {@link dev.tern.codec.DecodedPacket}. The one owner of each
+ * connection's protocol level: set by its first CONNECT that decodes, since later packets decode by it, and handed
+ * on with every frame in {@link PipelineEvent#protocolLevel} (the route stage keeps what it is told there). Never
+ * throws on input.
  */
 public final class DecodeStage implements EventHandler<PipelineEvent>
 {
@@ -30,21 +34,28 @@ public final class DecodeStage implements EventHandler<PipelineEvent>
     {
         switch (event.type)
         {
-            case PipelineEvent.FRAME:
+            case RingProtocol.MSG_FRAME:
             {
                 final long connectionId = event.connectionId;
                 final int level = (int)protocolLevelByConnection.get(connectionId);
                 final int result = decode(event, level);
-                if (result == DecodeResult.OK && event.packet.type == PacketType.CONNECT && level == ProtocolLevel.UNKNOWN)
+                event.protocolLevel = level;
+                if (level == ProtocolLevel.UNKNOWN && event.packet.type == PacketType.CONNECT)
                 {
-                    protocolLevelByConnection.put(connectionId, event.packet.protocolLevel);
+                    // known as soon as the level byte was read: a refusal answers in the level the client asked for
+                    event.protocolLevel = event.packet.protocolLevel;
+                    if (result == DecodeResult.OK)
+                    {
+                        protocolLevelByConnection.put(connectionId, event.packet.protocolLevel);
+                    }
                 }
                 break;
             }
-            case PipelineEvent.INLINE_PUBLISH:
+            case RingProtocol.MSG_INLINE:
                 decode(event, ProtocolLevel.MQTT_3_1_1);
+                event.protocolLevel = ProtocolLevel.MQTT_3_1_1;
                 break;
-            case PipelineEvent.CLOSED:
+            case RingProtocol.MSG_CLOSED:
                 protocolLevelByConnection.remove(event.connectionId);
                 break;
             default:

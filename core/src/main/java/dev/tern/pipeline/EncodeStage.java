@@ -2,9 +2,10 @@ package dev.tern.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 import dev.tern.broker.BrokerCounters;
-import dev.tern.codec.PacketEncoder;
 import dev.tern.codec.ReasonCode;
-import dev.tern.codec.V5Encoder;
+import dev.tern.event.Outbound;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
 import dev.tern.util.IdleSignal;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.IdleStrategy;
@@ -60,7 +61,7 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             }
         }
         event.clearOutbound();
-        if (latency != null && event.type == PipelineEvent.FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
+        if (latency != null && event.type == RingProtocol.MSG_FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
             event.ingressNs != 0)
         {
             latency.record(System.nanoTime() - event.ingressNs);
@@ -120,167 +121,19 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     private void encode(final Outbound o)
     {
         final RingBuffer ring = egress[RingProtocol.agentIndex(o.connectionId)];
-        if (o.kind == Outbound.CLOSE)
+        if (RingProtocol.isControl(o.kind))
         {
-            control(ring, RingProtocol.MSG_CLOSE, o.connectionId);
-            return;
-        }
-        if (o.kind == Outbound.PAUSE_READ || o.kind == Outbound.RESUME_READ)
-        {
-            control(ring, o.kind == Outbound.PAUSE_READ ? RingProtocol.MSG_PAUSE_READ : RingProtocol.MSG_RESUME_READ,
-                o.connectionId);
+            control(ring, o.kind, o.connectionId); // the outbound kind is the egress message id
             return;
         }
 
-        final int length = o.mqtt5 ? length5(o) : length(o);
+        final OutboundEncoder encoder = OutboundEncoder.forKind(o.kind);
+        final int length = encoder.length(o);
         final int index = claim(ring, RingProtocol.MSG_SEND, RingProtocol.PAYLOAD_OFFSET + length);
         final AtomicBuffer buffer = ring.buffer();
         buffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, o.connectionId);
-        final int offset = index + RingProtocol.PAYLOAD_OFFSET;
-        if (o.mqtt5)
-        {
-            encode5(o, buffer, offset);
-            ring.commit(index);
-            return;
-        }
-        switch (o.kind)
-        {
-            case Outbound.PUBLISH:
-                PacketEncoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId,
-                    o.src, o.topicOffset, o.topicLength, o.src, o.payloadOffset, o.payloadLength);
-                break;
-            case Outbound.CONNACK:
-                PacketEncoder.connack(buffer, offset, o.sessionPresent, ReasonCode.connackReturnCode(o.reasonCode));
-                break;
-            case Outbound.PUBACK:
-                PacketEncoder.puback(buffer, offset, o.packetId);
-                break;
-            case Outbound.PUBREC:
-                PacketEncoder.pubrec(buffer, offset, o.packetId);
-                break;
-            case Outbound.PUBREL:
-                PacketEncoder.pubrel(buffer, offset, o.packetId);
-                break;
-            case Outbound.PUBCOMP:
-                PacketEncoder.pubcomp(buffer, offset, o.packetId);
-                break;
-            case Outbound.SUBACK:
-                PacketEncoder.suback(buffer, offset, o.packetId, o.codes, o.codeCount);
-                break;
-            case Outbound.UNSUBACK:
-                PacketEncoder.unsuback(buffer, offset, o.packetId);
-                break;
-            case Outbound.PINGRESP:
-                PacketEncoder.pingresp(buffer, offset);
-                break;
-            default:
-                throw new IllegalStateException("unknown outbound kind " + o.kind);
-        }
+        encoder.encode(o, buffer, index + RingProtocol.PAYLOAD_OFFSET);
         ring.commit(index);
-    }
-
-    private static void encode5(final Outbound o, final AtomicBuffer buffer, final int offset)
-    {
-        switch (o.kind)
-        {
-            case Outbound.PUBLISH:
-            {
-                final int length = V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src,
-                    o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength,
-                    o.subscriptionIds, o.topicAlias, o.src, o.payloadOffset, o.payloadLength);
-                if (o.expiryValueIndex >= 0)
-                {
-                    // The properties end where the payload starts: patch the copied expiry value with the time left.
-                    final int propertiesEnd = offset + length - o.payloadLength;
-                    final int index = propertiesEnd - o.propertiesLength + o.expiryValueIndex;
-                    buffer.putInt(index, (int)o.expirySecondsLeft, java.nio.ByteOrder.BIG_ENDIAN);
-                }
-                break;
-            }
-            case Outbound.CONNACK:
-                V5Encoder.connack(buffer, offset, o.sessionPresent, o.reasonCode, o.properties);
-                break;
-            case Outbound.PUBACK:
-                V5Encoder.puback(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                break;
-            case Outbound.PUBREC:
-                V5Encoder.pubrec(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                break;
-            case Outbound.PUBREL:
-                V5Encoder.pubrel(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                break;
-            case Outbound.PUBCOMP:
-                V5Encoder.pubcomp(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                break;
-            case Outbound.SUBACK:
-                V5Encoder.suback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
-                break;
-            case Outbound.UNSUBACK:
-                V5Encoder.unsuback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
-                break;
-            case Outbound.PINGRESP:
-                PacketEncoder.pingresp(buffer, offset);
-                break;
-            case Outbound.DISCONNECT:
-                V5Encoder.disconnect(buffer, offset, o.reasonCode, o.properties);
-                break;
-            case Outbound.AUTH:
-                V5Encoder.auth(buffer, offset, o.reasonCode, o.properties);
-                break;
-            default:
-                throw new IllegalStateException("unknown outbound kind " + o.kind);
-        }
-    }
-
-    private static int length5(final Outbound o)
-    {
-        switch (o.kind)
-        {
-            case Outbound.PUBLISH:
-                return V5Encoder.publishLength(o.qos, o.topicLength,
-                    o.propertiesLength + V5Encoder.serverPropertiesLength(o.subscriptionIds, o.topicAlias),
-                    o.payloadLength);
-            case Outbound.CONNACK:
-                return V5Encoder.connackLength(o.properties);
-            case Outbound.PUBACK:
-            case Outbound.PUBREC:
-            case Outbound.PUBREL:
-            case Outbound.PUBCOMP:
-                return V5Encoder.ackLength(o.reasonCode, o.properties);
-            case Outbound.SUBACK:
-            case Outbound.UNSUBACK:
-                return V5Encoder.subackLength(o.properties, o.codeCount);
-            case Outbound.PINGRESP:
-                return PacketEncoder.pingrespLength();
-            case Outbound.DISCONNECT:
-                return V5Encoder.disconnectLength(o.reasonCode, o.properties);
-            case Outbound.AUTH:
-                return V5Encoder.authLength(o.reasonCode, o.properties);
-            default:
-                throw new IllegalStateException("unknown outbound kind " + o.kind);
-        }
-    }
-
-    private static int length(final Outbound o)
-    {
-        switch (o.kind)
-        {
-            case Outbound.PUBLISH:
-                return PacketEncoder.publishLength(o.qos, o.topicLength, o.payloadLength);
-            case Outbound.CONNACK:
-            case Outbound.PUBACK:
-            case Outbound.PUBREC:
-            case Outbound.PUBREL:
-            case Outbound.PUBCOMP:
-            case Outbound.UNSUBACK:
-                return 4;
-            case Outbound.SUBACK:
-                return PacketEncoder.subackLength(o.codeCount);
-            case Outbound.PINGRESP:
-                return 2;
-            default:
-                throw new IllegalStateException("unknown outbound kind " + o.kind);
-        }
     }
 
     /** A message for the I/O agent itself, carrying only the connection id. */

@@ -1,10 +1,11 @@
 package dev.tern.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
-import org.agrona.DirectBuffer;
+import dev.tern.event.PipelineEvent;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.MessageHandler;
+import dev.tern.ring.RingProtocol;
 import dev.tern.util.WakeableBackoffIdleStrategy;
 
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
             lastTickMs = nowMs;
             final long seq = pipeline.next();
             final PipelineEvent event = pipeline.get(seq);
-            event.type = PipelineEvent.TICK;
+            event.type = RingProtocol.MSG_TICK;
             event.connectionId = 0;
             event.frameLength = 0;
             pipeline.publish(seq);
@@ -76,7 +77,7 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
             }
             final long seq = pipeline.next();
             final PipelineEvent event = pipeline.get(seq);
-            event.type = PipelineEvent.COMMAND;
+            event.type = RingProtocol.MSG_COMMAND;
             event.connectionId = 0;
             event.frameLength = 0;
             event.command = command;
@@ -114,58 +115,25 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
         }
     }
 
+    /**
+     * An ingress message becomes one event of the same type (the ids are one set, see {@link RingProtocol}): the
+     * payload after the connection id is copied into the event's frame, and a message other than a frame also has its
+     * value in {@link PipelineEvent#intArg}. A new signal therefore needs no case here.
+     */
     @Override
     public void onMessage(final int msgTypeId, final org.agrona.MutableDirectBuffer buffer, final int index, final int length)
     {
         final long seq = pipeline.next();
         final PipelineEvent event = pipeline.get(seq);
+        event.type = msgTypeId;
         event.connectionId = buffer.getLong(index + RingProtocol.CONNECTION_ID_OFFSET);
         event.ingressNs = cycleNs;
-        event.intArg = 0;
-        event.frameLength = 0;
-        switch (msgTypeId)
-        {
-            case RingProtocol.MSG_FRAME:
-                event.type = PipelineEvent.FRAME;
-                copyPayload(event, buffer, index, length);
-                break;
-            case RingProtocol.MSG_INLINE:
-                event.type = PipelineEvent.INLINE_PUBLISH;
-                copyPayload(event, buffer, index, length);
-                break;
-            case RingProtocol.MSG_OPENED:
-                event.type = PipelineEvent.OPENED;
-                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
-                // remote address text follows the listener index
-                final int addressOffset = index + RingProtocol.PAYLOAD_OFFSET + 4;
-                final int addressLength = length - RingProtocol.PAYLOAD_OFFSET - 4;
-                event.frame.putBytes(0, buffer, addressOffset, addressLength);
-                event.frameLength = addressLength;
-                break;
-            case RingProtocol.MSG_CLOSED:
-                event.type = PipelineEvent.CLOSED;
-                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
-                break;
-            case RingProtocol.MSG_REJECTED:
-                event.type = PipelineEvent.REJECTED;
-                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
-                break;
-            case RingProtocol.MSG_WRITABLE:
-                event.type = PipelineEvent.WRITABLE;
-                event.intArg = buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
-                break;
-            default:
-                event.type = PipelineEvent.TICK;
-                break;
-        }
+        final int payloadLength = length - RingProtocol.PAYLOAD_OFFSET;
+        event.frame.putBytes(0, buffer, index + RingProtocol.PAYLOAD_OFFSET, payloadLength);
+        event.frameLength = payloadLength;
+        event.intArg = RingProtocol.carriesFrame(msgTypeId) || payloadLength < 4 ? 0 :
+            buffer.getInt(index + RingProtocol.PAYLOAD_OFFSET);
         pipeline.publish(seq);
-    }
-
-    private static void copyPayload(final PipelineEvent event, final DirectBuffer buffer, final int index, final int length)
-    {
-        final int frameLength = length - RingProtocol.PAYLOAD_OFFSET;
-        event.frame.putBytes(0, buffer, index + RingProtocol.PAYLOAD_OFFSET, frameLength);
-        event.frameLength = frameLength;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tern.pipeline;
 
 import com.lmax.disruptor.EventHandler;
 import dev.tern.broker.BrokerCounters;
+import dev.tern.event.PipelineEvent;
 import dev.tern.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -2,11 +2,11 @@ package dev.tern.pipeline;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.ReasonCode;
+import dev.tern.ring.RingProtocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

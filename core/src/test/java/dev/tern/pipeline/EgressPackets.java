@@ -1,5 +1,6 @@
 package dev.tern.pipeline;
 
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
 import java.util.ArrayList;

@@ -2,11 +2,11 @@ package dev.tern.pipeline;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.pipeline.EgressPackets.Received;
+import dev.tern.ring.RingProtocol;
 import dev.tern.storage.JournalRecords;
 import dev.tern.storage.Storage;
 import org.agrona.DirectBuffer;

@@ -2,7 +2,6 @@ package dev.tern.pipeline;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ListenerConfig;

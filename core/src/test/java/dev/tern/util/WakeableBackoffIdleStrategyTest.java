@@ -1,6 +1,7 @@
 package dev.tern.util;
 
 import dev.tern.broker.BrokerConfig;
+import dev.tern.broker.IdleStrategies;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.junit.jupiter.api.Test;

@@ -195,11 +195,11 @@ class ChronicleStorageTest
             for (int i = 0; i < 3; i++)
             {
                 append(s, "x" + i);
-                Thread.sleep(1100);
+                awaitNextSecond(); // the next append goes to a new cycle file
             }
             assertTrue(cycleFiles() >= 3, "cycle files before checkpoint: " + cycleFiles());
             // start just after a second begins, so that the whole checkpoint falls in one cycle file
-            Thread.sleep(1_000 - System.currentTimeMillis() % 1_000 + 20);
+            awaitNextSecond();
             checkpoint(s, "state");
             assertEquals(1, cycleFiles());
             append(s, "after");
@@ -222,6 +222,16 @@ class ChronicleStorageTest
         try (ChronicleStorage s = new ChronicleStorage(JournalSettings.of(dir)))
         {
             assertEquals(List.of("a", "b"), replay(s));
+        }
+    }
+
+    /** Wait until the wall clock is in the next second (the next TEST_SECONDLY cycle). */
+    private static void awaitNextSecond()
+    {
+        final long second = System.currentTimeMillis() / 1_000;
+        while (System.currentTimeMillis() / 1_000 == second)
+        {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 

@@ -2,12 +2,12 @@ package dev.tern.tools;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.journal.ChronicleStorage;
 import dev.tern.journal.JournalSettings;
 import dev.tern.journal.RecordFormatter;
+import dev.tern.pipeline.Broker;
 import dev.tern.storage.JournalRecords;
 import dev.tern.storage.Storage;
 import org.agrona.DirectBuffer;

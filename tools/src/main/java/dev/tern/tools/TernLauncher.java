@@ -117,6 +117,10 @@ public final class TernLauncher implements AutoCloseable
                     + " is configured", listener.name(), listener.host());
             }
         }
+        for (final dev.tern.bridge.BridgeConfig bridge : setup.bridges())
+        {
+            builder.bridge(bridge);
+        }
         final TernBroker broker = builder.start();
         DashboardServer dashboard = null;
         try

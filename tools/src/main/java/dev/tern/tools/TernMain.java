@@ -43,9 +43,7 @@ public final class TernMain
 
     public static void main(final String[] args)
     {
-        launch(args, launcher ->
-        {
-        });
+        launch(args, launcher -> StartupMemory.release());
     }
 
     /**

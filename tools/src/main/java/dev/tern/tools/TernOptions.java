@@ -185,7 +185,8 @@ public final class TernOptions
             return TernConfigFile.load(config);
         }
         final TernSetup plain = TernSetup.of(brokerConfig(), List.of(listener()));
-        return new TernSetup(plain.broker(), plain.listeners(), plain.auth(), persistence(), plain.dashboard());
+        return new TernSetup(plain.broker(), plain.listeners(), plain.auth(), persistence(), plain.dashboard(),
+            plain.bridges());
     }
 
     /** @return defaults (including {@code -Dtern.idle} / {@code -Dtern.wait}) overridden by the options given. */

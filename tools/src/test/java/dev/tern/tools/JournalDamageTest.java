@@ -466,7 +466,7 @@ class JournalDamageTest
     }
 
     /** Wait until a complete checkpoint is in the live journal (the broker writes one after setting files aside). */
-    private static void awaitCompleteCheckpoint(final Path journal) throws InterruptedException
+    static void awaitCompleteCheckpoint(final Path journal) throws InterruptedException
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() - deadlineNs < 0)

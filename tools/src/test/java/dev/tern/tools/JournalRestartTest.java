@@ -188,7 +188,7 @@ class JournalRestartTest
         try (TernBroker broker = start(journal, 5)) // checkpoints while traffic flows
         {
             writeState(broker.port());
-            Thread.sleep(300); // a tick writes the pending checkpoint
+            JournalDamageTest.awaitCompleteCheckpoint(journal); // written at a tick once the interval is exceeded
         }
         final String verify = run("journal", "verify", journal.toString());
         assertTrue(verify.contains("complete (replay starts at checkpoint"), verify);

@@ -71,6 +71,12 @@ final class TernProcess implements AutoCloseable
         return new TernProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
+    /** @return the process id (the JVM's, also when started through bin/tern, which execs java). */
+    long pid()
+    {
+        return process.pid();
+    }
+
     /** @return the port of the first TCP listener, from its "listening on" line. */
     int port() throws InterruptedException
     {
@@ -120,6 +126,13 @@ final class TernProcess implements AutoCloseable
         process.destroy();
         awaitExit();
         return lines();
+    }
+
+    /** Kill the broker as {@code kill -9} does (SIGKILL on Linux): no shutdown hook, nothing flushed. */
+    void kill() throws InterruptedException
+    {
+        process.destroyForcibly();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "broker did not die");
     }
 
     int awaitExit() throws InterruptedException

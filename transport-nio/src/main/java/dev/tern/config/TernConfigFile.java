@@ -11,26 +11,17 @@ import dev.tern.transport.http.Credentials;
 import dev.tern.transport.http.DashboardServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.util.function.IntConsumer;
-import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Reads the broker's YAML config file into a validated {@link TernSetup}. Every key is documented, with its default,
@@ -42,7 +33,7 @@ import java.util.stream.Collectors;
  * {@code tern.yaml line 7: unknown key 'limits.maxPaketSize'}. A key that is absent or has an empty value takes its
  * default.
  */
-public final class TernConfigFile
+public final class TernConfigFile extends ConfigReader
 {
     /** Class-path resource of the commented example config file. */
     public static final String EXAMPLE_RESOURCE = "/tern-example.yaml";
@@ -64,7 +55,8 @@ public final class TernConfigFile
     public static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     private static final List<String> ROOT_KEYS =
-        List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard");
+        List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard",
+            "bridges");
     private static final List<String> LISTENER_KEYS =
         List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
@@ -91,13 +83,9 @@ public final class TernConfigFile
     private static final Pattern SETTING_IN_MESSAGE = Pattern.compile("invalid broker setting (\\w+)");
     private static final Pattern WS_PATH = Pattern.compile("/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*");
 
-    private final YamlDocument document;
-    private final Path baseDirectory;
-
     private TernConfigFile(final YamlDocument document, final Path baseDirectory)
     {
-        this.document = document;
-        this.baseDirectory = baseDirectory;
+        super(document, baseDirectory);
     }
 
     /**
@@ -161,7 +149,7 @@ public final class TernConfigFile
         {
             requireFreePort("dashboard.port", dashboard.host(), dashboard.port(), listeners);
         }
-        return new TernSetup(broker, listeners, auth, persistence, dashboard);
+        return new TernSetup(broker, listeners, auth, persistence, dashboard, new BridgesSection(this).read(root));
     }
 
     private void readLimits(final JsonNode limits, final BrokerConfig broker)
@@ -536,227 +524,6 @@ public final class TernConfigFile
                 + " dashboard.adminUser and dashboard.adminPassword, or use " + DEFAULT_HOST);
         }
         return new TernSetup.Dashboard(enabled, host, port, adminRequired, admin);
-    }
-
-    // ---- typed value readers: each names the key path and its line on failure ----
-
-    /** @return the mapping at {@code root.key}, or an empty one when the key is absent or empty. */
-    private JsonNode section(final JsonNode root, final String key)
-    {
-        final JsonNode node = root.get(key);
-        if (node == null || node.isNull())
-        {
-            return JsonNodeFactory.instance.objectNode();
-        }
-        if (!node.isObject())
-        {
-            throw document.error(key, "expected a mapping, got " + describe(node));
-        }
-        return node;
-    }
-
-    private void requireKnownKeys(final JsonNode node, final String path, final List<String> known)
-    {
-        final Iterator<String> names = node.fieldNames();
-        while (names.hasNext())
-        {
-            final String name = names.next();
-            if (!known.contains(name))
-            {
-                final String keyPath = path.isEmpty() ? name : path + "." + name;
-                throw document.error(document.line(keyPath),
-                    "unknown key '" + keyPath + "' (known keys" + (path.isEmpty() ? "" : " of " + path) + ": "
-                    + String.join(", ", known) + ")");
-            }
-        }
-    }
-
-    private static JsonNode value(final JsonNode parent, final String path)
-    {
-        final JsonNode node = parent.get(path.substring(path.lastIndexOf('.') + 1));
-        return node == null || node.isNull() ? null : node;
-    }
-
-    private void readInt(final JsonNode parent, final String path, final IntConsumer setter)
-    {
-        final JsonNode node = value(parent, path);
-        if (node != null)
-        {
-            setter.accept(toInt(node, path));
-        }
-    }
-
-    private void readLong(final JsonNode parent, final String path, final LongConsumer setter)
-    {
-        final JsonNode node = value(parent, path);
-        if (node != null)
-        {
-            if (!node.isIntegralNumber())
-            {
-                throw document.error(path, "expected an integer, got " + describe(node));
-            }
-            if (!node.canConvertToLong())
-            {
-                throw document.error(path, "out of range: " + node.asText());
-            }
-            setter.accept(node.longValue());
-        }
-    }
-
-    private void readFlag(final JsonNode parent, final String path, final Consumer<Boolean> setter)
-    {
-        if (value(parent, path) != null)
-        {
-            setter.accept(readBoolean(parent, path, false));
-        }
-    }
-
-    private int toInt(final JsonNode node, final String path)
-    {
-        if (!node.isIntegralNumber())
-        {
-            throw document.error(path, "expected an integer, got " + describe(node));
-        }
-        if (!node.canConvertToInt())
-        {
-            throw document.error(path, "out of range: " + node.asText());
-        }
-        return node.intValue();
-    }
-
-    private int readPort(final JsonNode parent, final String path, final int defaultPort)
-    {
-        final JsonNode node = value(parent, path);
-        if (node == null)
-        {
-            return defaultPort;
-        }
-        final int port = toInt(node, path);
-        if (port < 0 || port > 65535)
-        {
-            throw document.error(path, "port out of range 0..65535: " + port);
-        }
-        return port;
-    }
-
-    private boolean readBoolean(final JsonNode parent, final String path, final boolean defaultValue)
-    {
-        final JsonNode node = value(parent, path);
-        if (node == null)
-        {
-            return defaultValue;
-        }
-        if (!node.isBoolean())
-        {
-            throw document.error(path, "expected true or false, got " + describe(node));
-        }
-        return node.booleanValue();
-    }
-
-    private String readString(final JsonNode parent, final String path, final String defaultValue)
-    {
-        final JsonNode node = value(parent, path);
-        if (node == null)
-        {
-            return defaultValue;
-        }
-        if (!node.isTextual())
-        {
-            throw document.error(path, "expected a string, got " + describe(node) + " (quote it)");
-        }
-        return node.textValue();
-    }
-
-    private String readHost(final JsonNode parent, final String path)
-    {
-        final String host = readString(parent, path, DEFAULT_HOST).trim();
-        if (host.isEmpty())
-        {
-            throw document.error(path, "must not be empty");
-        }
-        try
-        {
-            BindAddress.check(host);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw document.error(path, ex.getMessage());
-        }
-        return host;
-    }
-
-    /** @return the directory at {@code path}, resolved; it may not exist yet, but must not be a file. */
-    private Path readDirectory(final JsonNode parent, final String path)
-    {
-        final Path directory = resolve(parent, path);
-        if (directory != null && Files.exists(directory) && !Files.isDirectory(directory))
-        {
-            throw document.error(path, "not a directory: " + directory);
-        }
-        return directory;
-    }
-
-    private Path resolve(final JsonNode parent, final String path)
-    {
-        final String text = readString(parent, path, null);
-        if (text == null || text.isBlank())
-        {
-            return null;
-        }
-        try
-        {
-            return baseDirectory.resolve(text.trim()).toAbsolutePath().normalize();
-        }
-        catch (final InvalidPathException ex)
-        {
-            throw document.error(path, "invalid path '" + text + "'");
-        }
-    }
-
-    private Path readFile(final JsonNode parent, final String path)
-    {
-        final Path file = resolve(parent, path);
-        if (file == null)
-        {
-            return null;
-        }
-        if (!Files.isRegularFile(file) || !Files.isReadable(file))
-        {
-            throw document.error(path, "file not found or not readable: " + file);
-        }
-        return file;
-    }
-
-    private <E extends Enum<E>> E parseEnum(final E[] values, final String text, final String path)
-    {
-        final String wanted = text.trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        for (final E value : values)
-        {
-            if (value.name().equals(wanted))
-            {
-                return value;
-            }
-        }
-        throw document.error(path, "expected one of " + Arrays.stream(values)
-            .map(v -> v.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-            .collect(Collectors.joining(", ")) + ", got '" + text + "'");
-    }
-
-    private static String describe(final JsonNode node)
-    {
-        if (node.isTextual())
-        {
-            return "'" + node.textValue() + "'";
-        }
-        if (node.isObject())
-        {
-            return "a mapping";
-        }
-        if (node.isArray())
-        {
-            return "a list";
-        }
-        return node.asText();
     }
 
     private static Map<String, String> settingPaths()

@@ -18,12 +18,23 @@ import java.util.Objects;
  * @param auth        password and ACL files.
  * @param persistence durable state settings.
  * @param dashboard   HTTP dashboard and metrics endpoint.
+ * @param bridges     bridges to remote brokers, possibly none.
  */
 public record TernSetup(
-    BrokerConfig broker, List<ListenerConfig> listeners, Auth auth, Persistence persistence, Dashboard dashboard)
+    BrokerConfig broker, List<ListenerConfig> listeners, Auth auth, Persistence persistence, Dashboard dashboard,
+    List<dev.tern.bridge.BridgeConfig> bridges)
 {
+    /** A setup without bridges. */
+    public TernSetup(
+        final BrokerConfig broker, final List<ListenerConfig> listeners, final Auth auth,
+        final Persistence persistence, final Dashboard dashboard)
+    {
+        this(broker, listeners, auth, persistence, dashboard, List.of());
+    }
+
     public TernSetup
     {
+        bridges = List.copyOf(bridges);
         Objects.requireNonNull(broker, "broker");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(persistence, "persistence");

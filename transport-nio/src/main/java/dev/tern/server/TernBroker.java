@@ -1,9 +1,11 @@
 package dev.tern.server;
 
 import dev.tern.auth.AuthFiles;
+import dev.tern.bridge.BridgeAccess;
+import dev.tern.bridge.BridgeConfig;
+import dev.tern.bridge.Bridges;
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.Broker;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerFailureException;
@@ -11,6 +13,7 @@ import dev.tern.broker.FailureMonitor;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
+import dev.tern.pipeline.Broker;
 import dev.tern.storage.Storage;
 import dev.tern.transport.nio.NioTransport;
 import dev.tern.util.IdleSignal;
@@ -43,6 +46,9 @@ import java.util.function.Consumer;
  * {@link #termination()} and the {@link Builder#onFailure(Consumer)} callback.
  * <p>
  * {@link #reload()} rereads the password and ACL files and the TLS key and certificate files without a restart.
+ * <p>
+ * {@link Builder#bridge(BridgeConfig)} adds bridges to remote brokers ({@link #bridges()}); they start once the
+ * listeners are open and are closed first.
  */
 public final class TernBroker implements AutoCloseable
 {
@@ -54,15 +60,33 @@ public final class TernBroker implements AutoCloseable
     private final CompletableFuture<Void> termination = new CompletableFuture<>();
     private final Consumer<BrokerFailureException> onFailure;
     private final AuthFiles authFiles;
+    /** The bridges' access rules wrapped around the broker's, or null without bridges. */
+    private final BridgeAccess bridgeAccess;
+    private final Bridges bridges;
 
     private TernBroker(final Builder builder, final AuthFiles.Loaded auth)
     {
         this.onFailure = builder.onFailure;
         final BrokerConfig config = builder.config.isConcluded() ? builder.config : builder.config.conclude();
-        this.listeners = List.copyOf(builder.listeners);
+        final List<ListenerConfig> all = new ArrayList<>(builder.listeners);
+        Authenticator authenticator = auth == null ? builder.authenticator : auth.authenticator();
+        Authorizer authorizer = auth == null ? builder.authorizer : auth.authorizer();
+        if (builder.bridges.isEmpty())
+        {
+            bridgeAccess = null;
+        }
+        else
+        {
+            // the bridges' local sessions connect through a loopback listener of their own (see BridgeAccess)
+            bridgeAccess = new BridgeAccess(builder.bridges);
+            all.add(ListenerConfig.tcp(BridgeAccess.LISTENER_NAME, "127.0.0.1", 0));
+            authenticator = bridgeAccess.wrap(authenticator);
+            authorizer = bridgeAccess.wrap(authorizer);
+        }
+        this.listeners = List.copyOf(all);
         this.authFiles = builder.authFiles;
-        this.broker = new Broker(config, listeners, auth == null ? builder.authenticator : auth.authenticator(),
-            auth == null ? builder.authorizer : auth.authorizer(), builder.hooks, builder.storage);
+        this.broker = new Broker(config, listeners, authenticator, authorizer, builder.hooks, builder.storage);
+        this.bridges = new Bridges(builder.bridges, bridgeAccess, broker);
         final RingBuffer[] egress = new RingBuffer[config.ioAgents()];
         for (int i = 0; i < egress.length; i++)
         {
@@ -114,7 +138,25 @@ public final class TernBroker implements AutoCloseable
             broker.close();
             throw ex;
         }
+        if (bridgeAccess != null)
+        {
+            try
+            {
+                bridges.start(transport.port(BridgeAccess.LISTENER_NAME));
+            }
+            catch (final RuntimeException ex)
+            {
+                closeAll(); // a bridge's TLS file cannot be used: nothing keeps running
+                throw ex;
+            }
+        }
         return this;
+    }
+
+    /** @return the running bridges, in configuration order (empty without any). */
+    public Bridges bridges()
+    {
+        return bridges;
     }
 
     /** @return the bound port of the named listener (useful with port 0). */
@@ -219,7 +261,8 @@ public final class TernBroker implements AutoCloseable
         {
             try
             {
-                broker.replaceAuth(auth.authenticator(), auth.authorizer());
+                broker.replaceAuth(bridgeAccess == null ? auth.authenticator() : bridgeAccess.wrap(auth.authenticator()),
+                    bridgeAccess == null ? auth.authorizer() : bridgeAccess.wrap(auth.authorizer()));
             }
             catch (final RuntimeException ex)
             {
@@ -251,6 +294,7 @@ public final class TernBroker implements AutoCloseable
     {
         try
         {
+            bridges.close();
             transport.close();
         }
         finally
@@ -273,6 +317,7 @@ public final class TernBroker implements AutoCloseable
         private Consumer<BrokerFailureException> onFailure;
         private AuthFiles authFiles;
         private boolean authObjectsSet;
+        private final List<BridgeConfig> bridges = new ArrayList<>();
 
         private Builder()
         {
@@ -339,6 +384,27 @@ public final class TernBroker implements AutoCloseable
         public Builder authFiles(final Path passwordFile, final Path aclFile)
         {
             this.authFiles = new AuthFiles(passwordFile, aclFile);
+            return this;
+        }
+
+        /**
+         * Add a bridge to a remote MQTT broker, started with the broker and closed with it. Its local side is a
+         * persistent session {@code $bridge/NAME} that connects through a loopback listener reserved for bridges;
+         * its rights on this broker are its topic lines ({@link BridgeAccess}).
+         *
+         * @param bridge the bridge; names must be unique.
+         * @return this builder.
+         */
+        public Builder bridge(final BridgeConfig bridge)
+        {
+            for (final BridgeConfig b : bridges)
+            {
+                if (b.name().equals(bridge.name()))
+                {
+                    throw new IllegalArgumentException("duplicate bridge name " + bridge.name());
+                }
+            }
+            bridges.add(bridge);
             return this;
         }
 

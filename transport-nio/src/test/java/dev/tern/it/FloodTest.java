@@ -68,7 +68,7 @@ class FloodTest
                     healthy.send(bytes(0xC0, 0x00));
                     assertPacket(bytes(0xD0, 0x00), healthy.readPacket(5000));
                     worstMs = Math.max(worstMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                    Thread.sleep(20);
+                    Thread.sleep(20); // deliberate pacing: round trips sampled over a second of the flood
                 }
                 System.out.println("FloodTest: worst healthy PINGREQ round trip " + worstMs + " ms");
                 assertTrue(worstMs < ROUND_TRIP_BOUND_MS, "healthy PINGREQ round trip took " + worstMs + " ms");

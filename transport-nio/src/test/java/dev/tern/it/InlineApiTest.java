@@ -138,9 +138,11 @@ class InlineApiTest
         broker.publish(topic, utf8("before"), 0, false);
         assertEquals("before", received.poll(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS));
 
+        final long subscriptions = broker.counters().subscriptions.get();
         subscription.close();
-        // removal is asynchronous (a command to the route thread): give it time, then check nothing arrives
-        Thread.sleep(ItSupport.QUIET_MS);
+        // removal is asynchronous (a command to the route thread): wait until it is done, then check nothing arrives
+        ItSupport.awaitTrue("the inline subscription removed",
+            () -> broker.counters().subscriptions.get() < subscriptions);
         broker.publish(topic, utf8("after"), 0, false);
 
         assertNull(received.poll(ItSupport.QUIET_MS, TimeUnit.MILLISECONDS));

@@ -114,4 +114,19 @@ final class ItSupport
             Thread.sleep(10);
         }
     }
+
+    /** Wait, up to {@link #WAIT_MS}, until {@code condition} holds. */
+    static void awaitTrue(final String what, final java.util.function.BooleanSupplier condition)
+        throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
 }

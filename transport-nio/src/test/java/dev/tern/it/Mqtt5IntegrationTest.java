@@ -355,8 +355,11 @@ class Mqtt5IntegrationTest
             first.send(encoded(buffer -> V5Encoder.connect(buffer, 0, backId, false, 60, session, delay, topic,
                 utf8("never"), 1, false, null, null)));
             assertEquals(0x20, first.readPacket(5_000)[0] & 0xFF, "CONNACK");
+            final long connectedWithFirst = broker.counters().clientsConnected.get();
             first.close();
-            Thread.sleep(300);
+            // the broker has seen the connection end (so the next CONNECT resumes the session, not takes it over)
+            ItSupport.awaitTrue("the first connection closed",
+                () -> broker.counters().clientsConnected.get() < connectedWithFirst);
             try (RawClient again = connect5(backId, session))
             {
                 assertEquals(1, again.readPacket(5_000)[2], "session present");
@@ -693,6 +696,7 @@ class Mqtt5IntegrationTest
         final String longLived = clientId("sexp60");
         final Properties oneSecond = new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 1);
         final Properties oneMinute = new Properties().set(Property.SESSION_EXPIRY_INTERVAL, 60);
+        final long expiredBefore = broker.counters().sessionsExpired.get();
         for (final String id : new String[] {shortLived, longLived})
         {
             try (RawClient client = connect5(id, id.equals(shortLived) ? oneSecond : oneMinute))
@@ -701,7 +705,7 @@ class Mqtt5IntegrationTest
                 client.assertClosed(5_000);
             }
         }
-        Thread.sleep(2_500);
+        ItSupport.awaitAtLeast("sessions expired", broker.counters().sessionsExpired::get, expiredBefore + 1);
         try (RawClient client = connect5(shortLived, oneSecond))
         {
             assertEquals(0, client.readPacket(5_000)[2], "expired after 1 s without a connection [MQTT-3.1.2-23]");

@@ -74,13 +74,15 @@ class SlowConsumerLatencyTest
             try (Socket stalled = new Socket())
             {
                 stalled.setReceiveBufferSize(4096); // before connecting, so the window stays small
+                final long subscriptions = broker.counters().subscriptions.get();
                 stalled.connect(new java.net.InetSocketAddress("127.0.0.1", broker.port()));
                 final OutputStream out = stalled.getOutputStream();
                 out.write(RawClient.connect311(ItSupport.clientId("stalled"), true, 0));
                 final byte[] filter = utf8("slow/t");
                 out.write(concat(RawClient.fixedHeader(0x82, 2 + filter.length + 1), bytes(0, 1), filter, bytes(0)));
                 out.flush();
-                Thread.sleep(200);
+                ItSupport.awaitAtLeast("the stalled subscriber's subscription", broker.counters().subscriptions::get,
+                    subscriptions + 1);
 
                 final long[] withStalled = run(publisher, received, latencies);
                 final long heapAfter = usedHeapAfterGc();
@@ -147,7 +149,7 @@ class SlowConsumerLatencyTest
     private static long usedHeapAfterGc() throws InterruptedException
     {
         System.gc();
-        Thread.sleep(100);
+        Thread.sleep(100); // deliberate, bounded: let reference processing settle before reading the heap
         final Runtime runtime = Runtime.getRuntime();
         return runtime.totalMemory() - runtime.freeMemory();
     }

@@ -29,7 +29,10 @@ import java.util.concurrent.TimeUnit;
  *     <li>scenarios: {@code p2p} (N publishers, N subscribers, topic per pair), {@code fanin} (N publishers, one
  *     subscriber on a wildcard), {@code fanout} (one publisher, N subscribers on its topic), {@code shared} (N
  *     publishers, N subscribers in one shared subscription group {@code $share/load/...}: each message to one of
- *     them);</li>
+ *     them), {@code wildcard} (N publishers on topics of their own; three subscribers receive every message, through
+ *     N exact filters, one {@code +} filter and one {@code #} filter, while more connections hold
+ *     {@code --subscriptions} filters of the same three kinds that match nothing: the matcher works through a large
+ *     trie), {@code stresser} (mqtt-stresser's workers, see {@link Stresser});</li>
  *     <li>closed loop (default): each publisher keeps at most {@code --window} messages not yet delivered to every
  *     subscriber; open loop ({@code --rate}): messages leave on a fixed schedule and latency is recorded with
  *     coordinated-omission correction;</li>
@@ -43,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 public final class LoadGenerator implements Callable<Integer>
 {
     private static final int HEADER = 20; // sendNanos:i64 | publisher:i32 | sequence:i64
+    private static final int NOISE_PER_CONNECTION = 5000;
 
     @Option(names = "--host", description = "Broker host (default: ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
@@ -51,7 +55,9 @@ public final class LoadGenerator implements Callable<Integer>
     int port = 1883;
 
     @Option(names = "--scenario", description = "p2p, fanin, fanout, shared (N publishers, N members of one shared"
-        + " subscription group), or storm: open --clients connections as fast as"
+        + " subscription group), wildcard (N publishers; exact, + and # subscribers receive each message, among"
+        + " --subscriptions filters that match nothing), stresser (mqtt-stresser: --clients workers of a publisher and"
+        + " a subscriber each, --messages per worker), or storm: open --clients connections as fast as"
         + " possible, report the connect rate and CONNACK latency, hold them idle for --duration (default: ${DEFAULT-VALUE}).")
     String scenario = "p2p";
 
@@ -85,6 +91,17 @@ public final class LoadGenerator implements Callable<Integer>
             + " journals their messages.")
     boolean persistent;
 
+    @Option(names = "--subscriptions",
+        description = "wildcard: filters that match no published topic, a third each exact, + and # (default: ${DEFAULT-VALUE}).")
+    int subscriptions = 100_000;
+
+    @Option(names = "--messages", description = "stresser: messages per worker (default: ${DEFAULT-VALUE}).")
+    int messages = 1000;
+
+    @Option(names = "--buffer-kib", description = "Read and write buffer per connection in KiB; 0 = 1024 up to 64"
+        + " connections, 64 above (default: ${DEFAULT-VALUE}).")
+    int bufferKib;
+
     @Option(names = "--label", description = "Label for the JSON result (default: the port).")
     String label;
 
@@ -103,6 +120,8 @@ public final class LoadGenerator implements Callable<Integer>
     private long received;
     private long duplicates;
     private int deliveriesPerMessage;
+    private long misrouted;
+    private int bufferBytes = 1 << 20;
 
     public static void main(final String[] args)
     {
@@ -115,10 +134,12 @@ public final class LoadGenerator implements Callable<Integer>
         final int index;
         final boolean publisher;
         final SocketChannel channel;
-        final ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
-        final ByteBuffer out = ByteBuffer.allocateDirect(1 << 20);
+        final ByteBuffer in = ByteBuffer.allocateDirect(bufferBytes);
+        final ByteBuffer out = ByteBuffer.allocateDirect(bufferBytes);
         final byte[] topic;
         boolean ready;
+        /** SUBACKs still expected; ready when the last arrives. */
+        int pendingAcks;
         long sent;
         long acked;
         int nextPacketId = 1;
@@ -155,10 +176,21 @@ public final class LoadGenerator implements Callable<Integer>
         {
             return storm();
         }
+        if (scenario.equals("stresser"))
+        {
+            return new Stresser(host, port, clients, messages, mqtt, username, password,
+                label != null ? label : host + ":" + port).run();
+        }
         final String run = Long.toString(System.nanoTime() & 0xFFFFF, 36);
+        final boolean wildcard = scenario.equals("wildcard");
         final int pubCount = scenario.equals("fanout") ? 1 : clients;
-        final int subCount = scenario.equals("fanin") ? 1 : clients;
-        deliveriesPerMessage = scenario.equals("fanout") ? clients : 1;
+        // wildcard: the noise filters are spread over connections of NOISE_PER_CONNECTION each, under the brokers'
+        // per-client limits (Tern's limits.maxSubscriptionsPerClient is 10,000 by default)
+        final int noiseConnections = wildcard ? (subscriptions + NOISE_PER_CONNECTION - 1) / NOISE_PER_CONNECTION : 0;
+        final int subCount = scenario.equals("fanin") ? 1 : wildcard ? 3 + noiseConnections : clients;
+        final int connections = pubCount + subCount;
+        bufferBytes = (bufferKib > 0 ? bufferKib : connections <= 64 ? 1024 : 64) * 1024;
+        deliveriesPerMessage = scenario.equals("fanout") ? clients : wildcard ? 3 : 1;
         deliveredPerPublisher = new long[pubCount];
         seenBySubscriber = new BitSet[subCount][pubCount];
         final boolean shared = scenario.equals("shared");
@@ -170,6 +202,7 @@ public final class LoadGenerator implements Callable<Integer>
                 case "fanin" -> "load/" + run + "/+";
                 case "fanout" -> "load/" + run + "/0";
                 case "shared" -> "$share/load/load/" + run + "/+";
+                case "wildcard" -> s == 1 ? "load/" + run + "/+" : s == 2 ? "load/" + run + "/#" : "";
                 default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario");
             };
             for (int p = 0; p < pubCount; p++)
@@ -184,7 +217,24 @@ public final class LoadGenerator implements Callable<Integer>
         awaitReady(subscribers);
         for (final Client c : subscribers)
         {
-            subscribe(c);
+            if (wildcard && c.index == 0)
+            {
+                final List<String> exact = new ArrayList<>();
+                for (int p = 0; p < pubCount; p++)
+                {
+                    exact.add("load/" + run + "/" + p);
+                }
+                subscribe(c, exact);
+            }
+            else if (wildcard && c.index >= 3)
+            {
+                final int from = (c.index - 3) * NOISE_PER_CONNECTION;
+                subscribe(c, noiseFilters(run, from, Math.min(subscriptions, from + NOISE_PER_CONNECTION)));
+            }
+            else
+            {
+                subscribe(c, List.of(new String(c.topic, StandardCharsets.UTF_8)));
+            }
         }
         awaitReady(subscribers);
         for (int p = 0; p < pubCount; p++)
@@ -256,8 +306,8 @@ public final class LoadGenerator implements Callable<Integer>
         final String name = label != null ? label : host + ":" + port;
         System.out.printf(Locale.ROOT, "%s %s qos%d mqtt%d clients=%d payload=%dB %s%n", name, scenario, qos, mqtt,
             clients, payload, rate > 0 ? "open loop " + rate + " msg/s" : "closed loop window " + window);
-        System.out.printf(Locale.ROOT, "sent %d, received %d, lost %d, duplicated %d%n", totalSent(), received, lost,
-            duplicates);
+        System.out.printf(Locale.ROOT, "sent %d, received %d, lost %d, duplicated %d%s%n", totalSent(), received, lost,
+            duplicates, wildcard ? ", misrouted " + misrouted : "");
         System.out.printf(Locale.ROOT, "throughput: %.0f msg/s received (%.0f msg/s sent)%n",
             receivedInWindow / seconds, sentInWindow / seconds);
         System.out.printf(Locale.ROOT, "latency µs: p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f, max %.1f (%d samples)%n",
@@ -265,8 +315,10 @@ public final class LoadGenerator implements Callable<Integer>
             h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount());
         System.out.printf(Locale.ROOT, "RESULT {\"label\":\"%s\",\"scenario\":\"%s\",\"qos\":%d,\"mqtt\":%d," +
             "\"clients\":%d,\"payload\":%d,\"rate\":%d,\"sent\":%d,\"received\":%d,\"lost\":%d,\"duplicated\":%d," +
+            "\"misrouted\":%d,\"subscriptions\":%d," +
             "\"throughput\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}%n",
-            name, scenario, qos, mqtt, clients, payload, rate, totalSent(), received, lost, duplicates,
+            name, scenario, qos, mqtt, clients, payload, rate, totalSent(), received, lost, duplicates, misrouted,
+            wildcard ? subscriptions : 0,
             receivedInWindow / seconds, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
             h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
         for (final Client c : publishers)
@@ -317,7 +369,7 @@ public final class LoadGenerator implements Callable<Integer>
                         final ByteBuffer out = ByteBuffer.allocate(64);
                         final byte[] clientId = ("st" + run + "-" + id).getBytes(StandardCharsets.US_ASCII);
                         out.put((byte)0x10);
-                        putRemaining(out, 10 + (mqtt == 5 ? 1 : 0) + 2 + clientId.length);
+                        Frames.putRemaining(out, 10 + (mqtt == 5 ? 1 : 0) + 2 + clientId.length);
                         out.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII))
                             .put((byte)(mqtt == 5 ? 5 : 4)).put((byte)0x02).putShort((short)0);
                         if (mqtt == 5)
@@ -390,46 +442,70 @@ public final class LoadGenerator implements Callable<Integer>
 
     private void connect(final Client c, final String clientId, final boolean cleanSession) throws IOException
     {
-        final byte[] id = clientId.getBytes(StandardCharsets.US_ASCII);
-        final byte[] user = username == null ? null : username.getBytes(StandardCharsets.UTF_8);
-        final byte[] secret = password == null || user == null ? null : password.getBytes(StandardCharsets.UTF_8);
-        final ByteBuffer b = c.out;
-        final int remaining = 10 + (mqtt == 5 ? 1 : 0) + 2 + id.length + (user == null ? 0 : 2 + user.length) +
-            (secret == null ? 0 : 2 + secret.length);
-        b.put((byte)0x10);
-        putRemaining(b, remaining);
-        final int flags = (cleanSession ? 0x02 : 0x00) | (user == null ? 0 : 0x80) | (secret == null ? 0 : 0x40);
-        b.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII)).put((byte)(mqtt == 5 ? 5 : 4))
-            .put((byte)flags).putShort((short)60);
-        if (mqtt == 5)
-        {
-            b.put((byte)0); // no properties
-        }
-        b.putShort((short)id.length).put(id);
-        if (user != null)
-        {
-            b.putShort((short)user.length).put(user);
-        }
-        if (secret != null)
-        {
-            b.putShort((short)secret.length).put(secret);
-        }
+        Frames.putConnect(c.out, clientId, mqtt, cleanSession, username == null ? null : username.getBytes(
+            StandardCharsets.UTF_8), password == null ? null : password.getBytes(StandardCharsets.UTF_8));
         flush(c);
     }
 
-    private void subscribe(final Client c) throws IOException
+    /**
+     * Subscribes {@code c} to {@code filters}, at most 100 filters per SUBSCRIBE; {@code c} is ready when every SUBACK
+     * has arrived. Flushes as it goes, so any number of filters fits the connection's buffer.
+     */
+    private void subscribe(final Client c, final List<String> filters) throws IOException
     {
         c.ready = false;
-        final ByteBuffer b = c.out;
-        b.put((byte)0x82);
-        putRemaining(b, 2 + (mqtt == 5 ? 1 : 0) + 2 + c.topic.length + 1);
-        b.putShort((short)1);
-        if (mqtt == 5)
+        int packetId = 1;
+        for (int from = 0; from < filters.size(); from += 100)
         {
-            b.put((byte)0);
+            final List<String> batch = filters.subList(from, Math.min(filters.size(), from + 100));
+            int size = 2 + (mqtt == 5 ? 1 : 0);
+            for (final String f : batch)
+            {
+                size += 2 + f.getBytes(StandardCharsets.UTF_8).length + 1;
+            }
+            while (c.out.remaining() < size + 5)
+            {
+                selector.select(10);
+                handleSelected();
+                flush(c);
+            }
+            final ByteBuffer b = c.out;
+            b.put((byte)0x82);
+            Frames.putRemaining(b, size);
+            b.putShort((short)packetId);
+            packetId = packetId == 65535 ? 1 : packetId + 1;
+            if (mqtt == 5)
+            {
+                b.put((byte)0);
+            }
+            for (final String f : batch)
+            {
+                final byte[] bytes = f.getBytes(StandardCharsets.UTF_8);
+                b.putShort((short)bytes.length).put(bytes).put((byte)qos);
+            }
+            c.pendingAcks++;
+            flush(c);
         }
-        b.putShort((short)c.topic.length).put(c.topic).put((byte)qos);
-        flush(c);
+    }
+
+    /**
+     * Filters {@code [from, to)} of the {@code --subscriptions} filters of three kinds, a third each, none of which matches a published topic
+     * {@code load/RUN/P}: exact {@code load/RUN/nI}, {@code load/RUN/+/nI} and {@code load/RUN/nI/#}. They share the
+     * published topics' first levels, so matching walks past them.
+     */
+    private static List<String> noiseFilters(final String run, final int from, final int to)
+    {
+        final List<String> filters = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++)
+        {
+            filters.add(switch (i % 3)
+            {
+                case 0 -> "load/" + run + "/n" + i;
+                case 1 -> "load/" + run + "/+/n" + i;
+                default -> "load/" + run + "/n" + i + "/#";
+            });
+        }
+        return filters;
     }
 
     private void publish(final Client c, final long ignored, final long intervalNs) throws IOException
@@ -458,7 +534,7 @@ public final class LoadGenerator implements Callable<Integer>
             final long sendNs = intervalNs > 0 ? c.nextSendNs : System.nanoTime();
             final ByteBuffer b = c.out;
             b.put((byte)(0x30 | qos << 1));
-            putRemaining(b, 2 + c.topic.length + (qos > 0 ? 2 : 0) + (mqtt == 5 ? 1 : 0) + payload);
+            Frames.putRemaining(b, 2 + c.topic.length + (qos > 0 ? 2 : 0) + (mqtt == 5 ? 1 : 0) + payload);
             b.putShort((short)c.topic.length).put(c.topic);
             if (qos > 0)
             {
@@ -527,17 +603,20 @@ public final class LoadGenerator implements Callable<Integer>
         switch (header >> 4)
         {
             case 2: // CONNACK
-            case 9: // SUBACK
-                if ((header >> 4) == 2 && in.get(body + 1) != 0)
+                if (in.get(body + 1) != 0)
                 {
                     throw new IllegalStateException("connection refused, code " + (in.get(body + 1) & 0xFF));
                 }
-                if ((header >> 4) == 2 && mqtt == 5)
+                if (mqtt == 5)
                 {
                     c.receiveMaximum = Math.min(c.receiveMaximum,
                         Frames.connackReceiveMaximum(in, body, length, c.receiveMaximum));
                 }
                 c.ready = true;
+                break;
+            case 9: // SUBACK
+                checkGranted(in, body, length);
+                c.ready = --c.pendingAcks <= 0;
                 break;
             case 3: // PUBLISH to a subscriber
             {
@@ -552,17 +631,16 @@ public final class LoadGenerator implements Callable<Integer>
                 }
                 if (mqtt == 5)
                 {
-                    int propertiesLength = 0;
-                    int m = 1;
-                    int digit;
-                    do
+                    p = Frames.skipProperties(in, p);
+                }
+                if (scenario.equals("wildcard") && c.index >= 3)
+                {
+                    misrouted++; // a filter that matches nothing published received a message
+                    if (packetQos > 0)
                     {
-                        digit = in.get(p++) & 0xFF;
-                        propertiesLength += (digit & 0x7F) * m;
-                        m *= 128;
+                        ack(c, packetQos == 1 ? 0x40 : 0x50, packetId);
                     }
-                    while ((digit & 0x80) != 0);
-                    p += propertiesLength;
+                    break;
                 }
                 final long sendNs = in.getLong(p);
                 final int publisher = in.getInt(p + 8);
@@ -613,6 +691,23 @@ public final class LoadGenerator implements Callable<Integer>
         }
     }
 
+    /** A refused filter would make the run meaningless: stop with the broker's code. */
+    private void checkGranted(final ByteBuffer in, final int body, final int length)
+    {
+        int p = body + 2;
+        if (mqtt == 5)
+        {
+            p = Frames.skipProperties(in, p);
+        }
+        for (; p < body + length; p++)
+        {
+            if ((in.get(p) & 0xFF) >= 0x80)
+            {
+                throw new IllegalStateException("subscription refused, code " + (in.get(p) & 0xFF));
+            }
+        }
+    }
+
     private static void ack(final Client c, final int header, final int packetId)
     {
         c.out.put((byte)header).put((byte)2).putShort((short)packetId);
@@ -620,20 +715,7 @@ public final class LoadGenerator implements Callable<Integer>
 
     private void flush(final Client c) throws IOException
     {
-        final ByteBuffer out = c.out;
-        if (out.position() == 0)
-        {
-            return;
-        }
-        out.flip();
-        c.channel.write(out);
-        out.compact();
-        final SelectionKey key = c.channel.keyFor(selector);
-        final int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
-        if (key.interestOps() != ops)
-        {
-            key.interestOps(ops);
-        }
+        Frames.flush(c.channel, c.out, selector);
     }
 
     private void awaitReady(final List<Client> clients) throws IOException
@@ -656,19 +738,4 @@ public final class LoadGenerator implements Callable<Integer>
         throw new IOException("clients not ready within 30 s");
     }
 
-    private static void putRemaining(final ByteBuffer b, final int value)
-    {
-        int v = value;
-        do
-        {
-            int digit = v % 128;
-            v /= 128;
-            if (v > 0)
-            {
-                digit |= 0x80;
-            }
-            b.put((byte)digit);
-        }
-        while (v > 0);
-    }
 }

@@ -1,6 +1,11 @@
 package dev.tern.bench.mqtt;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 
 /** Splits a byte stream into MQTT frames, for the bench clients and the relay. */
 public final class Frames
@@ -88,5 +93,99 @@ public final class Frames
             }
         }
         return absent;
+    }
+
+    /** Appends {@code value} as an MQTT variable byte integer. */
+    public static void putRemaining(final ByteBuffer b, final int value)
+    {
+        int v = value;
+        do
+        {
+            int digit = v % 128;
+            v /= 128;
+            if (v > 0)
+            {
+                digit |= 0x80;
+            }
+            b.put((byte)digit);
+        }
+        while (v > 0);
+    }
+
+    /**
+     * Appends a CONNECT (keep-alive 60 s, no will, no MQTT 5.0 properties).
+     *
+     * @param mqtt     3 for 3.1.1, 5 for 5.0
+     * @param user     user name, or null
+     * @param password password, or null (sent only with a user name)
+     */
+    public static void putConnect(
+        final ByteBuffer b,
+        final String clientId,
+        final int mqtt,
+        final boolean cleanSession,
+        final byte[] user,
+        final byte[] password)
+    {
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        final byte[] secret = user == null ? null : password;
+        b.put((byte)0x10);
+        putRemaining(b, 10 + (mqtt == 5 ? 1 : 0) + 2 + id.length + (user == null ? 0 : 2 + user.length) +
+            (secret == null ? 0 : 2 + secret.length));
+        final int flags = (cleanSession ? 0x02 : 0x00) | (user == null ? 0 : 0x80) | (secret == null ? 0 : 0x40);
+        b.putShort((short)4).put("MQTT".getBytes(StandardCharsets.US_ASCII)).put((byte)(mqtt == 5 ? 5 : 4))
+            .put((byte)flags).putShort((short)60);
+        if (mqtt == 5)
+        {
+            b.put((byte)0); // no properties
+        }
+        b.putShort((short)id.length).put(id);
+        if (user != null)
+        {
+            b.putShort((short)user.length).put(user);
+        }
+        if (secret != null)
+        {
+            b.putShort((short)secret.length).put(secret);
+        }
+    }
+
+    /** The offset just past the MQTT 5.0 property block that starts at {@code pos} (its length, then the properties). */
+    public static int skipProperties(final ByteBuffer in, final int pos)
+    {
+        int p = pos;
+        int propertiesLength = 0;
+        int multiplier = 1;
+        int digit;
+        do
+        {
+            digit = in.get(p++) & 0xFF;
+            propertiesLength += (digit & 0x7F) * multiplier;
+            multiplier *= 128;
+        }
+        while ((digit & 0x80) != 0);
+        return p + propertiesLength;
+    }
+
+    /**
+     * Writes what {@code out} holds (filled from position 0) to {@code channel}, keeps the rest, and asks the selector
+     * for write readiness while some remains.
+     */
+    public static void flush(final SocketChannel channel, final ByteBuffer out, final Selector selector)
+        throws IOException
+    {
+        if (out.position() == 0)
+        {
+            return;
+        }
+        out.flip();
+        channel.write(out);
+        out.compact();
+        final SelectionKey key = channel.keyFor(selector);
+        final int ops = out.position() > 0 ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+        if (key.interestOps() != ops)
+        {
+            key.interestOps(ops);
+        }
     }
 }

@@ -76,4 +76,35 @@ class LoadGeneratorSmokeTest
             assertEquals(0, field(storm, "failed"), storm);
         }
     }
+
+    @Test
+    void shouldRouteWildcardScenarioThroughExactPlusAndHashFiltersOnly()
+    {
+        try (TernBroker broker = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous()
+            .config(BrokerConfig.defaults().sysIntervalSeconds(0).maxQueuedMessages(100_000)).start())
+        {
+            final String out = run(broker.port(), "--scenario", "wildcard", "--clients", "2", "--subscriptions",
+                "12000", "--mqtt", "5");
+            final long sent = field(out, "sent");
+            assertTrue(sent > 0, out);
+            assertEquals(3 * sent, field(out, "received"), out); // exact, + and # subscriber each get every message
+            assertEquals(0, field(out, "lost"), out);
+            assertEquals(0, field(out, "misrouted"), out);
+            assertEquals(12000, field(out, "subscriptions"), out);
+        }
+    }
+
+    @Test
+    void shouldReportStresserRatesPerWorker()
+    {
+        try (TernBroker broker = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous()
+            .config(BrokerConfig.defaults().sysIntervalSeconds(0)).start())
+        {
+            final String out = run(broker.port(), "--scenario", "stresser", "--clients", "3", "--messages", "500");
+            assertEquals(3, field(out, "finished"), out);
+            assertEquals(0, field(out, "lost"), out);
+            assertTrue(field(out, "send_slowest") > 0 && field(out, "send_slowest") <= field(out, "send_fastest"), out);
+            assertTrue(field(out, "recv_slowest") > 0 && field(out, "recv_median") <= field(out, "recv_fastest"), out);
+        }
+    }
 }

@@ -5,282 +5,278 @@ import java.nio.ByteBuffer;
 import javax.net.ssl.SSLException;
 
 /**
- * The byte transforms between the socket and the MQTT framer of one TLS, WS or WSS connection (plain TCP connections
- * have none and keep the agent's direct path).
+ * The chain of {@link Layer}s between the socket and the MQTT framer of one TLS, WS or WSS connection (plain TCP
+ * connections have none: the socket reads into the framer's buffer and writes from the output buffer). Bytes pass
+ * through every layer in order, lowest first on the way in and last on the way out:
  * <pre>
- *   inbound:  socket -> netIn -(TLS unwrap)-> plainIn -(HTTP upgrade, WS deframe)-> MQTT read buffer
- *   outbound: MQTT output -(WS binary frames)-> wsOut -(TLS wrap)-> netOut -> socket
+ *   inbound:  socket -> socketIn -(layer 0)-> staged -(layer 1)-> ... -(top layer)-> MQTT read buffer
+ *   outbound: MQTT output -(top layer)-> its encoded buffer -> ... -(layer 0)-> its encoded buffer -> socket
  * </pre>
- * Without TLS the socket reads into {@code plainIn} and writes from {@code wsOut}; without WebSocket, TLS unwraps
- * into {@code plainIn} which is copied to the read buffer, and wraps MQTT output straight into {@code netOut}. Every
- * buffer is borrowed from the agent's pool only while it holds bytes. Owned by one agent thread.
+ * A layer that streams (WebSocket) decodes straight into the buffer above; one that needs a whole record's room (TLS)
+ * decodes into a staging buffer of that size, which the next layer reads (or which is copied into the MQTT read
+ * buffer when it is the top). Every buffer is borrowed from the agent's pool only while it holds bytes, and nothing is
+ * allocated per message. Owned by one agent thread.
  */
-final class ConnectionLayers implements WebSocketCodec.Handler
+final class ConnectionLayers
 {
-    /** {@link #decode} outcome: keep going. */
-    static final int OK = 0;
-    /** {@link #decode} outcome: the peer closed (WS close frame or TLS close_notify). */
-    static final int PEER_CLOSED = 1;
-    /** {@link #decode} outcome: the peer broke the WS protocol or sent a bad upgrade request. */
-    static final int PROTOCOL_ERROR = 2;
-
-    /** Largest unmasked server frame header. */
-    private static final int MAX_WS_HEADER = 10;
-    /** Room kept for control frames, which may be queued while data frames are being written. */
-    private static final int CONTROL_ROOM = 2 + 125;
-
     private final BufferPool pool;
-    final TlsCodec tls;
-    final WebSocketCodec ws;
-    private final String wsPath;
-
-    private ByteBuffer netIn;
-    private ByteBuffer plainIn;
-    private ByteBuffer wsOut;
-    private ByteBuffer netOut;
-
-    private boolean upgraded;
+    private final Layer[] layers;
+    private final Layer top;
+    /** Bytes the socket read that the lowest layer has not taken. */
+    private ByteBuffer socketIn;
+    /** {@code staged[i]}: what layer i decoded and the layer above (or the MQTT read buffer) has not taken. */
+    private final ByteBuffer[] staged;
     private boolean progressed;
-    private int peerCloseCode = -1;
-    private int errorCode = -1;
-    private boolean closeFrameSent;
     private boolean goodbyeDone;
-    /** WS status code of the close frame this side sends when it closes. */
-    int closeCode = WebSocketCodec.CLOSE_NORMAL;
-    /** Why an upgrade was refused, for the log. */
-    String rejectReason;
 
-    ConnectionLayers(final BufferPool pool, final TlsCodec tls, final WebSocketCodec ws, final String wsPath)
+    /** @param layers lowest (next to the socket) first; at least one. */
+    ConnectionLayers(final BufferPool pool, final Layer... layers)
     {
+        if (layers.length == 0)
+        {
+            throw new IllegalArgumentException("no layers");
+        }
         this.pool = pool;
-        this.tls = tls;
-        this.ws = ws;
-        this.wsPath = wsPath;
+        this.layers = layers.clone();
+        this.top = layers[layers.length - 1];
+        this.staged = new ByteBuffer[layers.length];
     }
 
     /**
-     * @return whether the TLS handshake has finished, or true without TLS; still true once the peer's close_notify has
-     *         arrived, so the packets it sent before it are announced and framed.
+     * @return whether every handshake has finished; still true once the peer's TLS close_notify has arrived, so the
+     *         packets it sent before it are announced and framed.
      */
     boolean secured()
     {
-        return tls == null || tls.established();
+        for (final Layer layer : layers)
+        {
+            if (!layer.secured())
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** @return whether a TLS handshake task is running: decoding resumes when it ends. */
+    /** @return whether a handshake task is running: decoding resumes when it ends. */
     boolean awaitingTask()
     {
-        return tls != null && tls.state() == TlsCodec.State.HANDSHAKE_TASK;
+        for (final Layer layer : layers)
+        {
+            if (layer.awaitingTask())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** @return whether the TLS engine wants to write handshake bytes it had no room for. */
+    /** @return whether a layer wants to write handshake output it had no room for. */
     boolean handshakeWantsWrap()
     {
-        return tls != null && tls.state() == TlsCodec.State.HANDSHAKE && tls.needsWrap();
+        for (final Layer layer : layers)
+        {
+            if (layer.wantsWrap())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the verified client certificate's CN, or null. */
+    String peerCommonName()
+    {
+        for (final Layer layer : layers)
+        {
+            final String name = layer.peerCommonName();
+            if (name != null)
+            {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    /** @return why a layer refused the connection (e.g. a bad upgrade request), or null. */
+    String failure()
+    {
+        for (final Layer layer : layers)
+        {
+            final String reason = layer.failure();
+            if (reason != null)
+            {
+                return reason;
+            }
+        }
+        return null;
     }
 
     /** @return the buffer the socket reads into (write mode), borrowed if needed. */
     ByteBuffer readBuffer()
     {
-        if (tls != null)
+        if (socketIn == null)
         {
-            if (netIn == null)
-            {
-                netIn = pool.acquire(tls.packetBufferSize());
-            }
-            return netIn;
+            socketIn = pool.acquire(layers[0].readCapacity());
         }
-        if (plainIn == null)
-        {
-            plainIn = pool.acquire(BufferPool.MIN_CAPACITY);
-        }
-        return plainIn;
+        return socketIn;
     }
 
-    /** @return whether the last {@link #decode} moved any byte or changed a state. */
+    /** @return whether the last {@link #decode} moved any byte or changed a layer's state. */
     boolean progressed()
     {
         return progressed;
     }
 
     /**
-     * Move what was read down the layers into the MQTT read buffer {@code in} (write mode), as far as room allows.
-     * TLS handshake output and WS replies (101 response, pong) are queued for writing. The peer's close_notify is
-     * reported only once the plaintext decrypted before it has been moved up: a client may send its last packets
-     * (PUBLISH, DISCONNECT) and close_notify in one flight.
+     * Move what was read up the layers into the MQTT read buffer {@code in} (write mode), as far as room allows. The
+     * layers queue their replies (handshake records, 101 response, pongs) for writing. An end of stream seen by a
+     * layer (TLS close_notify) is reported only once what it decoded before has moved up: a client may send its last
+     * packets (PUBLISH, DISCONNECT) and close_notify in one flight.
      *
-     * @return {@link #OK}, {@link #PEER_CLOSED} or {@link #PROTOCOL_ERROR}.
+     * @return {@link Layer#OK}, {@link Layer#PEER_CLOSED} or {@link Layer#PROTOCOL_ERROR}.
      * @throws SSLException when the TLS handshake or a record fails.
      */
     int decode(final ByteBuffer in) throws SSLException
     {
         progressed = false;
-        boolean tlsClosed = false;
-        if (tls != null)
+        boolean ended = false;
+        for (int i = 0; i < layers.length; i++)
         {
-            if (netIn == null)
+            final Layer layer = layers[i];
+            ByteBuffer below = i == 0 ? socketIn : staged[i - 1];
+            if (!layer.decodesWithoutInput() && (below == null || below.position() == 0))
             {
-                netIn = pool.acquire(tls.packetBufferSize());
+                if (ended)
+                {
+                    return Layer.PEER_CLOSED; // the end, once everything before it has gone up
+                }
+                continue; // nothing new for this layer; what it staged may still go up
             }
-            if (plainIn == null)
+            if (below == null)
             {
-                plainIn = pool.acquire(tls.applicationBufferSize());
+                below = i == 0 ? readBuffer() : staged(i - 1);
             }
-            if (netOut == null)
-            {
-                netOut = pool.acquire(tls.packetBufferSize());
-            }
-            final TlsCodec.State before = tls.state();
-            final int plainBefore = plainIn.position();
-            final int outBefore = netOut.position();
-            netIn.flip();
-            final int inBefore = netIn.remaining();
+            final ByteBuffer above = layer == top && layer.decodeRoom() == 0 ? in : staged(i);
+            below.flip();
+            final int belowBefore = below.remaining();
+            final int aboveBefore = above.position();
+            final int status;
+            final boolean moved;
             try
             {
-                tls.unwrap(netIn, plainIn, netOut);
+                status = layer.decode(below, above);
             }
             finally
             {
-                progressed = netIn.remaining() != inBefore || plainIn.position() != plainBefore ||
-                    netOut.position() != outBefore || tls.state() != before;
-                netIn.compact();
+                moved = below.remaining() != belowBefore;
+                progressed |= moved || above.position() != aboveBefore || layer.advanced();
+                below.compact();
             }
-            tlsClosed = tls.state() == TlsCodec.State.CLOSED;
-        }
-        if (plainIn == null || plainIn.position() == 0)
-        {
-            return tlsClosed ? PEER_CLOSED : OK; // close_notify, once everything decrypted before it has gone up
-        }
-        plainIn.flip();
-        final int plainBefore = plainIn.remaining();
-        int status = OK;
-        if (ws == null)
-        {
-            final int n = Math.min(plainIn.remaining(), in.remaining());
-            final int limit = plainIn.limit();
-            plainIn.limit(plainIn.position() + n);
-            in.put(plainIn);
-            plainIn.limit(limit);
-        }
-        else
-        {
-            if (!upgraded)
+            if (status == Layer.ENDED)
             {
-                status = upgrade();
+                if (layer == top && above == in)
+                {
+                    return Layer.PEER_CLOSED; // what came before the end has gone straight up
+                }
+                ended = true;
             }
-            if (upgraded && status == OK && !ws.decode(plainIn, in, this))
+            else if (status != Layer.OK)
             {
-                status = errorCode >= 0 ? PROTOCOL_ERROR : PEER_CLOSED;
+                return status;
+            }
+            else if (ended && (below.position() == 0 || !moved && above.hasRemaining()))
+            {
+                // an end below after its last whole unit: what is left here (part of a WS frame) can never complete
+                return Layer.PEER_CLOSED;
             }
         }
-        final boolean moved = plainIn.remaining() != plainBefore;
-        progressed |= moved;
-        plainIn.compact();
-        if (status == OK && tlsClosed && (plainIn.position() == 0 || !moved && in.hasRemaining()))
-        {
-            // close_notify after the last whole record: what is left (part of a WS frame) can never complete
-            return PEER_CLOSED;
-        }
-        return status;
+        return top.decodeRoom() == 0 ? Layer.OK : deliver(in, ended);
     }
 
-    private int upgrade()
+    /** Copy what the top layer staged into the MQTT read buffer. */
+    private int deliver(final ByteBuffer in, final boolean ended)
     {
-        final HttpUpgrade.Result result = HttpUpgrade.parse(plainIn, wsPath);
-        if (!result.complete())
+        final ByteBuffer below = staged[layers.length - 1];
+        if (below == null || below.position() == 0)
         {
-            return OK;
+            return ended ? Layer.PEER_CLOSED : Layer.OK;
         }
-        plainIn.position(plainIn.position() + result.consumed());
-        final byte[] response = result.response();
-        ensureWsOut(response.length);
-        wsOut.put(response);
-        if (!result.accepted())
-        {
-            rejectReason = result.reason();
-            closeFrameSent = true; // no WebSocket yet: nothing to close but the socket
-            return PROTOCOL_ERROR;
-        }
-        upgraded = true;
-        return OK;
+        below.flip();
+        final int n = Math.min(below.remaining(), in.remaining());
+        final int limit = below.limit();
+        below.limit(below.position() + n);
+        in.put(below);
+        below.limit(limit);
+        progressed |= n > 0;
+        below.compact();
+        return ended && (below.position() == 0 || n == 0 && in.hasRemaining()) ? Layer.PEER_CLOSED : Layer.OK;
     }
 
-    @Override
-    public void onPing(final byte[] control, final int length)
+    private ByteBuffer staged(final int i)
     {
-        ensureWsOut(CONTROL_ROOM);
-        if (wsOut.remaining() >= 2 + length)
+        if (staged[i] == null)
         {
-            WebSocketCodec.encodeControl(wsOut, WebSocketCodec.OP_PONG, control, length);
+            staged[i] = pool.acquire(Math.max(layers[i].decodeRoom(), BufferPool.MIN_CAPACITY));
         }
-        // else: output is backed up by megabytes; a pong may be skipped (RFC 6455 5.5.3 allows answering the latest)
-    }
-
-    @Override
-    public void onClose(final int code)
-    {
-        peerCloseCode = code;
-        // echo the status code, but 1005 (none given) must not be sent [RFC 6455 7.4.1]
-        closeCode = code == 1005 || code == 1006 || code == 1015 ? WebSocketCodec.CLOSE_NORMAL : code;
-    }
-
-    @Override
-    public void onError(final int code)
-    {
-        errorCode = code;
-        closeCode = code;
+        return staged[i];
     }
 
     /**
-     * Move MQTT output {@code out[start, end)} through WS framing and TLS wrapping into the socket buffer.
+     * Move MQTT output {@code out[start, end)} down through every layer into the socket buffer. Once a layer can send
+     * nothing any more (TLS closed), the output is dropped so that a close is not held up.
      *
      * @return bytes of {@code out} consumed.
      */
     int encode(final ByteBuffer out, final int start, final int end) throws SSLException
     {
-        if (tls != null && tls.state() == TlsCodec.State.CLOSED)
+        for (int i = 0; i < layers.length; i++)
         {
-            // nothing can be sent any more: drop it so a close is not held up
-            if (wsOut != null)
+            if (layers[i].outputClosed())
             {
-                wsOut.clear();
-            }
-            return end - start;
-        }
-        if (ws != null)
-        {
-            if (wsOut == null)
-            {
-                wsOut = pool.acquire(BufferPool.MIN_CAPACITY);
-            }
-            int consumed = 0;
-            while (consumed < end - start)
-            {
-                final int room = wsOut.remaining() - MAX_WS_HEADER - CONTROL_ROOM;
-                if (room <= 0)
+                for (int j = i + 1; j < layers.length; j++)
                 {
-                    break;
+                    layers[j].dropEncoded();
                 }
-                final int n = Math.min(end - start - consumed, room);
-                WebSocketCodec.encodeBinaryHeader(wsOut, n);
-                out.limit(start + consumed + n).position(start + consumed);
-                wsOut.put(out);
-                consumed += n;
+                return end - start;
             }
-            wrapWsOut();
-            return consumed;
         }
-        if (tls.state() != TlsCodec.State.OPEN)
-        {
-            return 0;
-        }
-        ensureNetOut();
         out.limit(end).position(start);
-        return tls.wrap(out, netOut);
+        final int consumed = top.encode(out);
+        flushDown();
+        return consumed;
+    }
+
+    /** Pass output the layers queued on their own (101 response, pongs) down to the socket buffer. */
+    void flushDown() throws SSLException
+    {
+        for (int i = layers.length - 2; i >= 0; i--)
+        {
+            passDown(i);
+        }
+    }
+
+    private void passDown(final int i) throws SSLException
+    {
+        final ByteBuffer above = layers[i + 1].encoded();
+        if (above == null || above.position() == 0)
+        {
+            return;
+        }
+        above.flip();
+        try
+        {
+            layers[i].encode(above);
+        }
+        finally
+        {
+            above.compact();
+        }
     }
 
     /**
-     * Queue the end of the streams once all MQTT output has been encoded: a WS close frame, then TLS close_notify.
+     * Queue the end of every stream once all MQTT output has been encoded, top layer first: a WS close frame, then TLS
+     * close_notify.
      *
      * @return whether everything is queued (only the socket write is left).
      */
@@ -290,43 +286,56 @@ final class ConnectionLayers implements WebSocketCodec.Handler
         {
             return true;
         }
-        if (ws != null && !closeFrameSent)
+        for (int i = layers.length - 1; i >= 0; i--)
         {
-            if (upgraded && (tls == null || tls.state() == TlsCodec.State.OPEN))
+            final boolean abovePending;
+            if (i < layers.length - 1)
             {
-                ensureWsOut(CONTROL_ROOM);
-                WebSocketCodec.encodeClose(wsOut, closeCode);
+                passDown(i);
+                final ByteBuffer above = layers[i + 1].encoded();
+                abovePending = above != null && above.position() > 0;
             }
-            closeFrameSent = true;
-        }
-        if (tls != null)
-        {
-            wrapWsOut();
-            if (wsOut != null && wsOut.position() > 0 && tls.state() == TlsCodec.State.OPEN)
+            else
             {
-                return false; // wait for room in netOut
+                abovePending = false;
             }
-            ensureNetOut();
-            if (netOut.position() > 0)
+            if (!layers[i].encodeGoodbye(abovePending, carriesBelow(i)))
             {
-                return false; // close_notify needs a whole record's room: flush first
+                return false;
             }
-            tls.close(netOut);
         }
         goodbyeDone = true;
+        return true;
+    }
+
+    private boolean carriesBelow(final int i)
+    {
+        for (int j = 0; j < i; j++)
+        {
+            if (!layers[j].carriesOutput())
+            {
+                return false;
+            }
+        }
         return true;
     }
 
     /** @return the buffer the socket writes from (write mode), or null. */
     ByteBuffer socketOut()
     {
-        return tls != null ? netOut : wsOut;
+        return layers[0].encoded();
     }
 
     /** @return bytes queued below the MQTT layer and not yet written to the socket. */
     int pendingBytes()
     {
-        return (wsOut == null ? 0 : wsOut.position()) + (netOut == null ? 0 : netOut.position());
+        int pending = 0;
+        for (final Layer layer : layers)
+        {
+            final ByteBuffer encoded = layer.encoded();
+            pending += encoded == null ? 0 : encoded.position();
+        }
+        return pending;
     }
 
     /** @return bytes queued for the socket itself. */
@@ -339,81 +348,32 @@ final class ConnectionLayers implements WebSocketCodec.Handler
     /** Give empty buffers back to the pool. */
     void releaseEmpty()
     {
-        if (netIn != null && netIn.position() == 0)
+        if (socketIn != null && socketIn.position() == 0)
         {
-            pool.release(netIn);
-            netIn = null;
+            pool.release(socketIn);
+            socketIn = null;
         }
-        if (plainIn != null && plainIn.position() == 0)
+        for (int i = 0; i < layers.length; i++)
         {
-            pool.release(plainIn);
-            plainIn = null;
-        }
-        if (wsOut != null && wsOut.position() == 0)
-        {
-            pool.release(wsOut);
-            wsOut = null;
-        }
-        if (netOut != null && netOut.position() == 0)
-        {
-            pool.release(netOut);
-            netOut = null;
+            if (staged[i] != null && staged[i].position() == 0)
+            {
+                pool.release(staged[i]);
+                staged[i] = null;
+            }
+            layers[i].releaseEmpty();
         }
     }
 
     /** Give every buffer back; the connection is closed. */
     void release()
     {
-        pool.release(netIn);
-        pool.release(plainIn);
-        pool.release(wsOut);
-        pool.release(netOut);
-        netIn = null;
-        plainIn = null;
-        wsOut = null;
-        netOut = null;
-    }
-
-    /** Wrap WS output queued outside {@link #encode} (101 response, pongs) into TLS records; no-op without TLS. */
-    void wrapWsOut() throws SSLException
-    {
-        if (tls == null || wsOut == null || wsOut.position() == 0 || tls.state() != TlsCodec.State.OPEN)
+        pool.release(socketIn);
+        socketIn = null;
+        for (int i = 0; i < layers.length; i++)
         {
-            return;
-        }
-        ensureNetOut();
-        wsOut.flip();
-        try
-        {
-            tls.wrap(wsOut, netOut);
-        }
-        finally
-        {
-            wsOut.compact();
-        }
-    }
-
-    private void ensureWsOut(final int room)
-    {
-        if (wsOut == null)
-        {
-            wsOut = pool.acquire(Math.max(room, BufferPool.MIN_CAPACITY));
-        }
-        else if (wsOut.remaining() < room)
-        {
-            final ByteBuffer bigger = pool.acquire(wsOut.position() + room);
-            wsOut.flip();
-            bigger.put(wsOut);
-            pool.release(wsOut);
-            wsOut = bigger;
-        }
-    }
-
-    private void ensureNetOut()
-    {
-        if (netOut == null)
-        {
-            netOut = pool.acquire(tls.packetBufferSize());
+            pool.release(staged[i]);
+            staged[i] = null;
+            layers[i].release();
         }
     }
 }

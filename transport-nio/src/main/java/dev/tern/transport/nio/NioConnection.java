@@ -1,23 +1,61 @@
 package dev.tern.transport.nio;
 
+import dev.tern.ring.RingProtocol;
+
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
 /**
  * One client socket as its I/O agent sees it. Kept small for many idle connections: the read and output buffers are
- * borrowed from the agent's {@link BufferPool} only while they hold bytes. Owned by one agent thread.
+ * borrowed from the agent's {@link BufferPool} only while they hold bytes. Its condition is one set of state bits
+ * ({@link #is}), which alone decides whether the agent reads it ({@link #readAllowed}). Owned by one agent thread.
  */
 final class NioConnection
 {
+    /** MSG_OPENED is still in the local backlog: do not read until the pipeline can know the connection. */
+    static final int OPEN_PENDING = 1;
+    /** Complete frames wait for room in the ingress ring (or for the rest of the cycle); OP_READ is off. */
+    static final int READ_PAUSED = 1 << 1;
+    /** Output is pending with OP_WRITE registered; written when the selector reports the socket writable. */
+    static final int WRITE_BLOCKED = 1 << 2;
+    /** In the agent's dirty list for this duty cycle. */
+    static final int DIRTY = 1 << 3;
+    /** The pipeline was told this connection is not writable (above the high-water mark). */
+    static final int ABOVE_HIGH_WATER = 1 << 4;
+    /** The pipeline asked not to read from this connection (MSG_PAUSE_READ: the queued-bytes budget is exceeded). */
+    static final int PAUSED_BY_PIPELINE = 1 << 5;
+    /** Sent a packet the broker refuses: never read again; the pipeline answers and closes it. */
+    static final int REJECTED = 1 << 6;
+    /**
+     * A layered connection's peer ended its stream or the read failed: no more reads; what the layers hold is still
+     * decoded and framed, then the connection closes with {@link #closeReason}.
+     */
+    static final int INPUT_ENDED = 1 << 7;
+    /** The connection is being closed: no more reads, flush then close by {@link #closeDeadlineNs}. */
+    static final int CLOSING = 1 << 8;
+    static final int CLOSED = 1 << 9;
+    /** MSG_OPENED was emitted (TLS connections announce themselves once the handshake is done). */
+    static final int ANNOUNCED = 1 << 10;
+    /** The first packet (CONNECT) has been framed: later packets may be up to the maximum packet size. */
+    static final int CONNECT_FRAMED = 1 << 11;
+
+    /** Any of these stops reading; the agent's own reasons and the pipeline's compose. */
+    private static final int NOT_READING =
+        OPEN_PENDING | READ_PAUSED | ABOVE_HIGH_WATER | PAUSED_BY_PIPELINE | REJECTED | INPUT_ENDED | CLOSING | CLOSED;
+
     final long id;
     final int listenerIndex;
     final SocketChannel channel;
     SelectionKey key;
     /** Peer address as text, e.g. {@code /127.0.0.1:50312}. */
     String remote;
-    /** TLS and/or WebSocket transforms; null on plain TCP, which reads and writes the socket directly. */
+    /** How bytes move between the socket and the framer: directly, or through the {@link #layers}. */
+    ConnectionPath path;
+    /** TLS and/or WebSocket transforms; null on plain TCP, whose {@link #in} and {@link #out} face the socket. */
     ConnectionLayers layers;
+
+    private int state;
 
     /** Bytes read and not yet framed, from index 0 to position; null when none. */
     ByteBuffer in;
@@ -26,56 +64,49 @@ final class NioConnection
     int partialBytes;
     /** When the incomplete packet in {@link #in} started to arrive (or the broker resumed reading it). */
     long partialSinceNs;
-    /** The first packet (CONNECT) has been framed: later packets may be up to the maximum packet size. */
-    boolean connectFramed;
 
     /** Output not yet written, from {@link #outStart} to {@link #outEnd}; null when none. */
     ByteBuffer out;
     int outStart;
     int outEnd;
 
-    /** OPENED is still in the local backlog: do not read until the pipeline can know the connection. */
-    boolean openPending;
-    /** Complete frames wait for room in the ingress ring; OP_READ is off. */
-    boolean readPaused;
-    /** Output is pending with OP_WRITE registered; written when the selector reports the socket writable. */
-    boolean writeBlocked;
-    /** In the agent's dirty list for this duty cycle. */
-    boolean dirty;
-    /** The pipeline was told this connection is not writable (above the high-water mark). */
-    boolean aboveHighWater;
-    /**
-     * The pipeline asked not to read from this connection (MSG_PAUSE_READ: the queued-bytes budget is exceeded). Read
-     * only when neither this nor the agent's own reasons ({@link #readPaused}, {@link #aboveHighWater}) say stop.
-     */
-    boolean pausedByPipeline;
-    /** Sent a packet the broker refuses: never read again; the pipeline answers and closes it. */
-    boolean rejected;
     /** Ingress ring producer position after this connection's last frame. */
     long ingressMark;
     /** Bytes this connection queued in the ingress ring that the bridge may not have taken yet. */
     int ingressBytes;
-    /**
-     * A layered connection's peer ended its stream or the read failed: no more reads; what the layers hold is still
-     * decoded and framed, then the connection closes with {@link #closeReason}.
-     */
-    boolean inputEnded;
-    /** The pipeline asked to close: no more reads, flush then close by {@link #closeDeadlineNs}. */
-    boolean closing;
     long closeDeadlineNs;
     /** Reason reported in MSG_CLOSED once a flushing close completes. */
-    int closeReason = dev.tern.pipeline.RingProtocol.CLOSE_REQUESTED;
-    /** MSG_OPENED was emitted (TLS connections announce themselves once the handshake is done). */
-    boolean announced;
+    int closeReason = RingProtocol.CLOSE_REQUESTED;
     /** A TLS handshake that has not finished by then closes the connection. */
     long handshakeDeadlineNs;
-    boolean closed;
 
     NioConnection(final long id, final int listenerIndex, final SocketChannel channel)
     {
         this.id = id;
         this.listenerIndex = listenerIndex;
         this.channel = channel;
+    }
+
+    /** @return whether any of the state bits {@code flags} is set. */
+    boolean is(final int flags)
+    {
+        return (state & flags) != 0;
+    }
+
+    void set(final int flags)
+    {
+        state |= flags;
+    }
+
+    void clear(final int flags)
+    {
+        state &= ~flags;
+    }
+
+    /** @return whether the agent may read from the socket now: nothing says stop. */
+    boolean readAllowed()
+    {
+        return (state & NOT_READING) == 0;
     }
 
     /** @return output bytes not yet written to the socket, including those held by the TLS/WS layers. */
@@ -93,16 +124,7 @@ final class NioConnection
     /** @return the interest set the state calls for. */
     int interestOps()
     {
-        int ops = 0;
-        if (!openPending && !readPaused && !closing && !inputEnded && !aboveHighWater && !pausedByPipeline && !rejected)
-        {
-            ops |= SelectionKey.OP_READ;
-        }
-        if (writeBlocked)
-        {
-            ops |= SelectionKey.OP_WRITE;
-        }
-        return ops;
+        return (readAllowed() ? SelectionKey.OP_READ : 0) | (is(WRITE_BLOCKED) ? SelectionKey.OP_WRITE : 0);
     }
 
     @Override

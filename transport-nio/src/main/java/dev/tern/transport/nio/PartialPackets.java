@@ -73,7 +73,8 @@ final class PartialPackets
         while (size > 0)
         {
             final NioConnection connection = connections[head];
-            if (!connection.closed && connection.partialBytes > 0 && connection.partialSinceNs == sinceNs[head])
+            if (!connection.is(NioConnection.CLOSED) && connection.partialBytes > 0 &&
+                connection.partialSinceNs == sinceNs[head])
             {
                 return connection;
             }

@@ -1,6 +1,6 @@
 package dev.tern.transport.nio;
 
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;

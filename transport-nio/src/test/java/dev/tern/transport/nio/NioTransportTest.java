@@ -2,7 +2,7 @@ package dev.tern.transport.nio;
 
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import dev.tern.transport.nio.PipelineStub.Message;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;

@@ -3,7 +3,7 @@ package dev.tern.transport.nio;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.ListenerConfig;
-import dev.tern.pipeline.RingProtocol;
+import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,7 +43,7 @@ final class PipelineStub implements AutoCloseable
 
         String openedAddress()
         {
-            return new String(payload, 4, payload.length - 4, StandardCharsets.US_ASCII);
+            return RingProtocol.openedAddress(new UnsafeBuffer(payload), 0);
         }
 
         @Override

@@ -1,0 +1,702 @@
+package dev.tern.bridge;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
+import dev.tern.pipeline.Broker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One running bridge: two MQTT clients (HiveMQ MQTT client) and the rules between them.
+ * <ul>
+ * <li>The local client is a persistent MQTT 5.0 session {@code $bridge/NAME} on this broker, connected through the
+ * loopback listener reserved for bridges ({@link BridgeAccess}). It subscribes to the local filters of the
+ * {@code out} lines with No Local (it never gets back what it published itself) and Retain As Published. It is
+ * connected only while the remote link is up: while the link is down the broker queues the QoS 1/2 messages in that
+ * session, within the broker's queue limits, and journals them when persistence is on, as for any offline client.
+ * A message from the local broker is acknowledged there only after the remote broker acknowledged it, so a message
+ * in flight when the link fails is sent again.</li>
+ * <li>The remote client connects to the configured addresses in turn, with exponential backoff and jitter between
+ * attempts; a message from the remote broker is acknowledged there only after the local broker accepted it.</li>
+ * </ul>
+ * Everything the bridge decides runs on its own thread, {@code tern-bridge-NAME}.
+ */
+public final class Bridge implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Bridge.class);
+    /**
+     * MQTT 5.0 user property on every message a bridge forwards: the ids of the brokers whose bridges forwarded it,
+     * comma-separated. A bridge never forwards a message that already went through its own broker, so a cycle of
+     * bridges ends after one round.
+     */
+    public static final String PATH_PROPERTY = "tern-bridge-path";
+    private static final long LOCAL_RETRY_MS = 1_000;
+    private static final long CONNECT_TIMEOUT_MS = 10_000;
+    /** Echoes remembered at most (MQTT 3.1.1 remotes); beyond it the oldest is forgotten. */
+    private static final int MAX_ECHOES = 65_536;
+
+    private final BridgeConfig config;
+    private final BridgeCounters counters;
+    private final Broker broker;
+    private final ScheduledExecutorService scheduler;
+    /** The bridge thread, as given to the clients: tasks that come after close are dropped. */
+    private final java.util.concurrent.Executor executor;
+    private final MqttClientSslConfig ssl;
+    private final Mqtt5AsyncClient local;
+    private final RemoteLink remote;
+    private final List<BridgeTopic> inLines = new ArrayList<>();
+    private final List<BridgeTopic> outLines = new ArrayList<>();
+    private final boolean suppressEchoes;
+    /** Forwarded messages whose echo the remote broker will send back (3.1.1), with how many are expected. */
+    private final Map<String, Integer> echoes = new LinkedHashMap<>(16, 0.75f, false)
+    {
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<String, Integer> eldest)
+        {
+            return size() > MAX_ECHOES;
+        }
+    };
+    private final AtomicInteger addressIndex = new AtomicInteger();
+    /** This broker's id in {@link #PATH_PROPERTY}, drawn at each start. */
+    private final String brokerId;
+
+    // state: bridge thread only, except the volatile flags read by the client listeners
+    private volatile boolean closed;
+    private volatile boolean remoteUp;
+    private boolean localUp;
+    private boolean localConnecting;
+    /**
+     * Count the local and remote connections, up at each connect and each disconnect, on the clients' I/O threads in
+     * order with the messages: a message is acknowledged only on the connection it came by, never on a later one.
+     */
+    private final AtomicInteger localEpoch = new AtomicInteger();
+    private final AtomicInteger remoteEpoch = new AtomicInteger();
+    /** The last DISCONNECT of the local session; a new CONNECT waits for it. */
+    private java.util.concurrent.CompletableFuture<?> localClosing =
+        java.util.concurrent.CompletableFuture.completedFuture(null);
+    private volatile String lastFailure;
+    /** The local session is connected and subscribed. */
+    private volatile boolean localReady;
+    /** The remote subscriptions of the {@code in} lines are in place (or there are none). */
+    private volatile boolean remoteSubscribed;
+
+    /**
+     * @param config    the bridge.
+     * @param localPort port of the loopback listener reserved for bridges.
+     * @param secret    the bridge's local password ({@link BridgeAccess}).
+     * @param broker    the local broker, for the queue gauge.
+     * @param counters  the bridge's counters, already registered.
+     */
+    Bridge(final BridgeConfig config, final int localPort, final byte[] secret, final Broker broker,
+        final BridgeCounters counters, final String brokerId)
+    {
+        this.config = config;
+        this.brokerId = brokerId;
+        this.counters = counters;
+        this.broker = broker;
+        for (final BridgeTopic line : config.topics())
+        {
+            if (line.direction().in())
+            {
+                inLines.add(line);
+            }
+            if (line.direction().out())
+            {
+                outLines.add(line);
+            }
+        }
+        this.suppressEchoes = config.protocolLevel() == 4 && !inLines.isEmpty();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
+        {
+            final Thread thread = new Thread(r, "tern-bridge-" + config.name());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.executor = task ->
+        {
+            try
+            {
+                scheduler.execute(task);
+            }
+            catch (final java.util.concurrent.RejectedExecutionException closing)
+            {
+                // the bridge is closed: the clients' last callbacks have nothing left to do
+            }
+        };
+        this.ssl = config.tls() == null ? null : BridgeTls.sslConfig(config.tls());
+        this.local = MqttClient.builder().useMqttVersion5().identifier(config.localClientId())
+            .serverHost("127.0.0.1").serverPort(localPort)
+            .simpleAuth().username(config.localClientId()).password(secret).applySimpleAuth()
+            .addConnectedListener(ctx -> localEpoch.incrementAndGet())
+            .addDisconnectedListener(this::onLocalDisconnected)
+            .buildAsync();
+        local.publishes(MqttGlobalPublishFilter.ALL, message ->
+        {
+            final int epoch = localEpoch.get();
+            executor.execute(() -> onLocalMessage(message, epoch));
+        }, true);
+        this.remote = RemoteLink.create(config, transport(0), ctx ->
+        {
+            remoteEpoch.incrementAndGet();
+            executor.execute(this::onRemoteConnected);
+        }, this::onRemoteDisconnected, (topic, payload, qos, retain, path, ack) ->
+        {
+            final int epoch = remoteEpoch.get();
+            executor.execute(() -> onRemoteMessage(topic, payload, qos, retain, path, ack, epoch));
+        }, executor);
+    }
+
+    /** @return the bridge's settings. */
+    public BridgeConfig config()
+    {
+        return config;
+    }
+
+    /** @return the bridge's counters. */
+    public BridgeCounters counters()
+    {
+        return counters;
+    }
+
+    /** @return whether the link to the remote broker is up. */
+    public boolean connected()
+    {
+        return remoteUp;
+    }
+
+    /**
+     * @return whether messages cross now: the link is up, the local session connected and both sides subscribed.
+     */
+    public boolean flowing()
+    {
+        return remoteUp && localReady && remoteSubscribed;
+    }
+
+    /** @return why the last connection attempt failed or the link dropped, as logged; null while connected. */
+    public String lastFailure()
+    {
+        return lastFailure;
+    }
+
+    /** Create the local session (so messages queue from now on) and start connecting to the remote broker. */
+    void start()
+    {
+        LOG.info("bridge '{}': local session {} ({}), remote {} (MQTT {}{}), {} topic line(s): {}", config.name(),
+            config.localClientId(), describeRights(), config.addresses(), config.protocolLabel(),
+            config.tls() == null ? "" : ", TLS", config.topics().size(), config.topics());
+        if (config.tls() != null && config.tls().insecure())
+        {
+            LOG.warn("bridge '{}': TLS verification of the remote broker is off (tls.insecure: true)", config.name());
+        }
+        executor.execute(() ->
+        {
+            connectLocal();
+            remote.connect();
+        });
+        scheduler.scheduleWithFixedDelay(this::refreshBacklog, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private String describeRights()
+    {
+        final List<String> reads = new ArrayList<>();
+        final List<String> writes = new ArrayList<>();
+        for (final BridgeTopic line : outLines)
+        {
+            reads.add(line.localFilter());
+        }
+        for (final BridgeTopic line : inLines)
+        {
+            writes.add(line.localFilter());
+        }
+        return "reads " + reads + ", writes " + writes + ", whatever the ACL file says";
+    }
+
+    private MqttClientTransportConfig transport(final int index)
+    {
+        final BridgeConfig.Address address = config.addresses().get(index);
+        final var builder = MqttClientTransportConfig.builder().serverHost(address.host()).serverPort(address.port())
+            .socketConnectTimeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+            .mqttConnectTimeout(CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        if (ssl != null)
+        {
+            builder.sslConfig(ssl);
+        }
+        return builder.build();
+    }
+
+    // ------------------------------------------------------------------ remote link (bridge thread)
+
+    private void onRemoteConnected()
+    {
+        if (closed)
+        {
+            return;
+        }
+        remoteUp = true;
+        lastFailure = null;
+        counters.connected.set(1);
+        counters.connects.increment();
+        LOG.info("bridge '{}': connected to {} (MQTT {}{})", config.name(),
+            config.addresses().get(addressIndex.get()), config.protocolLabel(), ssl == null ? "" : ", TLS");
+        remoteSubscribed = inLines.isEmpty();
+        if (!inLines.isEmpty())
+        {
+            final int epoch = remoteEpoch.get();
+            remote.subscribe(inLines).whenCompleteAsync((ack, failure) ->
+            {
+                if (failure != null && !closed)
+                {
+                    LOG.warn("bridge '{}': remote subscription failed: {}", config.name(), failure.toString());
+                }
+                else if (epoch == remoteEpoch.get())
+                {
+                    remoteSubscribed = true;
+                }
+            }, executor);
+        }
+        connectLocal();
+    }
+
+    /** On a client thread: choose the next attempt now (the reconnector must be set here), then tell the bridge. */
+    private void onRemoteDisconnected(final MqttClientDisconnectedContext context)
+    {
+        remoteEpoch.incrementAndGet();
+        if (closed || context.getSource() == MqttDisconnectSource.USER)
+        {
+            return;
+        }
+        final boolean wasUp = remoteUp;
+        final BridgeConfig.Address from = config.addresses().get(addressIndex.get());
+        // a dropped link starts again at the first address; a failed attempt moves on to the next one
+        final int next = wasUp ? 0 : (addressIndex.get() + 1) % config.addresses().size();
+        addressIndex.set(next);
+        final long delayMs = backoffMs(wasUp ? 0 : context.getReconnector().getAttempts());
+        context.getReconnector().reconnect(true).resubscribeIfSessionExpired(false)
+            .resubscribeIfSessionPresent(false).delay(delayMs, TimeUnit.MILLISECONDS).transportConfig(transport(next));
+        final String reason = Failures.describe(context.getCause());
+        executor.execute(() -> onRemoteDown(wasUp, from, reason, delayMs));
+    }
+
+    private long backoffMs(final int attempts)
+    {
+        return backoffMs(config.reconnectInitialMs(), config.reconnectMaxMs(), attempts,
+            ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * Exponential backoff with "equal jitter": the delay doubles per failed attempt up to the maximum; half of it is
+     * fixed and half random, so bridges that lost the same broker do not all retry in step.
+     *
+     * @param random a number in [0, 1).
+     */
+    static long backoffMs(final long initialMs, final long maxMs, final int attempts, final double random)
+    {
+        final long ceiling = Math.min(maxMs, initialMs << Math.min(attempts, 30));
+        final long half = ceiling / 2;
+        return ceiling - half + (long)(random * (half + 1));
+    }
+
+    private void onRemoteDown(final boolean wasUp, final BridgeConfig.Address from, final String reason,
+        final long delayMs)
+    {
+        remoteUp = false;
+        remoteSubscribed = false;
+        counters.connected.set(0);
+        if (wasUp)
+        {
+            LOG.warn("bridge '{}': disconnected from {}: {}; reconnecting in {} ms", config.name(), from, reason,
+                delayMs);
+        }
+        else if (!reason.equals(lastFailure) || LOG.isDebugEnabled())
+        {
+            LOG.warn("bridge '{}': cannot connect to {}: {}; next attempt in {} ms", config.name(), from, reason,
+                delayMs);
+        }
+        lastFailure = reason;
+        disconnectLocal();
+    }
+
+    private void onRemoteMessage(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final String path, final Runnable ack, final int epoch)
+    {
+        if (suppressEchoes && consumeEcho(topic, payload) || passedHere(path))
+        {
+            counters.loopsSuppressed.increment();
+            ack.run();
+            return;
+        }
+        BridgeTopic line = null;
+        for (final BridgeTopic candidate : inLines)
+        {
+            if (candidate.matchesRemote(topic))
+            {
+                line = candidate;
+                break;
+            }
+        }
+        if (line == null)
+        {
+            ack.run(); // a remote subscription of an earlier configuration
+            return;
+        }
+        if (!localUp)
+        {
+            if (qos == 0)
+            {
+                counters.dropped.increment();
+            }
+            return; // not acknowledged: a persistent remote session sends it again
+        }
+        final int localQos = Math.min(qos, line.qos());
+        local.publish(Mqtt5Publish.builder().topic(line.toLocal(topic)).payload(payload)
+            .qos(MqttQos.fromCode(localQos)).retain(retain)
+            .userProperties().add(PATH_PROPERTY, extend(path)).applyUserProperties().build()).whenCompleteAsync((result, failure) ->
+            {
+                if (failure == null && result.getError().isPresent())
+                {
+                    counters.dropped.increment(); // refused by the local broker: acknowledged, not retried
+                }
+                else if (failure != null)
+                {
+                    if (localQos == 0)
+                    {
+                        counters.dropped.increment();
+                    }
+                    return;
+                }
+                else
+                {
+                    counters.messagesIn.increment();
+                }
+                if (epoch == remoteEpoch.get())
+                {
+                    ack.run();
+                }
+            }, executor);
+    }
+
+    // ------------------------------------------------------------------ local session (bridge thread)
+
+    private void connectLocal()
+    {
+        if (closed || localUp || localConnecting)
+        {
+            return;
+        }
+        localConnecting = true;
+        localClosing.handle((done, failure) -> null).thenRunAsync(this::sendLocalConnect, executor);
+    }
+
+    private void sendLocalConnect()
+    {
+        local.connectWith().cleanStart(false).sessionExpiryInterval(0xFFFF_FFFFL).keepAlive(60).send()
+            .whenCompleteAsync((connAck, failure) ->
+            {
+                localConnecting = false;
+                if (closed)
+                {
+                    return;
+                }
+                if (failure != null)
+                {
+                    LOG.error("bridge '{}': cannot open its local session {}: {}; retrying in {} ms", config.name(),
+                        config.localClientId(), Failures.describe(failure), LOCAL_RETRY_MS);
+                    scheduler.schedule(this::connectLocal, LOCAL_RETRY_MS, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                localUp = true;
+                subscribeLocal();
+            }, executor);
+    }
+
+    private void subscribeLocal()
+    {
+        if (outLines.isEmpty())
+        {
+            afterLocalReady();
+            return;
+        }
+        final List<Mqtt5Subscription> subscriptions = new ArrayList<>();
+        for (final BridgeTopic line : outLines)
+        {
+            // the session keeps its subscriptions: retained messages only for a new one, as a client would
+            subscriptions.add(Mqtt5Subscription.builder().topicFilter(line.localFilter())
+                .qos(MqttQos.fromCode(line.qos())).noLocal(true).retainAsPublished(true)
+                .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).build());
+        }
+        local.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build())
+            .whenCompleteAsync((ack, failure) ->
+            {
+                if (failure != null && !closed)
+                {
+                    LOG.error("bridge '{}': local subscription failed: {}", config.name(), failure.toString());
+                }
+                else if (ack != null)
+                {
+                    for (int i = 0; i < ack.getReasonCodes().size(); i++)
+                    {
+                        if (ack.getReasonCodes().get(i).isError())
+                        {
+                            LOG.error("bridge '{}': local subscription to '{}' refused: {}", config.name(),
+                                outLines.get(i).localFilter(), ack.getReasonCodes().get(i));
+                        }
+                    }
+                }
+                afterLocalReady();
+            }, executor);
+    }
+
+    private void afterLocalReady()
+    {
+        if (!remoteUp)
+        {
+            disconnectLocal(); // the session exists now: the broker queues for it until the link is up
+        }
+        else
+        {
+            localReady = localUp;
+        }
+    }
+
+    private void disconnectLocal()
+    {
+        if (localUp)
+        {
+            localUp = false;
+            localReady = false;
+            localClosing = local.disconnect();
+        }
+    }
+
+    /** On a client thread: the local connection ended without the bridge asking for it (broker closing). */
+    private void onLocalDisconnected(final MqttClientDisconnectedContext context)
+    {
+        localEpoch.incrementAndGet();
+        if (closed || context.getSource() == MqttDisconnectSource.USER)
+        {
+            return;
+        }
+        executor.execute(() ->
+        {
+            if (localUp)
+            {
+                localUp = false;
+                localReady = false;
+                LOG.warn("bridge '{}': local session disconnected: {}", config.name(),
+                    Failures.describe(context.getCause()));
+                scheduler.schedule(() ->
+                {
+                    if (remoteUp)
+                    {
+                        connectLocal();
+                    }
+                }, LOCAL_RETRY_MS, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    private void onLocalMessage(final Mqtt5Publish message, final int epoch)
+    {
+        final String topic = message.getTopic().toString();
+        BridgeTopic line = null;
+        for (final BridgeTopic candidate : outLines)
+        {
+            if (candidate.matchesLocal(topic))
+            {
+                line = candidate;
+                break;
+            }
+        }
+        if (line == null)
+        {
+            acknowledge(message, epoch); // a subscription of an earlier configuration
+            return;
+        }
+        final String path = path(message);
+        if (passedHere(path))
+        {
+            counters.loopsSuppressed.increment(); // it left this broker through a bridge before: a cycle
+            acknowledge(message, epoch);
+            return;
+        }
+        final int qos = Math.min(message.getQos().getCode(), line.qos());
+        if (!remoteUp)
+        {
+            if (qos == 0)
+            {
+                counters.dropped.increment();
+            }
+            return; // not acknowledged: the local session sends it again once the link is up
+        }
+        final String remoteTopic = line.toRemote(topic);
+        final byte[] payload = message.getPayloadAsBytes();
+        final boolean echo = suppressEchoes && matchesIn(remoteTopic);
+        if (echo)
+        {
+            echoes.merge(echoKey(remoteTopic, payload), 1, Integer::sum);
+        }
+        remote.publish(remoteTopic, payload, qos, message.isRetain(), extend(path)).whenCompleteAsync((outcome, failure) ->
+        {
+            if (failure != null)
+            {
+                if (echo)
+                {
+                    consumeEcho(remoteTopic, payload);
+                }
+                if (qos == 0)
+                {
+                    counters.dropped.increment();
+                }
+                return; // QoS 1/2: sent again by the local session after the reconnect
+            }
+            if (outcome == RemoteLink.Outcome.ACCEPTED)
+            {
+                counters.messagesOut.increment();
+            }
+            else
+            {
+                counters.dropped.increment(); // refused by the remote broker (5.0 reason code): not retried
+            }
+            acknowledge(message, epoch);
+        }, executor);
+    }
+
+    private void acknowledge(final Mqtt5Publish message, final int epoch)
+    {
+        if (epoch == localEpoch.get())
+        {
+            message.acknowledge();
+        }
+    }
+
+    /** @return the value of {@link #PATH_PROPERTY} of a message, null without. */
+    static String path(final Mqtt5Publish message)
+    {
+        for (final var property : message.getUserProperties().asList())
+        {
+            if (property.getName().toString().equals(PATH_PROPERTY))
+            {
+                return property.getValue().toString();
+            }
+        }
+        return null;
+    }
+
+    private boolean passedHere(final String path)
+    {
+        if (path == null)
+        {
+            return false;
+        }
+        for (final String id : path.split(","))
+        {
+            if (id.equals(brokerId))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String extend(final String path)
+    {
+        return path == null || path.isEmpty() ? brokerId : path + "," + brokerId;
+    }
+
+    private boolean matchesIn(final String remoteTopic)
+    {
+        for (final BridgeTopic line : inLines)
+        {
+            if (line.matchesRemote(remoteTopic))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String echoKey(final String topic, final byte[] payload)
+    {
+        return topic + '\u0000' + payload.length + '/' + java.util.Arrays.hashCode(payload);
+    }
+
+    private boolean consumeEcho(final String topic, final byte[] payload)
+    {
+        final String key = echoKey(topic, payload);
+        final Integer pending = echoes.get(key);
+        if (pending == null)
+        {
+            return false;
+        }
+        if (pending == 1)
+        {
+            echoes.remove(key);
+        }
+        else
+        {
+            echoes.put(key, pending - 1);
+        }
+        return true;
+    }
+
+    private void refreshBacklog()
+    {
+        try
+        {
+            broker.backlog(config.localClientId(), n -> counters.queued.set(Math.max(0, n)));
+        }
+        catch (final RuntimeException stopping)
+        {
+            // the broker is closing
+        }
+    }
+
+    /** Disconnect both sides and stop the bridge's thread; the local session and its queue stay. */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        try
+        {
+            remote.disconnect().get(2, TimeUnit.SECONDS);
+        }
+        catch (final Exception ignored)
+        {
+            // not connected, or gone
+        }
+        try
+        {
+            local.disconnect().get(2, TimeUnit.SECONDS);
+        }
+        catch (final Exception ignored)
+        {
+            // not connected, or gone
+        }
+        scheduler.shutdownNow();
+        counters.connected.set(0);
+    }
+}
