@@ -138,12 +138,6 @@ public final class LoginRateLimiter
         recordFailure(stateByHost, host, maxFailuresPerAddress, nowNs);
     }
 
-    /** @return the number of hosts currently remembered. */
-    public int trackedHosts()
-    {
-        return stateByHost.size();
-    }
-
     /** A host (an IP address) never contains U+0000, so it ends the host part unambiguously. */
     private static String key(final String host, final String username)
     {

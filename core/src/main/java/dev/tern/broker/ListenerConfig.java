@@ -65,10 +65,4 @@ public record ListenerConfig(
     {
         return new ListenerConfig(name, host, port, false, ListenerType.WSS, tls, path);
     }
-
-    /** @return a copy with the given anonymous flag. */
-    public ListenerConfig withAnonymous(final boolean allow)
-    {
-        return new ListenerConfig(name, host, port, allow, type, tls, wsPath);
-    }
 }

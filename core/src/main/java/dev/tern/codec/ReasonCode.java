@@ -149,16 +149,10 @@ public final class ReasonCode
         return code >= FIRST_FAILURE;
     }
 
-    /** The spec's name for a code, for logs and tests; not for the hot path. */
-    public static String name(final int code)
-    {
-        final String name = code >= 0 && code < NAMES.length ? NAMES[code] : null;
-        return name != null ? name : String.format("Unknown(0x%02X)", code);
-    }
-
     /**
-     * The MQTT 5.0 CONNACK reason code for a 3.1.1 CONNACK return code (section 3.2.2.2); reason codes (0x80 and up)
-     * pass through. The route stage and the authenticator speak return codes for refusals that both versions have.
+     * The CONNACK reason code that says what a 3.1.1 CONNACK return code says (section 3.2.2.2 of 5.0 against 3.2.2.3
+     * of 3.1.1), for callers that speak return codes ({@code Authenticator}); 0x80 and up are reason codes already
+     * and pass through, any other value is {@link #UNSPECIFIED_ERROR}.
      */
     public static int ofConnackReturnCode(final int returnCode)
     {
@@ -170,7 +164,34 @@ public final class ReasonCode
             case 0x03: return SERVER_UNAVAILABLE;
             case 0x04: return BAD_USER_NAME_OR_PASSWORD;
             case 0x05: return NOT_AUTHORIZED;
-            default: return returnCode >= FIRST_FAILURE ? returnCode : UNSPECIFIED_ERROR;
+            default: return returnCode >= FIRST_FAILURE && returnCode <= 0xFF ? returnCode : UNSPECIFIED_ERROR;
         }
+    }
+
+    /**
+     * The 3.1.1 CONNACK return code for a CONNACK reason code, for a 3.1.1 client: 3.1.1 defines only 0 to 5
+     * (section 3.2.2.3), so a refusal it has no code for is 5 (not authorised) when it is about who the client is and
+     * 3 (server unavailable) otherwise.
+     */
+    public static int connackReturnCode(final int reasonCode)
+    {
+        switch (reasonCode)
+        {
+            case SUCCESS: return 0x00;
+            case UNSUPPORTED_PROTOCOL_VERSION: return 0x01;
+            case CLIENT_IDENTIFIER_NOT_VALID: return 0x02;
+            case BAD_USER_NAME_OR_PASSWORD: return 0x04;
+            case NOT_AUTHORIZED:
+            case BANNED:
+            case BAD_AUTHENTICATION_METHOD: return 0x05;
+            default: return 0x03;
+        }
+    }
+
+    /** The spec's name for a code, for logs and tests; not for the hot path. */
+    public static String name(final int code)
+    {
+        final String name = code >= 0 && code < NAMES.length ? NAMES[code] : null;
+        return name != null ? name : String.format("Unknown(0x%02X)", code);
     }
 }

@@ -35,10 +35,12 @@ public final class Outbound
     public boolean dup;
     public boolean retain;
     public boolean sessionPresent;
-    public int returnCode;
     /** The target connection speaks MQTT 5.0: encode with its packet layouts. */
     public boolean mqtt5;
-    /** MQTT 5.0 reason code of acknowledgements and DISCONNECT (CONNACK uses {@link #returnCode}). */
+    /**
+     * MQTT 5.0 reason code of CONNACK, acknowledgements and DISCONNECT; a 3.1.1 CONNACK carries the return code the
+     * encoder maps it to ({@link dev.tern.codec.ReasonCode#connackReturnCode}).
+     */
     public int reasonCode;
     /** MQTT 5.0 properties of the packet; empty unless the route stage set some. */
     public final Properties properties = new Properties();

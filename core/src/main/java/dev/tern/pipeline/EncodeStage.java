@@ -23,11 +23,6 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     private final IdleSignal[] egressSignals;
     private boolean wrote;
 
-    public EncodeStage(final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle)
-    {
-        this(egress, counters, retryIdle, null);
-    }
-
     /** @param latency where PUBLISH pipeline latency is recorded, or null. */
     public EncodeStage(
         final RingBuffer[] egress, final BrokerCounters counters, final IdleStrategy retryIdle,
@@ -139,15 +134,6 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         buffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, o.connectionId);
         encoder.encode(o, buffer, index + RingProtocol.PAYLOAD_OFFSET);
         ring.commit(index);
-    }
-
-    /**
-     * The route stage and the authenticator speak 3.1.1 CONNACK return codes; a 5.0 client gets the matching reason
-     * code (section 3.2.2.2), and reason codes (0x80 and up) pass through.
-     */
-    static int connackReason(final int returnCode)
-    {
-        return ReasonCode.ofConnackReturnCode(returnCode);
     }
 
     /** A message for the I/O agent itself, carrying only the connection id. */

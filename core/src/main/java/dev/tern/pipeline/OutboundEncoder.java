@@ -1,6 +1,7 @@
 package dev.tern.pipeline;
 
 import dev.tern.codec.PacketEncoder;
+import dev.tern.codec.ReasonCode;
 import dev.tern.codec.V5Encoder;
 import dev.tern.event.Outbound;
 import org.agrona.MutableDirectBuffer;
@@ -98,8 +99,8 @@ abstract class OutboundEncoder
     }
 
     /**
-     * CONNACK: the route stage speaks 3.1.1 return codes, which a 5.0 client gets as reason codes
-     * ({@link EncodeStage#connackReason(int)}), with properties.
+     * CONNACK: the Outbound carries one MQTT 5.0 reason code; a 5.0 client gets it with properties, a 3.1.1 client the
+     * return code it maps to ({@link ReasonCode#connackReturnCode(int)}).
      */
     static final class Connack extends OutboundEncoder
     {
@@ -114,12 +115,11 @@ abstract class OutboundEncoder
         {
             if (o.mqtt5)
             {
-                V5Encoder.connack(buffer, offset, o.sessionPresent, EncodeStage.connackReason(o.returnCode),
-                    o.properties);
+                V5Encoder.connack(buffer, offset, o.sessionPresent, o.reasonCode, o.properties);
             }
             else
             {
-                PacketEncoder.connack(buffer, offset, o.sessionPresent, o.returnCode);
+                PacketEncoder.connack(buffer, offset, o.sessionPresent, ReasonCode.connackReturnCode(o.reasonCode));
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.tern.route;
 
-import dev.tern.broker.Authenticator;
 import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.Property;
@@ -94,9 +93,9 @@ public final class ClientProxy
      * The CONNACK of a refused CONNECT (the caller closes the connection), unless not even a bare CONNACK fits the
      * client's Maximum Packet Size [MQTT-3.1.2-24].
      *
-     * @param returnCode a 3.1.1 return code or a 5.0 reason code.
+     * @param reasonCode the MQTT 5.0 CONNACK reason code; a 3.1.1 client gets the return code the encoder maps it to.
      */
-    void connackRefused(final Connection connection, final int returnCode)
+    void connackRefused(final Connection connection, final int reasonCode)
     {
         if (RouteContext.isMqtt5(connection) && connection.maxPacketSizeOut < ConnackFit.BARE_LENGTH)
         {
@@ -104,10 +103,10 @@ public final class ClientProxy
         }
         final Outbound connack = out(Outbound.CONNACK, connection);
         connack.sessionPresent = false;
-        connack.returnCode = returnCode;
+        connack.reasonCode = reasonCode;
         if (connack.mqtt5)
         {
-            connack.properties.set(Property.REASON_STRING, ReasonCode.name(ReasonCode.ofConnackReturnCode(returnCode)));
+            connack.properties.set(Property.REASON_STRING, ReasonCode.name(reasonCode));
             ConnackFit.fit(connack.properties, connection.maxPacketSizeOut); // [MQTT-3.2.2-19]
         }
     }
@@ -140,7 +139,7 @@ public final class ClientProxy
         final Outbound connack = out(Outbound.CONNACK, connection);
         // MQTT 3.1 has no Session Present: that byte is reserved there
         connack.sessionPresent = sessionPresent && connection.protocolLevel != ProtocolLevel.MQTT_3_1;
-        connack.returnCode = Authenticator.ACCEPTED;
+        connack.reasonCode = ReasonCode.SUCCESS;
         if (connack.mqtt5)
         {
             connack.properties

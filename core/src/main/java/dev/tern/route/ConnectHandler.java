@@ -13,7 +13,6 @@ import dev.tern.codec.Properties;
 import dev.tern.codec.Property;
 import dev.tern.codec.ProtocolLevel;
 import dev.tern.codec.ReasonCode;
-import dev.tern.storage.JournalRecords;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -27,8 +26,6 @@ import org.slf4j.LoggerFactory;
 public final class ConnectHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
-    private static final int CONNACK_UNACCEPTABLE_PROTOCOL = 0x01;
-    private static final int CONNACK_IDENTIFIER_REJECTED = 0x02;
 
     private final RouteContext ctx;
     private final BrokerConfig config;
@@ -68,17 +65,6 @@ public final class ConnectHandler
         this.connectionLog = connectionLog;
         this.publishDueWills = publishDueWills;
         this.journaling = ctx.journaling;
-    }
-
-    private JournalRecords.Writer record(final int type)
-    {
-        return journal.record(type);
-    }
-
-    private static void sessionCreate(
-        final JournalRecords.Writer w, final String clientId, final String username, final boolean anonymousListener)
-    {
-        JournalWriter.sessionCreate(w, clientId, username, anonymousListener);
     }
 
     /**
@@ -125,11 +111,11 @@ public final class ConnectHandler
         }
         if (result == DecodeResult.UNSUPPORTED_PROTOCOL)
         {
-            refuse(connection, CONNACK_UNACCEPTABLE_PROTOCOL); // [MQTT-3.1.2-2]
+            refuse(connection, ReasonCode.UNSUPPORTED_PROTOCOL_VERSION); // [MQTT-3.1.2-2]
         }
         else if (result == DecodeResult.IDENTIFIER_REJECTED)
         {
-            refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+            refuse(connection, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID); // [MQTT-3.1.3-8]
         }
         else if (result != DecodeResult.OK && packet.type == PacketType.CONNECT &&
             connection.protocolLevel == ProtocolLevel.MQTT_5)
@@ -155,9 +141,9 @@ public final class ConnectHandler
         }
     }
 
-    private void refuse(final Connection connection, final int returnCode)
+    private void refuse(final Connection connection, final int reasonCode)
     {
-        proxy.connackRefused(connection, returnCode);
+        proxy.connackRefused(connection, reasonCode);
         sessions.closeConnection(connection, false);
     }
 
@@ -177,7 +163,7 @@ public final class ConnectHandler
             // whatever Clean Start says, and the CONNACK names it [MQTT-3.1.3-7], [MQTT-3.2.2-16]
             if ((!packet.cleanSession && !mqtt5) || !config.allowZeroLengthClientId())
             {
-                refuse(connection, CONNACK_IDENTIFIER_REJECTED); // [MQTT-3.1.3-8]
+                refuse(connection, ReasonCode.CLIENT_IDENTIFIER_NOT_VALID); // [MQTT-3.1.3-8]
                 return;
             }
             clientId = "tern-" + Long.toHexString(ctx.nowMs) + "-" + (++assignedClientIds);
@@ -205,7 +191,7 @@ public final class ConnectHandler
             LOG.warn("client id '{}' refused to user '{}' from {}: its session belongs to '{}'{}", clientId, username,
                 connection.remoteAddress, existing.owner == null ? null : existing.owner.username(),
                 existing.anonymousListener ? " (anonymous listener)" : "");
-            refuse(connection, Authenticator.NOT_AUTHORIZED);
+            refuse(connection, ReasonCode.NOT_AUTHORIZED);
             return;
         }
         if (mqtt5 && !proxy.connackFits(connection, assignedClientId ? clientId : null))
@@ -315,7 +301,7 @@ public final class ConnectHandler
         if (rc != Authenticator.ACCEPTED)
         {
             counters.authFailures.increment();
-            refuse(connection, rc);
+            refuse(connection, ReasonCode.ofConnackReturnCode(rc)); // the Authenticator speaks 3.1.1 codes
             return false;
         }
         return true;
@@ -352,7 +338,7 @@ public final class ConnectHandler
             counters.sessionsPersistent.increment();
             if (journaling)
             {
-                sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username, connection.anonymousListener);
+                journal.records().sessionCreate(clientId, username, connection.anonymousListener);
             }
         }
         else if (existing != null && existing.persistent)
@@ -361,7 +347,7 @@ public final class ConnectHandler
             if (journaling && existing.owner == null)
             {
                 // replayed without an owner (an older journal): this client claims it, for good
-                sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username, connection.anonymousListener);
+                journal.records().sessionCreate(clientId, username, connection.anonymousListener);
             }
         }
         else
@@ -376,8 +362,7 @@ public final class ConnectHandler
                 counters.sessionsPersistent.increment();
                 if (journaling)
                 {
-                    sessionCreate(record(JournalRecords.SESSION_CREATE), clientId, username,
-                        connection.anonymousListener);
+                    journal.records().sessionCreate(clientId, username, connection.anonymousListener);
                 }
             }
         }

@@ -4,7 +4,6 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.ReasonCode;
-import dev.tern.storage.JournalRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,11 +45,6 @@ public final class DeliveryHandler
         this.journal = journal;
         this.journaling = ctx.journaling;
         this.maxQueued = ctx.config.maxQueuedMessages();
-    }
-
-    private JournalRecords.Writer record(final int type)
-    {
-        return journal.record(type);
     }
 
     /** The transport says whether the connection can take more output; when it can again, its queue drains. */
@@ -188,8 +182,7 @@ public final class DeliveryHandler
         if (journaling && session.persistent)
         {
             journal.journalMessage(message);
-            record(JournalRecords.ENQUEUE).string(session.clientId).i64(message.journalId).u8(qos)
-                .u8(retainFlag ? 1 : 0).end();
+            journal.records().enqueue(session.clientId, message.journalId, qos, retainFlag);
         }
     }
 
@@ -231,8 +224,7 @@ public final class DeliveryHandler
         if (journaling && session.persistent)
         {
             journal.journalMessage(message);
-            record(JournalRecords.INFLIGHT).string(session.clientId).i64(message.journalId).u16(packetId).u8(qos)
-                .u8(retain ? 1 : 0).u8(fromQueue ? 1 : 0).end();
+            journal.records().inflight(session.clientId, message.journalId, packetId, qos, retain, fromQueue);
         }
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
         inflight.subscriptionIds = subscriptionIds;
@@ -335,7 +327,7 @@ public final class DeliveryHandler
             inflight.message = null; // [MQTT-4.3.3-1] the message itself may be discarded once PUBREC arrives
             if (journaling && session.persistent)
             {
-                record(JournalRecords.PUBREC).string(session.clientId).u16(packetId).end();
+                journal.records().pubrec(session.clientId, packetId);
             }
         }
         // [MQTT-4.3.3-1] answer with PUBREL (also for an id we no longer know, so the client can finish)

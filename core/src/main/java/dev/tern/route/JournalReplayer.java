@@ -3,7 +3,9 @@ package dev.tern.route;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.ClientInfo;
 import dev.tern.codec.ProtocolLevel;
+import dev.tern.storage.JournalRecordType;
 import dev.tern.storage.JournalRecords;
+import dev.tern.storage.JournalVisitor;
 import dev.tern.topic.RetainedStore;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
@@ -12,20 +14,21 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /**
- * Rebuild state from stored batches. Runs before the pipeline starts, on the starting thread.
+ * Rebuild state from stored batches: each record decoded by {@link JournalRecordType} into one typed call here. Runs
+ * before the pipeline starts, on the starting thread.
  */
-public final class JournalReplayer implements dev.tern.storage.Storage.BatchHandler
+public final class JournalReplayer implements dev.tern.storage.Storage.BatchHandler, JournalVisitor
 {
-private static final Logger LOG = LoggerFactory.getLogger(JournalReplayer.class);
+    private static final Logger LOG = LoggerFactory.getLogger(JournalReplayer.class);
 
-private final RouteContext ctx;
-private final Map<String, Session> sessionByClientId;
-private final BrokerCounters counters;
-private final RetainedStore<Message> retained;
-private final SessionHandler sessions;
-private final SubscriptionHandler subscriptions;
-private final QueuedBytesBudget budget;
-private final JournalWriter journal;
+    private final RouteContext ctx;
+    private final Map<String, Session> sessionByClientId;
+    private final BrokerCounters counters;
+    private final RetainedStore<Message> retained;
+    private final SessionHandler sessions;
+    private final SubscriptionHandler subscriptions;
+    private final QueuedBytesBudget budget;
+    private final JournalWriter journal;
 
     private final JournalRecords.Reader reader = new JournalRecords.Reader();
     private final org.agrona.collections.Long2ObjectHashMap<Message> messageById =
@@ -61,7 +64,10 @@ private final JournalWriter journal;
             while (reader.next())
             {
                 records++;
-                apply(reader);
+                if (!JournalRecordType.decode(reader, this))
+                {
+                    throw new IllegalStateException("unknown record type " + reader.type());
+                }
             }
         }
         catch (final IllegalStateException ex)
@@ -71,208 +77,190 @@ private final JournalWriter journal;
         }
     }
 
-    private void apply(final JournalRecords.Reader r)
+    @Override
+    public void onSessionCreate(
+        final String clientId, final boolean ownerKnown, final String userName, final boolean anonymousListener)
     {
-        switch (r.type())
+        Session session = sessionByClientId.get(clientId);
+        if (session == null || !session.persistent)
         {
-            case JournalRecords.SESSION_CREATE:
-            {
-                final String clientId = r.string();
-                Session session = sessionByClientId.get(clientId);
-                if (session == null || !session.persistent)
-                {
-                    session = new Session(clientId, true, null);
-                    sessionByClientId.put(clientId, session);
-                    counters.sessionsPersistent.increment();
-                }
-                if (r.hasRemaining()) // else journaled before owners were: the first client claims it
-                {
-                    final int owner = r.u8();
-                    final String username = r.string();
-                    // the user name is what ownership and authorisation use; the rest is not known now
-                    session.owner = new ClientInfo(clientId,
-                        (owner & JournalRecords.OWNER_USER_NAME) != 0 ? username : null, "", "",
-                        ProtocolLevel.UNKNOWN);
-                    session.anonymousListener = (owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0;
-                    session.unrestricted = ctx.access.unrestricted(session.anonymousListener);
-                }
-                break;
-            }
-            case JournalRecords.SESSION_DELETE:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                if (session != null)
-                {
-                    sessions.destroySession(session);
-                }
-                break;
-            }
-            case JournalRecords.SUBSCRIBE:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final String filter = r.string();
-                final int options = r.i32();
-                if (session != null)
-                {
-                    subscriptions.addSubscription(session, filter, options);
-                }
-                break;
-            }
-            case JournalRecords.UNSUBSCRIBE:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final String filter = r.string();
-                if (session != null && session.subscriptions.remove(filter) != null)
-                {
-                    subscriptions.removeSubscription(session, filter);
-                }
-                break;
-            }
-            case JournalRecords.MESSAGE:
-            {
-                final long id = r.i64();
-                final int qos = r.u8();
-                final boolean retain = r.u8() != 0;
-                final String topic = r.string();
-                final byte[] payload = r.bytes();
-                final Message message = Message.of(topic, payload, qos, retain);
-                message.journalId = id;
-                messageById.put(id, message);
-                journal.nextMessageId = Math.max(journal.nextMessageId, id + 1);
-                break;
-            }
-            case JournalRecords.MESSAGE_V5:
-            {
-                final long id = r.i64();
-                final int qos = r.u8();
-                final boolean retain = r.u8() != 0;
-                final byte[] topic = r.string().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                final long expiresAtMs = r.i64();
-                final byte[] properties = r.bytes();
-                final byte[] payload = r.bytes();
-                final Message message = Message.assemble(new UnsafeBuffer(topic), 0, topic.length,
-                    new UnsafeBuffer(properties), 0, properties.length, new UnsafeBuffer(payload), 0,
-                    payload.length, qos, retain);
-                if (expiresAtMs != Long.MAX_VALUE)
-                {
-                    message.expireAt(expiresAtMs);
-                }
-                message.journalId = id;
-                messageById.put(id, message);
-                journal.nextMessageId = Math.max(journal.nextMessageId, id + 1);
-                break;
-            }
-            case JournalRecords.SESSION_EXPIRY:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final long expirySeconds = r.i64();
-                if (session != null && session.persistent)
-                {
-                    session.expirySeconds = expirySeconds;
-                }
-                break;
-            }
-            case JournalRecords.ENQUEUE:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final Message message = messageById.get(r.i64());
-                final int qos = r.u8();
-                final boolean retain = r.u8() != 0;
-                if (session != null && message != null)
-                {
-                    session.queue.add(new Session.Queued(message, qos, retain));
-                    counters.messagesQueued.increment();
-                    budget.add(message);
-                }
-                break;
-            }
-            case JournalRecords.INFLIGHT:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final long messageId = r.i64();
-                final int packetId = r.u16();
-                final int qos = r.u8();
-                final boolean retain = r.u8() != 0;
-                final boolean fromQueue = r.u8() != 0;
-                if (session != null)
-                {
-                    final Session.Queued dequeued = fromQueue ? session.queue.poll() : null;
-                    if (dequeued != null)
-                    {
-                        counters.messagesQueued.decrement();
-                        budget.remove(QueuedBytesBudget.queuedSize(dequeued.message));
-                    }
-                    final Message message = messageById.get(messageId);
-                    final Inflight inflight =
-                        new Inflight(packetId, session.inflightSequence++, message, qos, retain);
-                    if (session.inflightByPacketId.put(packetId, inflight) == null)
-                    {
-                        counters.messagesInflight.increment();
-                    }
-                }
-                break;
-            }
-            case JournalRecords.RELEASE:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final int packetId = r.u16();
-                if (session != null && session.inflightByPacketId.remove(packetId) != null)
-                {
-                    counters.messagesInflight.decrement();
-                }
-                break;
-            }
-            case JournalRecords.PUBREC:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final int packetId = r.u16();
-                final Inflight inflight = session == null ? null : session.inflightByPacketId.get(packetId);
-                if (inflight != null)
-                {
-                    inflight.state = Inflight.AWAIT_PUBCOMP;
-                    inflight.message = null;
-                }
-                break;
-            }
-            case JournalRecords.QOS2_IN:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final int packetId = r.u16();
-                if (session != null)
-                {
-                    session.inboundQos2.add(packetId);
-                }
-                break;
-            }
-            case JournalRecords.QOS2_DONE:
-            {
-                final Session session = sessionByClientId.get(r.string());
-                final int packetId = r.u16();
-                if (session != null)
-                {
-                    session.inboundQos2.remove(packetId);
-                }
-                break;
-            }
-            case JournalRecords.RETAIN_SET:
-            {
-                final Message message = messageById.get(r.i64());
-                if (message != null)
-                {
-                    retained.put(message.topic(), message);
-                    counters.retainedMessages.set(retained.size());
-                }
-                break;
-            }
-            case JournalRecords.RETAIN_CLEAR:
-            {
-                retained.remove(r.string());
-                counters.retainedMessages.set(retained.size());
-                break;
-            }
-            default:
-                throw new IllegalStateException("unknown record type " + r.type());
+            session = new Session(clientId, true, null);
+            sessionByClientId.put(clientId, session);
+            counters.sessionsPersistent.increment();
         }
+        if (ownerKnown) // else journaled before owners were: the first client claims it
+        {
+            // the user name is what ownership and authorisation use; the rest is not known now
+            session.owner = new ClientInfo(clientId, userName, "", "", ProtocolLevel.UNKNOWN);
+            session.anonymousListener = anonymousListener;
+            session.unrestricted = ctx.access.unrestricted(session.anonymousListener);
+        }
+    }
+
+    @Override
+    public void onSessionDelete(final String clientId)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null)
+        {
+            sessions.destroySession(session);
+        }
+    }
+
+    @Override
+    public void onSubscribe(final String clientId, final String filter, final int options)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null)
+        {
+            subscriptions.addSubscription(session, filter, options);
+        }
+    }
+
+    @Override
+    public void onUnsubscribe(final String clientId, final String filter)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null && session.subscriptions.remove(filter) != null)
+        {
+            subscriptions.removeSubscription(session, filter);
+        }
+    }
+
+    @Override
+    public void onMessage(
+        final long messageId, final int qos, final boolean retain, final String topic, final byte[] payload)
+    {
+        stored(messageId, Message.of(topic, payload, qos, retain));
+    }
+
+    @Override
+    public void onMessageV5(
+        final long messageId, final int qos, final boolean retain, final String topic, final long expiresAtMs,
+        final byte[] properties, final byte[] payload)
+    {
+        final byte[] topicBytes = topic.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final Message message = Message.assemble(new UnsafeBuffer(topicBytes), 0, topicBytes.length,
+            new UnsafeBuffer(properties), 0, properties.length, new UnsafeBuffer(payload), 0,
+            payload.length, qos, retain);
+        if (expiresAtMs != Long.MAX_VALUE)
+        {
+            message.expireAt(expiresAtMs);
+        }
+        stored(messageId, message);
+    }
+
+    private void stored(final long messageId, final Message message)
+    {
+        message.journalId = messageId;
+        messageById.put(messageId, message);
+        journal.nextMessageId = Math.max(journal.nextMessageId, messageId + 1);
+    }
+
+    @Override
+    public void onSessionExpiry(final String clientId, final long expirySeconds)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null && session.persistent)
+        {
+            session.expirySeconds = expirySeconds;
+        }
+    }
+
+    @Override
+    public void onEnqueue(final String clientId, final long messageId, final int qos, final boolean retain)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        final Message message = messageById.get(messageId);
+        if (session != null && message != null)
+        {
+            session.queue.add(new Session.Queued(message, qos, retain));
+            counters.messagesQueued.increment();
+            budget.add(message);
+        }
+    }
+
+    @Override
+    public void onInflight(
+        final String clientId, final long messageId, final int packetId, final int qos, final boolean retain,
+        final boolean fromQueue)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null)
+        {
+            final Session.Queued dequeued = fromQueue ? session.queue.poll() : null;
+            if (dequeued != null)
+            {
+                counters.messagesQueued.decrement();
+                budget.remove(QueuedBytesBudget.queuedSize(dequeued.message));
+            }
+            final Message message = messageById.get(messageId);
+            final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
+            if (session.inflightByPacketId.put(packetId, inflight) == null)
+            {
+                counters.messagesInflight.increment();
+            }
+        }
+    }
+
+    @Override
+    public void onRelease(final String clientId, final int packetId)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null && session.inflightByPacketId.remove(packetId) != null)
+        {
+            counters.messagesInflight.decrement();
+        }
+    }
+
+    @Override
+    public void onPubrec(final String clientId, final int packetId)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        final Inflight inflight = session == null ? null : session.inflightByPacketId.get(packetId);
+        if (inflight != null)
+        {
+            inflight.state = Inflight.AWAIT_PUBCOMP;
+            inflight.message = null;
+        }
+    }
+
+    @Override
+    public void onQos2In(final String clientId, final int packetId)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null)
+        {
+            session.inboundQos2.add(packetId);
+        }
+    }
+
+    @Override
+    public void onQos2Done(final String clientId, final int packetId)
+    {
+        final Session session = sessionByClientId.get(clientId);
+        if (session != null)
+        {
+            session.inboundQos2.remove(packetId);
+        }
+    }
+
+    @Override
+    public void onRetainSet(final long messageId)
+    {
+        final Message message = messageById.get(messageId);
+        if (message != null)
+        {
+            retained.put(message.topic(), message);
+            counters.retainedMessages.set(retained.size());
+        }
+    }
+
+    @Override
+    public void onRetainClear(final String topic)
+    {
+        retained.remove(topic);
+        counters.retainedMessages.set(retained.size());
     }
 
     /** Drop replay-only indexes and report. */

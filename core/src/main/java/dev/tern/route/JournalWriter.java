@@ -41,10 +41,11 @@ public final class JournalWriter
         return journalFailed;
     }
 
-    JournalRecords.Writer record(final int type)
+    /** The current event's journal, counting the record about to be written toward the next checkpoint. */
+    JournalRecords.Writer records()
     {
         recordsSinceCheckpoint++;
-        return ctx.current.journal.begin(type);
+        return ctx.current.journal;
     }
 
     void journalMessage(final Message message)
@@ -61,7 +62,7 @@ public final class JournalWriter
     {
         if (ctx.journaling && session.persistent)
         {
-            record(JournalRecords.RELEASE).string(session.clientId).u16(packetId).end();
+            records().release(session.clientId, packetId);
         }
     }
 
@@ -119,20 +120,19 @@ public final class JournalWriter
             }
             if (session.owner != null)
             {
-                sessionCreate(w.begin(JournalRecords.SESSION_CREATE), session.clientId, session.owner.username(),
-                    session.anonymousListener);
+                w.sessionCreate(session.clientId, session.owner.username(), session.anonymousListener);
             }
             else
             {
-                w.begin(JournalRecords.SESSION_CREATE).string(session.clientId).end(); // unclaimed since replay
+                w.sessionCreateUnowned(session.clientId); // unclaimed since replay
             }
             if (session.expirySeconds >= 0)
             {
-                w.begin(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(session.expirySeconds).end();
+                w.sessionExpiry(session.clientId, session.expirySeconds);
             }
             for (final Map.Entry<String, Integer> sub : session.subscriptions.entrySet())
             {
-                w.begin(JournalRecords.SUBSCRIBE).string(session.clientId).string(sub.getKey()).i32(sub.getValue()).end();
+                w.subscribe(session.clientId, sub.getKey(), sub.getValue());
             }
             final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
             inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
@@ -141,26 +141,23 @@ public final class JournalWriter
                 if (f.state == Inflight.AWAIT_PUBCOMP)
                 {
                     // the message is gone; an INFLIGHT with message id 0 then PUBREC restores "awaiting PUBCOMP"
-                    w.begin(JournalRecords.INFLIGHT).string(session.clientId).i64(0).u16(f.packetId).u8(f.qos)
-                        .u8(f.retain ? 1 : 0).u8(0).end();
-                    w.begin(JournalRecords.PUBREC).string(session.clientId).u16(f.packetId).end();
+                    w.inflight(session.clientId, 0, f.packetId, f.qos, f.retain, false);
+                    w.pubrec(session.clientId, f.packetId);
                 }
                 else
                 {
                     checkpointMessage(w, f.message, written);
-                    w.begin(JournalRecords.INFLIGHT).string(session.clientId).i64(f.message.journalId).u16(f.packetId)
-                        .u8(f.qos).u8(f.retain ? 1 : 0).u8(0).end();
+                    w.inflight(session.clientId, f.message.journalId, f.packetId, f.qos, f.retain, false);
                 }
             }
             for (final Session.Queued q : session.queue)
             {
                 checkpointMessage(w, q.message, written);
-                w.begin(JournalRecords.ENQUEUE).string(session.clientId).i64(q.message.journalId).u8(q.qos)
-                    .u8(q.retain ? 1 : 0).end();
+                w.enqueue(session.clientId, q.message.journalId, q.qos, q.retain);
             }
             for (final org.agrona.collections.IntHashSet.IntIterator it = session.inboundQos2.iterator(); it.hasNext(); )
             {
-                w.begin(JournalRecords.QOS2_IN).string(session.clientId).u16(it.nextValue()).end();
+                w.qos2In(session.clientId, it.nextValue());
             }
         }
         ctx.retained.forEach((topic, message) ->
@@ -168,7 +165,7 @@ public final class JournalWriter
             if (!topic.startsWith("$SYS/"))
             {
                 checkpointMessage(w, message, written);
-                w.begin(JournalRecords.RETAIN_SET).i64(message.journalId).end();
+                w.retainSet(message.journalId);
             }
         });
         event.checkpoint = true;
@@ -193,26 +190,14 @@ public final class JournalWriter
     {
         if (message.propertiesLength() == 0 && message.expiryDeadlineMs == Long.MAX_VALUE)
         {
-            w.begin(JournalRecords.MESSAGE).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
-                .string(message.topic()).bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+            w.message(message.journalId, message.qos(), message.retain(), message.topic(), message.buffer(),
+                message.payloadOffset(), message.payloadLength());
         }
         else
         {
-            w.begin(JournalRecords.MESSAGE_V5).i64(message.journalId).u8(message.qos()).u8(message.retain() ? 1 : 0)
-                .string(message.topic()).i64(message.expiryDeadlineMs)
-                .bytes(message.buffer(), message.propertiesOffset(), message.propertiesLength())
-                .bytes(message.buffer(), message.payloadOffset(), message.payloadLength()).end();
+            w.messageV5(message.journalId, message.qos(), message.retain(), message.topic(), message.expiryDeadlineMs,
+                message.buffer(), message.propertiesOffset(), message.propertiesLength(), message.buffer(),
+                message.payloadOffset(), message.payloadLength());
         }
-    }
-
-    /** The body of a SESSION_CREATE record: the client id and who owns the session. */
-    static void sessionCreate(
-        final JournalRecords.Writer w, final String clientId, final String username, final boolean anonymousListener)
-    {
-        w.string(clientId)
-            .u8((username != null ? JournalRecords.OWNER_USER_NAME : 0) |
-                (anonymousListener ? JournalRecords.OWNER_ANONYMOUS_LISTENER : 0))
-            .string(username != null ? username : "")
-            .end();
     }
 }

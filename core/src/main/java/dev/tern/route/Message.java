@@ -8,8 +8,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * An immutable application message kept beyond the event that carried it: QoS 1/2 deliveries in flight or queued,
- * retained messages and wills. Topic bytes then payload bytes in one array, shared by every session it is queued for.
+ * An application message kept beyond the event that carried it: QoS 1/2 deliveries in flight or queued, retained
+ * messages and wills. Topic, MQTT 5.0 properties and payload bytes in one array, shared by every session it is queued
+ * for; they, the QoS and the retain flag never change. The route thread alone sets what it learns later: the journal
+ * id and the Message Expiry deadline.
  */
 public final class Message
 {
@@ -36,18 +38,6 @@ public final class Message
         this.payloadLength = bytes.length - topicLength - propertiesLength;
         this.qos = qos;
         this.retain = retain;
-    }
-
-    public static Message copyOf(
-        final DirectBuffer src,
-        final int topicOffset,
-        final int topicLength,
-        final int payloadOffset,
-        final int payloadLength,
-        final int qos,
-        final boolean retain)
-    {
-        return copyOf(src, topicOffset, topicLength, null, 0, 0, payloadOffset, payloadLength, qos, retain);
     }
 
     /**
@@ -102,20 +92,6 @@ public final class Message
         System.arraycopy(payload, 0, bytes, topicBytes.length, payload.length);
         final Message message = new Message(bytes, topicBytes.length, 0, qos, retain);
         message.topic = topic;
-        return message;
-    }
-
-    /** @return a message with the same bytes and a different QoS or retain flag. */
-    public Message with(final int newQos, final boolean newRetain)
-    {
-        if (newQos == qos && newRetain == retain)
-        {
-            return this;
-        }
-        final Message message = new Message(buffer.byteArray(), topicLength, propertiesLength, newQos, newRetain);
-        message.topic = topic;
-        message.expiryDeadlineMs = expiryDeadlineMs;
-        message.expiryValueIndex = expiryValueIndex;
         return message;
     }
 
@@ -190,13 +166,6 @@ public final class Message
             topic = buffer.getStringWithoutLengthUtf8(0, topicLength);
         }
         return topic;
-    }
-
-    public byte[] payloadCopy()
-    {
-        final byte[] payload = new byte[payloadLength];
-        buffer.getBytes(payloadOffset(), payload, 0, payloadLength);
-        return payload;
     }
 
     @Override

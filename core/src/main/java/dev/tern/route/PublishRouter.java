@@ -8,7 +8,6 @@ import dev.tern.codec.PacketType;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
-import dev.tern.storage.JournalRecords;
 import dev.tern.topic.MatchVisitor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,11 +75,6 @@ public final class PublishRouter implements MatchVisitor<Session>
         this.journal = journal;
         this.journaling = ctx.journaling;
         this.sysPublisher = new SysPublisher(config, counters, ctx.nowMs);
-    }
-
-    private JournalRecords.Writer record(final int type)
-    {
-        return journal.record(type);
     }
 
     private void journalMessage(final Message message)
@@ -180,7 +174,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             session.inboundQos2.add(packet.packetId);
             if (journaling && session.persistent)
             {
-                record(JournalRecords.QOS2_IN).string(session.clientId).u16(packet.packetId).end();
+                journal.records().qos2In(session.clientId, packet.packetId);
             }
         }
         if (qos > 0)
@@ -253,7 +247,7 @@ public final class PublishRouter implements MatchVisitor<Session>
         final Session session = connection.session;
         if (session.inboundQos2.remove(packetId) && journaling && session.persistent)
         {
-            record(JournalRecords.QOS2_DONE).string(session.clientId).u16(packetId).end();
+            journal.records().qos2Done(session.clientId, packetId);
         }
         proxy.pubcomp(connection, packetId);
     }
@@ -384,7 +378,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             // [MQTT-3.3.1-10] [MQTT-3.3.1-11] empty payload clears the retained message
             if (ctx.retained.remove(topic) != null && journaling)
             {
-                record(JournalRecords.RETAIN_CLEAR).string(topic).end();
+                journal.records().retainClear(topic);
             }
         }
         else
@@ -394,7 +388,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             if (journaling && !topic.startsWith("$SYS/"))
             {
                 journalMessage(message);
-                record(JournalRecords.RETAIN_SET).i64(message.journalId).end();
+                journal.records().retainSet(message.journalId);
             }
         }
         counters.retainedMessages.set(ctx.retained.size());

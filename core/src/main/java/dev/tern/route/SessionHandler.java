@@ -4,7 +4,6 @@ import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
-import dev.tern.storage.JournalRecords;
 import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
@@ -67,11 +66,6 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         this.connectionLog = connectionLog;
         this.journaling = ctx.journaling;
         this.timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, ctx.nowMs, 16, 1024);
-    }
-
-    private JournalRecords.Writer record(final int type)
-    {
-        return journal.record(type);
     }
 
     /** @return the next will to publish, or null when none is due. */
@@ -271,7 +265,7 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         session.expirySeconds = expirySeconds;
         if (journaling && session.persistent && ctx.current != null)
         {
-            record(JournalRecords.SESSION_EXPIRY).string(session.clientId).i64(expirySeconds).end();
+            journal.records().sessionExpiry(session.clientId, expirySeconds);
         }
     }
 
@@ -298,7 +292,7 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
             counters.sessionsPersistent.decrement();
             if (journaling && ctx.current != null)
             {
-                record(JournalRecords.SESSION_DELETE).string(session.clientId).end();
+                journal.records().sessionDelete(session.clientId);
             }
         }
         if (ctx.sessionByClientId.get(session.clientId) == session)

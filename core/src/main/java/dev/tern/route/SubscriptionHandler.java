@@ -7,7 +7,6 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
-import dev.tern.storage.JournalRecords;
 import dev.tern.topic.TopicTrie;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,11 +64,6 @@ public final class SubscriptionHandler
         this.delivery = delivery;
         this.journal = journal;
         this.journaling = ctx.journaling;
-    }
-
-    private JournalRecords.Writer record(final int type)
-    {
-        return journal.record(type);
     }
 
     /** Whether any shared subscription exists (the shared trie is matched only then). */
@@ -141,7 +135,7 @@ public final class SubscriptionHandler
                     0;
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.SUBSCRIBE).string(session.clientId).string(filter).i32(stored).end();
+                    journal.records().subscribe(session.clientId, filter, stored);
                 }
                 code = granted;
                 // Retain Handling 1: retained messages only for a new subscription, 2: never [MQTT-3.3.1-10],
@@ -343,7 +337,7 @@ public final class SubscriptionHandler
                 removeSubscription(session, filter);
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
+                    journal.records().unsubscribe(session.clientId, filter);
                 }
             }
             if (ctx.hooksInstalled)
@@ -431,7 +425,7 @@ public final class SubscriptionHandler
                 removeSubscription(session, filter);
                 if (journaling && session.persistent)
                 {
-                    record(JournalRecords.UNSUBSCRIBE).string(session.clientId).string(filter).end();
+                    journal.records().unsubscribe(session.clientId, filter);
                 }
                 counters.subscriptionsRevoked.increment();
                 revoked++;

@@ -36,7 +36,8 @@ import java.nio.charset.StandardCharsets;
  *                 wall-clock time it expires, Long.MAX_VALUE for never)
  * SESSION_EXPIRY  clientId:string | expirySeconds:i64     (MQTT 5.0 Session Expiry Interval; -1: never)
  * </pre>
- * All integers little-endian (internal format, not wire format).
+ * All integers little-endian (internal format, not wire format). {@link Writer} has one method per record type that
+ * writes it whole; {@link JournalRecordType} decodes each into a {@link JournalVisitor} call.
  */
 public final class JournalRecords
 {
@@ -63,19 +64,15 @@ public final class JournalRecords
     /** SESSION_CREATE owner bit: the owner connected through an anonymous listener. */
     public static final int OWNER_ANONYMOUS_LISTENER = 2;
 
-    private static final String[] NAMES =
-    {
-        "?", "SESSION_CREATE", "SESSION_DELETE", "SUBSCRIBE", "UNSUBSCRIBE", "MESSAGE", "ENQUEUE", "INFLIGHT",
-        "RELEASE", "PUBREC", "QOS2_IN", "QOS2_DONE", "RETAIN_SET", "RETAIN_CLEAR", "MESSAGE_V5", "SESSION_EXPIRY"
-    };
-
     private JournalRecords()
     {
     }
 
+    /** @return the name of a record type, as {@link JournalRecordType} spells it, or UNKNOWN(type). */
     public static String name(final int type)
     {
-        return type > 0 && type < NAMES.length ? NAMES[type] : "UNKNOWN(" + type + ")";
+        final JournalRecordType known = JournalRecordType.of(type);
+        return known != null ? known.name() : "UNKNOWN(" + type + ")";
     }
 
     /**
@@ -122,6 +119,120 @@ public final class JournalRecords
                 buffer = new org.agrona.ExpandableArrayBuffer(256);
             }
         }
+
+        // ------------------------------------------------------------------ one method per record type
+
+        /** SESSION_CREATE with its owner: the user name (null for none) and whether it came anonymously. */
+        public void sessionCreate(final String clientId, final String userName, final boolean anonymousListener)
+        {
+            begin(SESSION_CREATE).string(clientId)
+                .u8((userName != null ? OWNER_USER_NAME : 0) | (anonymousListener ? OWNER_ANONYMOUS_LISTENER : 0))
+                .string(userName != null ? userName : "")
+                .end();
+        }
+
+        /** SESSION_CREATE without an owner: a session replayed from an older journal and not claimed since. */
+        public void sessionCreateUnowned(final String clientId)
+        {
+            begin(SESSION_CREATE).string(clientId).end();
+        }
+
+        /** SESSION_DELETE: the persistent session ended. */
+        public void sessionDelete(final String clientId)
+        {
+            begin(SESSION_DELETE).string(clientId).end();
+        }
+
+        /** SUBSCRIBE: a subscription with its stored options (QoS and 5.0 subscription options). */
+        public void subscribe(final String clientId, final String filter, final int options)
+        {
+            begin(SUBSCRIBE).string(clientId).string(filter).i32(options).end();
+        }
+
+        /** UNSUBSCRIBE: a subscription removed. */
+        public void unsubscribe(final String clientId, final String filter)
+        {
+            begin(UNSUBSCRIBE).string(clientId).string(filter).end();
+        }
+
+        /** MESSAGE: a message without MQTT 5.0 properties or expiry, under its journal id. */
+        public void message(
+            final long messageId, final int qos, final boolean retain, final String topic,
+            final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+        {
+            begin(MESSAGE).i64(messageId).u8(qos).u8(retain ? 1 : 0).string(topic)
+                .bytes(payload, payloadOffset, payloadLength).end();
+        }
+
+        /** MESSAGE_V5: a message with MQTT 5.0 properties or an expiry (wall-clock ms, Long.MAX_VALUE: never). */
+        public void messageV5(
+            final long messageId, final int qos, final boolean retain, final String topic, final long expiresAtMs,
+            final DirectBuffer properties, final int propertiesOffset, final int propertiesLength,
+            final DirectBuffer payload, final int payloadOffset, final int payloadLength)
+        {
+            begin(MESSAGE_V5).i64(messageId).u8(qos).u8(retain ? 1 : 0).string(topic).i64(expiresAtMs)
+                .bytes(properties, propertiesOffset, propertiesLength)
+                .bytes(payload, payloadOffset, payloadLength).end();
+        }
+
+        /** ENQUEUE: a stored message queued for a session. */
+        public void enqueue(final String clientId, final long messageId, final int qos, final boolean retain)
+        {
+            begin(ENQUEUE).string(clientId).i64(messageId).u8(qos).u8(retain ? 1 : 0).end();
+        }
+
+        /** INFLIGHT: a message sent under a packet id (message id 0: the message is gone, a PUBREC follows). */
+        public void inflight(
+            final String clientId, final long messageId, final int packetId, final int qos, final boolean retain,
+            final boolean fromQueue)
+        {
+            begin(INFLIGHT).string(clientId).i64(messageId).u16(packetId).u8(qos).u8(retain ? 1 : 0)
+                .u8(fromQueue ? 1 : 0).end();
+        }
+
+        /** RELEASE: PUBACK or PUBCOMP received; the packet id is free. */
+        public void release(final String clientId, final int packetId)
+        {
+            begin(RELEASE).string(clientId).u16(packetId).end();
+        }
+
+        /** PUBREC: the outbound QoS 2 message now awaits PUBCOMP. */
+        public void pubrec(final String clientId, final int packetId)
+        {
+            begin(PUBREC).string(clientId).u16(packetId).end();
+        }
+
+        /** QOS2_IN: an inbound QoS 2 message delivered, awaiting PUBREL. */
+        public void qos2In(final String clientId, final int packetId)
+        {
+            begin(QOS2_IN).string(clientId).u16(packetId).end();
+        }
+
+        /** QOS2_DONE: PUBREL received for an inbound QoS 2 message. */
+        public void qos2Done(final String clientId, final int packetId)
+        {
+            begin(QOS2_DONE).string(clientId).u16(packetId).end();
+        }
+
+        /** RETAIN_SET: the stored message (its MESSAGE record written before) is retained for its topic. */
+        public void retainSet(final long messageId)
+        {
+            begin(RETAIN_SET).i64(messageId).end();
+        }
+
+        /** RETAIN_CLEAR: the topic no longer has a retained message. */
+        public void retainClear(final String topic)
+        {
+            begin(RETAIN_CLEAR).string(topic).end();
+        }
+
+        /** SESSION_EXPIRY: the MQTT 5.0 Session Expiry Interval of a session (-1: never). */
+        public void sessionExpiry(final String clientId, final long expirySeconds)
+        {
+            begin(SESSION_EXPIRY).string(clientId).i64(expirySeconds).end();
+        }
+
+        // ------------------------------------------------------------------ fields
 
         public Writer begin(final int type)
         {

@@ -64,6 +64,15 @@ public interface Storage extends AutoCloseable
         return false;
     }
 
+    /**
+     * @return the name of the file roll cycle in use (e.g. {@code FAST_HOURLY}), which for an existing store may differ
+     *         from the one configured, or null if the backend does not roll files by time.
+     */
+    default String rollCycle()
+    {
+        return null;
+    }
+
     @Override
     void close();
 

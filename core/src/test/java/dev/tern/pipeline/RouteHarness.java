@@ -8,6 +8,7 @@ import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.Property;
+import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
 import dev.tern.event.Outbound;
 import dev.tern.event.PipelineEvent;
@@ -171,7 +172,7 @@ final class RouteHarness
         journalStage = storage == null ? null : new JournalStage(storage, counters);
         egress = new OneToOneRingBuffer(new UnsafeBuffer(
             ByteBuffer.allocateDirect((1 << 22) + RingBufferDescriptor.TRAILER_LENGTH)));
-        encode = new EncodeStage(new RingBuffer[] {egress}, counters, NoOpIdleStrategy.INSTANCE);
+        encode = new EncodeStage(new RingBuffer[] {egress}, counters, NoOpIdleStrategy.INSTANCE, null);
         wire = new EgressPackets(egress, 1);
         if (storage != null)
         {
@@ -482,7 +483,9 @@ final class RouteHarness
                     type == Property.TYPE_BINARY ? o.properties.bytes(id) : (Object)o.properties.value(id, -1));
             }
         }
-        return new Sent(o.kind, o.connectionId, o.packetId, o.qos, o.dup, o.retain, o.sessionPresent, o.returnCode,
+        // a CONNACK carries a 5.0 reason code; returnCode is the 3.1.1 code the encoder maps it to
+        final int returnCode = o.kind == Outbound.CONNACK ? ReasonCode.connackReturnCode(o.reasonCode) : 0;
+        return new Sent(o.kind, o.connectionId, o.packetId, o.qos, o.dup, o.retain, o.sessionPresent, returnCode,
             o.reasonCode, o.mqtt5, topic, payload, o.topicAlias,
             o.subscriptionIds == null ? null : o.subscriptionIds.clone(),
             java.util.Arrays.copyOf(o.codes, o.codeCount), properties);

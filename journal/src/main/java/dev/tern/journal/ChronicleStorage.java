@@ -286,6 +286,7 @@ public final class ChronicleStorage implements Storage
      * @return the name of the roll cycle in use, e.g. {@code FAST_HOURLY}: for an existing journal the one it was
      *         created with, which Chronicle keeps whatever {@link JournalSettings#rollCycle()} asks for.
      */
+    @Override
     public String rollCycle()
     {
         final RollCycle cycle = queue.rollCycle();

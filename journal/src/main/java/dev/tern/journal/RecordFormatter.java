@@ -1,19 +1,23 @@
 package dev.tern.journal;
 
+import dev.tern.storage.JournalRecordType;
 import dev.tern.storage.JournalRecords;
+import dev.tern.storage.JournalVisitor;
 import org.agrona.DirectBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Turns journal records into one line of text each, for {@code tern journal dump}. Not on any hot path.
+ * Turns journal records into one line of text each, for {@code tern journal dump}: a {@link JournalVisitor}, so each
+ * record type is decoded by {@link JournalRecordType} as the replay decodes it. Not on any hot path.
  */
-public final class RecordFormatter
+public final class RecordFormatter implements JournalVisitor
 {
     private static final int PAYLOAD_PREVIEW = 32;
 
     private final JournalRecords.Reader reader = new JournalRecords.Reader();
+    private Line line;
 
     /** One decoded record: its type, the client id and topic it concerns (either may be null), and its text. */
     public record Line(int type, String clientId, String topic, String text)
@@ -32,7 +36,12 @@ public final class RecordFormatter
         {
             while (reader.next())
             {
-                out.accept(line(reader));
+                line = null;
+                if (!JournalRecordType.decode(reader, this))
+                {
+                    line = new Line(reader.type(), null, null, JournalRecords.name(reader.type()));
+                }
+                out.accept(line);
             }
             return 0;
         }
@@ -43,113 +52,124 @@ public final class RecordFormatter
         }
     }
 
-    private static Line line(final JournalRecords.Reader r)
+    private void line(final JournalRecordType type, final String clientId, final String topic, final String text)
     {
-        final int type = r.type();
-        final String name = JournalRecords.name(type);
-        switch (type)
-        {
-            case JournalRecords.SESSION_CREATE:
-            {
-                final String client = r.string();
-                if (!r.hasRemaining())
-                {
-                    return new Line(type, client, null, name + " client=" + client + " owner=?"); // older journal
-                }
-                final int owner = r.u8();
-                final String username = r.string();
-                return new Line(type, client, null, name + " client=" + client + " owner=" +
-                    ((owner & JournalRecords.OWNER_USER_NAME) != 0 ? username : "(no user name)") +
-                    ((owner & JournalRecords.OWNER_ANONYMOUS_LISTENER) != 0 ? " anonymous-listener" : ""));
-            }
-            case JournalRecords.SESSION_DELETE:
-            {
-                final String client = r.string();
-                return new Line(type, client, null, name + " client=" + client);
-            }
-            case JournalRecords.SUBSCRIBE:
-            {
-                final String client = r.string();
-                final String filter = r.string();
-                final int options = r.i32();
-                return new Line(type, client, filter, name + " client=" + client + " filter=" + filter +
-                    " options=0x" + Integer.toHexString(options));
-            }
-            case JournalRecords.UNSUBSCRIBE:
-            {
-                final String client = r.string();
-                final String filter = r.string();
-                return new Line(type, client, filter, name + " client=" + client + " filter=" + filter);
-            }
-            case JournalRecords.MESSAGE:
-            {
-                final long id = r.i64();
-                final int qos = r.u8();
-                final int retain = r.u8();
-                final String topic = r.string();
-                final byte[] payload = r.bytes();
-                return new Line(type, null, topic, name + " id=" + id + " qos=" + qos + " retain=" + retain +
-                    " topic=" + topic + " payload=" + payload.length + "B " + preview(payload));
-            }
-            case JournalRecords.MESSAGE_V5:
-            {
-                final long id = r.i64();
-                final int qos = r.u8();
-                final int retain = r.u8();
-                final String topic = r.string();
-                final long expiresAtMs = r.i64();
-                final byte[] properties = r.bytes();
-                final byte[] payload = r.bytes();
-                return new Line(type, null, topic, name + " id=" + id + " qos=" + qos + " retain=" + retain +
-                    " topic=" + topic + (expiresAtMs == Long.MAX_VALUE ? "" :
-                    " expires=" + java.time.Instant.ofEpochMilli(expiresAtMs)) + " properties=" + properties.length +
-                    "B payload=" + payload.length + "B " + preview(payload));
-            }
-            case JournalRecords.SESSION_EXPIRY:
-            {
-                final String client = r.string();
-                final long seconds = r.i64();
-                return new Line(type, client, null, name + " client=" + client + " expirySeconds=" + seconds);
-            }
-            case JournalRecords.ENQUEUE:
-            {
-                final String client = r.string();
-                final long id = r.i64();
-                final int qos = r.u8();
-                final int retain = r.u8();
-                return new Line(type, client, null, name + " client=" + client + " message=" + id + " qos=" + qos +
-                    " retain=" + retain);
-            }
-            case JournalRecords.INFLIGHT:
-            {
-                final String client = r.string();
-                final long id = r.i64();
-                final int packetId = r.u16();
-                final int qos = r.u8();
-                final int retain = r.u8();
-                final int fromQueue = r.u8();
-                return new Line(type, client, null, name + " client=" + client + " message=" + id + " packetId=" +
-                    packetId + " qos=" + qos + " retain=" + retain + " fromQueue=" + fromQueue);
-            }
-            case JournalRecords.RELEASE:
-            case JournalRecords.PUBREC:
-            case JournalRecords.QOS2_IN:
-            case JournalRecords.QOS2_DONE:
-            {
-                final String client = r.string();
-                final int packetId = r.u16();
-                return new Line(type, client, null, name + " client=" + client + " packetId=" + packetId);
-            }
-            case JournalRecords.RETAIN_SET:
-                return new Line(type, null, null, name + " message=" + r.i64());
-            case JournalRecords.RETAIN_CLEAR:
-            {
-                final String topic = r.string();
-                return new Line(type, null, topic, name + " topic=" + topic);
-            }
-            default:
-                return new Line(type, null, null, name);
-        }
+        line = new Line(type.id(), clientId, topic, type.name() + " " + text);
+    }
+
+    @Override
+    public void onSessionCreate(
+        final String clientId, final boolean ownerKnown, final String userName, final boolean anonymousListener)
+    {
+        line(JournalRecordType.SESSION_CREATE, clientId, null, "client=" + clientId + " owner=" + (!ownerKnown ? "?" :
+            (userName != null ? userName : "(no user name)") + (anonymousListener ? " anonymous-listener" : "")));
+    }
+
+    @Override
+    public void onSessionDelete(final String clientId)
+    {
+        line(JournalRecordType.SESSION_DELETE, clientId, null, "client=" + clientId);
+    }
+
+    @Override
+    public void onSubscribe(final String clientId, final String filter, final int options)
+    {
+        line(JournalRecordType.SUBSCRIBE, clientId, filter, "client=" + clientId + " filter=" + filter +
+            " options=0x" + Integer.toHexString(options));
+    }
+
+    @Override
+    public void onUnsubscribe(final String clientId, final String filter)
+    {
+        line(JournalRecordType.UNSUBSCRIBE, clientId, filter, "client=" + clientId + " filter=" + filter);
+    }
+
+    @Override
+    public void onMessage(
+        final long messageId, final int qos, final boolean retain, final String topic, final byte[] payload)
+    {
+        line(JournalRecordType.MESSAGE, null, topic, "id=" + messageId + " qos=" + qos + " retain=" + bit(retain) +
+            " topic=" + topic + " payload=" + payload.length + "B " + preview(payload));
+    }
+
+    @Override
+    public void onMessageV5(
+        final long messageId, final int qos, final boolean retain, final String topic, final long expiresAtMs,
+        final byte[] properties, final byte[] payload)
+    {
+        line(JournalRecordType.MESSAGE_V5, null, topic, "id=" + messageId + " qos=" + qos + " retain=" + bit(retain) +
+            " topic=" + topic + (expiresAtMs == Long.MAX_VALUE ? "" :
+            " expires=" + java.time.Instant.ofEpochMilli(expiresAtMs)) + " properties=" + properties.length +
+            "B payload=" + payload.length + "B " + preview(payload));
+    }
+
+    @Override
+    public void onSessionExpiry(final String clientId, final long expirySeconds)
+    {
+        line(JournalRecordType.SESSION_EXPIRY, clientId, null,
+            "client=" + clientId + " expirySeconds=" + expirySeconds);
+    }
+
+    @Override
+    public void onEnqueue(final String clientId, final long messageId, final int qos, final boolean retain)
+    {
+        line(JournalRecordType.ENQUEUE, clientId, null, "client=" + clientId + " message=" + messageId + " qos=" + qos +
+            " retain=" + bit(retain));
+    }
+
+    @Override
+    public void onInflight(
+        final String clientId, final long messageId, final int packetId, final int qos, final boolean retain,
+        final boolean fromQueue)
+    {
+        line(JournalRecordType.INFLIGHT, clientId, null, "client=" + clientId + " message=" + messageId +
+            " packetId=" + packetId + " qos=" + qos + " retain=" + bit(retain) + " fromQueue=" + bit(fromQueue));
+    }
+
+    @Override
+    public void onRelease(final String clientId, final int packetId)
+    {
+        packet(JournalRecordType.RELEASE, clientId, packetId);
+    }
+
+    @Override
+    public void onPubrec(final String clientId, final int packetId)
+    {
+        packet(JournalRecordType.PUBREC, clientId, packetId);
+    }
+
+    @Override
+    public void onQos2In(final String clientId, final int packetId)
+    {
+        packet(JournalRecordType.QOS2_IN, clientId, packetId);
+    }
+
+    @Override
+    public void onQos2Done(final String clientId, final int packetId)
+    {
+        packet(JournalRecordType.QOS2_DONE, clientId, packetId);
+    }
+
+    @Override
+    public void onRetainSet(final long messageId)
+    {
+        line(JournalRecordType.RETAIN_SET, null, null, "message=" + messageId);
+    }
+
+    @Override
+    public void onRetainClear(final String topic)
+    {
+        line(JournalRecordType.RETAIN_CLEAR, null, topic, "topic=" + topic);
+    }
+
+    private void packet(final JournalRecordType type, final String clientId, final int packetId)
+    {
+        line(type, clientId, null, "client=" + clientId + " packetId=" + packetId);
+    }
+
+    private static int bit(final boolean flag)
+    {
+        return flag ? 1 : 0;
     }
 
     private static String preview(final byte[] payload)

@@ -4,9 +4,9 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.config.TernSetup;
 import dev.tern.broker.BrokerFailureException;
-import dev.tern.journal.ChronicleStorage;
-import dev.tern.journal.JournalSettings;
 import dev.tern.server.TernBroker;
+import dev.tern.storage.Storage;
+import dev.tern.storage.StorageProvider;
 import dev.tern.transport.http.DashboardServer;
 import dev.tern.util.IoMessages;
 import org.slf4j.Logger;
@@ -87,10 +87,10 @@ public final class TernLauncher implements AutoCloseable
         final TernSetup.Persistence persistence = setup.persistence();
         if (persistence.enabled())
         {
-            final ChronicleStorage storage = new ChronicleStorage(journalSettings(persistence));
+            final Storage storage = StorageProvider.named(persistence.storage()).open(storageSettings(persistence));
             builder.storage(storage);
-            final String rollCycle = rollCycleLabel(storage.rollCycle());
-            if (!storage.rollCycle().equals(persistence.rollCycle().chronicleName()))
+            final String rollCycle = storage.rollCycle() == null ? "none" : rollCycleLabel(storage.rollCycle());
+            if (storage.rollCycle() != null && !storage.rollCycle().equals(persistence.rollCycle().chronicleName()))
             {
                 LOG.warn("journal {} keeps roll cycle {}, the one it was created with (Chronicle Queue cannot change"
                     + " it); roll cycle {} applies to a new journal only", persistence.directory(), rollCycle,
@@ -181,12 +181,11 @@ public final class TernLauncher implements AutoCloseable
         return chronicleName;
     }
 
-    /** @return the journal settings for a persistence section. */
-    static JournalSettings journalSettings(final TernSetup.Persistence persistence)
+    /** @return the storage settings for a persistence section. */
+    static StorageProvider.Settings storageSettings(final TernSetup.Persistence persistence)
     {
-        return new JournalSettings(persistence.directory(), persistence.rollCycle().chronicleName(),
-            persistence.fsync() == TernSetup.Fsync.BATCH ? JournalSettings.Fsync.BATCH : JournalSettings.Fsync.NONE,
-            JournalSettings.DEFAULT_CHECKPOINT_PART);
+        return new StorageProvider.Settings(persistence.directory(), persistence.rollCycle().chronicleName(),
+            persistence.fsync() == TernSetup.Fsync.BATCH);
     }
 
     /** @return the bound port of the first listener (the actual one when port 0 was asked for). */

@@ -6,6 +6,7 @@ import dev.tern.broker.BrokerConfig.WaitStrategyKind;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.broker.ListenerType;
 import dev.tern.broker.TlsSettings;
+import dev.tern.storage.StorageProvider;
 import dev.tern.transport.http.Credentials;
 import dev.tern.transport.http.DashboardServer;
 
@@ -73,7 +74,7 @@ public final class TernConfigFile extends ConfigReader
     private static final List<String> SYS_KEYS = List.of("intervalSeconds");
     private static final List<String> LOGGING_KEYS = List.of("connections");
     private static final List<String> PERSISTENCE_KEYS =
-        List.of("enabled", "directory", "rollCycle", "fsync", "checkpointEveryRecords");
+        List.of("enabled", "directory", "rollCycle", "fsync", "checkpointEveryRecords", "storage");
     private static final List<String> AUTH_KEYS = List.of("passwordFile", "aclFile");
     private static final List<String> DASHBOARD_KEYS = List.of("enabled", "host", "port", "adminUser", "adminPassword");
 
@@ -224,11 +225,25 @@ public final class TernConfigFile extends ConfigReader
         final String roll = readString(node, "persistence.rollCycle", null);
         final String fsync = readString(node, "persistence.fsync", null);
         readLong(node, "persistence.checkpointEveryRecords", broker::checkpointEveryRecords);
+        final String storage = readString(node, "persistence.storage", StorageProvider.DEFAULT);
+        if (!StorageProvider.DEFAULT.equals(storage))
+        {
+            try
+            {
+                // another backend must be on the class path now; the launcher reports a missing default itself
+                StorageProvider.named(storage);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw document.error("persistence.storage", ex.getMessage());
+            }
+        }
         return new TernSetup.Persistence(enabled, directory,
             roll == null ? TernSetup.Persistence.DISABLED.rollCycle()
                 : parseEnum(TernSetup.RollCycle.values(), roll, "persistence.rollCycle"),
             fsync == null ? TernSetup.Persistence.DISABLED.fsync()
-                : parseEnum(TernSetup.Fsync.values(), fsync, "persistence.fsync"));
+                : parseEnum(TernSetup.Fsync.values(), fsync, "persistence.fsync"),
+            storage);
     }
 
     private void conclude(final BrokerConfig broker)

@@ -102,16 +102,25 @@ public record TernSetup(
      * @param directory journal directory (absolute), or {@code null} when disabled.
      * @param rollCycle how often the journal starts a new file (default hourly).
      * @param fsync     when the journal forces writes to the device (default batch).
+     * @param storage   the storage backend's name, a {@link dev.tern.storage.StorageProvider} on the class path
+     *                  (default {@value dev.tern.storage.StorageProvider#DEFAULT}).
      */
-    public record Persistence(boolean enabled, Path directory, RollCycle rollCycle, Fsync fsync)
+    public record Persistence(boolean enabled, Path directory, RollCycle rollCycle, Fsync fsync, String storage)
     {
         /** Nothing is journaled. */
         public static final Persistence DISABLED = new Persistence(false, null, RollCycle.HOURLY, Fsync.BATCH);
+
+        /** Persistence with the default storage backend. */
+        public Persistence(final boolean enabled, final Path directory, final RollCycle rollCycle, final Fsync fsync)
+        {
+            this(enabled, directory, rollCycle, fsync, dev.tern.storage.StorageProvider.DEFAULT);
+        }
 
         public Persistence
         {
             Objects.requireNonNull(rollCycle, "rollCycle");
             Objects.requireNonNull(fsync, "fsync");
+            Objects.requireNonNull(storage, "storage");
             if (enabled && directory == null)
             {
                 throw new IllegalArgumentException("persistence needs a directory");
