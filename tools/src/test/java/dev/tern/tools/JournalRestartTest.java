@@ -77,6 +77,9 @@ class JournalRestartTest
         final MqttConnectOptions options = new MqttConnectOptions();
         options.setCleanSession(clean);
         options.setAutomaticReconnect(false);
+        // Paho's blocking publish can return before it lowers its own count of publishes in flight, so a burst of
+        // them may be refused by the client itself ("Too many publishes in progress") under its default of 10
+        options.setMaxInflight(1000);
         client.connect(options);
         return client;
     }
