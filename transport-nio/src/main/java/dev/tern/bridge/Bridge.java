@@ -149,7 +149,14 @@ public final class Bridge implements AutoCloseable
         this.local = MqttClient.builder().useMqttVersion5().identifier(config.localClientId())
             .serverHost("127.0.0.1").serverPort(localPort)
             .simpleAuth().username(config.localClientId()).password(secret).applySimpleAuth()
-            .addConnectedListener(ctx -> localEpoch.incrementAndGet())
+            .addConnectedListener(ctx ->
+            {
+                localEpoch.incrementAndGet();
+                if (closed)
+                {
+                    lateConnected(true); // connected after close(): its callbacks are gone, so no one else would
+                }
+            })
             .addDisconnectedListener(this::onLocalDisconnected)
             .buildAsync();
         local.publishes(MqttGlobalPublishFilter.ALL, message ->
@@ -160,6 +167,11 @@ public final class Bridge implements AutoCloseable
         this.remote = RemoteLink.create(config, transport(0), ctx ->
         {
             remoteEpoch.incrementAndGet();
+            if (closed)
+            {
+                lateConnected(false); // connected after close(): a client left connected keeps its threads alive
+                return;
+            }
             executor.execute(this::onRemoteConnected);
         }, this::onRemoteDisconnected, (topic, payload, qos, retain, path, ack) ->
         {
@@ -699,6 +711,19 @@ public final class Bridge implements AutoCloseable
     }
 
     /** Disconnect both sides and stop the bridge's thread; the local session and its queue stay. */
+    /** A client thread: a connection that completed after {@link #close()} is ended at once. */
+    private void lateConnected(final boolean localSide)
+    {
+        if (localSide)
+        {
+            local.disconnect();
+        }
+        else
+        {
+            remote.disconnect();
+        }
+    }
+
     @Override
     public void close()
     {
