@@ -63,7 +63,8 @@ public final class TernConfigFile
     public static final List<String> TLS_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     private static final List<String> ROOT_KEYS =
-        List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard");
+        List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard",
+            "cluster");
     private static final List<String> LISTENER_KEYS =
         List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
@@ -83,6 +84,11 @@ public final class TernConfigFile
     private static final List<String> PERSISTENCE_KEYS =
         List.of("enabled", "directory", "rollCycle", "fsync", "checkpointEveryRecords");
     private static final List<String> AUTH_KEYS = List.of("passwordFile", "aclFile");
+    private static final List<String> CLUSTER_KEYS =
+        List.of("memberId", "members", "directory", "leaderHeartbeatTimeoutMs", "idleStrategy");
+    private static final List<String> MEMBER_KEYS = List.of("host", "basePort");
+    /** Default leader heartbeat timeout of a cluster member. */
+    public static final int DEFAULT_LEADER_HEARTBEAT_TIMEOUT_MS = 3000;
     private static final List<String> DASHBOARD_KEYS = List.of("enabled", "host", "port", "adminUser", "adminPassword");
 
     /** Key path of each {@link BrokerConfig} setting the file can set, to point conclude() failures at a line. */
@@ -160,7 +166,91 @@ public final class TernConfigFile
         {
             requireFreePort("dashboard.port", dashboard.host(), dashboard.port(), listeners);
         }
-        return new TernSetup(broker, listeners, auth, persistence, dashboard);
+        final TernSetup.Cluster cluster = root.has("cluster") ? readCluster(section(root, "cluster")) : null;
+        return new TernSetup(broker, listeners, auth, persistence, dashboard, cluster);
+    }
+
+    private TernSetup.Cluster readCluster(final JsonNode node)
+    {
+        requireKnownKeys(node, "cluster", CLUSTER_KEYS);
+        final String at = "cluster";
+        final JsonNode membersNode = node.get("members");
+        if (membersNode == null || membersNode.isNull())
+        {
+            throw document.error(at, "cluster.members is required (the list of every member, this one included)");
+        }
+        if (!membersNode.isArray() || membersNode.isEmpty())
+        {
+            throw document.error("cluster.members", "expected a non-empty list of members, got " + describe(membersNode));
+        }
+        if (membersNode.size() > TernSetup.Cluster.MAX_MEMBERS)
+        {
+            throw document.error("cluster.members", "at most " + TernSetup.Cluster.MAX_MEMBERS + " members");
+        }
+        final List<TernSetup.Member> members = new ArrayList<>();
+        final Map<String, String> pathByPort = new HashMap<>();
+        for (int i = 0; i < membersNode.size(); i++)
+        {
+            final String path = "cluster.members[" + i + "]";
+            final JsonNode member = membersNode.get(i);
+            if (!member.isObject())
+            {
+                throw document.error(path, "expected a mapping with keys " + String.join(", ", MEMBER_KEYS)
+                    + ", got " + describe(member));
+            }
+            requireKnownKeys(member, path, MEMBER_KEYS);
+            final String host = readString(member, path + ".host", DEFAULT_HOST).trim();
+            if (host.isEmpty())
+            {
+                throw document.error(path + ".host", "must not be empty");
+            }
+            if (value(member, path + ".basePort") == null)
+            {
+                throw document.error(path, "basePort is required");
+            }
+            final int basePort = readPort(member, path + ".basePort", 0);
+            if (basePort < 1 || basePort + TernSetup.Cluster.PORTS_PER_MEMBER - 1 > 65535)
+            {
+                throw document.error(path + ".basePort", "needs " + TernSetup.Cluster.PORTS_PER_MEMBER
+                    + " ports from 1 to 65535, got " + basePort);
+            }
+            for (int p = 0; p < TernSetup.Cluster.PORTS_PER_MEMBER; p++)
+            {
+                final String previous = pathByPort.putIfAbsent(host + ":" + (basePort + p), path);
+                if (previous != null)
+                {
+                    throw document.error(path + ".basePort", "ports " + basePort + ".." + (basePort
+                        + TernSetup.Cluster.PORTS_PER_MEMBER - 1) + " overlap those of " + previous);
+                }
+            }
+            members.add(new TernSetup.Member(host, basePort));
+        }
+        final JsonNode idNode = value(node, "cluster.memberId");
+        if (idNode == null)
+        {
+            throw document.error(at, "cluster.memberId is required");
+        }
+        final int memberId = toInt(idNode, "cluster.memberId");
+        if (memberId < 0 || memberId >= members.size())
+        {
+            throw document.error("cluster.memberId", "must be the index of this member in cluster.members (0.."
+                + (members.size() - 1) + "), got " + memberId);
+        }
+        final Path directory = readDirectory(node, "cluster.directory");
+        if (directory == null)
+        {
+            throw document.error(at, "cluster.directory is required");
+        }
+        final int[] timeout = {DEFAULT_LEADER_HEARTBEAT_TIMEOUT_MS};
+        readInt(node, "cluster.leaderHeartbeatTimeoutMs", v -> timeout[0] = v);
+        if (timeout[0] < 200 || timeout[0] > 60_000)
+        {
+            throw document.error("cluster.leaderHeartbeatTimeoutMs", "must be 200..60000, got " + timeout[0]);
+        }
+        final String idle = readString(node, "cluster.idleStrategy", null);
+        return new TernSetup.Cluster(memberId, members, directory, timeout[0],
+            idle == null ? TernSetup.ClusterIdle.BACKOFF
+                : parseEnum(TernSetup.ClusterIdle.values(), idle, "cluster.idleStrategy"));
     }
 
     private void readLimits(final JsonNode limits, final BrokerConfig broker)
