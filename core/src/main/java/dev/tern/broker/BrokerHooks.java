@@ -38,4 +38,12 @@ public interface BrokerHooks
         final boolean retain)
     {
     }
+
+    /**
+     * Called when a session ends (a clean session's connection closed, a session expired or was replaced by a clean
+     * start): its subscriptions are gone without an {@link #onUnsubscribe} for each.
+     */
+    default void onSessionEnd(final String clientId)
+    {
+    }
 }

@@ -262,6 +262,15 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         return subscriptions.addInline(filter, subscriber);
     }
 
+    /**
+     * Close the connection of {@code clientId} because another cluster member took its session over. Route thread
+     * only (a pipeline command).
+     */
+    public boolean disconnectTakenOver(final String clientId)
+    {
+        return handlers.connect.disconnectTakenOver(clientId);
+    }
+
     /** Remove an in-process subscriber. Must run on the route thread. */
     public void removeInline(final Object handle)
     {

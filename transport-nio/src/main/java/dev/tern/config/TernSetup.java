@@ -163,9 +163,9 @@ public record TernSetup(
 
     /**
      * Cluster membership (the {@code cluster:} section). Every member of a cluster lists the same members in the same
-     * order; a member's id is its index in that list. Each member uses six consecutive ports from its base port:
-     * Aeron Cluster ingress, consensus, log, catch-up, archive control, and the point-to-point forwarding of
-     * publishes between members.
+     * order; a member's id is its index in that list. Each member uses eight consecutive ports from its base port:
+     * Aeron Cluster ingress, consensus, log, catch-up, archive control, log control, the point-to-point forwarding of
+     * publishes between members, and one kept free for later use.
      *
      * @param memberId                 this member's index in {@code members}.
      * @param members                  every member of the cluster, at least one.
@@ -177,7 +177,7 @@ public record TernSetup(
         ClusterIdle idleStrategy)
     {
         /** Ports a member uses from its base port. */
-        public static final int PORTS_PER_MEMBER = 6;
+        public static final int PORTS_PER_MEMBER = 8;
         /** Most members a cluster may have. */
         public static final int MAX_MEMBERS = 7;
 

@@ -157,6 +157,12 @@ public final class TernBroker implements AutoCloseable
         broker.publish(topic, payload, qos, retain);
     }
 
+    /** Close the connection of a client whose session another cluster member took over (see Broker). */
+    public void disconnectTakenOver(final String clientId)
+    {
+        broker.disconnectTakenOver(clientId);
+    }
+
     /**
      * Subscribe in-process.
      *

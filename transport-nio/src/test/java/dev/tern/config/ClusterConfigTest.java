@@ -68,7 +68,7 @@ class ClusterConfigTest
     void shouldNameLineOfOverlappingPorts()
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-            () -> TernConfigFile.parse(THREE.replace("basePort: 20010", "basePort: 20003"), "node1.yaml", dir));
+            () -> TernConfigFile.parse(THREE.replace("basePort: 20010", "basePort: 20005"), "node1.yaml", dir));
         assertTrue(ex.getMessage().contains("node1.yaml line 6: cluster.members[1].basePort"), ex.getMessage());
     }
 
