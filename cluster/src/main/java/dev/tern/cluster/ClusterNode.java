@@ -11,6 +11,7 @@ import io.aeron.Subscription;
 import io.aeron.archive.Archive;
 import io.aeron.archive.ArchiveThreadingMode;
 import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusterTool;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.client.AeronCluster;
@@ -85,6 +86,7 @@ public final class ClusterNode implements AutoCloseable
         new ConcurrentLinkedQueue<>();
 
     private volatile boolean running;
+    private volatile boolean joined;
     private ClusteredMediaDriver driver;
     private ClusteredServiceContainer container;
     private TernClusteredService service;
@@ -115,6 +117,38 @@ public final class ClusterNode implements AutoCloseable
     {
         final TernClusteredService current = service;
         return current == null ? "STARTING" : current.role().name();
+    }
+
+    /** @return whether this member has a session with the cluster's leader. */
+    public boolean joined()
+    {
+        return joined;
+    }
+
+    /** @return messages dropped: hooks' ring full, or a member not reachable for a forward. */
+    public long dropped()
+    {
+        return dropped.get();
+    }
+
+    /** Ask the cluster to take a snapshot (as {@code ClusterTool snapshot}); @return whether the request was made. */
+    boolean requestSnapshot()
+    {
+        return ClusterTool.snapshot(new File(settings.directory().toFile(), "cluster"), System.out);
+    }
+
+    /** @return snapshots this member has taken since it started. */
+    long snapshots()
+    {
+        final ClusteredMediaDriver current = driver;
+        return current == null ? 0 : current.consensusModule().context().snapshotCounter().get();
+    }
+
+    /** @return the replicated state, described in a way that is equal on members with equal state. */
+    String describeState()
+    {
+        final TernClusteredService current = service;
+        return current == null ? "" : current.describeState();
     }
 
     /** @return publishes forwarded to other members. */
@@ -323,6 +357,7 @@ public final class ClusterNode implements AutoCloseable
                 {
                     if (cluster == null || cluster.isClosed())
                     {
+                        joined = false;
                         connect();
                         continue;
                     }
@@ -377,6 +412,7 @@ public final class ClusterNode implements AutoCloseable
                 sleepQuietly(200);
                 return;
             }
+            joined = true;
             LOG.info("cluster member {} joined the cluster (leader {})", settings.memberId(),
                 cluster.leaderMemberId());
             header(ClusterProtocol.NODE_UP);
