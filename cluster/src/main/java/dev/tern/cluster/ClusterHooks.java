@@ -111,6 +111,18 @@ final class ClusterHooks implements BrokerHooks
         write(ClusterProtocol.HOOK_PUBLISH, length);
     }
 
+    @Override
+    public boolean holdPublishAck(final ClientInfo client, final long connectionId, final int packetId,
+        final int reasonCode)
+    {
+        // follows this publish's HOOK_PUBLISH in the ring; the agent sends the PUBACK once the members it forwarded
+        // the message to have acknowledged it (at once when there were none)
+        scratch.putLong(0, connectionId);
+        scratch.putInt(8, packetId);
+        scratch.putInt(12, reasonCode);
+        return write(ClusterProtocol.HOOK_HOLD_ACK, 16);
+    }
+
     private void release(final String filter)
     {
         final Integer count = subscribersByFilter.get(filter);

@@ -23,6 +23,7 @@ import io.aeron.logbuffer.FragmentHandler;
 
 import java.io.File;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,6 +37,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.ErrorHandler;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.ControlledMessageHandler;
 import org.agrona.concurrent.IdleStrategy;
@@ -73,6 +75,7 @@ public final class ClusterNode implements AutoCloseable
     private static final int HOOK_RING_CAPACITY = 4 * 1024 * 1024;
     private static final long KEEP_ALIVE_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int FORWARD_ATTEMPTS = 100;
+    private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final TernSetup.Cluster settings;
     private final long incarnation;
@@ -81,6 +84,7 @@ public final class ClusterNode implements AutoCloseable
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
+    private final AtomicLong ackTimeouts = new AtomicLong();
     private final ClusterHooks hooks;
     private final ConcurrentLinkedQueue<TernClusteredService.IndexUpdate> indexUpdates =
         new ConcurrentLinkedQueue<>();
@@ -320,6 +324,7 @@ public final class ClusterNode implements AutoCloseable
         private final TreeSet<String> localFilters = new TreeSet<>();
         private final ExpandableArrayBuffer command = new ExpandableArrayBuffer(1024);
         private final UnsafeBuffer forward = new UnsafeBuffer(new byte[64 * 1024 + 1024]);
+        private final UnsafeBuffer ack = new UnsafeBuffer(new byte[16]);
         private final FragmentHandler onForward = new FragmentAssembler(this::onForward);
         private final int selfBit = 1 << settings.memberId();
         private Aeron aeron;
@@ -328,6 +333,11 @@ public final class ClusterNode implements AutoCloseable
         private final ExclusivePublication[] forwardOut = new ExclusivePublication[settings.members().size()];
         private long sequence;
         private long lastKeepAliveNs;
+        private long lastSweepNs;
+        private long forwardSequence;
+        private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
+        /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
+        private PendingAck lastPublish;
 
         Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle)
         {
@@ -370,6 +380,11 @@ public final class ClusterNode implements AutoCloseable
                     {
                         cluster.sendKeepAlive();
                         lastKeepAliveNs = now;
+                    }
+                    if (now - lastSweepNs > KEEP_ALIVE_NS)
+                    {
+                        sweepPendingAcks(now);
+                        lastSweepNs = now;
                     }
                     idle.idle(work);
                 }
@@ -489,6 +504,29 @@ public final class ClusterNode implements AutoCloseable
                     }
                     return Action.CONTINUE;
                 }
+                case ClusterProtocol.HOOK_HOLD_ACK:
+                {
+                    final long connectionId = buffer.getLong(offset);
+                    final int packetId = buffer.getInt(offset + 8);
+                    final int reasonCode = buffer.getInt(offset + 12);
+                    final PendingAck pending = lastPublish;
+                    lastPublish = null;
+                    if (pending == null)
+                    {
+                        broker.releasePublishAck(connectionId, packetId, reasonCode);
+                    }
+                    else
+                    {
+                        pending.connectionId = connectionId;
+                        pending.packetId = packetId;
+                        pending.held = true;
+                        if (pending.remaining == 0)
+                        {
+                            release(pending);
+                        }
+                    }
+                    return Action.CONTINUE;
+                }
                 case ClusterProtocol.HOOK_CLAIM:
                 {
                     header(ClusterProtocol.CLAIM);
@@ -510,6 +548,7 @@ public final class ClusterNode implements AutoCloseable
             final int payloadLength = length - 6 - topicLength;
             if (retain)
             {
+                lastPublish = null; // its PUBACK goes at once: the log command is sent
                 // retained messages go through the log: every member stores it, and delivers it to its subscribers
                 final int body = header(ClusterProtocol.RETAIN);
                 command.putByte(body, (byte)qos);
@@ -520,29 +559,87 @@ public final class ClusterNode implements AutoCloseable
                 command.putBytes(payloadAt + 4, buffer, payloadOffset, payloadLength);
                 return offer(payloadAt + 4 + payloadLength) ? Action.CONTINUE : Action.ABORT;
             }
+            lastPublish = null;
             final String topic = buffer.getStringWithoutLengthUtf8(offset + 6, topicLength);
             final int members = index.match(topic) & ~selfBit;
             if (members == 0)
             {
                 return Action.CONTINUE;
             }
-            forward.putByte(0, (byte)qos);
-            forward.putInt(1, topicLength);
-            forward.putBytes(5, buffer, offset + 6, topicLength);
-            forward.putInt(5 + topicLength, payloadLength);
-            forward.putBytes(9 + topicLength, buffer, payloadOffset, payloadLength);
-            final int forwardLength = 9 + topicLength + payloadLength;
+            final long forwardId = qos > 0 ? ++forwardSequence : 0;
+            forward.putByte(0, ClusterProtocol.FORWARD_PUBLISH);
+            forward.putInt(1, settings.memberId());
+            forward.putLong(5, forwardId);
+            forward.putByte(13, (byte)qos);
+            forward.putInt(14, topicLength);
+            forward.putBytes(18, buffer, offset + 6, topicLength);
+            forward.putInt(18 + topicLength, payloadLength);
+            forward.putBytes(22 + topicLength, buffer, payloadOffset, payloadLength);
+            final int forwardLength = 22 + topicLength + payloadLength;
+            int sent = 0;
             for (int m = 0; m < forwardOut.length; m++)
             {
-                if ((members & (1 << m)) != 0 && forwardOut[m] != null)
+                if ((members & (1 << m)) != 0 && forwardOut[m] != null && forwardTo(forwardOut[m], forwardLength))
                 {
-                    forwardTo(forwardOut[m], forwardLength);
+                    sent++;
                 }
+            }
+            if (forwardId != 0 && sent > 0)
+            {
+                // the PUBACK waits for each member that took the message (HOOK_HOLD_ACK follows in the ring)
+                final PendingAck pending = new PendingAck(forwardId, sent, System.nanoTime() + ACK_TIMEOUT_NS);
+                pendingAcks.put(forwardId, pending);
+                lastPublish = pending;
             }
             return Action.CONTINUE;
         }
 
-        private void forwardTo(final ExclusivePublication publication, final int length)
+        private void onAck(final long forwardId)
+        {
+            final PendingAck pending = pendingAcks.get(forwardId);
+            if (pending != null && --pending.remaining == 0 && pending.held)
+            {
+                release(pending);
+            }
+        }
+
+        private void release(final PendingAck pending)
+        {
+            pendingAcks.remove(pending.forwardId);
+            broker.releasePublishAck(pending.connectionId, pending.packetId, 0);
+        }
+
+        private void sweepPendingAcks(final long now)
+        {
+            if (pendingAcks.isEmpty())
+            {
+                return;
+            }
+            final List<PendingAck> expired = new ArrayList<>();
+            for (final PendingAck pending : pendingAcks.values())
+            {
+                if (now - pending.deadlineNs > 0)
+                {
+                    expired.add(pending);
+                }
+            }
+            for (final PendingAck pending : expired)
+            {
+                // a member took the message but never acknowledged it (it died): the publisher is not kept waiting
+                ackTimeouts.incrementAndGet();
+                if (pending.held)
+                {
+                    release(pending);
+                }
+                else
+                {
+                    pendingAcks.remove(pending.forwardId); // its PUBACK went at once (the hold was not recorded)
+                }
+            }
+        }
+
+        /** @return whether the member got it. */
+        private boolean forwardTo(final ExclusivePublication publication, final int length)
         {
             for (int attempt = 0; attempt < FORWARD_ATTEMPTS; attempt++)
             {
@@ -550,7 +647,7 @@ public final class ClusterNode implements AutoCloseable
                 if (result > 0)
                 {
                     forwarded.incrementAndGet();
-                    return;
+                    return true;
                 }
                 if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED
                     || result == Publication.MAX_POSITION_EXCEEDED)
@@ -560,15 +657,24 @@ public final class ClusterNode implements AutoCloseable
                 idle.idle(0);
             }
             dropped.incrementAndGet();
+            return false;
         }
 
         private void onForward(final DirectBuffer buffer, final int offset, final int length,
             final io.aeron.logbuffer.Header header)
         {
-            final int qos = buffer.getByte(offset);
-            final int topicLength = buffer.getInt(offset + 1);
-            final String topic = buffer.getStringWithoutLengthUtf8(offset + 5, topicLength);
-            final byte[] payload = ClusterProtocol.getBytes(buffer, offset + 5 + topicLength);
+            final byte kind = buffer.getByte(offset);
+            final int origin = buffer.getInt(offset + 1);
+            final long forwardId = buffer.getLong(offset + 5);
+            if (kind == ClusterProtocol.FORWARD_ACK)
+            {
+                onAck(forwardId);
+                return;
+            }
+            final int qos = buffer.getByte(offset + 13);
+            final int topicLength = buffer.getInt(offset + 14);
+            final String topic = buffer.getStringWithoutLengthUtf8(offset + 18, topicLength);
+            final byte[] payload = ClusterProtocol.getBytes(buffer, offset + 18 + topicLength);
             received.incrementAndGet();
             try
             {
@@ -578,6 +684,36 @@ public final class ClusterNode implements AutoCloseable
             {
                 LOG.warn("forwarded message on {} not published: {}", topic, ex.getMessage());
             }
+            if (forwardId != 0 && origin >= 0 && origin < forwardOut.length && forwardOut[origin] != null)
+            {
+                // taken: in this broker's ingress, in order behind every earlier message
+                ack.putByte(0, ClusterProtocol.FORWARD_ACK);
+                ack.putInt(1, settings.memberId());
+                ack.putLong(5, forwardId);
+                for (int attempt = 0; attempt < FORWARD_ATTEMPTS && forwardOut[origin].offer(ack, 0, 13) < 0;
+                    attempt++)
+                {
+                    idle.idle(0);
+                }
+            }
+        }
+    }
+
+    /** A forwarded QoS 1 message whose publisher's PUBACK waits for the members it went to. */
+    private static final class PendingAck
+    {
+        final long forwardId;
+        final long deadlineNs;
+        int remaining;
+        boolean held;
+        long connectionId;
+        int packetId;
+
+        PendingAck(final long forwardId, final int remaining, final long deadlineNs)
+        {
+            this.forwardId = forwardId;
+            this.remaining = remaining;
+            this.deadlineNs = deadlineNs;
         }
     }
 

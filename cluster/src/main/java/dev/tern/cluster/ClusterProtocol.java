@@ -17,7 +17,9 @@ import org.agrona.MutableDirectBuffer;
  *   UNSUBSCRIBE  filter:string
  *   RETAIN       qos:u8 topic:string payload:bytes (an empty payload clears)
  *   CLAIM        clientId:string
- * forward:  qos:u8 topic:string payload:bytes
+ * forward (point to point):
+ *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
+ *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1 message forwardId)
  * string / bytes: length:i32 then the bytes (UTF-8 for a string)
  * </pre>
  */
@@ -40,6 +42,11 @@ final class ClusterProtocol
     static final int HOOK_SUBSCRIBE = 2;
     static final int HOOK_UNSUBSCRIBE = 3;
     static final int HOOK_CLAIM = 4;
+    static final int HOOK_HOLD_ACK = 5;
+
+    /** Kinds of point-to-point messages between members. */
+    static final byte FORWARD_PUBLISH = 1;
+    static final byte FORWARD_ACK = 2;
 
     private ClusterProtocol()
     {

@@ -22,4 +22,14 @@ public interface LocalBroker
      * @param clientId client id.
      */
     void disconnectTakenOver(String clientId);
+
+    /**
+     * Send the PUBACK of a client's QoS 1 PUBLISH that the cluster kept back until the members it was forwarded to
+     * had taken it.
+     *
+     * @param connectionId the publisher's connection.
+     * @param packetId     the PUBLISH's packet id.
+     * @param reasonCode   reason code for a 5.0 client.
+     */
+    void releasePublishAck(long connectionId, int packetId, int reasonCode);
 }

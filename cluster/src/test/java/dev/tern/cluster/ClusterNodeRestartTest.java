@@ -47,6 +47,12 @@ class ClusterNodeRestartTest
         {
             calls.add("takenOver " + clientId);
         }
+
+        @Override
+        public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+        {
+            calls.add("puback " + connectionId + "/" + packetId);
+        }
     }
 
     @TempDir

@@ -303,6 +303,19 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * Send a PUBACK that {@link BrokerHooks#holdPublishAck} kept back. Nothing is sent if the connection has closed
+     * since. Thread-safe; returns before the route thread has done it.
+     *
+     * @param connectionId the publisher's connection.
+     * @param packetId     the PUBLISH's packet id.
+     * @param reasonCode   reason code for a 5.0 client (0 success, 0x10 no matching subscribers).
+     */
+    public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+    {
+        submit(() -> route.releasePublishAck(connectionId, packetId, reasonCode));
+    }
+
+    /**
      * Subscribe in-process; the subscriber is called on the route thread for each matching message.
      *
      * @return a handle whose {@code close()} removes the subscription.

@@ -161,6 +161,12 @@ public final class TernLauncher implements AutoCloseable
                     {
                         broker.disconnectTakenOver(clientId);
                     }
+
+                    @Override
+                    public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+                    {
+                        broker.releasePublishAck(connectionId, packetId, reasonCode);
+                    }
                 });
             }
             catch (final RuntimeException ex)

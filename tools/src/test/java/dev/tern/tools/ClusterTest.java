@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -131,6 +133,63 @@ class ClusterTest
         finally
         {
             disconnect(subscriber, pub1, pub3);
+        }
+    }
+
+    @Test
+    void shouldHoldQos1PubackUntilTheReceivingNodeHasTakenTheMessage() throws Exception
+    {
+        final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final org.eclipse.paho.client.mqttv3.MqttClient subscriber = paho(ports[1], "held-sub-2", true);
+        subscriber.setCallback(collect(got));
+        subscriber.subscribe("held/#", 1);
+        final org.eclipse.paho.client.mqttv3.MqttClient publisher = paho(ports[0], "held-pub-1", true);
+        try
+        {
+            awaitProbe(publisher, "held/probe", got);
+            final CompletableFuture<Void> acked = new CompletableFuture<>();
+            publisher.setCallback(new MqttCallback()
+            {
+                @Override
+                public void connectionLost(final Throwable cause)
+                {
+                    acked.completeExceptionally(cause);
+                }
+
+                @Override
+                public void messageArrived(final String topic, final MqttMessage message)
+                {
+                }
+
+                @Override
+                public void deliveryComplete(final IMqttDeliveryToken token)
+                {
+                    acked.complete(null);
+                }
+            });
+            signal(nodes.get(1), "STOP"); // member 2 cannot take the message now
+            try
+            {
+                publisher.getTopic("held/x").publish(message("x", 1));
+                // no PUBACK while member 2 is stopped
+                assertThrows(TimeoutException.class, () -> acked.get(1500, TimeUnit.MILLISECONDS));
+            }
+            finally
+            {
+                signal(nodes.get(1), "CONT");
+            }
+            acked.get(WAIT_MS, TimeUnit.MILLISECONDS); // the PUBACK once member 2 took it
+            String message;
+            do
+            {
+                message = got.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            while (message != null && message.contains("probe"));
+            assertEquals("held/x=x", message);
+        }
+        finally
+        {
+            disconnect(subscriber, publisher);
         }
     }
 
@@ -251,6 +310,19 @@ class ClusterTest
             }
         }
         throw new AssertionError("no probe on " + topic + " reached member 2 within " + WAIT_MS + " ms");
+    }
+
+    private static MqttMessage message(final String payload, final int qos)
+    {
+        final MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
+        message.setQos(qos);
+        return message;
+    }
+
+    private static void signal(final TernProcess node, final String signal) throws Exception
+    {
+        final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
     }
 
     private static MqttCallback collect(final BlockingQueue<String> got)

@@ -71,6 +71,12 @@ final class TernProcess implements AutoCloseable
         return new TernProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
+    /** @return the process id. */
+    long pid()
+    {
+        return process.pid();
+    }
+
     /** @return the port of the first TCP listener, from its "listening on" line. */
     int port() throws InterruptedException
     {

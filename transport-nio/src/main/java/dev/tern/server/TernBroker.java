@@ -163,6 +163,12 @@ public final class TernBroker implements AutoCloseable
         broker.disconnectTakenOver(clientId);
     }
 
+    /** Send a PUBACK that the hooks kept back (see Broker). */
+    public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+    {
+        broker.releasePublishAck(connectionId, packetId, reasonCode);
+    }
+
     /**
      * Subscribe in-process.
      *
