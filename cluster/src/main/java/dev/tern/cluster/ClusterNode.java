@@ -15,6 +15,7 @@ import io.aeron.cluster.ClusterTool;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
 import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.client.EgressListener;
 import io.aeron.cluster.service.Cluster;
 import io.aeron.cluster.service.ClusteredServiceContainer;
 import io.aeron.driver.MediaDriver;
@@ -23,6 +24,7 @@ import io.aeron.logbuffer.FragmentHandler;
 
 import java.io.File;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -75,6 +77,8 @@ public final class ClusterNode implements AutoCloseable
     private static final int HOOK_RING_CAPACITY = 4 * 1024 * 1024;
     private static final long KEEP_ALIVE_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int FORWARD_ATTEMPTS = 100;
+    private static final long MARK_FILE_WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int MAX_UNCONFIRMED = 65_536;
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final TernSetup.Cluster settings;
@@ -225,17 +229,20 @@ public final class ClusterNode implements AutoCloseable
             .startupCanvassTimeoutNs(Math.max(TimeUnit.SECONDS.toNanos(10), 3 * heartbeatTimeoutNs))
             .idleStrategySupplier(idle)
             .errorHandler(errors);
-        driver = ClusteredMediaDriver.launch(driverContext, archiveContext, consensus);
+        driver = launchAfterStaleMarkFiles(() -> ClusteredMediaDriver.launch(driverContext.clone(),
+            archiveContext.clone(), consensus.clone()));
 
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
             indexUpdates, pendingClaims);
-        container = ClusteredServiceContainer.launch(new ClusteredServiceContainer.Context()
+        final TernClusteredService clustered = service;
+        container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
+            new ClusteredServiceContainer.Context()
             .aeronDirectoryName(aeronDir)
             .archiveContext(localArchive.clone())
             .clusterDir(new File(base, "cluster"))
-            .clusteredService(service)
+            .clusteredService(clustered)
             .idleStrategySupplier(idle)
-            .errorHandler(errors));
+            .errorHandler(errors)));
 
         running = true;
         final Agent agent = new Agent(aeronDir, broker, idle.get());
@@ -263,6 +270,32 @@ public final class ClusterNode implements AutoCloseable
         CloseHelper.closeAll(container, driver);
         container = null;
         driver = null;
+    }
+
+    /**
+     * Launch, waiting while a mark file left by an earlier process of this member that was killed still looks active
+     * (Aeron treats it as live until its heartbeat is older than the driver timeout, 10 s).
+     */
+    private static <T> T launchAfterStaleMarkFiles(final Supplier<T> launch)
+    {
+        final long deadlineNs = System.nanoTime() + MARK_FILE_WAIT_NS;
+        while (true)
+        {
+            try
+            {
+                return launch.get();
+            }
+            catch (final IllegalStateException ex)
+            {
+                if (ex.getMessage() == null || !ex.getMessage().contains("active mark file detected")
+                    || System.nanoTime() - deadlineNs > 0)
+                {
+                    throw ex;
+                }
+                LOG.info("waiting for the mark file of an earlier run to go stale: {}", ex.getMessage());
+                sleepQuietly(500);
+            }
+        }
     }
 
     static Supplier<IdleStrategy> idleStrategy(final TernSetup.ClusterIdle kind)
@@ -372,6 +405,10 @@ public final class ClusterNode implements AutoCloseable
                         continue;
                     }
                     int work = cluster.pollEgress();
+                    if (resendOnNewLeader)
+                    {
+                        resendUnconfirmed();
+                    }
                     work += applyIndexUpdates();
                     work += forwardIn.poll(onForward, 64);
                     work += hookRing.controlledRead(this, 64);
@@ -415,8 +452,23 @@ public final class ClusterNode implements AutoCloseable
                     .ingressChannel("aeron:udp?" + TERM)
                     .ingressEndpoints(ingressEndpoints(settings.members()))
                     .egressChannel("aeron:udp?endpoint=" + settings.self().host() + ":0")
-                    .egressListener((clusterSessionId, timestamp, buffer, offset, length, header) ->
+                    .egressListener(new EgressListener()
                     {
+                        @Override
+                        public void onMessage(final long clusterSessionId, final long timestamp,
+                            final DirectBuffer buffer, final int offset, final int length,
+                            final io.aeron.logbuffer.Header header)
+                        {
+                            confirmed(buffer.getLong(offset));
+                        }
+
+                        @Override
+                        public void onNewLeader(final long clusterSessionId, final long leadershipTermId,
+                            final int leaderMemberId, final String ingressEndpoints)
+                        {
+                            // what the old leader may have dropped goes again; the service ignores repeats
+                            resendOnNewLeader = true;
+                        }
                     })
                     .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5)));
             }
@@ -430,6 +482,7 @@ public final class ClusterNode implements AutoCloseable
             joined = true;
             LOG.info("cluster member {} joined the cluster (leader {})", settings.memberId(),
                 cluster.leaderMemberId());
+            resendUnconfirmed(); // in order and before NODE_UP: older sequences than what follows
             header(ClusterProtocol.NODE_UP);
             command.putLong(ClusterProtocol.BODY_OFFSET, incarnation);
             offerBlocking(ClusterProtocol.BODY_OFFSET + 8);
@@ -453,6 +506,7 @@ public final class ClusterNode implements AutoCloseable
                 final long result = cluster.offer(command, 0, length);
                 if (result > 0)
                 {
+                    keep(length);
                     return;
                 }
                 cluster.pollEgress();
@@ -462,7 +516,56 @@ public final class ClusterNode implements AutoCloseable
 
         private boolean offer(final int length)
         {
-            return cluster.offer(command, 0, length) > 0;
+            if (cluster.offer(command, 0, length) > 0)
+            {
+                keep(length);
+                return true;
+            }
+            return false;
+        }
+
+        private void keep(final int length)
+        {
+            final byte[] bytes = new byte[length];
+            command.getBytes(0, bytes);
+            if (unconfirmed.size() >= MAX_UNCONFIRMED)
+            {
+                unconfirmed.pollFirst(); // no leader has confirmed anything for long: bound the memory
+                dropped.incrementAndGet();
+            }
+            unconfirmed.addLast(bytes);
+        }
+
+        /** Commands offered but not yet confirmed by the leader, oldest first, each with its sequence. */
+        private final ArrayDeque<byte[]> unconfirmed = new ArrayDeque<>();
+        private boolean resendOnNewLeader;
+
+        private void confirmed(final long confirmedSequence)
+        {
+            while (!unconfirmed.isEmpty() && sequenceOf(unconfirmed.peekFirst()) <= confirmedSequence)
+            {
+                unconfirmed.pollFirst();
+            }
+        }
+
+        private long sequenceOf(final byte[] bytes)
+        {
+            return new UnsafeBuffer(bytes).getLong(5);
+        }
+
+        private void resendUnconfirmed()
+        {
+            resendOnNewLeader = false;
+            for (final byte[] bytes : unconfirmed)
+            {
+                idle.reset();
+                while (running && cluster != null && !cluster.isClosed()
+                    && cluster.offer(new UnsafeBuffer(bytes), 0, bytes.length) < 0)
+                {
+                    cluster.pollEgress();
+                    idle.idle();
+                }
+            }
         }
 
         private int applyIndexUpdates()

@@ -70,6 +70,8 @@ final class TernClusteredService implements ClusteredService
     private final TreeMap<Long, Integer> memberBySession = new TreeMap<>();
 
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
+    private final org.agrona.concurrent.UnsafeBuffer confirmBuffer =
+        new org.agrona.concurrent.UnsafeBuffer(new byte[8]);
     private Cluster cluster;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long commandsApplied;
@@ -137,9 +139,11 @@ final class TernClusteredService implements ClusteredService
         }
         if (sequence <= lastSequence[member])
         {
+            confirm(session, sequence);
             return; // already applied: commands are idempotent by origin and sequence
         }
         lastSequence[member] = sequence;
+        confirm(session, sequence);
         commandsApplied++;
         final int body = offset + ClusterProtocol.BODY_OFFSET;
         switch (type)
@@ -168,6 +172,16 @@ final class TernClusteredService implements ClusteredService
             default:
                 LOG.warn("unknown cluster command {} from member {}", type, member);
         }
+    }
+
+    /**
+     * Tell the origin its command is in the log (only the leader's reply leaves; followers' are no-ops), so that it
+     * stops keeping it for a resend after a leader change.
+     */
+    private void confirm(final ClientSession session, final long sequence)
+    {
+        confirmBuffer.putLong(0, sequence);
+        session.offer(confirmBuffer, 0, 8); // best effort: an unconfirmed command is sent again, and dropped here
     }
 
     private void nodeUp(final int member, final long memberIncarnation, final long sessionId)

@@ -50,8 +50,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ClusterTest
 {
-    private static final int MEMBERS = 3;
-    private static final long WAIT_MS = 30_000;
+    static final int MEMBERS = 3;
+    static final long WAIT_MS = 30_000;
 
     @TempDir
     static Path dir;
@@ -61,6 +61,16 @@ class ClusterTest
 
     @BeforeAll
     void startCluster() throws Exception
+    {
+        System.arraycopy(startMembers(dir, nodes), 0, ports, 0, MEMBERS);
+    }
+
+    /**
+     * Write node0.yaml.. in {@code dir} and start each member in its own JVM; returns once each has joined.
+     *
+     * @return each member's MQTT port.
+     */
+    static int[] startMembers(final Path dir, final List<TernProcess> nodes) throws Exception
     {
         final int[] basePorts = freeBasePorts();
         for (int i = 0; i < MEMBERS; i++)
@@ -73,15 +83,21 @@ class ClusterTest
                 yaml.append("    - host: 127.0.0.1\n      basePort: ").append(base).append('\n');
             }
             yaml.append("  directory: node").append(i).append("\n  leaderHeartbeatTimeoutMs: 2000\n");
-            final Path config = dir.resolve("node" + i + ".yaml");
-            Files.writeString(config, yaml.toString());
-            nodes.add(TernProcess.start("--config", config.toString()));
+            Files.writeString(config(dir, i), yaml.toString());
+            nodes.add(TernProcess.start("--config", config(dir, i).toString()));
         }
+        final int[] result = new int[MEMBERS];
         for (int i = 0; i < MEMBERS; i++)
         {
-            ports[i] = nodes.get(i).port();
+            result[i] = nodes.get(i).port();
             nodes.get(i).await(l -> l.contains("joined the cluster"));
         }
+        return result;
+    }
+
+    static Path config(final Path dir, final int member)
+    {
+        return dir.resolve("node" + member + ".yaml");
     }
 
     @AfterAll
@@ -296,7 +312,7 @@ class ClusterTest
 
     // ------------------------------------------------------------------ helpers
 
-    private static void awaitProbe(final org.eclipse.paho.client.mqttv3.MqttClient publisher, final String topic,
+    static void awaitProbe(final org.eclipse.paho.client.mqttv3.MqttClient publisher, final String topic,
         final BlockingQueue<String> got) throws Exception
     {
         final long deadline = System.currentTimeMillis() + WAIT_MS;
@@ -312,20 +328,20 @@ class ClusterTest
         throw new AssertionError("no probe on " + topic + " reached member 2 within " + WAIT_MS + " ms");
     }
 
-    private static MqttMessage message(final String payload, final int qos)
+    static MqttMessage message(final String payload, final int qos)
     {
         final MqttMessage message = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
         message.setQos(qos);
         return message;
     }
 
-    private static void signal(final TernProcess node, final String signal) throws Exception
+    static void signal(final TernProcess node, final String signal) throws Exception
     {
         final Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).inheritIO().start();
         assertTrue(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal);
     }
 
-    private static MqttCallback collect(final BlockingQueue<String> got)
+    static MqttCallback collect(final BlockingQueue<String> got)
     {
         return new MqttCallback()
         {
@@ -347,7 +363,7 @@ class ClusterTest
         };
     }
 
-    private static org.eclipse.paho.client.mqttv3.MqttClient paho(final int port, final String id,
+    static org.eclipse.paho.client.mqttv3.MqttClient paho(final int port, final String id,
         final boolean clean) throws MqttException
     {
         final org.eclipse.paho.client.mqttv3.MqttClient client =
@@ -361,7 +377,7 @@ class ClusterTest
         return client;
     }
 
-    private static void disconnect(final org.eclipse.paho.client.mqttv3.MqttClient... clients)
+    static void disconnect(final org.eclipse.paho.client.mqttv3.MqttClient... clients)
     {
         for (final org.eclipse.paho.client.mqttv3.MqttClient client : clients)
         {
@@ -381,7 +397,7 @@ class ClusterTest
     }
 
     /** @return base ports of {@link #MEMBERS} members, each followed by 7 more ports free for UDP and TCP now. */
-    private static int[] freeBasePorts() throws IOException
+    static int[] freeBasePorts() throws IOException
     {
         final int[] bases = new int[MEMBERS];
         int found = 0;

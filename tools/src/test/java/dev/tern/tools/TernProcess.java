@@ -120,6 +120,20 @@ final class TernProcess implements AutoCloseable
         }
     }
 
+    /** @return whether a line written so far matches; does not wait. */
+    boolean hasLine(final Predicate<String> match)
+    {
+        lines.drainTo(seen);
+        return seen.stream().anyMatch(match);
+    }
+
+    /** Kill the JVM at once (SIGKILL). */
+    void kill() throws InterruptedException
+    {
+        process.destroyForcibly();
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "broker did not die");
+    }
+
     /** Stop the broker as Ctrl-C would and return everything it wrote. */
     List<String> stop() throws InterruptedException
     {
