@@ -79,6 +79,7 @@ public final class ClusterNode implements AutoCloseable
     private static final int FORWARD_ATTEMPTS = 100;
     private static final long MARK_FILE_WAIT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_UNCONFIRMED = 65_536;
+    private static final long RESEND_AFTER_NS = TimeUnit.SECONDS.toNanos(3);
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final TernSetup.Cluster settings;
@@ -422,6 +423,7 @@ public final class ClusterNode implements AutoCloseable
                     {
                         sweepPendingAcks(now);
                         lastSweepNs = now;
+                        resendIfStuck(now);
                     }
                     idle.idle(work);
                 }
@@ -539,6 +541,34 @@ public final class ClusterNode implements AutoCloseable
         /** Commands offered but not yet confirmed by the leader, oldest first, each with its sequence. */
         private final ArrayDeque<byte[]> unconfirmed = new ArrayDeque<>();
         private boolean resendOnNewLeader;
+        private long oldestUnconfirmedSequence;
+        private long oldestUnconfirmedSinceNs;
+
+        /**
+         * Commands the leader has not confirmed for a while (lost by a leader that went away without this client
+         * hearing of a new one) go again; the service drops those it already has.
+         */
+        private void resendIfStuck(final long now)
+        {
+            if (unconfirmed.isEmpty())
+            {
+                oldestUnconfirmedSinceNs = 0;
+                return;
+            }
+            final long oldest = sequenceOf(unconfirmed.peekFirst());
+            if (oldest != oldestUnconfirmedSequence)
+            {
+                oldestUnconfirmedSequence = oldest;
+                oldestUnconfirmedSinceNs = now;
+            }
+            else if (now - oldestUnconfirmedSinceNs > RESEND_AFTER_NS)
+            {
+                LOG.info("cluster member {} sends {} unconfirmed commands again", settings.memberId(),
+                    unconfirmed.size());
+                resendUnconfirmed();
+                oldestUnconfirmedSinceNs = now;
+            }
+        }
 
         private void confirmed(final long confirmedSequence)
         {

@@ -32,7 +32,7 @@ class ClusterNodeRestartTest
     private static final long WAIT_MS = 30_000;
 
     /** What the member asked of its broker. */
-    private static final class RecordingBroker implements LocalBroker
+    static final class RecordingBroker implements LocalBroker
     {
         final ConcurrentLinkedQueue<String> calls = new ConcurrentLinkedQueue<>();
 
@@ -107,7 +107,7 @@ class ClusterNodeRestartTest
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void awaitTrue(final BooleanSupplier condition, final String what) throws InterruptedException
+    static void awaitTrue(final BooleanSupplier condition, final String what) throws InterruptedException
     {
         final long deadline = System.currentTimeMillis() + WAIT_MS;
         while (!condition.getAsBoolean())
@@ -120,13 +120,19 @@ class ClusterNodeRestartTest
         }
     }
 
-    private static int freeBasePort()
+    static int freeBasePort()
+    {
+        return freeBasePort(TernSetup.Cluster.PORTS_PER_MEMBER);
+    }
+
+    /** @return the first of {@code count} consecutive UDP ports free now. */
+    static int freeBasePort(final int count)
     {
         for (int attempt = 0; attempt < 1000; attempt++)
         {
             final int base = 40_000 + ThreadLocalRandom.current().nextInt(2_000) * 10;
             boolean free = true;
-            for (int port = base; port < base + TernSetup.Cluster.PORTS_PER_MEMBER && free; port++)
+            for (int port = base; port < base + count && free; port++)
             {
                 try (DatagramSocket udp =
                     new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
