@@ -38,4 +38,27 @@ public interface BrokerHooks
         final boolean retain)
     {
     }
+
+    /**
+     * Called when a session ends (a clean session's connection closed, a session expired or was replaced by a clean
+     * start): its subscriptions are gone without an {@link #onUnsubscribe} for each.
+     */
+    default void onSessionEnd(final String clientId)
+    {
+    }
+
+    /**
+     * Called for a client's QoS 1 PUBLISH that was routed, after {@link #onPublish}, before its PUBACK. Returning true
+     * keeps the PUBACK back: the hooks' owner sends it later with {@link Broker#releasePublishAck} (a cluster waits
+     * until the members it forwarded the message to have taken it).
+     *
+     * @param connectionId the publisher's connection.
+     * @param packetId     the PUBLISH's packet id.
+     * @param reasonCode   the reason code the PUBACK would carry now.
+     */
+    default boolean holdPublishAck(final ClientInfo client, final long connectionId, final int packetId,
+        final int reasonCode)
+    {
+        return false;
+    }
 }

@@ -297,6 +297,32 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * Close the connection of a client whose session another broker of a cluster has taken over: DISCONNECT with
+     * reason 0x8E for a 5.0 client, a plain close for 3.1.1. Does nothing if the client is not connected here.
+     * Thread-safe; returns before the route thread has done it.
+     *
+     * @param clientId the client id.
+     */
+    public void disconnectTakenOver(final String clientId)
+    {
+        Objects.requireNonNull(clientId);
+        submit(() -> route.disconnectTakenOver(clientId));
+    }
+
+    /**
+     * Send a PUBACK that {@link BrokerHooks#holdPublishAck} kept back. Nothing is sent if the connection has closed
+     * since. Thread-safe; returns before the route thread has done it.
+     *
+     * @param connectionId the publisher's connection.
+     * @param packetId     the PUBLISH's packet id.
+     * @param reasonCode   reason code for a 5.0 client (0 success, 0x10 no matching subscribers).
+     */
+    public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+    {
+        submit(() -> route.releasePublishAck(connectionId, packetId, reasonCode));
+    }
+
+    /**
      * Subscribe in-process; the subscriber is called on the route thread for each matching message.
      *
      * @return a handle whose {@code close()} removes the subscription.

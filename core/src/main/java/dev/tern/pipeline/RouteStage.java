@@ -269,6 +269,21 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         return subscriptions.addInline(filter, subscriber);
     }
 
+    /**
+     * Close the connection of {@code clientId} because another cluster member took its session over. Route thread
+     * only (a pipeline command).
+     */
+    public boolean disconnectTakenOver(final String clientId)
+    {
+        return handlers.connect.disconnectTakenOver(clientId);
+    }
+
+    /** Send a PUBACK that the hooks kept back. Route thread only (a pipeline command). */
+    public boolean releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+    {
+        return handlers.router.releasePublishAck(connectionId, packetId, reasonCode);
+    }
+
     /** Remove an in-process subscriber. Must run on the route thread. */
     public void removeInline(final Object handle)
     {

@@ -555,4 +555,24 @@ public final class ConnectHandler
             refuse(connection, reasonCode);
         }
     }
+
+    /**
+     * Another broker of a cluster took the session of {@code clientId} over: close its connection here as a local
+     * takeover would, with DISCONNECT 0x8E for a 5.0 client and a plain close for 3.1.1 [MQTT-3.1.4-2]. The session
+     * state stays here. Route thread only.
+     *
+     * @return true if a connection was closed.
+     */
+    public boolean disconnectTakenOver(final String clientId)
+    {
+        final Session existing = ctx.sessionByClientId.get(clientId);
+        if (existing == null || existing.connection == null)
+        {
+            return false;
+        }
+        counters.takeovers.increment();
+        sessions.disconnect(existing.connection, ReasonCode.SESSION_TAKEN_OVER);
+        publishDueWills.run();
+        return true;
+    }
 }

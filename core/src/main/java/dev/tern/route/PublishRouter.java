@@ -177,6 +177,10 @@ public final class PublishRouter implements MatchVisitor<Session>
                 journal.records().qos2In(session.clientId, packet.packetId);
             }
         }
+        if (qos == 1 && allowed && ctx.hooksInstalled && holdPublishAck(connection, packet.packetId, reason))
+        {
+            return; // the hooks send the PUBACK later (releasePublishAck)
+        }
         if (qos > 0)
         {
             // [MQTT-4.3.2-2], [MQTT-4.3.3-2]
@@ -239,6 +243,36 @@ public final class PublishRouter implements MatchVisitor<Session>
         }
         proxy.publishAck(connection, qos, packetId, ReasonCode.UNSPECIFIED_ERROR,
             "the broker cannot store messages now (journal write failed)");
+    }
+
+    private boolean holdPublishAck(final Connection connection, final int packetId, final int reason)
+    {
+        try
+        {
+            return ctx.hooks.holdPublishAck(connection.info, connection.id, packetId, reason);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("holdPublishAck hook failed", ex);
+            return false;
+        }
+    }
+
+    /**
+     * Send a PUBACK the hooks kept back ({@code holdPublishAck}), if the connection is still there; otherwise the
+     * client sends the PUBLISH again when it is back [MQTT-4.4.0-1].
+     *
+     * @return true if it was sent.
+     */
+    public boolean releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+    {
+        final Connection connection = ctx.connection(connectionId);
+        if (connection == null || connection.state != Connection.CONNECTED)
+        {
+            return false;
+        }
+        proxy.publishAck(connection, 1, packetId, reasonCode, null);
+        return true;
     }
 
     /** PUBREL for an inbound QoS 2 message: the exchange ends with PUBCOMP [MQTT-4.3.3-2]. */

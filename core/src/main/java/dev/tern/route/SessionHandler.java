@@ -1,5 +1,7 @@
 package dev.tern.route;
 
+import dev.tern.broker.BrokerHooks;
+
 import dev.tern.broker.BrokerCounters;
 import dev.tern.codec.DecodedPacket;
 import dev.tern.codec.Property;
@@ -298,6 +300,17 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         if (ctx.sessionByClientId.get(session.clientId) == session)
         {
             ctx.sessionByClientId.remove(session.clientId);
+        }
+        if (ctx.hooksInstalled)
+        {
+            try
+            {
+                ctx.hooks.onSessionEnd(session.clientId);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("onSessionEnd hook failed", ex);
+            }
         }
     }
 

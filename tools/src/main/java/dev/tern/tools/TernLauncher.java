@@ -4,6 +4,8 @@ import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.config.TernSetup;
 import dev.tern.broker.BrokerFailureException;
+import dev.tern.cluster.ClusterNode;
+import dev.tern.cluster.LocalBroker;
 import dev.tern.server.TernBroker;
 import dev.tern.storage.Storage;
 import dev.tern.storage.StorageProvider;
@@ -34,6 +36,7 @@ public final class TernLauncher implements AutoCloseable
     private final DashboardServer dashboard;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicReference<BrokerFailureException> failure;
+    private volatile ClusterNode clusterNode;
 
     private TernLauncher(
         final TernBroker broker, final DashboardServer dashboard, final AtomicReference<BrokerFailureException> failure)
@@ -121,6 +124,11 @@ public final class TernLauncher implements AutoCloseable
         {
             builder.bridge(bridge);
         }
+        final ClusterNode clusterNode = setup.cluster() == null ? null : new ClusterNode(setup.cluster());
+        if (clusterNode != null)
+        {
+            builder.hooks(clusterNode.hooks());
+        }
         final TernBroker broker = builder.start();
         DashboardServer dashboard = null;
         try
@@ -139,6 +147,38 @@ public final class TernLauncher implements AutoCloseable
         }
         final TernLauncher launcher = new TernLauncher(broker, dashboard, failure);
         started.set(launcher);
+        if (clusterNode != null)
+        {
+            launcher.clusterNode = clusterNode;
+            try
+            {
+                clusterNode.start(new LocalBroker()
+                {
+                    @Override
+                    public void publish(final String topic, final byte[] payload, final int qos, final boolean retain)
+                    {
+                        broker.publish(topic, payload, qos, retain);
+                    }
+
+                    @Override
+                    public void disconnectTakenOver(final String clientId)
+                    {
+                        broker.disconnectTakenOver(clientId);
+                    }
+
+                    @Override
+                    public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+                    {
+                        broker.releasePublishAck(connectionId, packetId, reasonCode);
+                    }
+                });
+            }
+            catch (final RuntimeException ex)
+            {
+                launcher.close();
+                throw ex;
+            }
+        }
         if (failure.get() != null)
         {
             launcher.close();
@@ -254,6 +294,11 @@ public final class TernLauncher implements AutoCloseable
             if (dashboard != null)
             {
                 dashboard.close();
+            }
+            final ClusterNode node = clusterNode;
+            if (node != null)
+            {
+                node.close();
             }
             broker.close();
             LOG.info("Tern stopped");

@@ -186,7 +186,7 @@ public final class TernOptions
         }
         final TernSetup plain = TernSetup.of(brokerConfig(), List.of(listener()));
         return new TernSetup(plain.broker(), plain.listeners(), plain.auth(), persistence(), plain.dashboard(),
-            plain.bridges());
+            plain.bridges(), plain.cluster());
     }
 
     /** @return defaults (including {@code -Dtern.idle} / {@code -Dtern.wait}) overridden by the options given. */

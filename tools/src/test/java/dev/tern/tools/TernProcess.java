@@ -120,6 +120,13 @@ final class TernProcess implements AutoCloseable
         }
     }
 
+    /** @return whether a line written so far matches; does not wait. */
+    boolean hasLine(final Predicate<String> match)
+    {
+        lines.drainTo(seen);
+        return seen.stream().anyMatch(match);
+    }
+
     /** Stop the broker as Ctrl-C would and return everything it wrote. */
     List<String> stop() throws InterruptedException
     {

@@ -56,7 +56,7 @@ public final class TernConfigFile extends ConfigReader
 
     private static final List<String> ROOT_KEYS =
         List.of("listeners", "limits", "features", "pipeline", "sys", "logging", "persistence", "auth", "dashboard",
-            "bridges");
+            "bridges", "cluster");
     private static final List<String> LISTENER_KEYS =
         List.of("name", "type", "host", "port", "anonymous", "wsPath", "tls");
     private static final List<String> TLS_KEYS = List.of("keyStore", "keyStorePassword", "certFile", "keyFile",
@@ -76,6 +76,8 @@ public final class TernConfigFile extends ConfigReader
     private static final List<String> PERSISTENCE_KEYS =
         List.of("enabled", "directory", "rollCycle", "fsync", "checkpointEveryRecords", "storage");
     private static final List<String> AUTH_KEYS = List.of("passwordFile", "aclFile");
+    /** Default leader heartbeat timeout of a cluster member. */
+    public static final int DEFAULT_LEADER_HEARTBEAT_TIMEOUT_MS = 3000;
     private static final List<String> DASHBOARD_KEYS = List.of("enabled", "host", "port", "adminUser", "adminPassword");
 
     /** Key path of each {@link BrokerConfig} setting the file can set, to point conclude() failures at a line. */
@@ -149,7 +151,10 @@ public final class TernConfigFile extends ConfigReader
         {
             requireFreePort("dashboard.port", dashboard.host(), dashboard.port(), listeners);
         }
-        return new TernSetup(broker, listeners, auth, persistence, dashboard, new BridgesSection(this).read(root));
+        final TernSetup.Cluster cluster = root.has("cluster") ? new ClusterSection(this).read(section(root, "cluster"))
+            : null;
+        return new TernSetup(broker, listeners, auth, persistence, dashboard, new BridgesSection(this).read(root),
+            cluster);
     }
 
     private void readLimits(final JsonNode limits, final BrokerConfig broker)

@@ -19,17 +19,18 @@ import java.util.Objects;
  * @param persistence durable state settings.
  * @param dashboard   HTTP dashboard and metrics endpoint.
  * @param bridges     bridges to remote brokers, possibly none.
+ * @param cluster     cluster membership, or {@code null} for a single broker.
  */
 public record TernSetup(
     BrokerConfig broker, List<ListenerConfig> listeners, Auth auth, Persistence persistence, Dashboard dashboard,
-    List<dev.tern.bridge.BridgeConfig> bridges)
+    List<dev.tern.bridge.BridgeConfig> bridges, Cluster cluster)
 {
-    /** A setup without bridges. */
+    /** A single broker without bridges. */
     public TernSetup(
         final BrokerConfig broker, final List<ListenerConfig> listeners, final Auth auth,
         final Persistence persistence, final Dashboard dashboard)
     {
-        this(broker, listeners, auth, persistence, dashboard, List.of());
+        this(broker, listeners, auth, persistence, dashboard, List.of(), null);
     }
 
     public TernSetup
@@ -164,6 +165,73 @@ public record TernSetup(
         NONE,
         /** Once per batch of records appended together, before the batch is acknowledged. */
         BATCH;
+
+        /** @return the lower-case name used in the config file. */
+        public String label()
+        {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Cluster membership (the {@code cluster:} section). Every member of a cluster lists the same members in the same
+     * order; a member's id is its index in that list. Each member uses eight consecutive ports from its base port:
+     * Aeron Cluster ingress, consensus, log, catch-up, archive control, log control, the point-to-point forwarding of
+     * publishes between members, and one kept free for later use.
+     *
+     * @param memberId                 this member's index in {@code members}.
+     * @param members                  every member of the cluster, at least one.
+     * @param directory                where this member keeps its Aeron, archive and cluster files (absolute).
+     * @param leaderHeartbeatTimeoutMs how long followers wait for the leader before electing another one.
+     * @param idleStrategy             how the cluster threads wait for work: never a busy spin.
+     */
+    public record Cluster(int memberId, List<Member> members, Path directory, int leaderHeartbeatTimeoutMs,
+        ClusterIdle idleStrategy)
+    {
+        /** Ports a member uses from its base port. */
+        public static final int PORTS_PER_MEMBER = 8;
+        /** Most members a cluster may have. */
+        public static final int MAX_MEMBERS = 7;
+
+        public Cluster
+        {
+            members = List.copyOf(members);
+            Objects.requireNonNull(directory, "directory");
+            Objects.requireNonNull(idleStrategy, "idleStrategy");
+            if (memberId < 0 || memberId >= members.size())
+            {
+                throw new IllegalArgumentException("memberId " + memberId + " is not an index of members");
+            }
+        }
+
+        /** @return this member. */
+        public Member self()
+        {
+            return members.get(memberId);
+        }
+    }
+
+    /**
+     * One cluster member's address.
+     *
+     * @param host     host name or address the other members reach it on.
+     * @param basePort first of its {@link Cluster#PORTS_PER_MEMBER} consecutive ports.
+     */
+    public record Member(String host, int basePort)
+    {
+        public Member
+        {
+            Objects.requireNonNull(host, "host");
+        }
+    }
+
+    /** How the cluster's threads (media driver, archive, consensus, service, forwarding) wait when idle. */
+    public enum ClusterIdle
+    {
+        /** Spin briefly, yield, then park up to 1 ms (default). */
+        BACKOFF,
+        /** Park 1 ms each time there is nothing to do: least CPU, most latency. */
+        SLEEPING;
 
         /** @return the lower-case name used in the config file. */
         public String label()

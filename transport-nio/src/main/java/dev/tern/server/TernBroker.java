@@ -199,6 +199,18 @@ public final class TernBroker implements AutoCloseable
         broker.publish(topic, payload, qos, retain);
     }
 
+    /** Close the connection of a client whose session another cluster member took over (see Broker). */
+    public void disconnectTakenOver(final String clientId)
+    {
+        broker.disconnectTakenOver(clientId);
+    }
+
+    /** Send a PUBACK that the hooks kept back (see Broker). */
+    public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
+    {
+        broker.releasePublishAck(connectionId, packetId, reasonCode);
+    }
+
     /**
      * Subscribe in-process.
      *

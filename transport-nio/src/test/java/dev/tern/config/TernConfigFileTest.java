@@ -704,7 +704,7 @@ class TernConfigFileTest
             - a
             - b
             """, "tern.yaml line 1: the top level must be a mapping of keys "
-            + "(listeners, limits, features, pipeline, sys, logging, persistence, auth, dashboard, bridges)");
+            + "(listeners, limits, features, pipeline, sys, logging, persistence, auth, dashboard, bridges, cluster)");
     }
 
     @Test

@@ -1,0 +1,160 @@
+package dev.tern.cluster;
+
+import dev.tern.broker.BrokerHooks;
+import dev.tern.broker.ClientInfo;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The broker's hooks that feed a cluster member, on the route thread: what clients publish, the filters this member
+ * starts and stops having subscribers for, and the sessions clients open here. Each becomes a message in a one-to-one
+ * ring that the member's agent reads; nothing here blocks. A full ring drops the message and counts it.
+ */
+final class ClusterHooks implements BrokerHooks
+{
+    private final RingBuffer ring;
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 * 1024]);
+    private final Map<String, Set<String>> filtersByClient = new HashMap<>();
+    private final Map<String, Integer> subscribersByFilter = new HashMap<>();
+    private final ConcurrentHashMap<String, Integer> pendingClaims;
+    private final AtomicLong dropped;
+
+    ClusterHooks(final RingBuffer ring, final ConcurrentHashMap<String, Integer> pendingClaims,
+        final AtomicLong dropped)
+    {
+        this.ring = ring;
+        this.pendingClaims = pendingClaims;
+        this.dropped = dropped;
+    }
+
+    @Override
+    public void onConnect(final ClientInfo client, final boolean sessionPresent)
+    {
+        // counted before the claim goes out, so a claim of another member applied meanwhile does not close this one
+        pendingClaims.merge(client.clientId(), 1, Integer::sum);
+        if (!writeString(ClusterProtocol.HOOK_CLAIM, client.clientId()))
+        {
+            pendingClaims.computeIfPresent(client.clientId(), (k, v) -> v <= 1 ? null : v - 1);
+        }
+    }
+
+    @Override
+    public void onSubscribe(final ClientInfo client, final String topicFilter, final int grantedQos)
+    {
+        if (grantedQos >= 0x80 || client == null)
+        {
+            return;
+        }
+        if (filtersByClient.computeIfAbsent(client.clientId(), k -> new HashSet<>()).add(topicFilter)
+            && subscribersByFilter.merge(topicFilter, 1, Integer::sum) == 1)
+        {
+            writeString(ClusterProtocol.HOOK_SUBSCRIBE, topicFilter);
+        }
+    }
+
+    @Override
+    public void onUnsubscribe(final ClientInfo client, final String topicFilter)
+    {
+        if (client == null)
+        {
+            return;
+        }
+        final Set<String> filters = filtersByClient.get(client.clientId());
+        if (filters != null && filters.remove(topicFilter))
+        {
+            release(topicFilter);
+        }
+    }
+
+    @Override
+    public void onSessionEnd(final String clientId)
+    {
+        final Set<String> filters = filtersByClient.remove(clientId);
+        if (filters != null)
+        {
+            for (final String filter : filters)
+            {
+                release(filter);
+            }
+        }
+    }
+
+    @Override
+    public void onPublish(final ClientInfo client, final String topic, final byte[] payload, final int qos,
+        final boolean retain)
+    {
+        if (client == null)
+        {
+            return; // inline: $SYS, the embedding program, or a message another member forwarded
+        }
+        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+        final int length = 2 + 4 + topicBytes.length + payload.length;
+        if (length > scratch.capacity())
+        {
+            dropped.incrementAndGet();
+            return;
+        }
+        scratch.putByte(0, (byte)qos);
+        scratch.putByte(1, (byte)(retain ? 1 : 0));
+        scratch.putInt(2, topicBytes.length);
+        scratch.putBytes(6, topicBytes);
+        scratch.putBytes(6 + topicBytes.length, payload);
+        write(ClusterProtocol.HOOK_PUBLISH, length);
+    }
+
+    @Override
+    public boolean holdPublishAck(final ClientInfo client, final long connectionId, final int packetId,
+        final int reasonCode)
+    {
+        // follows this publish's HOOK_PUBLISH in the ring; the agent sends the PUBACK once the members it forwarded
+        // the message to have acknowledged it (at once when there were none)
+        scratch.putLong(0, connectionId);
+        scratch.putInt(8, packetId);
+        scratch.putInt(12, reasonCode);
+        return write(ClusterProtocol.HOOK_HOLD_ACK, 16);
+    }
+
+    private void release(final String filter)
+    {
+        final Integer count = subscribersByFilter.get(filter);
+        if (count == null)
+        {
+            return;
+        }
+        if (count == 1)
+        {
+            subscribersByFilter.remove(filter);
+            writeString(ClusterProtocol.HOOK_UNSUBSCRIBE, filter);
+        }
+        else
+        {
+            subscribersByFilter.put(filter, count - 1);
+        }
+    }
+
+    private boolean writeString(final int type, final String value)
+    {
+        final byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        scratch.putBytes(0, bytes);
+        return write(type, bytes.length);
+    }
+
+    private boolean write(final int type, final int length)
+    {
+        if (ring.write(type, scratch, 0, length))
+        {
+            return true;
+        }
+        dropped.incrementAndGet();
+        return false;
+    }
+}

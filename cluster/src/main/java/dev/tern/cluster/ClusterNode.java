@@ -1,0 +1,864 @@
+package dev.tern.cluster;
+
+import dev.tern.broker.BrokerHooks;
+import dev.tern.config.TernSetup;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.archive.Archive;
+import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.client.AeronArchive;
+import io.aeron.cluster.ClusterTool;
+import io.aeron.cluster.ClusteredMediaDriver;
+import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.client.AeronCluster;
+import io.aeron.cluster.client.EgressListener;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredServiceContainer;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.FragmentHandler;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ErrorHandler;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a Tern cluster, beside its broker: an Aeron media driver, archive and consensus module
+ * ({@link ClusteredMediaDriver}), the clustered service ({@link TernClusteredService}), and an agent thread
+ * ({@code tern-cluster}) that sends this member's commands into the cluster and forwards its clients' publishes to
+ * the members with matching subscribers, point to point over Aeron publications, once per member.
+ *
+ * <p>Create it, install {@link #hooks()} in the broker, start the broker, then {@link #start(LocalBroker)}.
+ * Every thread idles with a backoff or sleeping strategy; none busy-spins. Buffers are small (64 KiB to 1 MiB terms)
+ * so that several members fit on one small host.
+ */
+public final class ClusterNode implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+    private static final int INGRESS = 0;
+    private static final int CONSENSUS = 1;
+    private static final int LOG_PORT = 2;
+    private static final int CATCHUP = 3;
+    private static final int ARCHIVE = 4;
+    private static final int LOG_CONTROL = 5;
+    private static final int FORWARD = 6;
+
+    private static final String TERM = "term-length=1m";
+    private static final int HOOK_RING_CAPACITY = 4 * 1024 * 1024;
+    private static final long KEEP_ALIVE_NS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final int FORWARD_ATTEMPTS = 100;
+    private static final long MARK_FILE_WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int MAX_UNCONFIRMED = 65_536;
+    private static final long RESEND_AFTER_NS = TimeUnit.SECONDS.toNanos(3);
+    private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+
+    private final TernSetup.Cluster settings;
+    private final long incarnation;
+    private final RingBuffer hookRing;
+    private final ConcurrentHashMap<String, Integer> pendingClaims = new ConcurrentHashMap<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong forwarded = new AtomicLong();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong ackTimeouts = new AtomicLong();
+    private final ClusterHooks hooks;
+    private final ConcurrentLinkedQueue<TernClusteredService.IndexUpdate> indexUpdates =
+        new ConcurrentLinkedQueue<>();
+
+    private volatile boolean running;
+    private volatile boolean joined;
+    private ClusteredMediaDriver driver;
+    private ClusteredServiceContainer container;
+    private TernClusteredService service;
+    private Thread agentThread;
+
+    /**
+     * @param settings the {@code cluster:} section of this member's config file.
+     */
+    public ClusterNode(final TernSetup.Cluster settings)
+    {
+        this.settings = settings;
+        // sequences of this run start above those of any earlier run of this member (a restart with a clock that
+        // went back more than the earlier run's command count would have them ignored)
+        this.incarnation = System.currentTimeMillis() * 1000L;
+        this.hookRing = new OneToOneRingBuffer(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(HOOK_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.hooks = new ClusterHooks(hookRing, pendingClaims, dropped);
+    }
+
+    /** @return the hooks to install in this member's broker before it starts. */
+    public BrokerHooks hooks()
+    {
+        return hooks;
+    }
+
+    /** @return this member's role: LEADER, FOLLOWER or CANDIDATE. */
+    public String role()
+    {
+        final TernClusteredService current = service;
+        return current == null ? "STARTING" : current.role().name();
+    }
+
+    /** @return whether this member has a session with the cluster's leader. */
+    public boolean joined()
+    {
+        return joined;
+    }
+
+    /** @return messages dropped: hooks' ring full, or a member not reachable for a forward. */
+    public long dropped()
+    {
+        return dropped.get();
+    }
+
+    /** Ask the cluster to take a snapshot (as {@code ClusterTool snapshot}); @return whether the request was made. */
+    boolean requestSnapshot()
+    {
+        return ClusterTool.snapshot(new File(settings.directory().toFile(), "cluster"), System.out);
+    }
+
+    /** @return snapshots this member has taken since it started. */
+    long snapshots()
+    {
+        final ClusteredMediaDriver current = driver;
+        return current == null ? 0 : current.consensusModule().context().snapshotCounter().get();
+    }
+
+    /** @return the replicated state, described in a way that is equal on members with equal state. */
+    String describeState()
+    {
+        final TernClusteredService current = service;
+        return current == null ? "" : current.describeState();
+    }
+
+    /** @return publishes forwarded to other members. */
+    public long forwarded()
+    {
+        return forwarded.get();
+    }
+
+    /** @return publishes received from other members. */
+    public long received()
+    {
+        return received.get();
+    }
+
+    /**
+     * Start the member: media driver, archive, consensus module, clustered service, and the agent that joins the
+     * cluster as soon as it has a leader. Returns without waiting for the leader.
+     *
+     * @param broker the broker beside it, already running.
+     */
+    public synchronized void start(final LocalBroker broker)
+    {
+        final File base = settings.directory().toFile();
+        final String aeronDir = new File(base, "aeron").getAbsolutePath();
+        final TernSetup.Member self = settings.self();
+        final Supplier<IdleStrategy> idle = idleStrategy(settings.idleStrategy());
+        final ErrorHandler errors = ex -> LOG.warn("cluster member {}: {}", settings.memberId(), ex.toString(), ex);
+
+        final MediaDriver.Context driverContext = new MediaDriver.Context()
+            .aeronDirectoryName(aeronDir)
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idle.get())
+            .termBufferSparseFile(true)
+            .publicationTermBufferLength(64 * 1024)
+            .ipcTermBufferLength(64 * 1024)
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .errorHandler(errors);
+        final AeronArchive.Context replication = new AeronArchive.Context()
+            .controlResponseChannel("aeron:udp?endpoint=" + self.host() + ":0");
+        final Archive.Context archiveContext = new Archive.Context()
+            .aeronDirectoryName(aeronDir)
+            .archiveDir(new File(base, "archive"))
+            .archiveId(settings.memberId())
+            .controlChannel("aeron:udp?endpoint=" + endpoint(self, ARCHIVE))
+            .archiveClientContext(replication)
+            .localControlChannel("aeron:ipc?term-length=64k")
+            .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
+            .recordingEventsEnabled(false)
+            .segmentFileLength(8 * 1024 * 1024)
+            .threadingMode(ArchiveThreadingMode.SHARED)
+            .idleStrategySupplier(idle)
+            .errorHandler(errors);
+        final AeronArchive.Context localArchive = new AeronArchive.Context()
+            .controlRequestChannel(archiveContext.localControlChannel())
+            .controlResponseChannel(archiveContext.localControlChannel())
+            .aeronDirectoryName(aeronDir);
+        final long heartbeatTimeoutNs = TimeUnit.MILLISECONDS.toNanos(settings.leaderHeartbeatTimeoutMs());
+        final ConsensusModule.Context consensus = new ConsensusModule.Context()
+            .clusterMemberId(settings.memberId())
+            .clusterMembers(clusterMembers(settings.members()))
+            .clusterDir(new File(base, "cluster"))
+            .ingressChannel("aeron:udp?" + TERM)
+            .logChannel("aeron:udp?" + TERM + "|control-mode=manual|control=" + endpoint(self, LOG_CONTROL))
+            .replicationChannel("aeron:udp?endpoint=" + self.host() + ":0")
+            .archiveContext(localArchive.clone())
+            .leaderHeartbeatTimeoutNs(heartbeatTimeoutNs)
+            .leaderHeartbeatIntervalNs(Math.max(TimeUnit.MILLISECONDS.toNanos(20), heartbeatTimeoutNs / 10))
+            .electionTimeoutNs(Math.max(TimeUnit.MILLISECONDS.toNanos(100), heartbeatTimeoutNs / 2))
+            .startupCanvassTimeoutNs(Math.max(TimeUnit.SECONDS.toNanos(10), 3 * heartbeatTimeoutNs))
+            .idleStrategySupplier(idle)
+            .errorHandler(errors);
+        driver = launchAfterStaleMarkFiles(() -> ClusteredMediaDriver.launch(driverContext.clone(),
+            archiveContext.clone(), consensus.clone()));
+
+        service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
+            indexUpdates, pendingClaims);
+        final TernClusteredService clustered = service;
+        container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
+            new ClusteredServiceContainer.Context()
+            .aeronDirectoryName(aeronDir)
+            .archiveContext(localArchive.clone())
+            .clusterDir(new File(base, "cluster"))
+            .clusteredService(clustered)
+            .idleStrategySupplier(idle)
+            .errorHandler(errors)));
+
+        running = true;
+        final Agent agent = new Agent(aeronDir, broker, idle.get());
+        agentThread = new Thread(agent::run, "tern-cluster");
+        agentThread.setDaemon(true);
+        agentThread.start();
+        LOG.info("cluster member {} of {} started in {}", settings.memberId(), settings.members().size(), base);
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        running = false;
+        if (agentThread != null)
+        {
+            try
+            {
+                agentThread.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+        CloseHelper.closeAll(container, driver);
+        container = null;
+        driver = null;
+    }
+
+    /**
+     * Launch, waiting while a mark file left by an earlier process of this member that was killed still looks active
+     * (Aeron treats it as live until its heartbeat is older than the driver timeout, 10 s).
+     */
+    private static <T> T launchAfterStaleMarkFiles(final Supplier<T> launch)
+    {
+        final long deadlineNs = System.nanoTime() + MARK_FILE_WAIT_NS;
+        while (true)
+        {
+            try
+            {
+                return launch.get();
+            }
+            catch (final IllegalStateException ex)
+            {
+                if (ex.getMessage() == null || !ex.getMessage().contains("active mark file detected")
+                    || System.nanoTime() - deadlineNs > 0)
+                {
+                    throw ex;
+                }
+                LOG.info("waiting for the mark file of an earlier run to go stale: {}", ex.getMessage());
+                sleepQuietly(500);
+            }
+        }
+    }
+
+    static Supplier<IdleStrategy> idleStrategy(final TernSetup.ClusterIdle kind)
+    {
+        if (kind == TernSetup.ClusterIdle.SLEEPING)
+        {
+            return () -> new SleepingMillisIdleStrategy(1);
+        }
+        return () -> new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+    }
+
+    static String endpoint(final TernSetup.Member member, final int offset)
+    {
+        return member.host() + ":" + (member.basePort() + offset);
+    }
+
+    /** Aeron Cluster's member list: id,ingress,consensus,log,catchup,archive separated by '|'. */
+    static String clusterMembers(final List<TernSetup.Member> members)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < members.size(); i++)
+        {
+            final TernSetup.Member member = members.get(i);
+            if (i > 0)
+            {
+                text.append('|');
+            }
+            text.append(i).append(',').append(endpoint(member, INGRESS)).append(',')
+                .append(endpoint(member, CONSENSUS)).append(',').append(endpoint(member, LOG_PORT)).append(',')
+                .append(endpoint(member, CATCHUP)).append(',').append(endpoint(member, ARCHIVE));
+        }
+        return text.toString();
+    }
+
+    static String ingressEndpoints(final List<TernSetup.Member> members)
+    {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < members.size(); i++)
+        {
+            if (i > 0)
+            {
+                text.append(',');
+            }
+            text.append(i).append('=').append(endpoint(members.get(i), INGRESS));
+        }
+        return text.toString();
+    }
+
+    /**
+     * The {@code tern-cluster} thread: owns the cluster client session, the forwarding publications and subscription,
+     * the filter index, and reads the hooks' ring.
+     */
+    private final class Agent implements ControlledMessageHandler
+    {
+        private final String aeronDir;
+        private final LocalBroker broker;
+        private final IdleStrategy idle;
+        private final FilterIndex index = new FilterIndex();
+        private final TreeSet<String> localFilters = new TreeSet<>();
+        private final ExpandableArrayBuffer command = new ExpandableArrayBuffer(1024);
+        private final UnsafeBuffer forward = new UnsafeBuffer(new byte[64 * 1024 + 1024]);
+        private final UnsafeBuffer ack = new UnsafeBuffer(new byte[16]);
+        private final FragmentHandler onForward = new FragmentAssembler(this::onForward);
+        private final int selfBit = 1 << settings.memberId();
+        private Aeron aeron;
+        private AeronCluster cluster;
+        private Subscription forwardIn;
+        private final ExclusivePublication[] forwardOut = new ExclusivePublication[settings.members().size()];
+        private long sequence;
+        private long lastKeepAliveNs;
+        private long lastSweepNs;
+        private long forwardSequence;
+        private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
+        /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
+        private PendingAck lastPublish;
+
+        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle)
+        {
+            this.aeronDir = aeronDir;
+            this.broker = broker;
+            this.idle = idle;
+            this.sequence = incarnation;
+        }
+
+        void run()
+        {
+            try
+            {
+                aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(aeronDir));
+                forwardIn = aeron.addSubscription("aeron:udp?endpoint=" + endpoint(settings.self(), FORWARD),
+                    ClusterProtocol.FORWARD_STREAM_ID);
+                for (int m = 0; m < forwardOut.length; m++)
+                {
+                    if (m != settings.memberId())
+                    {
+                        forwardOut[m] = aeron.addExclusivePublication("aeron:udp?endpoint="
+                            + endpoint(settings.members().get(m), FORWARD) + "|" + TERM,
+                            ClusterProtocol.FORWARD_STREAM_ID);
+                    }
+                }
+                while (running)
+                {
+                    if (cluster == null || cluster.isClosed())
+                    {
+                        joined = false;
+                        connect();
+                        continue;
+                    }
+                    int work = cluster.pollEgress();
+                    if (resendOnNewLeader)
+                    {
+                        resendUnconfirmed();
+                    }
+                    work += applyIndexUpdates();
+                    work += forwardIn.poll(onForward, 64);
+                    work += hookRing.controlledRead(this, 64);
+                    final long now = System.nanoTime();
+                    if (now - lastKeepAliveNs > KEEP_ALIVE_NS)
+                    {
+                        cluster.sendKeepAlive();
+                        lastKeepAliveNs = now;
+                    }
+                    if (now - lastSweepNs > KEEP_ALIVE_NS)
+                    {
+                        sweepPendingAcks(now);
+                        lastSweepNs = now;
+                        resendIfStuck(now);
+                    }
+                    idle.idle(work);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                if (running)
+                {
+                    LOG.error("cluster agent of member {} failed", settings.memberId(), ex);
+                }
+            }
+            finally
+            {
+                CloseHelper.quietCloseAll(cluster, aeron);
+            }
+        }
+
+        private void connect()
+        {
+            CloseHelper.quietClose(cluster);
+            cluster = null;
+            try
+            {
+                cluster = AeronCluster.connect(new AeronCluster.Context()
+                    .aeronDirectoryName(aeronDir)
+                    .aeron(aeron)
+                    .ownsAeronClient(false)
+                    .ingressChannel("aeron:udp?" + TERM)
+                    .ingressEndpoints(ingressEndpoints(settings.members()))
+                    .egressChannel("aeron:udp?endpoint=" + settings.self().host() + ":0")
+                    .egressListener(new EgressListener()
+                    {
+                        @Override
+                        public void onMessage(final long clusterSessionId, final long timestamp,
+                            final DirectBuffer buffer, final int offset, final int length,
+                            final io.aeron.logbuffer.Header header)
+                        {
+                            confirmed(buffer.getLong(offset));
+                        }
+
+                        @Override
+                        public void onNewLeader(final long clusterSessionId, final long leadershipTermId,
+                            final int leaderMemberId, final String ingressEndpoints)
+                        {
+                            // what the old leader may have dropped goes again; the service ignores repeats
+                            resendOnNewLeader = true;
+                        }
+                    })
+                    .messageTimeoutNs(TimeUnit.SECONDS.toNanos(5)));
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.info("cluster member {} waits for a leader: {}", settings.memberId(), ex.getMessage());
+                applyIndexUpdates();
+                sleepQuietly(200);
+                return;
+            }
+            joined = true;
+            LOG.info("cluster member {} joined the cluster (leader {})", settings.memberId(),
+                cluster.leaderMemberId());
+            resendUnconfirmed(); // in order and before NODE_UP: older sequences than what follows
+            header(ClusterProtocol.NODE_UP);
+            command.putLong(ClusterProtocol.BODY_OFFSET, incarnation);
+            offerBlocking(ClusterProtocol.BODY_OFFSET + 8);
+            for (final String filter : localFilters)
+            {
+                header(ClusterProtocol.SUBSCRIBE);
+                offerBlocking(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, filter));
+            }
+        }
+
+        private int header(final byte type)
+        {
+            return ClusterProtocol.header(command, type, settings.memberId(), ++sequence);
+        }
+
+        private void offerBlocking(final int length)
+        {
+            idle.reset();
+            while (running && cluster != null && !cluster.isClosed())
+            {
+                final long result = cluster.offer(command, 0, length);
+                if (result > 0)
+                {
+                    keep(length);
+                    return;
+                }
+                cluster.pollEgress();
+                idle.idle();
+            }
+        }
+
+        private boolean offer(final int length)
+        {
+            if (cluster.offer(command, 0, length) > 0)
+            {
+                keep(length);
+                return true;
+            }
+            return false;
+        }
+
+        private void keep(final int length)
+        {
+            final byte[] bytes = new byte[length];
+            command.getBytes(0, bytes);
+            if (unconfirmed.size() >= MAX_UNCONFIRMED)
+            {
+                unconfirmed.pollFirst(); // no leader has confirmed anything for long: bound the memory
+                dropped.incrementAndGet();
+            }
+            unconfirmed.addLast(bytes);
+        }
+
+        /** Commands offered but not yet confirmed by the leader, oldest first, each with its sequence. */
+        private final ArrayDeque<byte[]> unconfirmed = new ArrayDeque<>();
+        private boolean resendOnNewLeader;
+        private long oldestUnconfirmedSequence;
+        private long oldestUnconfirmedSinceNs;
+
+        /**
+         * Commands the leader has not confirmed for a while (lost by a leader that went away without this client
+         * hearing of a new one) go again; the service drops those it already has.
+         */
+        private void resendIfStuck(final long now)
+        {
+            if (unconfirmed.isEmpty())
+            {
+                oldestUnconfirmedSinceNs = 0;
+                return;
+            }
+            final long oldest = sequenceOf(unconfirmed.peekFirst());
+            if (oldest != oldestUnconfirmedSequence)
+            {
+                oldestUnconfirmedSequence = oldest;
+                oldestUnconfirmedSinceNs = now;
+            }
+            else if (now - oldestUnconfirmedSinceNs > RESEND_AFTER_NS)
+            {
+                LOG.info("cluster member {} sends {} unconfirmed commands again", settings.memberId(),
+                    unconfirmed.size());
+                resendUnconfirmed();
+                oldestUnconfirmedSinceNs = now;
+            }
+        }
+
+        private void confirmed(final long confirmedSequence)
+        {
+            while (!unconfirmed.isEmpty() && sequenceOf(unconfirmed.peekFirst()) <= confirmedSequence)
+            {
+                unconfirmed.pollFirst();
+            }
+        }
+
+        private long sequenceOf(final byte[] bytes)
+        {
+            return new UnsafeBuffer(bytes).getLong(5);
+        }
+
+        private void resendUnconfirmed()
+        {
+            resendOnNewLeader = false;
+            for (final byte[] bytes : unconfirmed)
+            {
+                idle.reset();
+                while (running && cluster != null && !cluster.isClosed()
+                    && cluster.offer(new UnsafeBuffer(bytes), 0, bytes.length) < 0)
+                {
+                    cluster.pollEgress();
+                    idle.idle();
+                }
+            }
+        }
+
+        private int applyIndexUpdates()
+        {
+            int count = 0;
+            TernClusteredService.IndexUpdate update;
+            while ((update = indexUpdates.poll()) != null)
+            {
+                index.put(update.filter(), update.members());
+                count++;
+            }
+            return count;
+        }
+
+        @Override
+        public Action onMessage(final int type, final MutableDirectBuffer buffer, final int offset, final int length)
+        {
+            switch (type)
+            {
+                case ClusterProtocol.HOOK_PUBLISH:
+                    return onPublish(buffer, offset, length);
+                case ClusterProtocol.HOOK_SUBSCRIBE:
+                case ClusterProtocol.HOOK_UNSUBSCRIBE:
+                {
+                    final String filter = buffer.getStringWithoutLengthUtf8(offset, length);
+                    final boolean subscribe = type == ClusterProtocol.HOOK_SUBSCRIBE;
+                    header(subscribe ? ClusterProtocol.SUBSCRIBE : ClusterProtocol.UNSUBSCRIBE);
+                    if (!offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, filter)))
+                    {
+                        return Action.ABORT;
+                    }
+                    if (subscribe)
+                    {
+                        localFilters.add(filter);
+                    }
+                    else
+                    {
+                        localFilters.remove(filter);
+                    }
+                    return Action.CONTINUE;
+                }
+                case ClusterProtocol.HOOK_HOLD_ACK:
+                {
+                    final long connectionId = buffer.getLong(offset);
+                    final int packetId = buffer.getInt(offset + 8);
+                    final int reasonCode = buffer.getInt(offset + 12);
+                    final PendingAck pending = lastPublish;
+                    lastPublish = null;
+                    if (pending == null)
+                    {
+                        broker.releasePublishAck(connectionId, packetId, reasonCode);
+                    }
+                    else
+                    {
+                        pending.connectionId = connectionId;
+                        pending.packetId = packetId;
+                        pending.held = true;
+                        if (pending.remaining == 0)
+                        {
+                            release(pending);
+                        }
+                    }
+                    return Action.CONTINUE;
+                }
+                case ClusterProtocol.HOOK_CLAIM:
+                {
+                    header(ClusterProtocol.CLAIM);
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset, length);
+                    return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
+                        Action.CONTINUE : Action.ABORT;
+                }
+                default:
+                    return Action.CONTINUE;
+            }
+        }
+
+        private Action onPublish(final MutableDirectBuffer buffer, final int offset, final int length)
+        {
+            final int qos = buffer.getByte(offset);
+            final boolean retain = buffer.getByte(offset + 1) != 0;
+            final int topicLength = buffer.getInt(offset + 2);
+            final int payloadOffset = offset + 6 + topicLength;
+            final int payloadLength = length - 6 - topicLength;
+            if (retain)
+            {
+                lastPublish = null; // its PUBACK goes at once: the log command is sent
+                // retained messages go through the log: every member stores it, and delivers it to its subscribers
+                final int body = header(ClusterProtocol.RETAIN);
+                command.putByte(body, (byte)qos);
+                command.putInt(body + 1, topicLength);
+                command.putBytes(body + 5, buffer, offset + 6, topicLength);
+                final int payloadAt = body + 5 + topicLength;
+                command.putInt(payloadAt, payloadLength);
+                command.putBytes(payloadAt + 4, buffer, payloadOffset, payloadLength);
+                return offer(payloadAt + 4 + payloadLength) ? Action.CONTINUE : Action.ABORT;
+            }
+            lastPublish = null;
+            final String topic = buffer.getStringWithoutLengthUtf8(offset + 6, topicLength);
+            final int members = index.match(topic) & ~selfBit;
+            if (members == 0)
+            {
+                return Action.CONTINUE;
+            }
+            final long forwardId = qos > 0 ? ++forwardSequence : 0;
+            forward.putByte(0, ClusterProtocol.FORWARD_PUBLISH);
+            forward.putInt(1, settings.memberId());
+            forward.putLong(5, forwardId);
+            forward.putByte(13, (byte)qos);
+            forward.putInt(14, topicLength);
+            forward.putBytes(18, buffer, offset + 6, topicLength);
+            forward.putInt(18 + topicLength, payloadLength);
+            forward.putBytes(22 + topicLength, buffer, payloadOffset, payloadLength);
+            final int forwardLength = 22 + topicLength + payloadLength;
+            int sent = 0;
+            for (int m = 0; m < forwardOut.length; m++)
+            {
+                if ((members & (1 << m)) != 0 && forwardOut[m] != null && forwardTo(forwardOut[m], forwardLength))
+                {
+                    sent++;
+                }
+            }
+            if (forwardId != 0 && sent > 0)
+            {
+                // the PUBACK waits for each member that took the message (HOOK_HOLD_ACK follows in the ring)
+                final PendingAck pending = new PendingAck(forwardId, sent, System.nanoTime() + ACK_TIMEOUT_NS);
+                pendingAcks.put(forwardId, pending);
+                lastPublish = pending;
+            }
+            return Action.CONTINUE;
+        }
+
+        private void onAck(final long forwardId)
+        {
+            final PendingAck pending = pendingAcks.get(forwardId);
+            if (pending != null && --pending.remaining == 0 && pending.held)
+            {
+                release(pending);
+            }
+        }
+
+        private void release(final PendingAck pending)
+        {
+            pendingAcks.remove(pending.forwardId);
+            broker.releasePublishAck(pending.connectionId, pending.packetId, 0);
+        }
+
+        private void sweepPendingAcks(final long now)
+        {
+            if (pendingAcks.isEmpty())
+            {
+                return;
+            }
+            final List<PendingAck> expired = new ArrayList<>();
+            for (final PendingAck pending : pendingAcks.values())
+            {
+                if (now - pending.deadlineNs > 0)
+                {
+                    expired.add(pending);
+                }
+            }
+            for (final PendingAck pending : expired)
+            {
+                // a member took the message but never acknowledged it (it died): the publisher is not kept waiting
+                ackTimeouts.incrementAndGet();
+                if (pending.held)
+                {
+                    release(pending);
+                }
+                else
+                {
+                    pendingAcks.remove(pending.forwardId); // its PUBACK went at once (the hold was not recorded)
+                }
+            }
+        }
+
+        /** @return whether the member got it. */
+        private boolean forwardTo(final ExclusivePublication publication, final int length)
+        {
+            for (int attempt = 0; attempt < FORWARD_ATTEMPTS; attempt++)
+            {
+                final long result = publication.offer(forward, 0, length);
+                if (result > 0)
+                {
+                    forwarded.incrementAndGet();
+                    return true;
+                }
+                if (result == Publication.NOT_CONNECTED || result == Publication.CLOSED
+                    || result == Publication.MAX_POSITION_EXCEEDED)
+                {
+                    break;
+                }
+                idle.idle(0);
+            }
+            dropped.incrementAndGet();
+            return false;
+        }
+
+        private void onForward(final DirectBuffer buffer, final int offset, final int length,
+            final io.aeron.logbuffer.Header header)
+        {
+            final byte kind = buffer.getByte(offset);
+            final int origin = buffer.getInt(offset + 1);
+            final long forwardId = buffer.getLong(offset + 5);
+            if (kind == ClusterProtocol.FORWARD_ACK)
+            {
+                onAck(forwardId);
+                return;
+            }
+            final int qos = buffer.getByte(offset + 13);
+            final int topicLength = buffer.getInt(offset + 14);
+            final String topic = buffer.getStringWithoutLengthUtf8(offset + 18, topicLength);
+            final byte[] payload = ClusterProtocol.getBytes(buffer, offset + 18 + topicLength);
+            received.incrementAndGet();
+            try
+            {
+                broker.publish(topic, payload, qos, false);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("forwarded message on {} not published: {}", topic, ex.getMessage());
+            }
+            if (forwardId != 0 && origin >= 0 && origin < forwardOut.length && forwardOut[origin] != null)
+            {
+                // taken: in this broker's ingress, in order behind every earlier message
+                ack.putByte(0, ClusterProtocol.FORWARD_ACK);
+                ack.putInt(1, settings.memberId());
+                ack.putLong(5, forwardId);
+                for (int attempt = 0; attempt < FORWARD_ATTEMPTS && forwardOut[origin].offer(ack, 0, 13) < 0;
+                    attempt++)
+                {
+                    idle.idle(0);
+                }
+            }
+        }
+    }
+
+    /** A forwarded QoS 1 message whose publisher's PUBACK waits for the members it went to. */
+    private static final class PendingAck
+    {
+        final long forwardId;
+        final long deadlineNs;
+        int remaining;
+        boolean held;
+        long connectionId;
+        int packetId;
+
+        PendingAck(final long forwardId, final int remaining, final long deadlineNs)
+        {
+            this.forwardId = forwardId;
+            this.remaining = remaining;
+            this.deadlineNs = deadlineNs;
+        }
+    }
+
+    private static void sleepQuietly(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

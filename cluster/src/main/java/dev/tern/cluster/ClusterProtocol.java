@@ -1,0 +1,98 @@
+package dev.tern.cluster;
+
+import java.nio.charset.StandardCharsets;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Layouts of what members exchange. Commands go through the replicated log; each starts with a type byte, the origin
+ * member id and the origin's sequence number, by which the service drops a command it has already applied. Forwarded
+ * publishes go point to point between members and never through the log.
+ *
+ * <pre>
+ * command:  type:u8 memberId:i32 sequence:i64 body
+ *   NODE_UP      incarnation:i64
+ *   SUBSCRIBE    filter:string
+ *   UNSUBSCRIBE  filter:string
+ *   RETAIN       qos:u8 topic:string payload:bytes (an empty payload clears)
+ *   CLAIM        clientId:string
+ * forward (point to point):
+ *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
+ *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1 message forwardId)
+ * string / bytes: length:i32 then the bytes (UTF-8 for a string)
+ * </pre>
+ */
+final class ClusterProtocol
+{
+    static final byte NODE_UP = 1;
+    static final byte SUBSCRIBE = 2;
+    static final byte UNSUBSCRIBE = 3;
+    static final byte RETAIN = 4;
+    static final byte CLAIM = 5;
+
+    /** Offset of a command's body. */
+    static final int BODY_OFFSET = 1 + 4 + 8;
+
+    /** Stream id of the point-to-point forwarding between members. */
+    static final int FORWARD_STREAM_ID = 1101;
+
+    /** Messages from the route thread's hooks to the member's agent (ring message type ids, all positive). */
+    static final int HOOK_PUBLISH = 1;
+    static final int HOOK_SUBSCRIBE = 2;
+    static final int HOOK_UNSUBSCRIBE = 3;
+    static final int HOOK_CLAIM = 4;
+    static final int HOOK_HOLD_ACK = 5;
+
+    /** Kinds of point-to-point messages between members. */
+    static final byte FORWARD_PUBLISH = 1;
+    static final byte FORWARD_ACK = 2;
+
+    private ClusterProtocol()
+    {
+    }
+
+    static int header(final MutableDirectBuffer buffer, final byte type, final int memberId, final long sequence)
+    {
+        buffer.putByte(0, type);
+        buffer.putInt(1, memberId);
+        buffer.putLong(5, sequence);
+        return BODY_OFFSET;
+    }
+
+    /** @return the offset after the string. */
+    static int putString(final MutableDirectBuffer buffer, final int offset, final String value)
+    {
+        final byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        return putBytes(buffer, offset, bytes);
+    }
+
+    /** @return the offset after the bytes. */
+    static int putBytes(final MutableDirectBuffer buffer, final int offset, final byte[] bytes)
+    {
+        buffer.putInt(offset, bytes.length);
+        buffer.putBytes(offset + 4, bytes);
+        return offset + 4 + bytes.length;
+    }
+
+    static String getString(final DirectBuffer buffer, final int offset)
+    {
+        final int length = buffer.getInt(offset);
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset + 4, bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    static byte[] getBytes(final DirectBuffer buffer, final int offset)
+    {
+        final byte[] bytes = new byte[buffer.getInt(offset)];
+        buffer.getBytes(offset + 4, bytes);
+        return bytes;
+    }
+
+    /** @return the length a string takes, its length prefix included. */
+    static int stringLength(final DirectBuffer buffer, final int offset)
+    {
+        return 4 + buffer.getInt(offset);
+    }
+}

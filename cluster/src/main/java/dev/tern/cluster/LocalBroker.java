@@ -1,0 +1,35 @@
+package dev.tern.cluster;
+
+/**
+ * What a cluster member asks of the broker it runs beside. Both calls are thread-safe and return before the broker's
+ * route thread has acted.
+ */
+public interface LocalBroker
+{
+    /**
+     * Publish a message that came from another member, as an inline publish: the cluster does not forward it again.
+     *
+     * @param topic   topic name.
+     * @param payload payload.
+     * @param qos     0, 1 or 2.
+     * @param retain  whether to retain it (an empty payload clears the retained message).
+     */
+    void publish(String topic, byte[] payload, int qos, boolean retain);
+
+    /**
+     * Close the connection of {@code clientId}, whose session another member has taken over.
+     *
+     * @param clientId client id.
+     */
+    void disconnectTakenOver(String clientId);
+
+    /**
+     * Send the PUBACK of a client's QoS 1 PUBLISH that the cluster kept back until the members it was forwarded to
+     * had taken it.
+     *
+     * @param connectionId the publisher's connection.
+     * @param packetId     the PUBLISH's packet id.
+     * @param reasonCode   reason code for a 5.0 client.
+     */
+    void releasePublishAck(long connectionId, int packetId, int reasonCode);
+}

@@ -1,0 +1,433 @@
+package dev.tern.cluster;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.cluster.codecs.CloseReason;
+import io.aeron.cluster.service.ClientSession;
+import io.aeron.cluster.service.Cluster;
+import io.aeron.cluster.service.ClusteredService;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import io.aeron.FragmentAssembler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replicated state machine of a Tern cluster: which members are up, which filters each member has subscribers
+ * for, the retained messages, and which member owns each client's session. Every member applies the same commands in
+ * the same order and reaches the same state: nothing here reads the wall clock, and everything iterated is sorted
+ * ({@link TreeMap}). A command repeated by its origin (same member, sequence not above the last applied) changes
+ * nothing.
+ *
+ * <p>Applying a command also acts on this member's broker, outside the replicated state: a retained message set
+ * elsewhere is stored (and delivered) here, a session claimed elsewhere closes its connection here, and the filter
+ * index of the forwarding agent is updated.
+ */
+final class TernClusteredService implements ClusteredService
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TernClusteredService.class);
+
+    private static final byte SNAP_MEMBER = 1;
+    private static final byte SNAP_FILTER = 2;
+    private static final byte SNAP_RETAINED = 3;
+    private static final byte SNAP_OWNER = 4;
+    private static final byte SNAP_SESSION = 5;
+    private static final byte SNAP_END = 9;
+
+    /** A filter's members changed: what the forwarding agent's index must mirror. */
+    record IndexUpdate(String filter, int members)
+    {
+    }
+
+    private record Retained(int qos, byte[] payload)
+    {
+    }
+
+    private final int self;
+    private final long incarnation;
+    private final LocalBroker broker;
+    private final Queue<IndexUpdate> indexUpdates;
+    private final ConcurrentHashMap<String, Integer> pendingClaims;
+
+    // ---- replicated state: same on every member after the same log
+    private final long[] lastSequence;
+    private final long[] incarnations;
+    private final TreeMap<String, Integer> membersByFilter = new TreeMap<>();
+    private final TreeMap<String, Retained> retained = new TreeMap<>();
+    private final TreeMap<String, Long> ownerByClientId = new TreeMap<>(); // epoch << 8 | member
+    private final TreeMap<Long, Integer> memberBySession = new TreeMap<>();
+
+    private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
+    private final org.agrona.concurrent.UnsafeBuffer confirmBuffer =
+        new org.agrona.concurrent.UnsafeBuffer(new byte[8]);
+    private Cluster cluster;
+    private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
+    private volatile long commandsApplied;
+
+    TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
+        final Queue<IndexUpdate> indexUpdates, final ConcurrentHashMap<String, Integer> pendingClaims)
+    {
+        this.self = self;
+        this.incarnation = incarnation;
+        this.broker = broker;
+        this.indexUpdates = indexUpdates;
+        this.pendingClaims = pendingClaims;
+        this.lastSequence = new long[maxMembers];
+        this.incarnations = new long[maxMembers];
+    }
+
+    /** @return this member's role in the cluster, as last reported. */
+    Cluster.Role role()
+    {
+        return role;
+    }
+
+    /** @return commands applied since start (replayed ones included). */
+    long commandsApplied()
+    {
+        return commandsApplied;
+    }
+
+    @Override
+    public void onStart(final Cluster cluster, final Image snapshotImage)
+    {
+        this.cluster = cluster;
+        if (snapshotImage != null)
+        {
+            loadSnapshot(snapshotImage, cluster.idleStrategy());
+        }
+    }
+
+    @Override
+    public void onSessionOpen(final ClientSession session, final long timestamp)
+    {
+    }
+
+    @Override
+    public void onSessionClose(final ClientSession session, final long timestamp, final CloseReason closeReason)
+    {
+        final Integer member = memberBySession.remove(session.id());
+        if (member != null && !memberBySession.containsValue(member))
+        {
+            LOG.info("cluster member {} is down ({})", member, closeReason);
+            dropFilters(member);
+        }
+    }
+
+    @Override
+    public void onSessionMessage(final ClientSession session, final long timestamp, final DirectBuffer buffer,
+        final int offset, final int length, final Header header)
+    {
+        final byte type = buffer.getByte(offset);
+        final int member = buffer.getInt(offset + 1);
+        final long sequence = buffer.getLong(offset + 5);
+        if (member < 0 || member >= lastSequence.length)
+        {
+            return;
+        }
+        if (sequence <= lastSequence[member])
+        {
+            confirm(session, sequence);
+            return; // already applied: commands are idempotent by origin and sequence
+        }
+        lastSequence[member] = sequence;
+        confirm(session, sequence);
+        commandsApplied++;
+        final int body = offset + ClusterProtocol.BODY_OFFSET;
+        switch (type)
+        {
+            case ClusterProtocol.NODE_UP:
+                nodeUp(member, buffer.getLong(body), session.id());
+                break;
+            case ClusterProtocol.SUBSCRIBE:
+                setMember(ClusterProtocol.getString(buffer, body), member, true);
+                break;
+            case ClusterProtocol.UNSUBSCRIBE:
+                setMember(ClusterProtocol.getString(buffer, body), member, false);
+                break;
+            case ClusterProtocol.RETAIN:
+            {
+                final int qos = buffer.getByte(body);
+                final String topic = ClusterProtocol.getString(buffer, body + 1);
+                final byte[] payload =
+                    ClusterProtocol.getBytes(buffer, body + 1 + ClusterProtocol.stringLength(buffer, body + 1));
+                retain(member, sequence, topic, qos, payload);
+                break;
+            }
+            case ClusterProtocol.CLAIM:
+                claim(member, sequence, ClusterProtocol.getString(buffer, body));
+                break;
+            default:
+                LOG.warn("unknown cluster command {} from member {}", type, member);
+        }
+    }
+
+    /**
+     * Tell the origin its command is in the log (only the leader's reply leaves; followers' are no-ops), so that it
+     * stops keeping it for a resend after a leader change.
+     */
+    private void confirm(final ClientSession session, final long sequence)
+    {
+        confirmBuffer.putLong(0, sequence);
+        session.offer(confirmBuffer, 0, 8); // best effort: an unconfirmed command is sent again, and dropped here
+    }
+
+    private void nodeUp(final int member, final long memberIncarnation, final long sessionId)
+    {
+        LOG.info("cluster member {} is up (incarnation {})", member, memberIncarnation);
+        incarnations[member] = memberIncarnation;
+        memberBySession.put(sessionId, member);
+        // a member (re)joining announces all its filters after this; start from none
+        dropFilters(member);
+    }
+
+    private void dropFilters(final int member)
+    {
+        final List<String> filters = new ArrayList<>();
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            if ((entry.getValue() & (1 << member)) != 0)
+            {
+                filters.add(entry.getKey());
+            }
+        }
+        for (final String filter : filters)
+        {
+            setMember(filter, member, false);
+        }
+    }
+
+    private void setMember(final String filter, final int member, final boolean subscribed)
+    {
+        final int before = membersByFilter.getOrDefault(filter, 0);
+        final int after = subscribed ? before | (1 << member) : before & ~(1 << member);
+        if (after == before)
+        {
+            return;
+        }
+        if (after == 0)
+        {
+            membersByFilter.remove(filter);
+        }
+        else
+        {
+            membersByFilter.put(filter, after);
+        }
+        indexUpdates.add(new IndexUpdate(filter, after));
+    }
+
+    private void retain(final int member, final long sequence, final String topic, final int qos,
+        final byte[] payload)
+    {
+        if (payload.length == 0)
+        {
+            retained.remove(topic);
+        }
+        else
+        {
+            retained.put(topic, new Retained(qos, payload));
+        }
+        // this member's broker already has what its own clients retained since it started
+        if (member != self || sequence < incarnation)
+        {
+            publishRetained(topic, qos, payload);
+        }
+    }
+
+    private void publishRetained(final String topic, final int qos, final byte[] payload)
+    {
+        try
+        {
+            broker.publish(topic, payload, qos, true);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("retained message on {} not stored here: {}", topic, ex.getMessage());
+        }
+    }
+
+    private void claim(final int member, final long sequence, final String clientId)
+    {
+        final Long previous = ownerByClientId.get(clientId);
+        final long epoch = previous == null ? 1 : (previous >>> 8) + 1;
+        ownerByClientId.put(clientId, epoch << 8 | member);
+        if (member == self)
+        {
+            if (sequence >= incarnation)
+            {
+                pendingClaims.computeIfPresent(clientId, (k, v) -> v <= 1 ? null : v - 1);
+            }
+        }
+        else if (!pendingClaims.containsKey(clientId))
+        {
+            // the session moved to another member: its connection here, if any, closes [MQTT-3.1.4-2]
+            try
+            {
+                broker.disconnectTakenOver(clientId);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("could not close the connection of {} taken over by member {}: {}", clientId, member,
+                    ex.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void onTimerEvent(final long correlationId, final long timestamp)
+    {
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    @Override
+    public void onTakeSnapshot(final ExclusivePublication publication)
+    {
+        final IdleStrategy idle = cluster.idleStrategy();
+        for (int m = 0; m < lastSequence.length; m++)
+        {
+            snapshotBuffer.putByte(0, SNAP_MEMBER);
+            snapshotBuffer.putInt(1, m);
+            snapshotBuffer.putLong(5, lastSequence[m]);
+            snapshotBuffer.putLong(13, incarnations[m]);
+            offer(publication, 21, idle);
+        }
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            snapshotBuffer.putByte(0, SNAP_FILTER);
+            snapshotBuffer.putInt(1, entry.getValue());
+            offer(publication, ClusterProtocol.putString(snapshotBuffer, 5, entry.getKey()), idle);
+        }
+        for (final Map.Entry<String, Retained> entry : retained.entrySet())
+        {
+            snapshotBuffer.putByte(0, SNAP_RETAINED);
+            snapshotBuffer.putByte(1, (byte)entry.getValue().qos());
+            final int next = ClusterProtocol.putString(snapshotBuffer, 2, entry.getKey());
+            offer(publication, ClusterProtocol.putBytes(snapshotBuffer, next, entry.getValue().payload()), idle);
+        }
+        for (final Map.Entry<String, Long> entry : ownerByClientId.entrySet())
+        {
+            snapshotBuffer.putByte(0, SNAP_OWNER);
+            snapshotBuffer.putLong(1, entry.getValue());
+            offer(publication, ClusterProtocol.putString(snapshotBuffer, 9, entry.getKey()), idle);
+        }
+        for (final Map.Entry<Long, Integer> entry : memberBySession.entrySet())
+        {
+            snapshotBuffer.putByte(0, SNAP_SESSION);
+            snapshotBuffer.putLong(1, entry.getKey());
+            snapshotBuffer.putInt(9, entry.getValue());
+            offer(publication, 13, idle);
+        }
+        snapshotBuffer.putByte(0, SNAP_END);
+        offer(publication, 1, idle);
+    }
+
+    private void offer(final ExclusivePublication publication, final int length, final IdleStrategy idle)
+    {
+        idle.reset();
+        long result;
+        while ((result = publication.offer(snapshotBuffer, 0, length)) < 0)
+        {
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                throw new IllegalStateException("snapshot publication failed: " + result);
+            }
+            idle.idle();
+        }
+    }
+
+    private void loadSnapshot(final Image image, final IdleStrategy idle)
+    {
+        final boolean[] done = new boolean[1];
+        final FragmentHandler handler = new FragmentAssembler((buffer, offset, length, header) ->
+        {
+            switch (buffer.getByte(offset))
+            {
+                case SNAP_MEMBER:
+                {
+                    final int m = buffer.getInt(offset + 1);
+                    if (m < lastSequence.length)
+                    {
+                        lastSequence[m] = buffer.getLong(offset + 5);
+                        incarnations[m] = buffer.getLong(offset + 13);
+                    }
+                    break;
+                }
+                case SNAP_FILTER:
+                {
+                    final String filter = ClusterProtocol.getString(buffer, offset + 5);
+                    final int members = buffer.getInt(offset + 1);
+                    membersByFilter.put(filter, members);
+                    indexUpdates.add(new IndexUpdate(filter, members));
+                    break;
+                }
+                case SNAP_RETAINED:
+                {
+                    final int qos = buffer.getByte(offset + 1);
+                    final String topic = ClusterProtocol.getString(buffer, offset + 2);
+                    final byte[] payload = ClusterProtocol.getBytes(buffer,
+                        offset + 2 + ClusterProtocol.stringLength(buffer, offset + 2));
+                    retained.put(topic, new Retained(qos, payload));
+                    publishRetained(topic, qos, payload);
+                    break;
+                }
+                case SNAP_OWNER:
+                    ownerByClientId.put(ClusterProtocol.getString(buffer, offset + 9), buffer.getLong(offset + 1));
+                    break;
+                case SNAP_SESSION:
+                    memberBySession.put(buffer.getLong(offset + 1), buffer.getInt(offset + 9));
+                    break;
+                case SNAP_END:
+                    done[0] = true;
+                    break;
+                default:
+                    throw new IllegalStateException("unknown snapshot record " + buffer.getByte(offset));
+            }
+        });
+        idle.reset();
+        while (!done[0])
+        {
+            final int fragments = image.poll(handler, 16);
+            if (fragments == 0)
+            {
+                if (image.isClosed() || image.isEndOfStream())
+                {
+                    throw new IllegalStateException("snapshot ended before its end record");
+                }
+                idle.idle();
+            }
+        }
+        LOG.info("cluster state loaded from snapshot: {} filters, {} retained, {} sessions owned",
+            membersByFilter.size(), retained.size(), ownerByClientId.size());
+    }
+
+    @Override
+    public void onRoleChange(final Cluster.Role newRole)
+    {
+        role = newRole;
+        LOG.info("cluster member {} is now {}", self, newRole);
+    }
+
+    @Override
+    public void onTerminate(final Cluster cluster)
+    {
+    }
+
+    /** @return a description of the replicated state, the same on every member after the same log (tests). */
+    String describeState()
+    {
+        return "filters=" + membersByFilter + " retained=" + retained.keySet() + " owners=" + ownerByClientId;
+    }
+}
