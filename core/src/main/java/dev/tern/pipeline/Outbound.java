@@ -1,6 +1,7 @@
 package dev.tern.pipeline;
 
 import dev.tern.codec.Properties;
+import dev.tern.codec.PublishFields;
 import org.agrona.DirectBuffer;
 
 /**
@@ -70,6 +71,9 @@ public final class Outbound
     public int[] codes = new int[8];
     public int codeCount;
 
+    /** The PUBLISH fields in the encoder's form, filled from the ones above by the encode stage; reused. */
+    final PublishFields publishFields = new PublishFields();
+
     void clear()
     {
         src = null;
@@ -78,5 +82,6 @@ public final class Outbound
         topicAlias = 0;
         expiryValueIndex = -1;
         properties.clear();
+        publishFields.clear();
     }
 }

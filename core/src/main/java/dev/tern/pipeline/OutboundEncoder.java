@@ -1,7 +1,14 @@
 package dev.tern.pipeline;
 
-import dev.tern.codec.PacketEncoder;
-import dev.tern.codec.V5Encoder;
+import dev.tern.codec.AckEncoder;
+import dev.tern.codec.AuthEncoder;
+import dev.tern.codec.ConnackEncoder;
+import dev.tern.codec.DisconnectEncoder;
+import dev.tern.codec.PacketType;
+import dev.tern.codec.PingEncoder;
+import dev.tern.codec.PublishEncoder;
+import dev.tern.codec.PublishFields;
+import dev.tern.codec.SubackEncoder;
 import org.agrona.MutableDirectBuffer;
 
 import java.nio.ByteOrder;
@@ -59,40 +66,39 @@ abstract class OutboundEncoder
         return new IllegalStateException("unknown outbound kind " + kind);
     }
 
-    /** PUBLISH: 5.0 adds the message's own properties, the server's Subscription Identifiers and Topic Alias. */
+    /**
+     * PUBLISH: 5.0 adds the message's own properties, the server's Subscription Identifiers and Topic Alias. The
+     * entry's reused {@link dev.tern.codec.PublishFields} carries them to {@link PublishEncoder}.
+     */
     static final class Publish extends OutboundEncoder
     {
         @Override
         int length(final Outbound o)
         {
-            if (!o.mqtt5)
-            {
-                return PacketEncoder.publishLength(o.qos, o.topicLength, o.payloadLength);
-            }
-            return V5Encoder.publishLength(o.qos, o.topicLength,
-                o.propertiesLength + V5Encoder.serverPropertiesLength(o.subscriptionIds, o.topicAlias),
-                o.payloadLength);
+            return PublishEncoder.length(fields(o));
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            if (!o.mqtt5)
-            {
-                PacketEncoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId,
-                    o.src, o.topicOffset, o.topicLength, o.src, o.payloadOffset, o.payloadLength);
-                return;
-            }
-            final int length = V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src,
-                o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength,
-                o.subscriptionIds, o.topicAlias, o.src, o.payloadOffset, o.payloadLength);
-            if (o.expiryValueIndex >= 0)
+            final int length = PublishEncoder.encode(buffer, offset, fields(o));
+            if (o.mqtt5 && o.expiryValueIndex >= 0)
             {
                 // The properties end where the payload starts: patch the copied expiry value with the time left.
                 final int propertiesEnd = offset + length - o.payloadLength;
                 final int index = propertiesEnd - o.propertiesLength + o.expiryValueIndex;
                 buffer.putInt(index, (int)o.expirySecondsLeft, ByteOrder.BIG_ENDIAN);
             }
+        }
+
+        private static PublishFields fields(final Outbound o)
+        {
+            return o.publishFields
+                .header(o.mqtt5, o.qos, o.dup, o.retain, o.packetId)
+                .topic(o.src, o.topicOffset, o.topicLength)
+                .encodedProperties(o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.subscriptionIds,
+                    o.topicAlias)
+                .payload(o.src, o.payloadOffset, o.payloadLength);
         }
     }
 
@@ -105,21 +111,14 @@ abstract class OutboundEncoder
         @Override
         int length(final Outbound o)
         {
-            return o.mqtt5 ? V5Encoder.connackLength(o.properties) : PacketEncoder.connackLength();
+            return ConnackEncoder.length(o.mqtt5, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            if (o.mqtt5)
-            {
-                V5Encoder.connack(buffer, offset, o.sessionPresent, EncodeStage.connackReason(o.returnCode),
-                    o.properties);
-            }
-            else
-            {
-                PacketEncoder.connack(buffer, offset, o.sessionPresent, o.returnCode);
-            }
+            final int code = o.mqtt5 ? EncodeStage.connackReason(o.returnCode) : o.returnCode;
+            ConnackEncoder.encode(buffer, offset, o.mqtt5, o.sessionPresent, code, o.properties);
         }
     }
 
@@ -129,56 +128,13 @@ abstract class OutboundEncoder
         @Override
         int length(final Outbound o)
         {
-            // The four 3.1.1 acknowledgements have one length: fixed header and packet id.
-            return o.mqtt5 ? V5Encoder.ackLength(o.reasonCode, o.properties) : PacketEncoder.pubackLength();
+            return AckEncoder.length(o.mqtt5, o.reasonCode, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            switch (o.kind)
-            {
-                case Outbound.PUBACK:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.puback(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.puback(buffer, offset, o.packetId);
-                    }
-                    break;
-                case Outbound.PUBREC:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.pubrec(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.pubrec(buffer, offset, o.packetId);
-                    }
-                    break;
-                case Outbound.PUBREL:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.pubrel(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.pubrel(buffer, offset, o.packetId);
-                    }
-                    break;
-                default:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.pubcomp(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.pubcomp(buffer, offset, o.packetId);
-                    }
-                    break;
-            }
+            AckEncoder.encode(buffer, offset, packetType(o.kind), o.mqtt5, o.packetId, o.reasonCode, o.properties);
         }
     }
 
@@ -191,35 +147,14 @@ abstract class OutboundEncoder
         @Override
         int length(final Outbound o)
         {
-            if (o.mqtt5)
-            {
-                return V5Encoder.subackLength(o.properties, o.codeCount);
-            }
-            return o.kind == Outbound.SUBACK ? PacketEncoder.subackLength(o.codeCount) : PacketEncoder.unsubackLength();
+            return SubackEncoder.length(packetType(o.kind), o.mqtt5, o.properties, o.codeCount);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            if (o.kind == Outbound.SUBACK)
-            {
-                if (o.mqtt5)
-                {
-                    V5Encoder.suback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
-                }
-                else
-                {
-                    PacketEncoder.suback(buffer, offset, o.packetId, o.codes, o.codeCount);
-                }
-            }
-            else if (o.mqtt5)
-            {
-                V5Encoder.unsuback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
-            }
-            else
-            {
-                PacketEncoder.unsuback(buffer, offset, o.packetId);
-            }
+            SubackEncoder.encode(buffer, offset, packetType(o.kind), o.mqtt5, o.packetId, o.properties, o.codes,
+                o.codeCount);
         }
     }
 
@@ -229,13 +164,13 @@ abstract class OutboundEncoder
         @Override
         int length(final Outbound o)
         {
-            return PacketEncoder.pingrespLength();
+            return PingEncoder.LENGTH;
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            PacketEncoder.pingresp(buffer, offset);
+            PingEncoder.encode(buffer, offset, PacketType.PINGRESP);
         }
     }
 
@@ -246,13 +181,13 @@ abstract class OutboundEncoder
         int length(final Outbound o)
         {
             requireMqtt5(o);
-            return V5Encoder.disconnectLength(o.reasonCode, o.properties);
+            return DisconnectEncoder.length(true, o.reasonCode, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            V5Encoder.disconnect(buffer, offset, o.reasonCode, o.properties);
+            DisconnectEncoder.encode(buffer, offset, true, o.reasonCode, o.properties);
         }
     }
 
@@ -263,13 +198,35 @@ abstract class OutboundEncoder
         int length(final Outbound o)
         {
             requireMqtt5(o);
-            return V5Encoder.authLength(o.reasonCode, o.properties);
+            return AuthEncoder.length(o.reasonCode, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            V5Encoder.auth(buffer, offset, o.reasonCode, o.properties);
+            AuthEncoder.encode(buffer, offset, o.reasonCode, o.properties);
+        }
+    }
+
+    /** The packet type of an acknowledgement kind. */
+    static int packetType(final int kind)
+    {
+        switch (kind)
+        {
+            case Outbound.PUBACK:
+                return PacketType.PUBACK;
+            case Outbound.PUBREC:
+                return PacketType.PUBREC;
+            case Outbound.PUBREL:
+                return PacketType.PUBREL;
+            case Outbound.PUBCOMP:
+                return PacketType.PUBCOMP;
+            case Outbound.SUBACK:
+                return PacketType.SUBACK;
+            case Outbound.UNSUBACK:
+                return PacketType.UNSUBACK;
+            default:
+                throw unknownKind(kind);
         }
     }
 
