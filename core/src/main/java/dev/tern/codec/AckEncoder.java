@@ -53,10 +53,7 @@ public final class AckEncoder
         final int reasonCode,
         final Properties properties)
     {
-        if (mqtt5)
-        {
-            Properties.checkAllowedIn(properties, type);
-        }
+        EncoderSupport.checkProperties(mqtt5, properties, type);
         final int remainingLength = remainingLength(mqtt5, reasonCode, properties);
         int index = putFixedHeader(buffer, offset, EncoderSupport.header(type), remainingLength);
         index = putShort(buffer, index, packetId);

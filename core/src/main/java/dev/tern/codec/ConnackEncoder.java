@@ -49,10 +49,7 @@ public final class ConnackEncoder
         final int code,
         final Properties properties)
     {
-        if (mqtt5)
-        {
-            Properties.checkAllowedIn(properties, PacketType.CONNACK);
-        }
+        EncoderSupport.checkProperties(mqtt5, properties, PacketType.CONNACK);
         int index = putFixedHeader(buffer, offset, EncoderSupport.header(PacketType.CONNACK),
             remainingLength(mqtt5, properties));
         buffer.putByte(index++, (byte)(sessionPresent ? 1 : 0));

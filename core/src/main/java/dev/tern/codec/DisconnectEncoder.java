@@ -43,10 +43,7 @@ public final class DisconnectEncoder
         final int reasonCode,
         final Properties properties)
     {
-        if (mqtt5)
-        {
-            Properties.checkAllowedIn(properties, PacketType.DISCONNECT);
-        }
+        EncoderSupport.checkProperties(mqtt5, properties, PacketType.DISCONNECT);
         final int remainingLength = remainingLength(mqtt5, reasonCode, properties);
         int index = putFixedHeader(buffer, offset, EncoderSupport.header(PacketType.DISCONNECT), remainingLength);
         if (remainingLength > 0)

@@ -116,6 +116,18 @@ final class EncoderSupport
         }
     }
 
+    /**
+     * 5.0: refuse a property the packet does not allow, a broker bug caught before the client sees it; 3.1.1 has no
+     * properties and ignores them.
+     */
+    static void checkProperties(final boolean mqtt5, final Properties properties, final int type)
+    {
+        if (mqtt5)
+        {
+            Properties.checkAllowedIn(properties, type);
+        }
+    }
+
     /** The properties are absent: 5.0 packets that allow it then end before the property length. */
     static boolean noProperties(final Properties properties)
     {

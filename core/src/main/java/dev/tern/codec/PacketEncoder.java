@@ -1,10 +1,6 @@
 package dev.tern.codec;
 
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Writes complete MQTT 3.1 / 3.1.1 control packets, fixed header included, at an offset of a
@@ -71,34 +67,6 @@ public final class PacketEncoder
         return FOUR_BYTE_PACKET_LENGTH;
     }
 
-    /**
-     * PUBLISH (3.1.1 section 3.3), topic and payload copied from buffers. Allocates its {@link PublishFields}: hot
-     * paths fill a reused one and call {@link PublishEncoder} instead.
-     *
-     * @param qos      0, 1 or 2.
-     * @param packetId written only when qos &gt; 0.
-     * @return {@link #publishLength(int, int, int)} bytes.
-     */
-    public static int publish(
-        final MutableDirectBuffer buffer,
-        final int offset,
-        final int qos,
-        final boolean dup,
-        final boolean retain,
-        final int packetId,
-        final DirectBuffer topic,
-        final int topicOffset,
-        final int topicLength,
-        final DirectBuffer payload,
-        final int payloadOffset,
-        final int payloadLength)
-    {
-        return PublishEncoder.encode(buffer, offset, new PublishFields()
-            .header(false, qos, dup, retain, packetId)
-            .topic(topic, topicOffset, topicLength)
-            .payload(payload, payloadOffset, payloadLength));
-    }
-
     /** Bytes a 3.1.1 PUBLISH with this topic and payload takes. */
     public static int publishLength(final int qos, final int topicLength, final int payloadLength)
     {
@@ -106,7 +74,8 @@ public final class PacketEncoder
     }
 
     /**
-     * PUBLISH from a String topic and a byte[] payload, for tests and tools: allocates.
+     * PUBLISH (3.1.1 section 3.3) from a String topic and a byte[] payload, for tests and tools: allocates. The broker
+     * fills a reused {@link PublishFields} and calls {@link PublishEncoder}.
      *
      * @return bytes written, {@link #publishLength(int, String, byte[])}.
      * @throws IllegalArgumentException on a qos outside 0..2 or a topic that is not a valid MQTT string.
@@ -121,11 +90,8 @@ public final class PacketEncoder
         final String topic,
         final byte[] payload)
     {
-        EncoderSupport.checkQos(qos);
-        EncoderSupport.checkedLength(topic, "topic");
-        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        return publish(buffer, offset, qos, dup, retain, packetId,
-            new UnsafeBuffer(topicBytes), 0, topicBytes.length, new UnsafeBuffer(payload), 0, payload.length);
+        return PublishEncoder.encode(buffer, offset, PublishEncoder.fields(false, qos, dup, retain, packetId, topic,
+            payload));
     }
 
     public static int publishLength(final int qos, final String topic, final byte[] payload)

@@ -1,8 +1,10 @@
 package dev.tern.codec;
 
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 
 import static dev.tern.codec.EncoderSupport.PACKET_ID_LENGTH;
 import static dev.tern.codec.EncoderSupport.STRING_LENGTH_PREFIX;
@@ -87,6 +89,24 @@ public final class PublishEncoder
     {
         final int blockLength = RemainingLength.sizeOf(propertiesLength) + propertiesLength;
         return frameLength(remainingLength(mqtt5, qos, topicLength, blockLength, payloadLength));
+    }
+
+    /**
+     * New fields for a PUBLISH of a String topic and a byte[] payload, for tests and tools: allocates.
+     *
+     * @throws IllegalArgumentException on a qos outside 0..2 or a topic that is not a valid MQTT string.
+     */
+    public static PublishFields fields(
+        final boolean mqtt5, final int qos, final boolean dup, final boolean retain, final int packetId,
+        final String topic, final byte[] payload)
+    {
+        EncoderSupport.checkQos(qos);
+        EncoderSupport.checkedLength(topic, "topic");
+        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+        return new PublishFields()
+            .header(mqtt5, qos, dup, retain, packetId)
+            .topic(new UnsafeBuffer(topicBytes), 0, topicBytes.length)
+            .payload(new UnsafeBuffer(payload), 0, payload.length);
     }
 
     /** Bytes a 5.0 PUBLISH with these properties (null for none) takes. */

@@ -50,10 +50,7 @@ public final class SubackEncoder
         final int[] codes,
         final int count)
     {
-        if (mqtt5)
-        {
-            Properties.checkAllowedIn(properties, type);
-        }
+        EncoderSupport.checkProperties(mqtt5, properties, type);
         int index = putFixedHeader(buffer, offset, EncoderSupport.header(type),
             remainingLength(type, mqtt5, properties, count));
         index = putShort(buffer, index, packetId);

@@ -1,10 +1,6 @@
 package dev.tern.codec;
 
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * Writes complete MQTT 5.0 control packets, fixed header included, at an offset of a {@link MutableDirectBuffer};
@@ -16,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * Packet Size first [MQTT-3.1.2-24].
  * <p>
  * Properties come as a {@link Properties} flyweight (null for none) whose strings are views of the caller's buffers.
- * The server-to-client writers allocate nothing (except the PUBLISH ones, see there); they trust their arguments but
+ * The server-to-client writers allocate nothing; they trust their arguments but
  * refuse, with an IllegalArgumentException, a property the packet does not allow, since sending it would make the
  * client disconnect. Where the spec lets a packet end early (reason code 0x00 and no properties, or no properties)
  * the short form is written. The client-to-server writers serve tests and tools: they take Strings and may allocate.
@@ -54,38 +50,7 @@ public final class V5Encoder
         return ConnackEncoder.length(true, properties);
     }
 
-    /**
-     * PUBLISH (section 3.3): see {@link PublishEncoder}. Allocates its {@link PublishFields}: hot paths fill a reused
-     * one and call {@link PublishEncoder} instead.
-     *
-     * @return {@link #publishLength(int, int, Properties, int)} bytes.
-     */
-    public static int publish(
-        final MutableDirectBuffer buffer,
-        final int offset,
-        final int qos,
-        final boolean dup,
-        final boolean retain,
-        final int packetId,
-        final DirectBuffer topic,
-        final int topicOffset,
-        final int topicLength,
-        final Properties properties,
-        final DirectBuffer payload,
-        final int payloadOffset,
-        final int payloadLength)
-    {
-        final PublishFields fields = new PublishFields()
-            .header(true, qos, dup, retain, packetId)
-            .topic(topic, topicOffset, topicLength)
-            .payload(payload, payloadOffset, payloadLength);
-        if (properties != null)
-        {
-            fields.properties(properties);
-        }
-        return PublishEncoder.encode(buffer, offset, fields);
-    }
-
+    /** Bytes a PUBLISH with these properties (null for none) takes. */
     public static int publishLength(
         final int qos, final int topicLength, final Properties properties, final int payloadLength)
     {
@@ -308,7 +273,10 @@ public final class V5Encoder
         return SubscribeEncoder.length(PacketType.UNSUBSCRIBE, true, properties, filters);
     }
 
-    /** PUBLISH from a String topic and a byte[] payload, for tests and tools (allocates). */
+    /**
+     * PUBLISH (section 3.3) from a String topic and a byte[] payload, for tests and tools: allocates. The broker
+     * fills a reused {@link PublishFields} and calls {@link PublishEncoder}.
+     */
     public static int publish(
         final MutableDirectBuffer buffer,
         final int offset,
@@ -320,9 +288,7 @@ public final class V5Encoder
         final Properties properties,
         final byte[] payload)
     {
-        EncoderSupport.checkQos(qos);
-        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        return publish(buffer, offset, qos, dup, retain, packetId, new UnsafeBuffer(topicBytes), 0, topicBytes.length,
-            properties, new UnsafeBuffer(payload), 0, payload.length);
+        return PublishEncoder.encode(buffer, offset, PublishEncoder.fields(true, qos, dup, retain, packetId, topic,
+            payload).properties(properties));
     }
 }

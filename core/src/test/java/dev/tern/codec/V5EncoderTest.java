@@ -125,7 +125,8 @@ class V5EncoderTest
             .addSubscriptionIdentifier(200)
             .set(Property.TOPIC_ALIAS, 1)
             .addUserProperty("k", "v");
-        final int length = V5Encoder.publish(buffer, 0, 1, false, true, 10, topic, 0, 3, p, payload, 0, 2);
+        final int length = PublishEncoder.encode(buffer, 0, new PublishFields()
+            .header(true, 1, false, true, 10).topic(topic, 0, 3).properties(p).payload(payload, 0, 2));
         final byte[] expected = {
             0x33,                           // PUBLISH, QoS 1, retain
             0x30,                           // remaining length 48
