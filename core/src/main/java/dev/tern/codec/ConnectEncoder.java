@@ -13,7 +13,7 @@ import static dev.tern.codec.EncoderSupport.putString;
 
 /**
  * CONNECT (3.1.1 section 3.1, 5.0 section 3.1; 3.1 for level 3, which names the protocol "MQIsdp"), client to
- * server, for tests and tools: takes Strings, validates them and allocates.
+ * server, for tests and tools: takes Strings ({@link ConnectFields}), validates them and allocates.
  * <pre>
  *   0       0x10
  *   1..     remaining length
@@ -48,118 +48,79 @@ public final class ConnectEncoder
     }
 
     /**
-     * @param protocolLevel  3, 4 or 5 (any other level is written with the 3.1.1 layout).
-     * @param properties     5.0 only, null for none.
-     * @param willProperties 5.0 only, null for none.
-     * @param willTopic      null for no will.
-     * @param willPayload    the will message; null is written as empty.
-     * @param username       null for none.
-     * @param password       null for none.
-     * @return bytes written, {@link #length(int, String, Properties, Properties, String, byte[], String, byte[])}.
+     * @return bytes written, {@link #length(ConnectFields)}.
      * @throws IllegalArgumentException on a string MQTT cannot carry, a will QoS outside 0..2 or a keep alive outside
      *                                  0..65535.
      */
-    public static int encode(
-        final MutableDirectBuffer buffer,
-        final int offset,
-        final int protocolLevel,
-        final String clientId,
-        final boolean cleanStart,
-        final int keepAliveSeconds,
-        final Properties properties,
-        final Properties willProperties,
-        final String willTopic,
-        final byte[] willPayload,
-        final int willQos,
-        final boolean willRetain,
-        final String username,
-        final byte[] password)
+    public static int encode(final MutableDirectBuffer buffer, final int offset, final ConnectFields c)
     {
-        EncoderSupport.checkQos(willQos);
-        EncoderSupport.checkKeepAlive(keepAliveSeconds);
-        final boolean mqtt5 = protocolLevel == ProtocolLevel.MQTT_5;
-        final boolean hasWill = willTopic != null;
-        int flags = cleanStart ? FLAG_CLEAN_START : 0;
+        EncoderSupport.checkQos(c.willQos);
+        EncoderSupport.checkKeepAlive(c.keepAliveSeconds);
+        final boolean mqtt5 = c.protocolLevel == ProtocolLevel.MQTT_5;
+        final boolean hasWill = c.willTopic != null;
+        int flags = c.cleanStart ? FLAG_CLEAN_START : 0;
         if (hasWill)
         {
-            flags |= FLAG_WILL | (willQos << WILL_QOS_SHIFT) | (willRetain ? FLAG_WILL_RETAIN : 0);
+            flags |= FLAG_WILL | (c.willQos << WILL_QOS_SHIFT) | (c.willRetain ? FLAG_WILL_RETAIN : 0);
         }
-        flags |= username != null ? FLAG_USERNAME : 0;
-        flags |= password != null ? FLAG_PASSWORD : 0;
+        flags |= c.username != null ? FLAG_USERNAME : 0;
+        flags |= c.password != null ? FLAG_PASSWORD : 0;
 
-        int index = putFixedHeader(buffer, offset, EncoderSupport.header(PacketType.CONNECT), remainingLength(
-            protocolLevel, clientId, properties, willProperties, willTopic, willPayload, username, password));
-        index = putString(buffer, index, protocolName(protocolLevel), "protocol name");
-        buffer.putByte(index++, (byte)protocolLevel);
+        int index = putFixedHeader(buffer, offset, EncoderSupport.header(PacketType.CONNECT), remainingLength(c));
+        index = putString(buffer, index, protocolName(c.protocolLevel), "protocol name");
+        buffer.putByte(index++, (byte)c.protocolLevel);
         buffer.putByte(index++, (byte)flags);
-        index = putShort(buffer, index, keepAliveSeconds);
+        index = putShort(buffer, index, c.keepAliveSeconds);
         if (mqtt5)
         {
-            index += Properties.writeBlock(buffer, index, properties);
+            index += Properties.writeBlock(buffer, index, c.properties);
         }
-        index = putString(buffer, index, clientId, "client id");
+        index = putString(buffer, index, c.clientId, "client id");
         if (hasWill)
         {
             if (mqtt5)
             {
-                index += Properties.writeBlock(buffer, index, willProperties);
+                index += Properties.writeBlock(buffer, index, c.willProperties);
             }
-            index = putString(buffer, index, willTopic, "will topic");
-            index = putBinary(buffer, index, willPayload, "will payload");
+            index = putString(buffer, index, c.willTopic, "will topic");
+            index = putBinary(buffer, index, c.willPayload, "will payload");
         }
-        if (username != null)
+        if (c.username != null)
         {
-            index = putString(buffer, index, username, "username");
+            index = putString(buffer, index, c.username, "username");
         }
-        if (password != null)
+        if (c.password != null)
         {
-            index = putBinary(buffer, index, password, "password");
+            index = putBinary(buffer, index, c.password, "password");
         }
         return index - offset;
     }
 
-    /** Bytes the CONNECT with these variable-length fields takes (flags and keep alive do not change it). */
-    public static int length(
-        final int protocolLevel,
-        final String clientId,
-        final Properties properties,
-        final Properties willProperties,
-        final String willTopic,
-        final byte[] willPayload,
-        final String username,
-        final byte[] password)
+    /** Bytes the CONNECT takes. */
+    public static int length(final ConnectFields c)
     {
-        return frameLength(remainingLength(
-            protocolLevel, clientId, properties, willProperties, willTopic, willPayload, username, password));
+        return frameLength(remainingLength(c));
     }
 
-    private static int remainingLength(
-        final int protocolLevel,
-        final String clientId,
-        final Properties properties,
-        final Properties willProperties,
-        final String willTopic,
-        final byte[] willPayload,
-        final String username,
-        final byte[] password)
+    private static int remainingLength(final ConnectFields c)
     {
-        final boolean mqtt5 = protocolLevel == ProtocolLevel.MQTT_5;
-        int length = STRING_LENGTH_PREFIX + protocolName(protocolLevel).length() + LEVEL_FLAGS_KEEP_ALIVE_LENGTH +
-            (mqtt5 ? Properties.blockLength(properties) : 0) +
-            STRING_LENGTH_PREFIX + checkedLength(clientId, "client id");
-        if (willTopic != null)
+        final boolean mqtt5 = c.protocolLevel == ProtocolLevel.MQTT_5;
+        int length = STRING_LENGTH_PREFIX + protocolName(c.protocolLevel).length() + LEVEL_FLAGS_KEEP_ALIVE_LENGTH +
+            (mqtt5 ? Properties.blockLength(c.properties) : 0) +
+            STRING_LENGTH_PREFIX + checkedLength(c.clientId, "client id");
+        if (c.willTopic != null)
         {
-            length += (mqtt5 ? Properties.blockLength(willProperties) : 0) +
-                STRING_LENGTH_PREFIX + checkedLength(willTopic, "will topic") +
-                STRING_LENGTH_PREFIX + checkedBinaryLength(willPayload, "will payload");
+            length += (mqtt5 ? Properties.blockLength(c.willProperties) : 0) +
+                STRING_LENGTH_PREFIX + checkedLength(c.willTopic, "will topic") +
+                STRING_LENGTH_PREFIX + checkedBinaryLength(c.willPayload, "will payload");
         }
-        if (username != null)
+        if (c.username != null)
         {
-            length += STRING_LENGTH_PREFIX + checkedLength(username, "username");
+            length += STRING_LENGTH_PREFIX + checkedLength(c.username, "username");
         }
-        if (password != null)
+        if (c.password != null)
         {
-            length += STRING_LENGTH_PREFIX + checkedBinaryLength(password, "password");
+            length += STRING_LENGTH_PREFIX + checkedBinaryLength(c.password, "password");
         }
         return length;
     }

@@ -211,8 +211,10 @@ public final class PacketEncoder
         final String username,
         final byte[] password)
     {
-        return ConnectEncoder.encode(buffer, offset, protocolLevel, clientId, cleanSession, keepAliveSeconds, null,
-            null, willTopic, willPayload, willQos, willRetain, username, password);
+        return ConnectEncoder.encode(buffer, offset, new ConnectFields(protocolLevel, clientId)
+            .session(cleanSession, keepAliveSeconds)
+            .will(null, willTopic, willPayload, willQos, willRetain)
+            .credentials(username, password));
     }
 
     /** Bytes the CONNECT with these variable-length fields takes (flags and keep alive do not change it). */
@@ -224,7 +226,9 @@ public final class PacketEncoder
         final String username,
         final byte[] password)
     {
-        return ConnectEncoder.length(protocolLevel, clientId, null, null, willTopic, willPayload, username, password);
+        return ConnectEncoder.length(new ConnectFields(protocolLevel, clientId)
+            .will(null, willTopic, willPayload, 0, false)
+            .credentials(username, password));
     }
 
     /**

@@ -198,8 +198,11 @@ public final class V5Encoder
         final String username,
         final byte[] password)
     {
-        return ConnectEncoder.encode(buffer, offset, ProtocolLevel.MQTT_5, clientId, cleanStart, keepAliveSeconds,
-            properties, willProperties, willTopic, willPayload, willQos, willRetain, username, password);
+        return ConnectEncoder.encode(buffer, offset, new ConnectFields(ProtocolLevel.MQTT_5, clientId)
+            .session(cleanStart, keepAliveSeconds)
+            .properties(properties)
+            .will(willProperties, willTopic, willPayload, willQos, willRetain)
+            .credentials(username, password));
     }
 
     public static int connectLength(
@@ -211,8 +214,10 @@ public final class V5Encoder
         final String username,
         final byte[] password)
     {
-        return ConnectEncoder.length(ProtocolLevel.MQTT_5, clientId, properties, willProperties, willTopic,
-            willPayload, username, password);
+        return ConnectEncoder.length(new ConnectFields(ProtocolLevel.MQTT_5, clientId)
+            .properties(properties)
+            .will(willProperties, willTopic, willPayload, 0, false)
+            .credentials(username, password));
     }
 
     /**

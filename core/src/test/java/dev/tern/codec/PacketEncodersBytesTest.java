@@ -83,13 +83,13 @@ class PacketEncodersBytesTest
         assertBytes("e000", DisconnectEncoder.length(V3, 0x8E, null),
             DisconnectEncoder.encode(buffer, 0, V3, 0x8E, null));
 
+        final ConnectFields full = new ConnectFields(4, "cid").session(true, 60)
+            .will(null, "w/t", new byte[] {1, 2}, 1, true).credentials("u", new byte[] {9});
         assertBytes("101e00044d51545404ee003c00036369640003772f7400020102000175000109",
-            ConnectEncoder.length(4, "cid", null, null, "w/t", new byte[] {1, 2}, "u", new byte[] {9}),
-            ConnectEncoder.encode(buffer, 0, 4, "cid", true, 60, null, null, "w/t", new byte[] {1, 2}, 1, true, "u",
-                new byte[] {9}));
+            ConnectEncoder.length(full), ConnectEncoder.encode(buffer, 0, full));
         assertBytes("100f00064d514973647003000000000163",
-            ConnectEncoder.length(3, "c", null, null, null, null, null, null),
-            ConnectEncoder.encode(buffer, 0, 3, "c", false, 0, null, null, null, null, 0, false, null, null));
+            ConnectEncoder.length(new ConnectFields(3, "c")),
+            ConnectEncoder.encode(buffer, 0, new ConnectFields(3, "c")));
 
         final String[] filters = {"a/#", "b"};
         assertBytes("820c00030003612f230100016202", SubscribeEncoder.length(PacketType.SUBSCRIBE, V3, null, filters),
@@ -159,12 +159,12 @@ class PacketEncodersBytesTest
 
         final Properties connect = props().set(Property.RECEIVE_MAXIMUM, 5);
         final Properties will = props().set(Property.CONTENT_TYPE, "t");
+        final ConnectFields full = new ConnectFields(5, "cid").session(true, 30).properties(connect)
+            .will(will, "w/t", new byte[] {1}, 2, false).credentials("u", new byte[] {9, 8});
         assertBytes("102700044d51545405d6001e03210005000363696404030001740003772f7400010100017500020908",
-            ConnectEncoder.length(5, "cid", connect, will, "w/t", new byte[] {1}, "u", new byte[] {9, 8}),
-            ConnectEncoder.encode(buffer, 0, 5, "cid", true, 30, connect, will, "w/t", new byte[] {1}, 2, false, "u",
-                new byte[] {9, 8}));
-        assertBytes("100d00044d51545405000000000000", ConnectEncoder.length(5, "", null, null, null, null, null, null),
-            ConnectEncoder.encode(buffer, 0, 5, "", false, 0, null, null, null, null, 0, false, null, null));
+            ConnectEncoder.length(full), ConnectEncoder.encode(buffer, 0, full));
+        assertBytes("100d00044d51545405000000000000", ConnectEncoder.length(new ConnectFields(5, "")),
+            ConnectEncoder.encode(buffer, 0, new ConnectFields(5, "")));
 
         final Properties subscription = props().addSubscriptionIdentifier(42);
         final String[] filters = {"a/#", "b"};
