@@ -25,16 +25,14 @@ abstract class OutboundEncoder
 
     static
     {
-        final OutboundEncoder ack = new Ack();
-        final OutboundEncoder suback = new Suback();
         ENCODER_BY_KIND[Outbound.CONNACK] = new Connack();
         ENCODER_BY_KIND[Outbound.PUBLISH] = new Publish();
-        ENCODER_BY_KIND[Outbound.PUBACK] = ack;
-        ENCODER_BY_KIND[Outbound.PUBREC] = ack;
-        ENCODER_BY_KIND[Outbound.PUBREL] = ack;
-        ENCODER_BY_KIND[Outbound.PUBCOMP] = ack;
-        ENCODER_BY_KIND[Outbound.SUBACK] = suback;
-        ENCODER_BY_KIND[Outbound.UNSUBACK] = suback;
+        ENCODER_BY_KIND[Outbound.PUBACK] = new Ack(PacketType.PUBACK);
+        ENCODER_BY_KIND[Outbound.PUBREC] = new Ack(PacketType.PUBREC);
+        ENCODER_BY_KIND[Outbound.PUBREL] = new Ack(PacketType.PUBREL);
+        ENCODER_BY_KIND[Outbound.PUBCOMP] = new Ack(PacketType.PUBCOMP);
+        ENCODER_BY_KIND[Outbound.SUBACK] = new Suback(PacketType.SUBACK);
+        ENCODER_BY_KIND[Outbound.UNSUBACK] = new Suback(PacketType.UNSUBACK);
         ENCODER_BY_KIND[Outbound.PINGRESP] = new Pingresp();
         ENCODER_BY_KIND[Outbound.DISCONNECT] = new Disconnect();
         ENCODER_BY_KIND[Outbound.AUTH] = new Auth();
@@ -125,6 +123,13 @@ abstract class OutboundEncoder
     /** PUBACK, PUBREC, PUBREL and PUBCOMP: 5.0 adds a reason code and properties, each omitted when empty. */
     static final class Ack extends OutboundEncoder
     {
+        private final int type;
+
+        Ack(final int type)
+        {
+            this.type = type;
+        }
+
         @Override
         int length(final Outbound o)
         {
@@ -134,7 +139,7 @@ abstract class OutboundEncoder
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            AckEncoder.encode(buffer, offset, packetType(o.kind), o.mqtt5, o.packetId, o.reasonCode, o.properties);
+            AckEncoder.encode(buffer, offset, type, o.mqtt5, o.packetId, o.reasonCode, o.properties);
         }
     }
 
@@ -144,16 +149,23 @@ abstract class OutboundEncoder
      */
     static final class Suback extends OutboundEncoder
     {
+        private final int type;
+
+        Suback(final int type)
+        {
+            this.type = type;
+        }
+
         @Override
         int length(final Outbound o)
         {
-            return SubackEncoder.length(packetType(o.kind), o.mqtt5, o.properties, o.codeCount);
+            return SubackEncoder.length(type, o.mqtt5, o.properties, o.codeCount);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            SubackEncoder.encode(buffer, offset, packetType(o.kind), o.mqtt5, o.packetId, o.properties, o.codes,
+            SubackEncoder.encode(buffer, offset, type, o.mqtt5, o.packetId, o.properties, o.codes,
                 o.codeCount);
         }
     }
@@ -205,28 +217,6 @@ abstract class OutboundEncoder
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
             AuthEncoder.encode(buffer, offset, o.reasonCode, o.properties);
-        }
-    }
-
-    /** The packet type of an acknowledgement kind. */
-    static int packetType(final int kind)
-    {
-        switch (kind)
-        {
-            case Outbound.PUBACK:
-                return PacketType.PUBACK;
-            case Outbound.PUBREC:
-                return PacketType.PUBREC;
-            case Outbound.PUBREL:
-                return PacketType.PUBREL;
-            case Outbound.PUBCOMP:
-                return PacketType.PUBCOMP;
-            case Outbound.SUBACK:
-                return PacketType.SUBACK;
-            case Outbound.UNSUBACK:
-                return PacketType.UNSUBACK;
-            default:
-                throw unknownKind(kind);
         }
     }
 
