@@ -36,6 +36,7 @@ public class PacketCodecBenchmark
 
     private final PacketDecoder decoder = new PacketDecoder();
     private final DecodedPacket packet = new DecodedPacket();
+    private final PublishFields publishFields = new PublishFields();
 
     private UnsafeBuffer publishQos0;
     private int publishQos0Length;
@@ -116,10 +117,11 @@ public class PacketCodecBenchmark
     public void encodePublishQos1(final Blackhole bh)
     {
         // The encode stage's two steps: size the claim, then write into it.
-        final int length = PacketEncoder.publishLength(1, topic.capacity(), PAYLOAD_LENGTH);
-        bh.consume(length);
-        bh.consume(PacketEncoder.publish(out, 0, 1, false, false, nextPacketId(),
-            topic, 0, topic.capacity(), payload, 0, PAYLOAD_LENGTH));
+        final PublishFields fields = publishFields.header(false, 1, false, false, nextPacketId())
+            .topic(topic, 0, topic.capacity())
+            .payload(payload, 0, PAYLOAD_LENGTH);
+        bh.consume(PublishEncoder.length(fields));
+        bh.consume(PublishEncoder.encode(out, 0, fields));
     }
 
     @Benchmark

@@ -1,11 +1,6 @@
 package dev.tern.codec;
 
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
-
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Writes complete MQTT 3.1 / 3.1.1 control packets, fixed header included, at an offset of a
@@ -21,6 +16,10 @@ import java.nio.charset.StandardCharsets;
  * <p>
  * Writers do not check the buffer's capacity beyond what the buffer itself does: claim {@code xxxLength(...)} bytes
  * first.
+ * <p>
+ * This class is the 3.1.1 face of the per-packet encoders ({@link ConnackEncoder}, {@link PublishEncoder},
+ * {@link AckEncoder}, {@link SubackEncoder}, {@link PingEncoder}, {@link DisconnectEncoder}, {@link ConnectEncoder},
+ * {@link SubscribeEncoder}), which hold the layouts of both versions; the broker's encode stage calls those directly.
  */
 public final class PacketEncoder
 {
@@ -48,26 +47,6 @@ public final class PacketEncoder
     /** PINGREQ, PINGRESP and DISCONNECT: type byte and remaining length 0. */
     public static final int TWO_BYTE_PACKET_LENGTH = 2;
 
-    private static final int TYPE_BYTE_LENGTH = 1;
-    private static final int PACKET_ID_LENGTH = 2;
-    private static final int STRING_LENGTH_PREFIX = 2;
-    private static final int MAX_QOS = 2;
-
-    private static final int PUBLISH_DUP_FLAG = 0b1000;
-    private static final int PUBLISH_QOS_SHIFT = 1;
-    private static final int PUBLISH_RETAIN_FLAG = 0b0001;
-
-    private static final int CONNECT_FLAG_CLEAN_SESSION = 0b0000_0010;
-    private static final int CONNECT_FLAG_WILL = 0b0000_0100;
-    private static final int CONNECT_WILL_QOS_SHIFT = 3;
-    private static final int CONNECT_FLAG_WILL_RETAIN = 0b0010_0000;
-    private static final int CONNECT_FLAG_PASSWORD = 0b0100_0000;
-    private static final int CONNECT_FLAG_USERNAME = 0b1000_0000;
-    /** Protocol level, connect flags and keep alive. */
-    private static final int CONNECT_LEVEL_FLAGS_KEEP_ALIVE_LENGTH = 4;
-    private static final String PROTOCOL_NAME_MQTT = "MQTT";
-    private static final String PROTOCOL_NAME_MQISDP = "MQIsdp";
-
     private PacketEncoder()
     {
     }
@@ -76,25 +55,11 @@ public final class PacketEncoder
     // Server to client
     // ------------------------------------------------------------------------------------------------------------
 
-    /**
-     * CONNACK (3.1.1 section 3.2).
-     * <pre>
-     *   0     0x20
-     *   1     remaining length 2
-     *   2     acknowledge flags: bit 0 session present, bits 7-1 zero
-     *   3     return code
-     * </pre>
-     *
-     * @return {@link #connackLength()}.
-     */
+    /** CONNACK (3.1.1 section 3.2): 0x20, 2, acknowledge flags (bit 0 session present), return code. */
     public static int connack(
         final MutableDirectBuffer buffer, final int offset, final boolean sessionPresent, final int returnCode)
     {
-        buffer.putByte(offset, CONNACK_HEADER);
-        buffer.putByte(offset + 1, (byte)2);
-        buffer.putByte(offset + 2, (byte)(sessionPresent ? 1 : 0));
-        buffer.putByte(offset + 3, (byte)returnCode);
-        return FOUR_BYTE_PACKET_LENGTH;
+        return ConnackEncoder.encode(buffer, offset, false, sessionPresent, returnCode, null);
     }
 
     public static int connackLength()
@@ -102,71 +67,15 @@ public final class PacketEncoder
         return FOUR_BYTE_PACKET_LENGTH;
     }
 
-    /**
-     * PUBLISH (3.1.1 section 3.3), topic and payload copied from buffers.
-     * <pre>
-     *   0       0x30 | dup &lt;&lt; 3 | qos &lt;&lt; 1 | retain
-     *   1..     remaining length, 1 to 4 bytes
-     *   +0-1    topic length
-     *   +2..    topic
-     *   +n-n+1  packet identifier, only when qos &gt; 0
-     *   ..      payload
-     * </pre>
-     *
-     * @param qos      0, 1 or 2.
-     * @param packetId written only when qos &gt; 0.
-     * @return {@link #publishLength(int, int, int)} bytes.
-     */
-    public static int publish(
-        final MutableDirectBuffer buffer,
-        final int offset,
-        final int qos,
-        final boolean dup,
-        final boolean retain,
-        final int packetId,
-        final DirectBuffer topic,
-        final int topicOffset,
-        final int topicLength,
-        final DirectBuffer payload,
-        final int payloadOffset,
-        final int payloadLength)
-    {
-        int index = offset;
-        buffer.putByte(index++, (byte)(PUBLISH_HEADER |
-            (dup ? PUBLISH_DUP_FLAG : 0) |
-            (qos << PUBLISH_QOS_SHIFT) |
-            (retain ? PUBLISH_RETAIN_FLAG : 0)));
-        index += RemainingLength.encode(buffer, index, publishRemainingLength(qos, topicLength, payloadLength));
-
-        buffer.putShort(index, (short)topicLength, ByteOrder.BIG_ENDIAN);
-        index += STRING_LENGTH_PREFIX;
-        buffer.putBytes(index, topic, topicOffset, topicLength);
-        index += topicLength;
-
-        if (qos > 0)
-        {
-            buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
-            index += PACKET_ID_LENGTH;
-        }
-
-        buffer.putBytes(index, payload, payloadOffset, payloadLength);
-        index += payloadLength;
-
-        return index - offset;
-    }
-
-    /**
-     * Bytes {@link #publish(MutableDirectBuffer, int, int, boolean, boolean, int, DirectBuffer, int, int, DirectBuffer,
-     * int, int)} writes.
-     */
+    /** Bytes a 3.1.1 PUBLISH with this topic and payload takes. */
     public static int publishLength(final int qos, final int topicLength, final int payloadLength)
     {
-        final int remainingLength = publishRemainingLength(qos, topicLength, payloadLength);
-        return TYPE_BYTE_LENGTH + RemainingLength.sizeOf(remainingLength) + remainingLength;
+        return PublishEncoder.length(false, qos, topicLength, 0, payloadLength);
     }
 
     /**
-     * PUBLISH from a String topic and a byte[] payload, for tests and tools: allocates.
+     * PUBLISH (3.1.1 section 3.3) from a String topic and a byte[] payload, for tests and tools: allocates. The broker
+     * fills a reused {@link PublishFields} and calls {@link PublishEncoder}.
      *
      * @return bytes written, {@link #publishLength(int, String, byte[])}.
      * @throws IllegalArgumentException on a qos outside 0..2 or a topic that is not a valid MQTT string.
@@ -181,21 +90,19 @@ public final class PacketEncoder
         final String topic,
         final byte[] payload)
     {
-        checkQos(qos);
-        final byte[] topicBytes = stringBytes(topic, "topic");
-        return publish(buffer, offset, qos, dup, retain, packetId,
-            new UnsafeBuffer(topicBytes), 0, topicBytes.length, new UnsafeBuffer(payload), 0, payload.length);
+        return PublishEncoder.encode(buffer, offset, PublishEncoder.fields(false, qos, dup, retain, packetId, topic,
+            payload));
     }
 
     public static int publishLength(final int qos, final String topic, final byte[] payload)
     {
-        return publishLength(qos, checkedLength(topic, "topic"), payload.length);
+        return publishLength(qos, EncoderSupport.checkedLength(topic, "topic"), payload.length);
     }
 
     /** PUBACK (3.1.1 section 3.4): 0x40, 2, packet id. */
     public static int puback(final MutableDirectBuffer buffer, final int offset, final int packetId)
     {
-        return packetIdOnly(buffer, offset, PUBACK_HEADER, packetId);
+        return AckEncoder.encode(buffer, offset, PacketType.PUBACK, false, packetId, 0, null);
     }
 
     public static int pubackLength()
@@ -206,7 +113,7 @@ public final class PacketEncoder
     /** PUBREC (3.1.1 section 3.5): 0x50, 2, packet id. */
     public static int pubrec(final MutableDirectBuffer buffer, final int offset, final int packetId)
     {
-        return packetIdOnly(buffer, offset, PUBREC_HEADER, packetId);
+        return AckEncoder.encode(buffer, offset, PacketType.PUBREC, false, packetId, 0, null);
     }
 
     public static int pubrecLength()
@@ -217,7 +124,7 @@ public final class PacketEncoder
     /** PUBREL (3.1.1 section 3.6): 0x62 (flags 0010), 2, packet id. */
     public static int pubrel(final MutableDirectBuffer buffer, final int offset, final int packetId)
     {
-        return packetIdOnly(buffer, offset, PUBREL_HEADER, packetId);
+        return AckEncoder.encode(buffer, offset, PacketType.PUBREL, false, packetId, 0, null);
     }
 
     public static int pubrelLength()
@@ -228,7 +135,7 @@ public final class PacketEncoder
     /** PUBCOMP (3.1.1 section 3.7): 0x70, 2, packet id. */
     public static int pubcomp(final MutableDirectBuffer buffer, final int offset, final int packetId)
     {
-        return packetIdOnly(buffer, offset, PUBCOMP_HEADER, packetId);
+        return AckEncoder.encode(buffer, offset, PacketType.PUBCOMP, false, packetId, 0, null);
     }
 
     public static int pubcompLength()
@@ -237,13 +144,7 @@ public final class PacketEncoder
     }
 
     /**
-     * SUBACK (3.1.1 section 3.9).
-     * <pre>
-     *   0       0x90
-     *   1..     remaining length: 2 + count
-     *   +0-1    packet identifier
-     *   +2..    one return code per filter: 0x00, 0x01, 0x02 or 0x80
-     * </pre>
+     * SUBACK (3.1.1 section 3.9): 0x90, remaining length 2 + count, packet id, one return code per filter.
      *
      * @param codes return codes, the first {@code count} are written.
      * @return {@link #subackLength(int)} bytes.
@@ -251,28 +152,18 @@ public final class PacketEncoder
     public static int suback(
         final MutableDirectBuffer buffer, final int offset, final int packetId, final int[] codes, final int count)
     {
-        int index = offset;
-        buffer.putByte(index++, SUBACK_HEADER);
-        index += RemainingLength.encode(buffer, index, PACKET_ID_LENGTH + count);
-        buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
-        index += PACKET_ID_LENGTH;
-        for (int i = 0; i < count; i++)
-        {
-            buffer.putByte(index++, (byte)codes[i]);
-        }
-        return index - offset;
+        return SubackEncoder.encode(buffer, offset, PacketType.SUBACK, false, packetId, null, codes, count);
     }
 
     public static int subackLength(final int count)
     {
-        final int remainingLength = PACKET_ID_LENGTH + count;
-        return TYPE_BYTE_LENGTH + RemainingLength.sizeOf(remainingLength) + remainingLength;
+        return SubackEncoder.length(PacketType.SUBACK, false, null, count);
     }
 
     /** UNSUBACK (3.1.1 section 3.11): 0xB0, 2, packet id. */
     public static int unsuback(final MutableDirectBuffer buffer, final int offset, final int packetId)
     {
-        return packetIdOnly(buffer, offset, UNSUBACK_HEADER, packetId);
+        return SubackEncoder.encode(buffer, offset, PacketType.UNSUBACK, false, packetId, null, null, 0);
     }
 
     public static int unsubackLength()
@@ -283,7 +174,7 @@ public final class PacketEncoder
     /** PINGRESP (3.1.1 section 3.13): 0xD0, 0. */
     public static int pingresp(final MutableDirectBuffer buffer, final int offset)
     {
-        return headerOnly(buffer, offset, PINGRESP_HEADER);
+        return PingEncoder.encode(buffer, offset, PacketType.PINGRESP);
     }
 
     public static int pingrespLength()
@@ -296,20 +187,7 @@ public final class PacketEncoder
     // ------------------------------------------------------------------------------------------------------------
 
     /**
-     * CONNECT (3.1.1 section 3.1; 3.1 for level 3, which names the protocol "MQIsdp").
-     * <pre>
-     *   0       0x10
-     *   1..     remaining length
-     *   +0-1    protocol name length: 4, or 6 for level 3
-     *   +2..    "MQTT", or "MQIsdp" for level 3
-     *   +n      protocol level
-     *   +n+1    flags: 7 username | 6 password | 5 will retain | 4-3 will QoS | 2 will | 1 clean session | 0 zero
-     *   +n+2-3  keep alive
-     *   then    client id, [will topic, will message], [username], [password]; each with a 2-byte length
-     * </pre>
-     * The flags follow the arguments: a null will topic clears the will flag (and then will QoS and retain are
-     * written as 0 [MQTT-3.1.2-13], [MQTT-3.1.2-15]), a null username or password clears its flag. The body is the
-     * 3.1.1 layout for any level, so tests can write CONNECTs at levels the broker refuses.
+     * CONNECT (3.1.1 section 3.1; 3.1 for level 3): see {@link ConnectEncoder}.
      *
      * @param willTopic   null for no will.
      * @param willPayload the will message; null is written as empty.
@@ -333,46 +211,10 @@ public final class PacketEncoder
         final String username,
         final byte[] password)
     {
-        checkQos(willQos);
-        if (keepAliveSeconds < 0 || keepAliveSeconds > 0xFFFF)
-        {
-            throw new IllegalArgumentException("keep alive out of range: " + keepAliveSeconds);
-        }
-        final boolean hasWill = willTopic != null;
-        int flags = cleanSession ? CONNECT_FLAG_CLEAN_SESSION : 0;
-        if (hasWill)
-        {
-            flags |= CONNECT_FLAG_WILL | (willQos << CONNECT_WILL_QOS_SHIFT) | (willRetain ? CONNECT_FLAG_WILL_RETAIN : 0);
-        }
-        flags |= username != null ? CONNECT_FLAG_USERNAME : 0;
-        flags |= password != null ? CONNECT_FLAG_PASSWORD : 0;
-
-        int index = offset;
-        buffer.putByte(index++, CONNECT_HEADER);
-        index += RemainingLength.encode(buffer, index,
-            connectRemainingLength(protocolLevel, clientId, willTopic, willPayload, username, password));
-
-        index = putString(buffer, index, protocolName(protocolLevel), "protocol name");
-        buffer.putByte(index++, (byte)protocolLevel);
-        buffer.putByte(index++, (byte)flags);
-        buffer.putShort(index, (short)keepAliveSeconds, ByteOrder.BIG_ENDIAN);
-        index += 2;
-
-        index = putString(buffer, index, clientId, "client id");
-        if (hasWill)
-        {
-            index = putString(buffer, index, willTopic, "will topic");
-            index = putBinary(buffer, index, willPayload, "will payload");
-        }
-        if (username != null)
-        {
-            index = putString(buffer, index, username, "username");
-        }
-        if (password != null)
-        {
-            index = putBinary(buffer, index, password, "password");
-        }
-        return index - offset;
+        return ConnectEncoder.encode(buffer, offset, new ConnectFields(protocolLevel, clientId)
+            .session(cleanSession, keepAliveSeconds)
+            .will(null, willTopic, willPayload, willQos, willRetain)
+            .credentials(username, password));
     }
 
     /** Bytes the CONNECT with these variable-length fields takes (flags and keep alive do not change it). */
@@ -384,19 +226,14 @@ public final class PacketEncoder
         final String username,
         final byte[] password)
     {
-        final int remainingLength =
-            connectRemainingLength(protocolLevel, clientId, willTopic, willPayload, username, password);
-        return TYPE_BYTE_LENGTH + RemainingLength.sizeOf(remainingLength) + remainingLength;
+        return ConnectEncoder.length(new ConnectFields(protocolLevel, clientId)
+            .will(null, willTopic, willPayload, 0, false)
+            .credentials(username, password));
     }
 
     /**
-     * SUBSCRIBE (3.1.1 section 3.8).
-     * <pre>
-     *   0       0x82
-     *   1..     remaining length
-     *   +0-1    packet identifier
-     *   then, per filter: 2-byte length, filter, requested QoS byte
-     * </pre>
+     * SUBSCRIBE (3.1.1 section 3.8): 0x82, remaining length, packet id, then per filter its length, the filter and
+     * the requested QoS.
      *
      * @param filters topic filters, written as given (not validated as filters, so tests can send bad ones).
      * @param qos     requested QoS per filter, written as given.
@@ -405,65 +242,34 @@ public final class PacketEncoder
     public static int subscribe(
         final MutableDirectBuffer buffer, final int offset, final int packetId, final String[] filters, final int[] qos)
     {
-        if (qos.length < filters.length)
-        {
-            throw new IllegalArgumentException("need a QoS per filter: " + qos.length + " < " + filters.length);
-        }
-        int index = offset;
-        buffer.putByte(index++, SUBSCRIBE_HEADER);
-        index += RemainingLength.encode(buffer, index, subscribeRemainingLength(filters));
-        buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
-        index += PACKET_ID_LENGTH;
-        for (int i = 0; i < filters.length; i++)
-        {
-            index = putString(buffer, index, filters[i], "topic filter");
-            buffer.putByte(index++, (byte)qos[i]);
-        }
-        return index - offset;
+        return SubscribeEncoder.encode(buffer, offset, PacketType.SUBSCRIBE, false, packetId, null, filters, qos);
     }
 
     public static int subscribeLength(final String[] filters)
     {
-        final int remainingLength = subscribeRemainingLength(filters);
-        return TYPE_BYTE_LENGTH + RemainingLength.sizeOf(remainingLength) + remainingLength;
+        return SubscribeEncoder.length(PacketType.SUBSCRIBE, false, null, filters);
     }
 
     /**
-     * UNSUBSCRIBE (3.1.1 section 3.10).
-     * <pre>
-     *   0       0xA2
-     *   1..     remaining length
-     *   +0-1    packet identifier
-     *   then, per filter: 2-byte length, filter
-     * </pre>
+     * UNSUBSCRIBE (3.1.1 section 3.10): 0xA2, remaining length, packet id, then per filter its length and the filter.
      *
      * @return bytes written, {@link #unsubscribeLength(String[])}.
      */
     public static int unsubscribe(
         final MutableDirectBuffer buffer, final int offset, final int packetId, final String[] filters)
     {
-        int index = offset;
-        buffer.putByte(index++, UNSUBSCRIBE_HEADER);
-        index += RemainingLength.encode(buffer, index, unsubscribeRemainingLength(filters));
-        buffer.putShort(index, (short)packetId, ByteOrder.BIG_ENDIAN);
-        index += PACKET_ID_LENGTH;
-        for (final String filter : filters)
-        {
-            index = putString(buffer, index, filter, "topic filter");
-        }
-        return index - offset;
+        return SubscribeEncoder.encode(buffer, offset, PacketType.UNSUBSCRIBE, false, packetId, null, filters, null);
     }
 
     public static int unsubscribeLength(final String[] filters)
     {
-        final int remainingLength = unsubscribeRemainingLength(filters);
-        return TYPE_BYTE_LENGTH + RemainingLength.sizeOf(remainingLength) + remainingLength;
+        return SubscribeEncoder.length(PacketType.UNSUBSCRIBE, false, null, filters);
     }
 
     /** PINGREQ (3.1.1 section 3.12): 0xC0, 0. */
     public static int pingreq(final MutableDirectBuffer buffer, final int offset)
     {
-        return headerOnly(buffer, offset, PINGREQ_HEADER);
+        return PingEncoder.encode(buffer, offset, PacketType.PINGREQ);
     }
 
     public static int pingreqLength()
@@ -474,150 +280,11 @@ public final class PacketEncoder
     /** DISCONNECT (3.1.1 section 3.14): 0xE0, 0. */
     public static int disconnect(final MutableDirectBuffer buffer, final int offset)
     {
-        return headerOnly(buffer, offset, DISCONNECT_HEADER);
+        return DisconnectEncoder.encode(buffer, offset, false, 0, null);
     }
 
     public static int disconnectLength()
     {
         return TWO_BYTE_PACKET_LENGTH;
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Helpers
-    // ------------------------------------------------------------------------------------------------------------
-
-    private static int publishRemainingLength(final int qos, final int topicLength, final int payloadLength)
-    {
-        return STRING_LENGTH_PREFIX + topicLength + (qos > 0 ? PACKET_ID_LENGTH : 0) + payloadLength;
-    }
-
-    private static int connectRemainingLength(
-        final int protocolLevel,
-        final String clientId,
-        final String willTopic,
-        final byte[] willPayload,
-        final String username,
-        final byte[] password)
-    {
-        int length = STRING_LENGTH_PREFIX + protocolName(protocolLevel).length() +
-            CONNECT_LEVEL_FLAGS_KEEP_ALIVE_LENGTH +
-            STRING_LENGTH_PREFIX + checkedLength(clientId, "client id");
-        if (willTopic != null)
-        {
-            length += STRING_LENGTH_PREFIX + checkedLength(willTopic, "will topic") +
-                STRING_LENGTH_PREFIX + checkedBinaryLength(willPayload, "will payload");
-        }
-        if (username != null)
-        {
-            length += STRING_LENGTH_PREFIX + checkedLength(username, "username");
-        }
-        if (password != null)
-        {
-            length += STRING_LENGTH_PREFIX + checkedBinaryLength(password, "password");
-        }
-        return length;
-    }
-
-    private static int subscribeRemainingLength(final String[] filters)
-    {
-        int length = PACKET_ID_LENGTH;
-        for (final String filter : filters)
-        {
-            length += STRING_LENGTH_PREFIX + checkedLength(filter, "topic filter") + 1;
-        }
-        return length;
-    }
-
-    private static int unsubscribeRemainingLength(final String[] filters)
-    {
-        int length = PACKET_ID_LENGTH;
-        for (final String filter : filters)
-        {
-            length += STRING_LENGTH_PREFIX + checkedLength(filter, "topic filter");
-        }
-        return length;
-    }
-
-    private static String protocolName(final int protocolLevel)
-    {
-        return protocolLevel == ProtocolLevel.MQTT_3_1 ? PROTOCOL_NAME_MQISDP : PROTOCOL_NAME_MQTT;
-    }
-
-    private static int packetIdOnly(
-        final MutableDirectBuffer buffer, final int offset, final byte header, final int packetId)
-    {
-        buffer.putByte(offset, header);
-        buffer.putByte(offset + 1, (byte)PACKET_ID_LENGTH);
-        buffer.putShort(offset + 2, (short)packetId, ByteOrder.BIG_ENDIAN);
-        return FOUR_BYTE_PACKET_LENGTH;
-    }
-
-    private static int headerOnly(final MutableDirectBuffer buffer, final int offset, final byte header)
-    {
-        buffer.putByte(offset, header);
-        buffer.putByte(offset + 1, (byte)0);
-        return TWO_BYTE_PACKET_LENGTH;
-    }
-
-    /** Write a 2-byte length and the UTF-8 of {@code value}; returns the index after it. */
-    private static int putString(
-        final MutableDirectBuffer buffer, final int index, final String value, final String what)
-    {
-        final int length = checkedLength(value, what);
-        buffer.putShort(index, (short)length, ByteOrder.BIG_ENDIAN);
-        Utf8.encode(value, buffer, index + STRING_LENGTH_PREFIX);
-        return index + STRING_LENGTH_PREFIX + length;
-    }
-
-    /** Write a 2-byte length and {@code value} (null as empty); returns the index after it. */
-    private static int putBinary(
-        final MutableDirectBuffer buffer, final int index, final byte[] value, final String what)
-    {
-        final int length = checkedBinaryLength(value, what);
-        buffer.putShort(index, (short)length, ByteOrder.BIG_ENDIAN);
-        if (length > 0)
-        {
-            buffer.putBytes(index + STRING_LENGTH_PREFIX, value);
-        }
-        return index + STRING_LENGTH_PREFIX + length;
-    }
-
-    /** UTF-8 length of a string MQTT can carry: no unpaired surrogate, at most 65535 bytes. */
-    private static int checkedLength(final String value, final String what)
-    {
-        if (value == null)
-        {
-            throw new IllegalArgumentException(what + " is null");
-        }
-        final int length = Utf8.encodedLength(value);
-        if (length < 0 || length > Utf8.MAX_STRING_LENGTH)
-        {
-            throw new IllegalArgumentException(what + " cannot be sent as an MQTT string");
-        }
-        return length;
-    }
-
-    private static int checkedBinaryLength(final byte[] value, final String what)
-    {
-        final int length = value == null ? 0 : value.length;
-        if (length > Utf8.MAX_STRING_LENGTH)
-        {
-            throw new IllegalArgumentException(what + " longer than 65535 bytes: " + length);
-        }
-        return length;
-    }
-
-    private static byte[] stringBytes(final String value, final String what)
-    {
-        checkedLength(value, what);
-        return value.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void checkQos(final int qos)
-    {
-        if (qos < 0 || qos > MAX_QOS)
-        {
-            throw new IllegalArgumentException("qos out of range: " + qos);
-        }
     }
 }

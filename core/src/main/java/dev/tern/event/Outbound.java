@@ -2,6 +2,7 @@ package dev.tern.event;
 
 import dev.tern.codec.PacketType;
 import dev.tern.codec.Properties;
+import dev.tern.codec.PublishFields;
 import dev.tern.ring.RingProtocol;
 import org.agrona.DirectBuffer;
 
@@ -71,6 +72,9 @@ public final class Outbound
     public int[] codes = new int[8];
     public int codeCount;
 
+    /** The PUBLISH fields in the encoder's form, filled from the ones above by the encode stage; reused. */
+    public final PublishFields publishFields = new PublishFields();
+
     void clear()
     {
         src = null;
@@ -79,5 +83,6 @@ public final class Outbound
         topicAlias = 0;
         expiryValueIndex = -1;
         properties.clear();
+        publishFields.clear();
     }
 }

@@ -21,6 +21,8 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerAccess;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.PacketEncoder;
+import dev.tern.codec.PublishEncoder;
+import dev.tern.codec.PublishFields;
 import dev.tern.codec.TopicValidator;
 import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
@@ -286,8 +288,10 @@ public final class Broker implements AutoCloseable
         }
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + length]);
         buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, 0L);
-        PacketEncoder.publish(buffer, RingProtocol.PAYLOAD_OFFSET, qos, false, retain, qos > 0 ? 1 : 0,
-            new UnsafeBuffer(topicBytes), 0, topicBytes.length, new UnsafeBuffer(payload), 0, payload.length);
+        PublishEncoder.encode(buffer, RingProtocol.PAYLOAD_OFFSET, new PublishFields()
+            .header(false, qos, false, retain, qos > 0 ? 1 : 0)
+            .topic(new UnsafeBuffer(topicBytes), 0, topicBytes.length)
+            .payload(new UnsafeBuffer(payload), 0, payload.length));
         while (!ingress.write(RingProtocol.MSG_INLINE, buffer, 0, buffer.capacity()))
         {
             ingressSignal.wake();

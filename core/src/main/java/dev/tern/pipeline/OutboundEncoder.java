@@ -1,8 +1,15 @@
 package dev.tern.pipeline;
 
-import dev.tern.codec.PacketEncoder;
+import dev.tern.codec.AckEncoder;
+import dev.tern.codec.AuthEncoder;
+import dev.tern.codec.ConnackEncoder;
+import dev.tern.codec.DisconnectEncoder;
+import dev.tern.codec.PacketType;
+import dev.tern.codec.PingEncoder;
+import dev.tern.codec.PublishEncoder;
+import dev.tern.codec.PublishFields;
 import dev.tern.codec.ReasonCode;
-import dev.tern.codec.V5Encoder;
+import dev.tern.codec.SubackEncoder;
 import dev.tern.event.Outbound;
 import org.agrona.MutableDirectBuffer;
 
@@ -16,20 +23,18 @@ import java.nio.ByteOrder;
  */
 abstract class OutboundEncoder
 {
-    private static final OutboundEncoder[] ENCODER_BY_KIND = new OutboundEncoder[16]; // indexed by MQTT packet type;
+    private static final OutboundEncoder[] ENCODER_BY_KIND = new OutboundEncoder[16]; // by MQTT packet type
 
     static
     {
-        final OutboundEncoder ack = new Ack();
-        final OutboundEncoder suback = new Suback();
         ENCODER_BY_KIND[Outbound.CONNACK] = new Connack();
         ENCODER_BY_KIND[Outbound.PUBLISH] = new Publish();
-        ENCODER_BY_KIND[Outbound.PUBACK] = ack;
-        ENCODER_BY_KIND[Outbound.PUBREC] = ack;
-        ENCODER_BY_KIND[Outbound.PUBREL] = ack;
-        ENCODER_BY_KIND[Outbound.PUBCOMP] = ack;
-        ENCODER_BY_KIND[Outbound.SUBACK] = suback;
-        ENCODER_BY_KIND[Outbound.UNSUBACK] = suback;
+        ENCODER_BY_KIND[Outbound.PUBACK] = new Ack(PacketType.PUBACK);
+        ENCODER_BY_KIND[Outbound.PUBREC] = new Ack(PacketType.PUBREC);
+        ENCODER_BY_KIND[Outbound.PUBREL] = new Ack(PacketType.PUBREL);
+        ENCODER_BY_KIND[Outbound.PUBCOMP] = new Ack(PacketType.PUBCOMP);
+        ENCODER_BY_KIND[Outbound.SUBACK] = new Suback(PacketType.SUBACK);
+        ENCODER_BY_KIND[Outbound.UNSUBACK] = new Suback(PacketType.UNSUBACK);
         ENCODER_BY_KIND[Outbound.PINGRESP] = new Pingresp();
         ENCODER_BY_KIND[Outbound.DISCONNECT] = new Disconnect();
         ENCODER_BY_KIND[Outbound.AUTH] = new Auth();
@@ -61,40 +66,39 @@ abstract class OutboundEncoder
         return new IllegalStateException("unknown outbound kind " + kind);
     }
 
-    /** PUBLISH: 5.0 adds the message's own properties, the server's Subscription Identifiers and Topic Alias. */
+    /**
+     * PUBLISH: 5.0 adds the message's own properties, the server's Subscription Identifiers and Topic Alias. The
+     * entry's reused {@link dev.tern.codec.PublishFields} carries them to {@link PublishEncoder}.
+     */
     static final class Publish extends OutboundEncoder
     {
         @Override
         int length(final Outbound o)
         {
-            if (!o.mqtt5)
-            {
-                return PacketEncoder.publishLength(o.qos, o.topicLength, o.payloadLength);
-            }
-            return V5Encoder.publishLength(o.qos, o.topicLength,
-                o.propertiesLength + V5Encoder.serverPropertiesLength(o.subscriptionIds, o.topicAlias),
-                o.payloadLength);
+            return PublishEncoder.length(fields(o));
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            if (!o.mqtt5)
-            {
-                PacketEncoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId,
-                    o.src, o.topicOffset, o.topicLength, o.src, o.payloadOffset, o.payloadLength);
-                return;
-            }
-            final int length = V5Encoder.publish(buffer, offset, o.qos, o.dup, o.retain, o.packetId, o.src,
-                o.topicOffset, o.topicLength, o.propertiesSrc, o.propertiesOffset, o.propertiesLength,
-                o.subscriptionIds, o.topicAlias, o.src, o.payloadOffset, o.payloadLength);
-            if (o.expiryValueIndex >= 0)
+            final int length = PublishEncoder.encode(buffer, offset, fields(o));
+            if (o.mqtt5 && o.expiryValueIndex >= 0)
             {
                 // The properties end where the payload starts: patch the copied expiry value with the time left.
                 final int propertiesEnd = offset + length - o.payloadLength;
                 final int index = propertiesEnd - o.propertiesLength + o.expiryValueIndex;
                 buffer.putInt(index, (int)o.expirySecondsLeft, ByteOrder.BIG_ENDIAN);
             }
+        }
+
+        private static PublishFields fields(final Outbound o)
+        {
+            return o.publishFields
+                .header(o.mqtt5, o.qos, o.dup, o.retain, o.packetId)
+                .topic(o.src, o.topicOffset, o.topicLength)
+                .encodedProperties(o.propertiesSrc, o.propertiesOffset, o.propertiesLength, o.subscriptionIds,
+                    o.topicAlias)
+                .payload(o.src, o.payloadOffset, o.payloadLength);
         }
     }
 
@@ -107,79 +111,38 @@ abstract class OutboundEncoder
         @Override
         int length(final Outbound o)
         {
-            return o.mqtt5 ? V5Encoder.connackLength(o.properties) : PacketEncoder.connackLength();
+            return ConnackEncoder.length(o.mqtt5, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            if (o.mqtt5)
-            {
-                V5Encoder.connack(buffer, offset, o.sessionPresent, o.reasonCode, o.properties);
-            }
-            else
-            {
-                PacketEncoder.connack(buffer, offset, o.sessionPresent, ReasonCode.connackReturnCode(o.reasonCode));
-            }
+            // one 5.0 reason code in the entry; a 3.1.1 client gets its return code [MQTT-3.2.2-8]
+            final int code = o.mqtt5 ? o.reasonCode : ReasonCode.connackReturnCode(o.reasonCode);
+            ConnackEncoder.encode(buffer, offset, o.mqtt5, o.sessionPresent, code, o.properties);
         }
     }
 
     /** PUBACK, PUBREC, PUBREL and PUBCOMP: 5.0 adds a reason code and properties, each omitted when empty. */
     static final class Ack extends OutboundEncoder
     {
+        private final int type;
+
+        Ack(final int type)
+        {
+            this.type = type;
+        }
+
         @Override
         int length(final Outbound o)
         {
-            // The four 3.1.1 acknowledgements have one length: fixed header and packet id.
-            return o.mqtt5 ? V5Encoder.ackLength(o.reasonCode, o.properties) : PacketEncoder.pubackLength();
+            return AckEncoder.length(o.mqtt5, o.reasonCode, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            switch (o.kind)
-            {
-                case Outbound.PUBACK:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.puback(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.puback(buffer, offset, o.packetId);
-                    }
-                    break;
-                case Outbound.PUBREC:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.pubrec(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.pubrec(buffer, offset, o.packetId);
-                    }
-                    break;
-                case Outbound.PUBREL:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.pubrel(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.pubrel(buffer, offset, o.packetId);
-                    }
-                    break;
-                default:
-                    if (o.mqtt5)
-                    {
-                        V5Encoder.pubcomp(buffer, offset, o.packetId, o.reasonCode, o.properties);
-                    }
-                    else
-                    {
-                        PacketEncoder.pubcomp(buffer, offset, o.packetId);
-                    }
-                    break;
-            }
+            AckEncoder.encode(buffer, offset, type, o.mqtt5, o.packetId, o.reasonCode, o.properties);
         }
     }
 
@@ -189,38 +152,24 @@ abstract class OutboundEncoder
      */
     static final class Suback extends OutboundEncoder
     {
+        private final int type;
+
+        Suback(final int type)
+        {
+            this.type = type;
+        }
+
         @Override
         int length(final Outbound o)
         {
-            if (o.mqtt5)
-            {
-                return V5Encoder.subackLength(o.properties, o.codeCount);
-            }
-            return o.kind == Outbound.SUBACK ? PacketEncoder.subackLength(o.codeCount) : PacketEncoder.unsubackLength();
+            return SubackEncoder.length(type, o.mqtt5, o.properties, o.codeCount);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            if (o.kind == Outbound.SUBACK)
-            {
-                if (o.mqtt5)
-                {
-                    V5Encoder.suback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
-                }
-                else
-                {
-                    PacketEncoder.suback(buffer, offset, o.packetId, o.codes, o.codeCount);
-                }
-            }
-            else if (o.mqtt5)
-            {
-                V5Encoder.unsuback(buffer, offset, o.packetId, o.properties, o.codes, o.codeCount);
-            }
-            else
-            {
-                PacketEncoder.unsuback(buffer, offset, o.packetId);
-            }
+            SubackEncoder.encode(buffer, offset, type, o.mqtt5, o.packetId, o.properties, o.codes,
+                o.codeCount);
         }
     }
 
@@ -230,13 +179,13 @@ abstract class OutboundEncoder
         @Override
         int length(final Outbound o)
         {
-            return PacketEncoder.pingrespLength();
+            return PingEncoder.LENGTH;
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            PacketEncoder.pingresp(buffer, offset);
+            PingEncoder.encode(buffer, offset, PacketType.PINGRESP);
         }
     }
 
@@ -247,13 +196,13 @@ abstract class OutboundEncoder
         int length(final Outbound o)
         {
             requireMqtt5(o);
-            return V5Encoder.disconnectLength(o.reasonCode, o.properties);
+            return DisconnectEncoder.length(true, o.reasonCode, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            V5Encoder.disconnect(buffer, offset, o.reasonCode, o.properties);
+            DisconnectEncoder.encode(buffer, offset, true, o.reasonCode, o.properties);
         }
     }
 
@@ -264,13 +213,13 @@ abstract class OutboundEncoder
         int length(final Outbound o)
         {
             requireMqtt5(o);
-            return V5Encoder.authLength(o.reasonCode, o.properties);
+            return AuthEncoder.length(o.reasonCode, o.properties);
         }
 
         @Override
         void encode(final Outbound o, final MutableDirectBuffer buffer, final int offset)
         {
-            V5Encoder.auth(buffer, offset, o.reasonCode, o.properties);
+            AuthEncoder.encode(buffer, offset, o.reasonCode, o.properties);
         }
     }
 

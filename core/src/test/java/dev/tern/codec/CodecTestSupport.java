@@ -363,8 +363,10 @@ final class CodecTestSupport
                 length = PacketEncoder.connack(out, 0, p.sessionPresent, p.returnCode);
                 break;
             case PacketType.PUBLISH:
-                length = PacketEncoder.publish(out, 0, p.qos, p.dup, p.retain, p.packetId,
-                    in, p.topicOffset, p.topicLength, in, p.payloadOffset, p.payloadLength);
+                length = PublishEncoder.encode(out, 0, new PublishFields()
+                    .header(false, p.qos, p.dup, p.retain, p.packetId)
+                    .topic(in, p.topicOffset, p.topicLength)
+                    .payload(in, p.payloadOffset, p.payloadLength));
                 break;
             case PacketType.PUBACK:
                 length = PacketEncoder.puback(out, 0, p.packetId);
@@ -462,8 +464,11 @@ final class CodecTestSupport
                 length = V5Encoder.connack(out, 0, p.sessionPresent, p.returnCode, props);
                 break;
             case PacketType.PUBLISH:
-                length = V5Encoder.publish(out, 0, p.qos, p.dup, p.retain, p.packetId,
-                    in, p.topicOffset, p.topicLength, props, in, p.payloadOffset, p.payloadLength);
+                length = PublishEncoder.encode(out, 0, new PublishFields()
+                    .header(true, p.qos, p.dup, p.retain, p.packetId)
+                    .topic(in, p.topicOffset, p.topicLength)
+                    .properties(props)
+                    .payload(in, p.payloadOffset, p.payloadLength));
                 break;
             case PacketType.PUBACK:
                 length = V5Encoder.puback(out, 0, p.packetId, p.reasonCode, props);

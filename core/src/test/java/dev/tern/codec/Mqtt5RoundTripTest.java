@@ -101,9 +101,12 @@ class Mqtt5RoundTripTest
                 final boolean aliasOnly = props.has(Property.TOPIC_ALIAS) && random.nextBoolean();
                 final byte[] topic = aliasOnly ? new byte[0] : utf8(topic());
                 final byte[] payload = bytes(20);
-                return V5Encoder.publish(buffer, 0, qos, qos > 0 && random.nextBoolean(), random.nextBoolean(),
-                    qos > 0 ? 1 + random.nextInt(65_535) : 0, new UnsafeBuffer(topic), 0, topic.length, props,
-                    new UnsafeBuffer(payload), 0, payload.length);
+                return PublishEncoder.encode(buffer, 0, new PublishFields()
+                    .header(true, qos, qos > 0 && random.nextBoolean(), random.nextBoolean(),
+                        qos > 0 ? 1 + random.nextInt(65_535) : 0)
+                    .topic(new UnsafeBuffer(topic), 0, topic.length)
+                    .properties(props)
+                    .payload(new UnsafeBuffer(payload), 0, payload.length));
             }
             case PacketType.PUBACK:
                 randomProperties(type, props);

@@ -68,7 +68,8 @@ class PacketEncoderTest
     void shouldEncodePublishFromBuffers(final int qos)
     {
         final UnsafeBuffer source = new UnsafeBuffer("xxa/bhello".getBytes(StandardCharsets.US_ASCII));
-        final int length = PacketEncoder.publish(buffer, OFFSET, qos, qos > 0, true, 0x0102, source, 2, 3, source, 5, 5);
+        final int length = PublishEncoder.encode(buffer, OFFSET, new PublishFields()
+            .header(false, qos, qos > 0, true, 0x0102).topic(source, 2, 3).payload(source, 5, 5));
         assertEquals(PacketEncoder.publishLength(qos, 3, 5), length);
 
         final byte[] bytes = written(length);

@@ -125,7 +125,8 @@ class V5EncoderTest
             .addSubscriptionIdentifier(200)
             .set(Property.TOPIC_ALIAS, 1)
             .addUserProperty("k", "v");
-        final int length = V5Encoder.publish(buffer, 0, 1, false, true, 10, topic, 0, 3, p, payload, 0, 2);
+        final int length = PublishEncoder.encode(buffer, 0, new PublishFields()
+            .header(true, 1, false, true, 10).topic(topic, 0, 3).properties(p).payload(payload, 0, 2));
         final byte[] expected = {
             0x33,                           // PUBLISH, QoS 1, retain
             0x30,                           // remaining length 48
@@ -314,6 +315,8 @@ class V5EncoderTest
         final Properties publish = new Properties();
         final Properties connack = new Properties();
         final int[] codes = {0, 1, 2};
+        final PublishFields fields = new PublishFields();
+        final int[] subscriptionIds = {1, 300};
 
         int total = 0;
         for (int round = 0; round < 2; round++) // the first round warms up
@@ -325,8 +328,10 @@ class V5EncoderTest
                 publish.set(Property.MESSAGE_EXPIRY_INTERVAL, i);
                 publish.addSubscriptionIdentifier(1 + (i & 0xFF));
                 publish.addUserProperty(topic, 0, 1, payload, 0, 3);
-                total += V5Encoder.publish(buffer, 0, 1, false, false, 1 + (i & 0x7FFF), topic, 0, 5,
-                    publish, payload, 0, 7);
+                total += PublishEncoder.encode(buffer, 0, fields.header(true, 1, false, false, 1 + (i & 0x7FFF))
+                    .topic(topic, 0, 5).properties(publish).payload(payload, 0, 7));
+                total += PublishEncoder.encode(buffer, 0, fields.header(true, 0, false, false, 0)
+                    .encodedProperties(payload, 0, 0, subscriptionIds, 3).payload(payload, 0, 7));
                 connack.clear();
                 connack.set(Property.RECEIVE_MAXIMUM, 10).set(Property.REASON_STRING, reason, 0, 7);
                 total += V5Encoder.connack(buffer, 0, false, ReasonCode.SUCCESS, connack);
