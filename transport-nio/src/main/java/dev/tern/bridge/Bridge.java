@@ -523,14 +523,15 @@ public final class Bridge implements AutoCloseable
         heldUntilLocal.clear();
         for (final Held message : held)
         {
-            // one of an earlier remote connection is sent again by the remote on the new one
-            if (message.remoteEpoch() == remoteEpoch.get() && localUp)
+            if (message.remoteEpoch() == remoteEpoch.get())
             {
-                message.delivery().run();
+                message.delivery().run(); // held again if the local session is down
             }
             else
             {
-                message.ack().run(); // no PUBACK on a later connection; frees the client's acknowledgement order
+                // one of an earlier remote connection is sent again by the remote on the new one: acknowledged
+                // without a PUBACK going out, so that it does not hold back the client's later acknowledgements
+                message.ack().run();
             }
         }
     }
