@@ -628,9 +628,9 @@ public final class Bridge implements AutoCloseable
                 {
                     consumeEcho(remoteTopic, payload);
                 }
-                if (qos == 0)
+                if (qos == 0 || refusedByClient(failure))
                 {
-                    counters.dropped.increment();
+                    counters.dropped.increment(); // trying again would fail again: not retried
                     acknowledge(message);
                 }
                 else
@@ -659,6 +659,15 @@ public final class Bridge implements AutoCloseable
     private static void acknowledge(final Mqtt5Publish message)
     {
         message.acknowledge();
+    }
+
+    /** @return whether the remote client refused the message itself (cannot encode it: too large ...), not the link. */
+    private static boolean refusedByClient(final Throwable failure)
+    {
+        final Throwable cause =
+            failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ?
+                failure.getCause() : failure;
+        return cause instanceof com.hivemq.client.mqtt.exceptions.MqttEncodeException;
     }
 
     /** Bridge thread: a local QoS 1/2 message not forwarded; it must come again, on another local connection. */
