@@ -288,7 +288,7 @@ public final class Bridge implements AutoCloseable
             }, executor);
         }
         connectLocal();
-        settleStranded();
+        acknowledgeStranded();
     }
 
     /** On a client thread: choose the next attempt now (the reconnector must be set here), then tell the bridge. */
@@ -456,7 +456,7 @@ public final class Bridge implements AutoCloseable
                     return;
                 }
                 localUp = true;
-                settleStranded();
+                acknowledgeStranded(); // of the earlier connections; the rest once subscribed (afterLocalReady)
                 if (remoteUp)
                 {
                     releaseHeld(); // before any later remote message, which goes straight to the local broker now
@@ -680,7 +680,7 @@ public final class Bridge implements AutoCloseable
     /**
      * Bridge thread: acknowledge the stranded messages whose local connection has ended; restart the local
      * connection when some came by the current one while the link is up (while it is down the local session is
-     * disconnected anyway).
+     * disconnected anyway, once subscribed).
      */
     private void settleStranded()
     {
@@ -688,8 +688,19 @@ public final class Bridge implements AutoCloseable
         {
             return;
         }
+        acknowledgeStranded();
+        // not yet subscribed: afterLocalReady comes back here
+        if (!stranded.isEmpty() && remoteUp && localUp && localReady)
+        {
+            disconnectLocal();
+            connectLocal();
+        }
+    }
+
+    /** Bridge thread: acknowledge the stranded messages whose local connection has ended (no PUBACK goes out). */
+    private void acknowledgeStranded()
+    {
         final int current = localEpoch.get();
-        boolean onCurrent = false;
         for (final java.util.Iterator<Stranded> it = stranded.iterator(); it.hasNext(); )
         {
             final Stranded message = it.next();
@@ -698,15 +709,6 @@ public final class Bridge implements AutoCloseable
                 message.message().acknowledge();
                 it.remove();
             }
-            else
-            {
-                onCurrent = true;
-            }
-        }
-        if (onCurrent && remoteUp && localUp)
-        {
-            disconnectLocal();
-            connectLocal();
         }
     }
 
