@@ -86,8 +86,10 @@ public final class Bridge implements AutoCloseable
     private boolean localUp;
     private boolean localConnecting;
     /**
-     * Count the local and remote connections, up at each connect and each disconnect, on the clients' I/O threads in
-     * order with the messages: a message is acknowledged only on the connection it came by, never on a later one.
+     * Count the local and remote connections, up at each connect and each disconnect, on the clients' I/O threads.
+     * A message reads the count when its callback runs (on the client's application thread, after the connect that
+     * brought it): a count that moved on since means its connection has ended. The client itself never sends an
+     * acknowledgement on a later connection than the message's.
      */
     private final AtomicInteger localEpoch = new AtomicInteger();
     private final AtomicInteger remoteEpoch = new AtomicInteger();
@@ -99,6 +101,15 @@ public final class Bridge implements AutoCloseable
     private volatile boolean localReady;
     /** Remote QoS 1/2 messages of the current remote connection that came before the local session; bridge thread. */
     private final List<Held> heldUntilLocal = new ArrayList<>();
+    /**
+     * Local QoS 1/2 messages not forwarded (link down, or the remote publish failed), with the local epoch they came
+     * by; bridge thread. The HiveMQ client sends acknowledgements in the order of the messages, so one left
+     * unacknowledged holds back those of every later message, also on later connections, until the broker's
+     * inflight window is full and the queue stalls. Each is acknowledged once its connection has ended (the client
+     * then sends no PUBACK, and the broker sends the message again on the next connection); while its connection
+     * is still up with the link, that connection is restarted.
+     */
+    private final List<Stranded> stranded = new ArrayList<>();
     /** The remote subscriptions of the {@code in} lines are in place (or there are none). */
     private volatile boolean remoteSubscribed;
 
@@ -289,6 +300,7 @@ public final class Bridge implements AutoCloseable
             }, executor);
         }
         connectLocal();
+        acknowledgeStranded();
     }
 
     /** On a client thread: choose the next attempt now (the reconnector must be set here), then tell the bridge. */
@@ -347,6 +359,11 @@ public final class Bridge implements AutoCloseable
                 delayMs);
         }
         lastFailure = reason;
+        for (final Held message : heldUntilLocal)
+        {
+            message.ack().run(); // its connection ended: the remote broker sends it again, no PUBACK goes out
+        }
+        heldUntilLocal.clear();
         disconnectLocal();
     }
 
@@ -383,7 +400,7 @@ public final class Bridge implements AutoCloseable
             // the remote sends as soon as it has the subscription (or at once for a resumed session), maybe before
             // the local session is up: held, in order, until it is; a QoS 1/2 message is not resent on the same
             // connection, so returning it unacknowledged would stall it until the next reconnect
-            heldUntilLocal.add(new Held(epoch, () -> onRemoteMessage(topic, payload, qos, retain, path, ack, epoch)));
+            hold(topic, payload, qos, retain, path, ack, epoch);
             return;
         }
         final int localQos = Math.min(qos, line.qos());
@@ -397,21 +414,28 @@ public final class Bridge implements AutoCloseable
                 }
                 else if (failure != null)
                 {
-                    if (localQos == 0)
+                    if (localQos > 0 && !closed)
                     {
-                        counters.dropped.increment();
+                        // the local connection failed: delivered once it is back, not left unacknowledged
+                        hold(topic, payload, qos, retain, path, ack, epoch);
+                        return;
                     }
-                    return;
+                    counters.dropped.increment();
                 }
                 else
                 {
                     counters.messagesIn.increment();
                 }
-                if (epoch == remoteEpoch.get())
-                {
-                    ack.run();
-                }
+                // also for a message of an earlier remote connection: the client sends no PUBACK for it then (the
+                // remote broker sends it again), but it holds back the acknowledgements of later messages until told
+                ack.run();
             }, executor);
+    }
+
+    private void hold(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final String path, final Runnable ack, final int epoch)
+    {
+        heldUntilLocal.add(new Held(epoch, () -> onRemoteMessage(topic, payload, qos, retain, path, ack, epoch), ack));
     }
 
     // ------------------------------------------------------------------ local session (bridge thread)
@@ -444,6 +468,11 @@ public final class Bridge implements AutoCloseable
                     return;
                 }
                 localUp = true;
+                acknowledgeStranded(); // of the earlier connections; the rest once subscribed (afterLocalReady)
+                if (remoteUp)
+                {
+                    releaseHeld(); // before any later remote message, which goes straight to the local broker now
+                }
                 subscribeLocal();
             }, executor);
     }
@@ -495,6 +524,7 @@ public final class Bridge implements AutoCloseable
         {
             localReady = localUp;
             releaseHeld();
+            settleStranded();
         }
     }
 
@@ -505,15 +535,20 @@ public final class Bridge implements AutoCloseable
         heldUntilLocal.clear();
         for (final Held message : held)
         {
-            // one of an earlier remote connection is sent again by the remote on the new one
-            if (message.remoteEpoch() == remoteEpoch.get() && localUp)
+            if (message.remoteEpoch() == remoteEpoch.get())
             {
-                message.delivery().run();
+                message.delivery().run(); // held again if the local session is down
+            }
+            else
+            {
+                // one of an earlier remote connection is sent again by the remote on the new one: acknowledged
+                // without a PUBACK going out, so that it does not hold back the client's later acknowledgements
+                message.ack().run();
             }
         }
     }
 
-    private record Held(int remoteEpoch, Runnable delivery)
+    private record Held(int remoteEpoch, Runnable delivery, Runnable ack)
     {
     }
 
@@ -568,14 +603,14 @@ public final class Bridge implements AutoCloseable
         }
         if (line == null)
         {
-            acknowledge(message, epoch); // a subscription of an earlier configuration
+            acknowledge(message); // a subscription of an earlier configuration
             return;
         }
         final String path = path(message);
         if (passedHere(path))
         {
             counters.loopsSuppressed.increment(); // it left this broker through a bridge before: a cycle
-            acknowledge(message, epoch);
+            acknowledge(message);
             return;
         }
         final int qos = Math.min(message.getQos().getCode(), line.qos());
@@ -584,8 +619,11 @@ public final class Bridge implements AutoCloseable
             if (qos == 0)
             {
                 counters.dropped.increment();
+                acknowledge(message);
+                return;
             }
-            return; // not acknowledged: the local session sends it again once the link is up
+            strand(message, epoch); // not acknowledged: the local session sends it again once the link is up
+            return;
         }
         final String remoteTopic = line.toRemote(topic);
         final byte[] payload = message.getPayloadAsBytes();
@@ -602,11 +640,16 @@ public final class Bridge implements AutoCloseable
                 {
                     consumeEcho(remoteTopic, payload);
                 }
-                if (qos == 0)
+                if (qos == 0 || refusedByClient(failure))
                 {
-                    counters.dropped.increment();
+                    counters.dropped.increment(); // trying again would fail again: not retried
+                    acknowledge(message);
                 }
-                return; // QoS 1/2: sent again by the local session after the reconnect
+                else
+                {
+                    strand(message, epoch); // QoS 1/2: sent again by the local session after the reconnect
+                }
+                return;
             }
             if (outcome == RemoteLink.Outcome.ACCEPTED)
             {
@@ -616,16 +659,73 @@ public final class Bridge implements AutoCloseable
             {
                 counters.dropped.increment(); // refused by the remote broker (5.0 reason code): not retried
             }
-            acknowledge(message, epoch);
+            acknowledge(message);
         }, executor);
     }
 
-    private void acknowledge(final Mqtt5Publish message, final int epoch)
+    /**
+     * Always acknowledged, also when the connection it came by has ended: the client sends no PUBACK for a message
+     * of an earlier connection (the broker sends it again), but it must be told, or it holds back the
+     * acknowledgements of all later messages.
+     */
+    private static void acknowledge(final Mqtt5Publish message)
     {
-        if (epoch == localEpoch.get())
+        message.acknowledge();
+    }
+
+    /** @return whether the remote client refused the message itself (cannot encode it: too large ...), not the link. */
+    private static boolean refusedByClient(final Throwable failure)
+    {
+        final Throwable cause =
+            failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ?
+                failure.getCause() : failure;
+        return cause instanceof com.hivemq.client.mqtt.exceptions.MqttEncodeException;
+    }
+
+    /** Bridge thread: a local QoS 1/2 message not forwarded; it must come again, on another local connection. */
+    private void strand(final Mqtt5Publish message, final int epoch)
+    {
+        stranded.add(new Stranded(message, epoch));
+        settleStranded();
+    }
+
+    /**
+     * Bridge thread: acknowledge the stranded messages whose local connection has ended; restart the local
+     * connection when some came by the current one while the link is up (while it is down the local session is
+     * disconnected anyway, once subscribed).
+     */
+    private void settleStranded()
+    {
+        if (stranded.isEmpty())
         {
-            message.acknowledge();
+            return;
         }
+        acknowledgeStranded();
+        // not yet subscribed: afterLocalReady comes back here
+        if (!stranded.isEmpty() && remoteUp && localUp && localReady)
+        {
+            disconnectLocal();
+            connectLocal();
+        }
+    }
+
+    /** Bridge thread: acknowledge the stranded messages whose local connection has ended (no PUBACK goes out). */
+    private void acknowledgeStranded()
+    {
+        final int current = localEpoch.get();
+        for (final java.util.Iterator<Stranded> it = stranded.iterator(); it.hasNext(); )
+        {
+            final Stranded message = it.next();
+            if (message.localEpoch() != current)
+            {
+                message.message().acknowledge();
+                it.remove();
+            }
+        }
+    }
+
+    private record Stranded(Mqtt5Publish message, int localEpoch)
+    {
     }
 
     /** @return the value of {@link #PATH_PROPERTY} of a message, null without. */

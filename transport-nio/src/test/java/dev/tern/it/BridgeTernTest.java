@@ -313,4 +313,51 @@ class BridgeTernTest
             assertEquals(port, again.getLocalPort());
         }
     }
+
+    /**
+     * After a restart with the link down, the bridge's local session connects at once and is sent the head of its
+     * queue (the inflight window) before it leaves again; those messages must not stay unacknowledged in the local
+     * client, whose acknowledgements go out in order: the rest of the queue would wait behind them forever.
+     */
+    @Test
+    @Timeout(120)
+    void shouldForwardTheWholeQueueAfterTheLocalSessionWasSentPartOfItWhileTheLinkWasDown() throws Exception
+    {
+        final int remotePort = MosquittoBroker.freePort();
+        final BridgeConfig bridge = BridgeConfig.of("q", "127.0.0.1", remotePort, 5,
+            List.of(new BridgeTopic("q/#", Direction.OUT, 1, "", ""))).withReconnect(100, 500);
+        final StateReplayTest.MemoryStorage storage = new StateReplayTest.MemoryStorage();
+        remote = startRemote(remotePort);
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+            .storage(storage).bridge(bridge).start();
+        awaitLink(local, "q", true);
+        remote.close();
+        remote = null;
+        awaitLink(local, "q", false);
+        final int count = 200;
+        try (BridgeSupport.Inbox publisher = new BridgeSupport.Inbox(local.port(), clientId("lpub"), true))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                publisher.publish("q/n", Integer.toString(i), 1, false);
+            }
+        }
+        BridgeSupport.await("queued", () -> local.bridges().get("q").counters().queued.get() == count);
+        local.close();
+        local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+            .storage(storage).bridge(bridge).start();
+        // the local session connects at start whatever the link: it is sent the head of the queue, then leaves
+        BridgeSupport.await("local session came and went", () -> local.counters().clientsTotal.get() >= 1
+            && local.counters().clientsConnected.get() == 0 && local.bridges().get("q").lastFailure() != null);
+        remote = startRemote(remotePort);
+        awaitLink(local, "q", true);
+        BridgeSupport.await(count + " forwarded", () -> local.bridges().get("q").counters().messagesOut.get() >= count);
+        assertEquals(0, local.bridges().get("q").counters().dropped.get());
+    }
+
+    private static TernBroker startRemote(final int port)
+    {
+        return TernBroker.builder().listener(ListenerConfig.tcp("remote", "127.0.0.1", port)).allowAnonymous()
+            .config(ItSupport.testConfig()).start();
+    }
 }
