@@ -3,10 +3,8 @@ package dev.tern.pipeline;
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
 import dev.tern.ring.RingProtocol;
-import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.broker.ClientInfo;
-import dev.tern.broker.ListenerConfig;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -39,13 +36,7 @@ class ClusterHooksRouteTest
     @BeforeEach
     void start()
     {
-        final BrokerConfig config = BrokerConfig.defaults()
-            .ingressRingCapacity(1 << 20)
-            .egressRingCapacity(1 << 20)
-            .maxPacketSize(64 * 1024)
-            .sysIntervalSeconds(0)
-            .conclude();
-        broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
+        broker = RingBrokers.broker(
             Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, new BrokerHooks()
             {
                 @Override
@@ -61,7 +52,7 @@ class ClusterHooksRouteTest
                 {
                     events.add("end " + clientId);
                 }
-            });
+            }, null);
         ingress = broker.ingress();
         out = new EgressPackets(broker.egress(0), 10);
         broker.start();

@@ -2,16 +2,13 @@ package dev.tern.pipeline;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
-import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.ReasonCode;
 import dev.tern.ring.RingProtocol;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,14 +89,7 @@ class ConnackCodeTest
 
     private EgressPackets start(final Authenticator authenticator)
     {
-        final BrokerConfig config = BrokerConfig.defaults()
-            .ingressRingCapacity(1 << 20)
-            .egressRingCapacity(1 << 20)
-            .maxPacketSize(64 * 1024)
-            .sysIntervalSeconds(0)
-            .conclude();
-        broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            authenticator, Authorizer.ALLOW_ALL, BrokerHooks.NONE, null);
+        broker = RingBrokers.broker(authenticator, Authorizer.ALLOW_ALL, BrokerHooks.NONE, null);
         final EgressPackets out = new EgressPackets(broker.egress(0), 10);
         broker.start();
         return out;

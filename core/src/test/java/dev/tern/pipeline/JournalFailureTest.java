@@ -2,9 +2,7 @@ package dev.tern.pipeline;
 
 import dev.tern.broker.Authenticator;
 import dev.tern.broker.Authorizer;
-import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
-import dev.tern.broker.ListenerConfig;
 import dev.tern.pipeline.EgressPackets.Received;
 import dev.tern.ring.RingProtocol;
 import dev.tern.storage.JournalRecords;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -48,14 +45,7 @@ class JournalFailureTest
     @BeforeEach
     void start()
     {
-        final BrokerConfig config = BrokerConfig.defaults()
-            .ingressRingCapacity(1 << 20)
-            .egressRingCapacity(1 << 20)
-            .maxPacketSize(64 * 1024)
-            .sysIntervalSeconds(0)
-            .conclude();
-        broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE, storage);
+        broker = RingBrokers.broker(Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE, storage);
         ingress = broker.ingress();
         egress = broker.egress(0);
         out = new EgressPackets(egress, 10);

@@ -2,9 +2,7 @@ package dev.tern.pipeline;
 
 import dev.tern.auth.AclFile;
 import dev.tern.broker.Authenticator;
-import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerHooks;
-import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.PacketEncoder;
 import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -13,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,16 +42,9 @@ class ReadCheckAllocationTest
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
-        final BrokerConfig config = BrokerConfig.defaults()
-            .ingressRingCapacity(1 << 20)
-            .egressRingCapacity(1 << 20)
-            .maxPacketSize(64 * 1024)
-            .sysIntervalSeconds(0)
-            .conclude();
         // bench/+ could meet the deny, so each delivery is checked
         final AclFile acl = AclFile.of("acl", List.of("topic readwrite bench/#", "topic deny bench/secret"));
-        final Broker broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            Authenticator.ALLOW_ALL, acl, BrokerHooks.NONE);
+        final Broker broker = RingBrokers.broker(Authenticator.ALLOW_ALL, acl, BrokerHooks.NONE, null);
         ingress = broker.ingress();
         egress = broker.egress(0);
         broker.start();

@@ -1,10 +1,5 @@
 package dev.tern.pipeline;
 
-import dev.tern.broker.Authenticator;
-import dev.tern.broker.Authorizer;
-import dev.tern.broker.BrokerConfig;
-import dev.tern.broker.BrokerHooks;
-import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.PacketEncoder;
 import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -13,9 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,14 +48,7 @@ class RouteAllocationTest
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
-        final BrokerConfig config = BrokerConfig.defaults()
-            .ingressRingCapacity(1 << 20)
-            .egressRingCapacity(1 << 20)
-            .maxPacketSize(64 * 1024)
-            .sysIntervalSeconds(0)
-            .conclude();
-        final Broker broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE);
+        final Broker broker = RingBrokers.broker();
         ingress = broker.ingress();
         egress = broker.egress(0);
         broker.start();

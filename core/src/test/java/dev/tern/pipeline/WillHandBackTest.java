@@ -1,10 +1,5 @@
 package dev.tern.pipeline;
 
-import dev.tern.broker.Authenticator;
-import dev.tern.broker.Authorizer;
-import dev.tern.broker.BrokerConfig;
-import dev.tern.broker.BrokerHooks;
-import dev.tern.broker.ListenerConfig;
 import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -14,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,14 +38,7 @@ class WillHandBackTest
     @BeforeEach
     void start()
     {
-        final BrokerConfig config = BrokerConfig.defaults()
-            .ingressRingCapacity(1 << 20)
-            .egressRingCapacity(1 << 20)
-            .maxPacketSize(64 * 1024)
-            .sysIntervalSeconds(0)
-            .conclude();
-        broker = new Broker(config, List.of(ListenerConfig.tcp("tcp", "127.0.0.1", 0)),
-            Authenticator.ALLOW_ALL, Authorizer.ALLOW_ALL, BrokerHooks.NONE);
+        broker = RingBrokers.broker();
         ingress = broker.ingress();
         out = new EgressPackets(broker.egress(0), 10);
         broker.start();
