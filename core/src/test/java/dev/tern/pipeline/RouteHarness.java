@@ -297,6 +297,13 @@ final class RouteHarness
         }
     }
 
+    /** Ticks for a bounded quiet period of {@code millis}, so that what must not happen has had time to. */
+    void tickFor(final long millis, final String what)
+    {
+        final long startNs = System.nanoTime();
+        tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(millis), 10_000, what);
+    }
+
     /** Ticks until something is sent to the connection; @return the milliseconds it took. */
     long tickUntilSent(final long connectionId, final long timeoutMs)
     {
@@ -327,6 +334,14 @@ final class RouteHarness
     long connect5(final String clientId)
     {
         return connect(MqttPackets.connect(clientId).v5());
+    }
+
+    /** A 3.1.1 clean-session client subscribed to {@code filter} (SUBACK asserted); @return its connection. */
+    long subscriber(final String clientId, final String filter, final int options)
+    {
+        final long connectionId = connect(clientId);
+        subscribe(connectionId, MqttPackets.LEVEL_3_1_1, filter, options);
+        return connectionId;
     }
 
     /** SUBSCRIBE and assert the SUBACK grants {@code options & 3}. */

@@ -124,9 +124,7 @@ class SessionHandlingTest
         broker.send(back, connect("resumed").v5().clean(false).sessionExpiry(300).build());
         assertTrue(broker.expect(back, Outbound.CONNACK).sessionPresent());
         // a bounded quiet period past the first expiry: the resumed session must not expire under its client
-        final long startNs = System.nanoTime();
-        broker.tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(1_300), 10_000,
-            "quiet period");
+        broker.tickFor(1_300, "quiet period");
         assertEquals(0, broker.counters().sessionsExpired.get());
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "e", 0, false, 0, "still here"));
@@ -156,8 +154,7 @@ class SessionHandlingTest
     @Test
     void shouldPublishTheWillWhenTheConnectionIsLostAndNotAfterDisconnect()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 1);
+        final long watcher = broker.subscriber("watcher", "wills/#", 1);
         final long lost = broker.connect(connect("lost").will("wills/lost", "gone", 1, false));
         broker.drop(lost);
         broker.expectPublish(watcher, "wills/lost", "gone", 1); // [MQTT-3.1.2-8]
@@ -171,8 +168,7 @@ class SessionHandlingTest
     @Test
     void shouldPublishA5WillWhenDisconnectAsksForIt()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long watcher = broker.subscriber("watcher", "wills/#", 0);
         final long c = broker.connect(connect("asks").v5().will("wills/asks", "bye", 0, false));
         broker.send(c, MqttPackets.disconnect5(ReasonCode.DISCONNECT_WITH_WILL_MESSAGE));
         broker.expectPublish(watcher, "wills/asks", "bye", 0);
@@ -181,8 +177,7 @@ class SessionHandlingTest
     @Test
     void shouldPublishADelayedWillOnlyAfterTheDelay()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 1);
+        final long watcher = broker.subscriber("watcher", "wills/#", 1);
         final long c = broker.connect(connect("slow").v5().sessionExpiry(60).will("wills/slow", "late", 1, true)
             .willDelay(1));
         final long startNs = System.nanoTime();
@@ -198,24 +193,20 @@ class SessionHandlingTest
     @Test
     void shouldNotPublishADelayedWillWhenTheClientReconnectsInTime()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 1);
+        final long watcher = broker.subscriber("watcher", "wills/#", 1);
         final long c = broker.connect(connect("flaky").v5().sessionExpiry(60).will("wills/flaky", "late", 1, false)
             .willDelay(1));
         broker.drop(c);
         broker.connect(connect("flaky").v5().clean(false).sessionExpiry(60)); // [MQTT-3.1.3-9]
         // a bounded quiet period past the will delay, to show the will stays cancelled
-        final long startNs = System.nanoTime();
-        broker.tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(1_500), 10_000,
-            "quiet period");
+        broker.tickFor(1_500, "quiet period");
         broker.expectNothing(watcher);
     }
 
     @Test
     void shouldPublishADelayedWillWhenTheSessionEndsFirst()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long watcher = broker.subscriber("watcher", "wills/#", 0);
         final long c = broker.connect(connect("ends").v5().sessionExpiry(1).will("wills/ends", "early", 0, false)
             .willDelay(600));
         broker.drop(c);
@@ -226,25 +217,21 @@ class SessionHandlingTest
     @Test
     void shouldNotPublishADelayedWillWhenTheSameSessionIsTakenOverInTime()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 1);
+        final long watcher = broker.subscriber("watcher", "wills/#", 1);
         final long old = broker.connect(connect("moving").v5().sessionExpiry(60).will("wills/moving", "late", 1, false)
             .willDelay(1));
         // a new connection to the same session while the old one is still open: the old one is closed by the
         // takeover, and the session has a connection again long before the will delay [MQTT-3.1.3-9]
         broker.connect(connect("moving").v5().clean(false).sessionExpiry(60));
         broker.expectClosed(old);
-        final long startNs = System.nanoTime();
-        broker.tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(1_500), 10_000,
-            "quiet period past the will delay");
+        broker.tickFor(1_500, "quiet period past the will delay");
         broker.expectNothing(watcher);
     }
 
     @Test
     void shouldPublishTheWillAtOnceWhenACleanStartTakeoverEndsTheSession()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long watcher = broker.subscriber("watcher", "wills/#", 0);
         broker.connect(connect("restart").v5().sessionExpiry(60).will("wills/restart", "ended", 0, false)
             .willDelay(600));
         broker.connect(connect("restart").v5().clean(true));
@@ -254,8 +241,7 @@ class SessionHandlingTest
     @Test
     void shouldPublishAPendingWillAtOnceWhenACleanStartReconnectEndsTheSession()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long watcher = broker.subscriber("watcher", "wills/#", 0);
         final long gone = broker.connect(connect("back").v5().sessionExpiry(60).will("wills/back", "ended", 0, false)
             .willDelay(600));
         broker.drop(gone);
@@ -267,15 +253,12 @@ class SessionHandlingTest
     @Test
     void shouldNotPublishAPendingWillWhenTheClientResumesBeforeTheDelay()
     {
-        final long watcher = broker.connect("watcher");
-        broker.subscribe(watcher, LEVEL_3_1_1, "wills/#", 0);
+        final long watcher = broker.subscriber("watcher", "wills/#", 0);
         final long gone = broker.connect(connect("resume").v5().sessionExpiry(60).will("wills/resume", "late", 0,
             false).willDelay(1));
         broker.drop(gone);
         broker.connect(connect("resume").v5().clean(false).sessionExpiry(60)); // [MQTT-3.1.3-9]
-        final long startNs = System.nanoTime();
-        broker.tickUntil(() -> System.nanoTime() - startNs > TimeUnit.MILLISECONDS.toNanos(1_500), 10_000,
-            "quiet period past the will delay");
+        broker.tickFor(1_500, "quiet period past the will delay");
         broker.expectNothing(watcher);
     }
 }
