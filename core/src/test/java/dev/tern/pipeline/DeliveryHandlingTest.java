@@ -31,8 +31,7 @@ class DeliveryHandlingTest
     @Test
     void shouldAcknowledgeQos1AndDeliverWithAPacketIdOfItsOwn()
     {
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "q1", 1);
+        final long sub = broker.subscriber("sub", "q1", 1);
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "q1", 1, false, 300, "one"));
         assertEquals(300, broker.expect(pub, Outbound.PUBACK).packetId()); // [MQTT-4.3.2-2]
@@ -48,8 +47,7 @@ class DeliveryHandlingTest
     @Test
     void shouldRunInboundQos2ExactlyOnce()
     {
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "q2", 2);
+        final long sub = broker.subscriber("sub", "q2", 2);
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "q2", 2, false, 11, "once"));
         assertEquals(11, broker.expect(pub, Outbound.PUBREC).packetId());
@@ -152,8 +150,7 @@ class DeliveryHandlingTest
     @Test
     void shouldDropQos0AndQueueQos1WhileTheSubscriberIsNotWritable()
     {
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "bp", 1);
+        final long sub = broker.subscriber("sub", "bp", 1);
         broker.writable(sub, false);
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "bp", 0, false, 0, "dropped"));

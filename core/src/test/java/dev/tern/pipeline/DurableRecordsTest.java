@@ -30,8 +30,7 @@ class DurableRecordsTest
     @Test
     void shouldJournalPersistentSessionsAndTheirSubscriptionsOnly()
     {
-        final long clean = broker.connect("clean");
-        broker.subscribe(clean, LEVEL_3_1_1, "c/#", 1);
+        final long clean = broker.subscriber("clean", "c/#", 1);
         assertEquals(List.of(), broker.journal(), "a clean session is not durable");
 
         final long durable = broker.connect(connect("durable").clean(false));

@@ -101,8 +101,7 @@ class PublishRoutingTest
         broker.send(pub, publish(LEVEL_3_1_1, "r/1", 1, true, 1, "kept"));
         broker.expect(pub, Outbound.PUBACK);
         broker.send(pub, publish(LEVEL_3_1_1, "r/1", 0, true, 0, "newer"));  // replaces it
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "r/+", 1);
+        final long sub = broker.subscriber("sub", "r/+", 1);
         final Sent retained = broker.expectPublish(sub, "r/1", "newer", 0);
         assertTrue(retained.retain(), "retained on subscribe [MQTT-3.3.1-9]");
         broker.expectNothing(sub);
@@ -117,8 +116,7 @@ class PublishRoutingTest
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "r/2", 0, true, 0, "kept"));
         broker.send(pub, publish(LEVEL_3_1_1, "r/2", 0, true, 0, ""));  // [MQTT-3.3.1-10]
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "r/#", 0);
+        final long sub = broker.subscriber("sub", "r/#", 0);
         broker.expectNothing(sub);
     }
 
@@ -138,8 +136,7 @@ class PublishRoutingTest
     @Test
     void shouldNotRouteWhatClientsPublishToReservedTopics()
     {
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "$SYS/#", 0);
+        final long sub = broker.subscriber("sub", "$SYS/#", 0);
         final long pub = broker.connect5("pub");
         broker.send(pub, publish(LEVEL_5, "$SYS/fake", 1, false, 4, "spoof"));
         final Sent puback = broker.expect(pub, Outbound.PUBACK);
@@ -153,8 +150,7 @@ class PublishRoutingTest
         final long pub = broker.connect5("pub");
         broker.send(pub, publish(LEVEL_5, "nobody", 1, false, 1, "x"));
         assertEquals(ReasonCode.NO_MATCHING_SUBSCRIBERS, broker.expect(pub, Outbound.PUBACK).reasonCode());
-        final long sub = broker.connect("sub");
-        broker.subscribe(sub, LEVEL_3_1_1, "nobody", 0);
+        final long sub = broker.subscriber("sub", "nobody", 0);
         broker.send(pub, publish(LEVEL_5, "nobody", 1, false, 2, "y"));
         final Sent puback = broker.expect(pub, Outbound.PUBACK);
         assertEquals(2, puback.packetId());

@@ -191,12 +191,10 @@ class SubscriptionHandlingTest
     {
         final long pub = broker.connect("pub");
         broker.send(pub, publish(LEVEL_3_1_1, "$app/x", 0, true, 0, "dollar"));
-        final long all = broker.connect("all");
-        broker.subscribe(all, LEVEL_3_1_1, "#", 0);      // [MQTT-4.7.2-1]
+        final long all = broker.subscriber("all", "#", 0);      // [MQTT-4.7.2-1]
         broker.subscribe(all, LEVEL_3_1_1, "+/x", 0);
         broker.expectNothing(all);
-        final long dollar = broker.connect("dollar");
-        broker.subscribe(dollar, LEVEL_3_1_1, "$app/#", 0);
+        final long dollar = broker.subscriber("dollar", "$app/#", 0);
         broker.expectPublish(dollar, "$app/x", "dollar", 0);
         broker.send(pub, publish(LEVEL_3_1_1, "$app/x", 0, false, 0, "live"));
         broker.expectPublish(dollar, "$app/x", "live", 0);

@@ -24,16 +24,14 @@ class SysTopicsHandlingTest
     @Test
     void shouldPublishSysTopicsOnATickAndKeepThemRetained()
     {
-        final long c = broker.connect("watcher");
-        broker.subscribe(c, LEVEL_3_1_1, "$SYS/broker/clients/connected", 0);
+        final long c = broker.subscriber("watcher", "$SYS/broker/clients/connected", 0);
         broker.take(c);                                 // a retained value from an earlier tick, if any
         final long received = broker.counter("messages.received");
         broker.tickUntilSent(c, 10_000);
         final Sent sys = broker.expectPublish(c, "$SYS/broker/clients/connected", "1", 0);
         assertEquals(received, broker.counter("messages.received"), "the broker's own messages");
 
-        final long late = broker.connect("late");
-        broker.subscribe(late, LEVEL_3_1_1, "$SYS/broker/clients/+", 0);
+        final long late = broker.subscriber("late", "$SYS/broker/clients/+", 0);
         final List<String> topics = broker.take(late).stream().map(Sent::topic).toList();
         assertTrue(topics.contains("$SYS/broker/clients/connected"), "retained on subscribe: " + topics);
         assertTrue(sys.payload().length() > 0);
@@ -42,10 +40,8 @@ class SysTopicsHandlingTest
     @Test
     void shouldNotSendSysTopicsToALeadingWildcardNorLetClientsPublishThere()
     {
-        final long all = broker.connect("all");
-        broker.subscribe(all, LEVEL_3_1_1, "#", 0);     // [MQTT-4.7.2-1]
-        final long sys = broker.connect("sys");
-        broker.subscribe(sys, LEVEL_3_1_1, "$SYS/#", 0);
+        final long all = broker.subscriber("all", "#", 0);     // [MQTT-4.7.2-1]
+        final long sys = broker.subscriber("sys", "$SYS/#", 0);
         broker.take(sys);
         broker.tickUntilSent(sys, 10_000);
         broker.expectNothing(all);
