@@ -558,19 +558,7 @@ public final class LoadGenerator implements Callable<Integer>
 
     private void handleSelected() throws IOException
     {
-        for (final SelectionKey key : selector.selectedKeys())
-        {
-            final Client c = (Client)key.attachment();
-            if (key.isValid() && key.isWritable())
-            {
-                flush(c);
-            }
-            if (key.isValid() && key.isReadable())
-            {
-                read(c);
-            }
-        }
-        selector.selectedKeys().clear();
+        Frames.<Client>handleSelected(selector, this::flush, this::read);
     }
 
     private void read(final Client c) throws IOException

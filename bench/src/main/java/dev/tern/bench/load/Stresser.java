@@ -152,19 +152,7 @@ final class Stresser
             {
                 selector.select(1);
             }
-            for (final SelectionKey key : selector.selectedKeys())
-            {
-                final Link link = (Link)key.attachment();
-                if (key.isValid() && key.isWritable())
-                {
-                    flush(link);
-                }
-                if (key.isValid() && key.isReadable())
-                {
-                    read(link);
-                }
-            }
-            selector.selectedKeys().clear();
+            Frames.<Link>handleSelected(selector, this::flush, this::read);
             done = 0;
             for (final Worker w : all)
             {

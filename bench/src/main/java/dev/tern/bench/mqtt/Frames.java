@@ -188,4 +188,34 @@ public final class Frames
             key.interestOps(ops);
         }
     }
+
+    /** What a bench client does with one of its connections when the selector reports it ready. */
+    @FunctionalInterface
+    public interface ReadyAction<T>
+    {
+        void run(T connection) throws IOException;
+    }
+
+    /**
+     * Runs {@code onWritable} then {@code onReadable} for each selected key (its attachment being the connection) and
+     * clears the selected set.
+     */
+    @SuppressWarnings("unchecked")
+    public static <T> void handleSelected(final Selector selector, final ReadyAction<T> onWritable,
+        final ReadyAction<T> onReadable) throws IOException
+    {
+        for (final SelectionKey key : selector.selectedKeys())
+        {
+            final T connection = (T)key.attachment();
+            if (key.isValid() && key.isWritable())
+            {
+                onWritable.run(connection);
+            }
+            if (key.isValid() && key.isReadable())
+            {
+                onReadable.run(connection);
+            }
+        }
+        selector.selectedKeys().clear();
+    }
 }
