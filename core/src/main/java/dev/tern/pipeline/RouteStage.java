@@ -278,6 +278,29 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         return handlers.connect.disconnectTakenOver(clientId);
     }
 
+    /** Act on a CONNECT that the hooks kept back. Route thread only (a pipeline command). */
+    public boolean resumeConnect(final long connectionId)
+    {
+        return handlers.connect.resumeConnect(connectionId);
+    }
+
+    /**
+     * Another cluster member took the session of {@code clientId} over: close its connection and remove the session
+     * here. Route thread only (a pipeline command).
+     *
+     * @return the persistent session's state if {@code keepState}, else null; null if there was none.
+     */
+    public byte[] moveSessionOut(final String clientId, final boolean keepState)
+    {
+        return handlers.transfer.moveOut(clientId, keepState);
+    }
+
+    /** A session moved here from another cluster member. Route thread only (a pipeline command). */
+    public void moveSessionIn(final byte[] state)
+    {
+        handlers.transfer.moveIn(state);
+    }
+
     /** Send a PUBACK that the hooks kept back. Route thread only (a pipeline command). */
     public boolean releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
     {

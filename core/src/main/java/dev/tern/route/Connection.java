@@ -58,6 +58,10 @@ public final class Connection
     /** Authentication Data to send with the CONNACK once the exchange succeeded; null for none. */
     byte[] authSuccessData;
     boolean authenticated;
+    /** The CONNECT (in {@link #pendingConnect}) is held by the hooks until they resume it. */
+    boolean connectHeld;
+    /** The hooks resumed the held CONNECT: it is acted on without asking them again. */
+    boolean connectAdmitted;
     /** Why the broker or the transport closed it, for the disconnect log line; null when not known. */
     String closeReason;
     /** Will message, published if the connection ends without DISCONNECT. */
