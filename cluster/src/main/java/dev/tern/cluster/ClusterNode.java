@@ -349,7 +349,7 @@ public final class ClusterNode implements AutoCloseable
      * The {@code tern-cluster} thread: owns the cluster client session, the forwarding publications and subscription,
      * the filter index, and reads the hooks' ring.
      */
-    private final class Agent implements ControlledMessageHandler
+    private final class Agent implements ControlledMessageHandler, SessionMoves.Sender
     {
         private final String aeronDir;
         private final LocalBroker broker;
@@ -415,7 +415,7 @@ public final class ClusterNode implements AutoCloseable
                     work += applyIndexUpdates();
                     work += forwardIn.poll(onForward, 64);
                     work += hookRing.controlledRead(this, 64);
-                    work += moves.poll(this::sendToMember);
+                    work += moves.poll(this);
                     final long now = System.nanoTime();
                     if (now - lastKeepAliveNs > KEEP_ALIVE_NS)
                     {
@@ -777,8 +777,16 @@ public final class ClusterNode implements AutoCloseable
             }
         }
 
+        @Override
+        public boolean reachable(final int member)
+        {
+            return member >= 0 && member < forwardOut.length && forwardOut[member] != null &&
+                forwardOut[member].isConnected();
+        }
+
         /** A moved session's chunk to a member, waiting out back pressure for a few seconds. */
-        private boolean sendToMember(final int member, final DirectBuffer buffer, final int length)
+        @Override
+        public boolean send(final int member, final DirectBuffer buffer, final int length)
         {
             final ExclusivePublication publication =
                 member >= 0 && member < forwardOut.length ? forwardOut[member] : null;

@@ -30,15 +30,19 @@ final class SessionMoves
     private static final Logger LOG = LoggerFactory.getLogger(SessionMoves.class);
 
     /** How long a claimant waits for the old owner's state before it resumes the CONNECT without it. */
-    static final long STATE_WAIT_NS = TimeUnit.SECONDS.toNanos(5);
+    static final long STATE_WAIT_NS = TimeUnit.SECONDS.toNanos(2);
     private static final long ARRIVED_KEEP_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int CHUNK = 60_000;
     private static final int HEADER = 14;
 
-    /** Sends one point-to-point message to a member; false if it could not. Agent thread. */
+    /** The point-to-point channel to the other members. Agent thread. */
     interface Sender
     {
+        /** @return whether the member got the message. */
         boolean send(int member, DirectBuffer buffer, int length);
+
+        /** @return whether the member's forwarding channel is connected (false soon after it died). */
+        boolean reachable(int member);
     }
 
     private record Await(String clientId, long epoch, long connectionId, int from, long deadlineNs)
@@ -126,6 +130,12 @@ final class SessionMoves
                 {
                     arrived.remove(await.clientId());
                     install(got, await.connectionId());
+                }
+                else if (!sender.reachable(await.from()))
+                {
+                    LOG.warn("member {} that had the session of {} cannot be reached: it starts from what this "
+                        + "member has", await.from(), await.clientId());
+                    broker.resumeConnect(await.connectionId());
                 }
                 else
                 {
