@@ -27,6 +27,9 @@ public final class ConnectHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
 
+    /** Packets kept behind a held CONNECT at most. */
+    static final int MAX_HELD_FRAMES = 1_000;
+
     private final RouteContext ctx;
     private final BrokerConfig config;
     private final BrokerCounters counters;
@@ -589,6 +592,50 @@ public final class ConnectHandler
             sessions.schedule(connection, ctx.nowMs + config.connectTimeoutMs());
         }
         return held;
+    }
+
+    /**
+     * A packet that came after a held CONNECT waits for it (clients may send packets before the CONNACK, section
+     * 3.1.4); beyond {@link #MAX_HELD_FRAMES} the connection is closed.
+     *
+     * @return whether the frame was taken (kept, or the connection closed).
+     */
+    public boolean holdFrame(final Connection connection, final DirectBuffer frame, final int frameLength)
+    {
+        if (!connection.connectHeld)
+        {
+            return false;
+        }
+        if (connection.heldFrames == null)
+        {
+            connection.heldFrames = new java.util.ArrayList<>();
+        }
+        if (connection.heldFrames.size() >= MAX_HELD_FRAMES)
+        {
+            sessions.closeConnection(connection, false);
+            return true;
+        }
+        final byte[] copy = new byte[frameLength];
+        frame.getBytes(0, copy);
+        connection.heldFrames.add(copy);
+        return true;
+    }
+
+    /**
+     * @return the packets that came after a CONNECT resumed just now, in order, if it was accepted (the protocol level
+     * is {@link #protocolLevel}); null if none.
+     */
+    public java.util.List<byte[]> takeHeldFrames(final Connection connection)
+    {
+        final java.util.List<byte[]> frames = connection.heldFrames;
+        connection.heldFrames = null;
+        return connection.isConnected() ? frames : null;
+    }
+
+    /** @return the connection's protocol level, as its CONNECT gave it. */
+    public static int protocolLevel(final Connection connection)
+    {
+        return connection.protocolLevel;
     }
 
     /**

@@ -52,15 +52,21 @@ class SessionMoveRouteTest
     }
 
     @Test
-    void shouldSendConnackOnlyWhenTheHeldConnectIsResumed() throws InterruptedException
+    void shouldSendConnackAndActOnPacketsSentBeforeItOnlyWhenTheHeldConnectIsResumed() throws InterruptedException
     {
         final Broker broker = start(holding(), 10_000);
         final EgressPackets out = new EgressPackets(broker.egress(0), 10);
         assertTrue(IngressFrames.open(broker.ingress(), CLIENT, "/127.0.0.1:40000"));
         assertTrue(IngressFrames.frame(broker.ingress(), CLIENT, CONNECT_PERSISTENT));
         assertEquals("hold m clean=false", events.poll(10, TimeUnit.SECONDS));
+        // a client may send packets before its CONNACK (section 3.1.4): they wait for the CONNECT
+        assertTrue(IngressFrames.frame(broker.ingress(), CLIENT, new byte[] {(byte)0x82, 0x06, 0x00, 0x07, 0x00,
+            0x01, 'x', 0x01})); // SUBSCRIBE id 7 "x" QoS 1
+        assertTrue(IngressFrames.frame(broker.ingress(), CLIENT, new byte[] {(byte)0xC0, 0x00})); // PINGREQ
         broker.resumeConnect(CLIENT);
         out.assertPacket(CLIENT, 0x20, 0x02, 0x00, 0x00); // CONNACK, no session
+        out.assertPacket(CLIENT, 0x90, 0x03, 0x00, 0x07, 0x01); // SUBACK id 7
+        out.assertPacket(CLIENT, 0xD0, 0x00); // PINGRESP
     }
 
     @Test
