@@ -44,6 +44,8 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_OWNER = 4;
     private static final byte SNAP_SESSION = 5;
     private static final byte SNAP_END = 9;
+    /** A claim without a held CONNECT (from a log of an earlier version). */
+    private static final long NO_CONNECTION = Long.MIN_VALUE;
 
     /** A filter's members changed: what the forwarding agent's index must mirror. */
     record IndexUpdate(String filter, int members)
@@ -171,8 +173,8 @@ final class TernClusteredService implements ClusteredService
             {
                 final int after = body + ClusterProtocol.stringLength(buffer, body);
                 final boolean held = after + 9 <= offset + length; // absent in logs of earlier versions
-                claim(member, sequence, ClusterProtocol.getString(buffer, body), held ? buffer.getLong(after) : 0,
-                    held && buffer.getByte(after + 8) != 0);
+                claim(member, sequence, ClusterProtocol.getString(buffer, body),
+                    held ? buffer.getLong(after) : NO_CONNECTION, held && buffer.getByte(after + 8) != 0);
                 break;
             }
             default:
@@ -278,7 +280,7 @@ final class TernClusteredService implements ClusteredService
         final int previousOwner = previous == null ? -1 : (int)(previous & 0xFF);
         if (member == self)
         {
-            if (sequence >= incarnation && connectionId != 0)
+            if (sequence >= incarnation && connectionId != NO_CONNECTION)
             {
                 // the state comes from the previous owner if it is up; otherwise the session starts from what is here
                 final boolean fetch = keepState && previousOwner >= 0 && previousOwner != self &&
