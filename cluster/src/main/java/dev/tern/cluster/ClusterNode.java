@@ -85,7 +85,6 @@ public final class ClusterNode implements AutoCloseable
     private final TernSetup.Cluster settings;
     private final long incarnation;
     private final RingBuffer hookRing;
-    private final ConcurrentHashMap<String, Integer> pendingClaims = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
@@ -112,7 +111,7 @@ public final class ClusterNode implements AutoCloseable
         this.incarnation = System.currentTimeMillis() * 1000L;
         this.hookRing = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(HOOK_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
-        this.hooks = new ClusterHooks(hookRing, pendingClaims, dropped);
+        this.hooks = new ClusterHooks(hookRing, dropped);
     }
 
     /** @return the hooks to install in this member's broker before it starts. */
@@ -233,8 +232,9 @@ public final class ClusterNode implements AutoCloseable
         driver = launchAfterStaleMarkFiles(() -> ClusteredMediaDriver.launch(driverContext.clone(),
             archiveContext.clone(), consensus.clone()));
 
+        final SessionMoves moves = new SessionMoves(broker, settings.memberId());
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
-            indexUpdates, pendingClaims);
+            indexUpdates, moves);
         final TernClusteredService clustered = service;
         container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
             new ClusteredServiceContainer.Context()
@@ -246,7 +246,7 @@ public final class ClusterNode implements AutoCloseable
             .errorHandler(errors)));
 
         running = true;
-        final Agent agent = new Agent(aeronDir, broker, idle.get());
+        final Agent agent = new Agent(aeronDir, broker, idle.get(), moves);
         agentThread = new Thread(agent::run, "tern-cluster");
         agentThread.setDaemon(true);
         agentThread.start();
@@ -349,7 +349,7 @@ public final class ClusterNode implements AutoCloseable
      * The {@code tern-cluster} thread: owns the cluster client session, the forwarding publications and subscription,
      * the filter index, and reads the hooks' ring.
      */
-    private final class Agent implements ControlledMessageHandler
+    private final class Agent implements ControlledMessageHandler, SessionMoves.Sender
     {
         private final String aeronDir;
         private final LocalBroker broker;
@@ -372,12 +372,14 @@ public final class ClusterNode implements AutoCloseable
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
         /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
         private PendingAck lastPublish;
+        private final SessionMoves moves;
 
-        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle)
+        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle, final SessionMoves moves)
         {
             this.aeronDir = aeronDir;
             this.broker = broker;
             this.idle = idle;
+            this.moves = moves;
             this.sequence = incarnation;
         }
 
@@ -413,6 +415,7 @@ public final class ClusterNode implements AutoCloseable
                     work += applyIndexUpdates();
                     work += forwardIn.poll(onForward, 64);
                     work += hookRing.controlledRead(this, 64);
+                    work += moves.poll(this);
                     final long now = System.nanoTime();
                     if (now - lastKeepAliveNs > KEEP_ALIVE_NS)
                     {
@@ -424,6 +427,7 @@ public final class ClusterNode implements AutoCloseable
                         sweepPendingAcks(now);
                         lastSweepNs = now;
                         resendIfStuck(now);
+                        moves.sweep(now);
                     }
                     idle.idle(work);
                 }
@@ -660,12 +664,14 @@ public final class ClusterNode implements AutoCloseable
                     }
                     return Action.CONTINUE;
                 }
-                case ClusterProtocol.HOOK_CLAIM:
+                case ClusterProtocol.HOOK_CONNECT_CLAIM:
                 {
                     header(ClusterProtocol.CLAIM);
-                    final String clientId = buffer.getStringWithoutLengthUtf8(offset, length);
-                    return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
-                        Action.CONTINUE : Action.ABORT;
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset + 9, length - 9);
+                    final int at = ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId);
+                    command.putLong(at, buffer.getLong(offset));
+                    command.putByte(at + 8, buffer.getByte(offset + 8));
+                    return offer(at + 9) ? Action.CONTINUE : Action.ABORT;
                 }
                 default:
                     return Action.CONTINUE;
@@ -771,6 +777,42 @@ public final class ClusterNode implements AutoCloseable
             }
         }
 
+        @Override
+        public boolean reachable(final int member)
+        {
+            return member >= 0 && member < forwardOut.length && forwardOut[member] != null &&
+                forwardOut[member].isConnected();
+        }
+
+        /** A moved session's chunk to a member, waiting out back pressure for a few seconds. */
+        @Override
+        public boolean send(final int member, final DirectBuffer buffer, final int length)
+        {
+            final ExclusivePublication publication =
+                member >= 0 && member < forwardOut.length ? forwardOut[member] : null;
+            if (publication == null)
+            {
+                return false;
+            }
+            final long deadlineNs = System.nanoTime() + SessionMoves.STATE_WAIT_NS;
+            idle.reset();
+            while (running)
+            {
+                final long result = publication.offer(buffer, 0, length);
+                if (result > 0)
+                {
+                    return true;
+                }
+                if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
+                    System.nanoTime() - deadlineNs > 0)
+                {
+                    return false;
+                }
+                idle.idle();
+            }
+            return false;
+        }
+
         /** @return whether the member got it. */
         private boolean forwardTo(final ExclusivePublication publication, final int length)
         {
@@ -802,6 +844,11 @@ public final class ClusterNode implements AutoCloseable
             if (kind == ClusterProtocol.FORWARD_ACK)
             {
                 onAck(forwardId);
+                return;
+            }
+            if (kind == ClusterProtocol.FORWARD_SESSION)
+            {
+                moves.onChunk(buffer, offset, length);
                 return;
             }
             final int qos = buffer.getByte(offset + 13);

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -45,6 +44,8 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_OWNER = 4;
     private static final byte SNAP_SESSION = 5;
     private static final byte SNAP_END = 9;
+    /** A claim without a held CONNECT (from a log of an earlier version). */
+    private static final long NO_CONNECTION = Long.MIN_VALUE;
 
     /** A filter's members changed: what the forwarding agent's index must mirror. */
     record IndexUpdate(String filter, int members)
@@ -59,7 +60,7 @@ final class TernClusteredService implements ClusteredService
     private final long incarnation;
     private final LocalBroker broker;
     private final Queue<IndexUpdate> indexUpdates;
-    private final ConcurrentHashMap<String, Integer> pendingClaims;
+    private final SessionMoves moves;
 
     // ---- replicated state: same on every member after the same log
     private final long[] lastSequence;
@@ -75,15 +76,17 @@ final class TernClusteredService implements ClusteredService
     private Cluster cluster;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long commandsApplied;
+    /** This run's own NODE_UP is applied: later claims are live, earlier ones history (a restart's replay). */
+    private boolean live;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
-        final Queue<IndexUpdate> indexUpdates, final ConcurrentHashMap<String, Integer> pendingClaims)
+        final Queue<IndexUpdate> indexUpdates, final SessionMoves moves)
     {
         this.self = self;
         this.incarnation = incarnation;
         this.broker = broker;
         this.indexUpdates = indexUpdates;
-        this.pendingClaims = pendingClaims;
+        this.moves = moves;
         this.lastSequence = new long[maxMembers];
         this.incarnations = new long[maxMembers];
     }
@@ -167,8 +170,13 @@ final class TernClusteredService implements ClusteredService
                 break;
             }
             case ClusterProtocol.CLAIM:
-                claim(member, sequence, ClusterProtocol.getString(buffer, body));
+            {
+                final int after = body + ClusterProtocol.stringLength(buffer, body);
+                final boolean held = after + 9 <= offset + length; // absent in logs of earlier versions
+                claim(member, sequence, ClusterProtocol.getString(buffer, body),
+                    held ? buffer.getLong(after) : NO_CONNECTION, held && buffer.getByte(after + 8) != 0);
                 break;
+            }
             default:
                 LOG.warn("unknown cluster command {} from member {}", type, member);
         }
@@ -188,6 +196,7 @@ final class TernClusteredService implements ClusteredService
     {
         LOG.info("cluster member {} is up (incarnation {})", member, memberIncarnation);
         incarnations[member] = memberIncarnation;
+        live |= member == self && memberIncarnation == incarnation;
         memberBySession.put(sessionId, member);
         // a member (re)joining announces all its filters after this; start from none
         dropFilters(member);
@@ -258,24 +267,36 @@ final class TernClusteredService implements ClusteredService
         }
     }
 
-    private void claim(final int member, final long sequence, final String clientId)
+    /**
+     * The claim applied last owns the session. The claimant's CONNECT was held until now; the previous owner closes
+     * the old connection [MQTT-3.1.4-2] and hands the session over point to point ({@link SessionMoves}).
+     */
+    private void claim(final int member, final long sequence, final String clientId, final long connectionId,
+        final boolean keepState)
     {
         final Long previous = ownerByClientId.get(clientId);
         final long epoch = previous == null ? 1 : (previous >>> 8) + 1;
         ownerByClientId.put(clientId, epoch << 8 | member);
+        final int previousOwner = previous == null ? -1 : (int)(previous & 0xFF);
         if (member == self)
         {
-            if (sequence >= incarnation)
+            if (sequence >= incarnation && connectionId != NO_CONNECTION)
             {
-                pendingClaims.computeIfPresent(clientId, (k, v) -> v <= 1 ? null : v - 1);
+                // the state comes from the previous owner if it is up; otherwise the session starts from what is here
+                final boolean fetch = keepState && previousOwner >= 0 && previousOwner != self &&
+                    memberBySession.containsValue(previousOwner);
+                moves.claimedHere(clientId, epoch, connectionId, fetch ? previousOwner : -1);
             }
         }
-        else if (!pendingClaims.containsKey(clientId))
+        else if (live)
         {
-            // the session moved to another member: its connection here, if any, closes [MQTT-3.1.4-2]
+            moves.claimedElsewhere(clientId, epoch, member, keepState, previousOwner == self);
+        }
+        else
+        {
             try
             {
-                broker.disconnectTakenOver(clientId);
+                broker.disconnectTakenOver(clientId); // history: only a connection that is still open here goes
             }
             catch (final RuntimeException ex)
             {

@@ -171,6 +171,25 @@ public final class TernLauncher implements AutoCloseable
                     {
                         broker.releasePublishAck(connectionId, packetId, reasonCode);
                     }
+
+                    @Override
+                    public void resumeConnect(final long connectionId)
+                    {
+                        broker.resumeConnect(connectionId);
+                    }
+
+                    @Override
+                    public void moveSessionOut(final String clientId, final boolean keepState,
+                        final java.util.function.Consumer<byte[]> state)
+                    {
+                        broker.moveSessionOut(clientId, keepState, state);
+                    }
+
+                    @Override
+                    public void moveSessionIn(final byte[] state, final long connectionId)
+                    {
+                        broker.moveSessionIn(state, connectionId);
+                    }
                 });
             }
             catch (final RuntimeException ex)
