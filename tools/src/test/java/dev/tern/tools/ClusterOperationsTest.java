@@ -367,7 +367,8 @@ class ClusterOperationsTest
                 return states;
             }
         }
-        throw new AssertionError("no snapshot with the whole script applied on every member: " + states);
+        throw new AssertionError("no snapshot with the whole script applied on every member: " + states
+            + "\noutput of member 2:\n" + nodes.get(1).tail(60));
     }
 
     private String read(final int member) throws Exception
@@ -443,7 +444,8 @@ class ClusterOperationsTest
         Map<String, Long> metrics = parse(get(dashboards[member], "/metrics"));
         while (!condition.test(metrics))
         {
-            assertTrue(System.currentTimeMillis() < deadline, "metrics of member " + member + ": " + metrics);
+            assertTrue(System.currentTimeMillis() < deadline, "metrics of member " + member + ": " + metrics
+                + "\noutput of member " + member + ":\n" + nodes.get(member).tail(60));
             Thread.sleep(100);
             metrics = parse(get(dashboards[member], "/metrics"));
         }
