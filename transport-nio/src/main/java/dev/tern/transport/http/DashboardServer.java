@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /api/stats} counters, uptime, version and JVM heap as JSON</li>
  *   <li>{@code GET /metrics} Prometheus text exposition format</li>
  *   <li>{@code GET /healthz} {@code 200 ok}, or {@code 503} with the reason while the journal cannot write (QoS 1/2
- *   publishes are then not acknowledged); never behind authentication</li>
+ *   publishes are then not acknowledged) or a {@link #healthCheck health check} fails (a cluster member without a
+ *   leader); never behind authentication</li>
  * </ul>
  * When admin credentials are given, every endpoint but {@code /healthz} requires HTTP Basic auth, and wrong credentials
  * are throttled per client address ({@link AdminAuthenticator}). A server bound to an address other hosts can reach
