@@ -312,6 +312,8 @@ class ClusterOperationsTest
                 retained.setRetained(true);
                 clients.get(i).publish("det/kept/" + i, retained);
             }
+            // the clear goes into the log after the set: member 3 has stored what member 1 retained
+            awaitRetained(ports[2], "det/kept/0", "r0");
             final MqttMessage clear = message("", 1);
             clear.setRetained(true);
             clients.get(2).publish("det/kept/0", clear);
@@ -335,6 +337,25 @@ class ClusterOperationsTest
         {
             disconnect(clients.toArray(new MqttClient[0]));
         }
+    }
+
+    private static void awaitRetained(final int port, final String topic, final String payload) throws Exception
+    {
+        final long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (System.currentTimeMillis() < deadline)
+        {
+            final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            final MqttClient reader = paho(port, "det-reader", true);
+            reader.setCallback(collect(got));
+            reader.subscribe(topic, 1);
+            final String message = got.poll(500, TimeUnit.MILLISECONDS);
+            disconnect(reader);
+            if ((topic + "=" + payload).equals(message))
+            {
+                return;
+            }
+        }
+        throw new AssertionError("retained " + topic + " not stored on the member of port " + port);
     }
 
     /** @return each member's state file once all three are written at the same snapshot and all satisfy the test. */
