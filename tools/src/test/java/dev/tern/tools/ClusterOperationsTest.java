@@ -227,6 +227,65 @@ class ClusterOperationsTest
         }
     }
 
+    /**
+     * A follower that stops (SIGSTOP) holds back the acknowledgements of what is forwarded to it: the sender counts
+     * them as lag for that member and keeps the publisher's PUBACKs; once it runs again the lag is gone.
+     */
+    @Test
+    void shouldCountForwardLagWhileAMemberDoesNotAcknowledge() throws Exception
+    {
+        final int leader = awaitLeader(dashboards);
+        final int receiver = (leader + 1) % MEMBERS;
+        final int sender = (leader + 2) % MEMBERS;
+        final String lag = "tern_cluster_member_" + receiver + "_unacked";
+        final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final MqttClient subscriber = paho(ports[receiver], "lag-sub", true);
+        subscriber.setCallback(collect(got));
+        subscriber.subscribe("lag/#", 1);
+        final MqttClient publisher = paho(ports[sender], "lag-pub", true);
+        try
+        {
+            awaitProbe(publisher, "lag/probe", got);
+            got.clear();
+            final List<org.eclipse.paho.client.mqttv3.MqttDeliveryToken> tokens = new ArrayList<>();
+            ClusterTest.signal(nodes.get(receiver), "STOP");
+            try
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    tokens.add(publisher.getTopic("lag/data").publish(message("l" + i, 1)));
+                }
+                final Map<String, Long> held = awaitMetrics(sender, m -> m.get(lag) == 3
+                    && m.get("tern_cluster_forwards_unacked") == 3
+                    && m.get("tern_cluster_forwards_oldest_unacked_ms") >= 200);
+                assertEquals(0, held.get("tern_cluster_forwards_dropped"), held.toString());
+                assertTrue(tokens.stream().noneMatch(t -> t.isComplete()), "PUBACK sent before the member took it");
+            }
+            finally
+            {
+                ClusterTest.signal(nodes.get(receiver), "CONT");
+            }
+            for (final org.eclipse.paho.client.mqttv3.MqttDeliveryToken token : tokens)
+            {
+                token.waitForCompletion(WAIT_MS);
+            }
+            awaitMetrics(sender, m -> m.get(lag) == 0 && m.get("tern_cluster_forwards_unacked") == 0
+                && m.get("tern_cluster_forwards_oldest_unacked_ms") == 0);
+            final List<String> received = new ArrayList<>();
+            while (received.size() < 3)
+            {
+                final String message = got.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+                assertNotNull(message, "received only " + received);
+                received.add(message);
+            }
+            assertEquals(List.of("lag/data=l0", "lag/data=l1", "lag/data=l2"), received);
+        }
+        finally
+        {
+            disconnect(subscriber, publisher);
+        }
+    }
+
     @Test
     void shouldAnswer503OnHealthzWhileAMemberHasNoLeader(@TempDir final Path alone) throws Exception
     {
