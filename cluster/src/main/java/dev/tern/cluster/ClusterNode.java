@@ -1,5 +1,6 @@
 package dev.tern.cluster;
 
+import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.config.TernSetup;
 
@@ -14,6 +15,7 @@ import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterTool;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.ElectionState;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.cluster.service.Cluster;
@@ -81,6 +83,10 @@ public final class ClusterNode implements AutoCloseable
     private static final int MAX_UNCONFIRMED = 65_536;
     private static final long RESEND_AFTER_NS = TimeUnit.SECONDS.toNanos(3);
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    /** The replicated state at the latest snapshot, in the member's directory (see README "Cluster"). */
+    public static final String STATE_FILE = "snapshot-state.txt";
+    /** How often the {@code tern-cluster} thread refreshes {@link ClusterCounters}. */
+    static final long SAMPLE_INTERVAL_MS = 100;
 
     private final TernSetup.Cluster settings;
     private final long incarnation;
@@ -90,6 +96,7 @@ public final class ClusterNode implements AutoCloseable
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong ackTimeouts = new AtomicLong();
     private final ClusterHooks hooks;
+    private final ClusterCounters counters;
     private final ConcurrentLinkedQueue<TernClusteredService.IndexUpdate> indexUpdates =
         new ConcurrentLinkedQueue<>();
 
@@ -112,6 +119,34 @@ public final class ClusterNode implements AutoCloseable
         this.hookRing = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(HOOK_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
         this.hooks = new ClusterHooks(hookRing, dropped);
+        this.counters = new ClusterCounters(settings.memberId(), settings.members().size());
+    }
+
+    /**
+     * List this member's counters with the broker's: {@code /metrics}, the dashboard and
+     * {@code $SYS/broker/cluster/...} (see {@link ClusterCounters}). Call once, before or after {@link #start}.
+     *
+     * @param brokerCounters the counters of the broker beside this member.
+     */
+    public void exportCounters(final BrokerCounters brokerCounters)
+    {
+        counters.exportTo(brokerCounters);
+    }
+
+    /**
+     * For {@code /healthz}: a member is healthy when it has a session with the cluster's leader and no election is
+     * running (as sampled every {@value #SAMPLE_INTERVAL_MS} ms).
+     *
+     * @return null when healthy, else why not, in a few words.
+     */
+    public String healthProblem()
+    {
+        if (counters.joined.get() == 1)
+        {
+            return null;
+        }
+        return counters.role.get() < 0 ? "cluster member " + settings.memberId() + " is starting"
+            : "cluster member " + settings.memberId() + " has no leader (election running or no majority)";
     }
 
     /** @return the hooks to install in this member's broker before it starts. */
@@ -235,6 +270,7 @@ public final class ClusterNode implements AutoCloseable
         final SessionMoves moves = new SessionMoves(broker, settings.memberId());
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
             indexUpdates, moves);
+        service.stateFile(new File(base, STATE_FILE).toPath());
         final TernClusteredService clustered = service;
         container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
             new ClusteredServiceContainer.Context()
@@ -368,6 +404,9 @@ public final class ClusterNode implements AutoCloseable
         private long sequence;
         private long lastKeepAliveNs;
         private long lastSweepNs;
+        private long lastSampleNs;
+        /** QoS 1 forwards each member has not acknowledged yet. */
+        private final long[] unackedByMember = new long[settings.members().size()];
         private long forwardSequence;
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
         /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
@@ -404,6 +443,7 @@ public final class ClusterNode implements AutoCloseable
                     if (cluster == null || cluster.isClosed())
                     {
                         joined = false;
+                        sample(System.nanoTime());
                         connect();
                         continue;
                     }
@@ -421,6 +461,11 @@ public final class ClusterNode implements AutoCloseable
                     {
                         cluster.sendKeepAlive();
                         lastKeepAliveNs = now;
+                    }
+                    if (now - lastSampleNs > TimeUnit.MILLISECONDS.toNanos(SAMPLE_INTERVAL_MS))
+                    {
+                        sample(now);
+                        lastSampleNs = now;
                     }
                     if (now - lastSweepNs > KEEP_ALIVE_NS)
                     {
@@ -497,6 +542,50 @@ public final class ClusterNode implements AutoCloseable
                 header(ClusterProtocol.SUBSCRIBE);
                 offerBlocking(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, filter));
             }
+        }
+
+        /** Refresh {@link ClusterCounters}: the only thread that writes them. */
+        private void sample(final long now)
+        {
+            final ConsensusModule.Context context = driver.consensusModule().context();
+            final boolean electionClosed = context.electionStateCounter() != null
+                && context.electionStateCounter().get() == ElectionState.CLOSED.code();
+            final boolean member = joined && electionClosed && cluster != null && !cluster.isClosed();
+            counters.role.set(context.clusterNodeRoleCounter() == null ? -1 : context.clusterNodeRoleCounter().get());
+            if (context.leadershipTermIdCounter() != null)
+            {
+                counters.term.set(context.leadershipTermIdCounter().get());
+            }
+            if (context.commitPositionCounter() != null)
+            {
+                counters.commitPosition.set(context.commitPositionCounter().get());
+            }
+            counters.joined.set(member ? 1 : 0);
+            counters.leader.set(member ? cluster.leaderMemberId() : -1);
+            counters.commands.set(service.commandsApplied());
+            counters.forwardsOut.set(forwarded.get());
+            counters.forwardsIn.set(received.get());
+            counters.forwardsDropped.set(dropped.get());
+            counters.ackTimeouts.set(ackTimeouts.get());
+            long total = 0;
+            for (int m = 0; m < unackedByMember.length; m++)
+            {
+                total += unackedByMember[m];
+                if (counters.memberUnacked[m] != null)
+                {
+                    counters.memberUnacked[m].set(unackedByMember[m]);
+                }
+            }
+            counters.unacked.set(total);
+            long oldestDeadlineNs = now + ACK_TIMEOUT_NS;
+            for (final PendingAck pending : pendingAcks.values())
+            {
+                if (pending.deadlineNs - oldestDeadlineNs < 0)
+                {
+                    oldestDeadlineNs = pending.deadlineNs;
+                }
+            }
+            counters.oldestUnackedMs.set(TimeUnit.NANOSECONDS.toMillis(now + ACK_TIMEOUT_NS - oldestDeadlineNs));
         }
 
         private int header(final byte type)
@@ -716,29 +805,50 @@ public final class ClusterNode implements AutoCloseable
             forward.putBytes(22 + topicLength, buffer, payloadOffset, payloadLength);
             final int forwardLength = 22 + topicLength + payloadLength;
             int sent = 0;
+            int sentTo = 0;
             for (int m = 0; m < forwardOut.length; m++)
             {
                 if ((members & (1 << m)) != 0 && forwardOut[m] != null && forwardTo(forwardOut[m], forwardLength))
                 {
                     sent++;
+                    sentTo |= 1 << m;
                 }
             }
             if (forwardId != 0 && sent > 0)
             {
                 // the PUBACK waits for each member that took the message (HOOK_HOLD_ACK follows in the ring)
                 final PendingAck pending = new PendingAck(forwardId, sent, System.nanoTime() + ACK_TIMEOUT_NS);
+                pending.members = sentTo;
+                countUnacked(sentTo, 1);
                 pendingAcks.put(forwardId, pending);
                 lastPublish = pending;
             }
             return Action.CONTINUE;
         }
 
-        private void onAck(final long forwardId)
+        private void onAck(final long forwardId, final int member)
         {
             final PendingAck pending = pendingAcks.get(forwardId);
+            if (pending != null && member >= 0 && member < unackedByMember.length
+                && (pending.members & (1 << member)) != 0)
+            {
+                pending.members &= ~(1 << member);
+                countUnacked(1 << member, -1);
+            }
             if (pending != null && --pending.remaining == 0 && pending.held)
             {
                 release(pending);
+            }
+        }
+
+        private void countUnacked(final int members, final int delta)
+        {
+            for (int m = 0; m < unackedByMember.length; m++)
+            {
+                if ((members & (1 << m)) != 0)
+                {
+                    unackedByMember[m] += delta;
+                }
             }
         }
 
@@ -766,6 +876,8 @@ public final class ClusterNode implements AutoCloseable
             {
                 // a member took the message but never acknowledged it (it died): the publisher is not kept waiting
                 ackTimeouts.incrementAndGet();
+                countUnacked(pending.members, -1);
+                pending.members = 0;
                 if (pending.held)
                 {
                     release(pending);
@@ -843,7 +955,7 @@ public final class ClusterNode implements AutoCloseable
             final long forwardId = buffer.getLong(offset + 5);
             if (kind == ClusterProtocol.FORWARD_ACK)
             {
-                onAck(forwardId);
+                onAck(forwardId, origin);
                 return;
             }
             if (kind == ClusterProtocol.FORWARD_SESSION)
@@ -885,6 +997,8 @@ public final class ClusterNode implements AutoCloseable
         final long forwardId;
         final long deadlineNs;
         int remaining;
+        /** Members that have not acknowledged it yet, one bit each. */
+        int members;
         boolean held;
         long connectionId;
         int packetId;

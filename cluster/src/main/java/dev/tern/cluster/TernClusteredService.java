@@ -78,6 +78,7 @@ final class TernClusteredService implements ClusteredService
     private volatile long commandsApplied;
     /** This run's own NODE_UP is applied: later claims are live, earlier ones history (a restart's replay). */
     private boolean live;
+    private java.nio.file.Path stateFile;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
         final Queue<IndexUpdate> indexUpdates, final SessionMoves moves)
@@ -313,9 +314,21 @@ final class TernClusteredService implements ClusteredService
 
     // ------------------------------------------------------------------ snapshots
 
+    /**
+     * Write the replicated state, as {@link #canonicalState()} puts it, to this file at every snapshot: members that
+     * applied the same log write the same file for the same snapshot.
+     *
+     * @param file where, replaced at each snapshot; null for none.
+     */
+    void stateFile(final java.nio.file.Path file)
+    {
+        this.stateFile = file;
+    }
+
     @Override
     public void onTakeSnapshot(final ExclusivePublication publication)
     {
+        writeStateFile();
         final IdleStrategy idle = cluster.idleStrategy();
         for (int m = 0; m < lastSequence.length; m++)
         {
@@ -444,6 +457,63 @@ final class TernClusteredService implements ClusteredService
     @Override
     public void onTerminate(final Cluster cluster)
     {
+    }
+
+    private void writeStateFile()
+    {
+        final java.nio.file.Path file = stateFile;
+        if (file == null)
+        {
+            return;
+        }
+        try
+        {
+            final java.nio.file.Path next = file.resolveSibling(file.getFileName() + ".tmp");
+            java.nio.file.Files.writeString(next, "logPosition " + cluster.logPosition() + "\n" + canonicalState());
+            java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.warn("cluster state not written to {}: {}", file, ex.toString());
+        }
+    }
+
+    /**
+     * @return every part of the replicated state, one line per entry, in key order (every map is sorted): equal on
+     *         members that applied the same log. Payloads appear as length and CRC-32.
+     */
+    String canonicalState()
+    {
+        final StringBuilder text = new StringBuilder(1024);
+        for (int m = 0; m < lastSequence.length; m++)
+        {
+            text.append("member ").append(m).append(" sequence ").append(lastSequence[m]).append(" incarnation ")
+                .append(incarnations[m]).append('\n');
+        }
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            text.append("filter ").append(entry.getKey()).append(" members ")
+                .append(Integer.toBinaryString(entry.getValue())).append('\n');
+        }
+        for (final Map.Entry<String, Retained> entry : retained.entrySet())
+        {
+            final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(entry.getValue().payload());
+            text.append("retained ").append(entry.getKey()).append(" qos ").append(entry.getValue().qos())
+                .append(" bytes ").append(entry.getValue().payload().length).append(" crc ")
+                .append(Long.toHexString(crc.getValue())).append('\n');
+        }
+        for (final Map.Entry<String, Long> entry : ownerByClientId.entrySet())
+        {
+            text.append("owner ").append(entry.getKey()).append(" member ").append(entry.getValue() & 0xFF)
+                .append(" epoch ").append(entry.getValue() >>> 8).append('\n');
+        }
+        for (final Map.Entry<Long, Integer> entry : memberBySession.entrySet())
+        {
+            text.append("session ").append(entry.getKey()).append(" member ").append(entry.getValue()).append('\n');
+        }
+        return text.toString();
     }
 
     /** @return a description of the replicated state, the same on every member after the same log (tests). */
