@@ -132,9 +132,18 @@ public final class BrokerConfig
         /** A thread per stage (decode, route, journal, encode): stages overlap on hosts with cores to spare. */
         DEDICATED;
 
+        /** @throws IllegalArgumentException naming the accepted values. */
         public static ThreadLayout parse(final String value)
         {
-            return valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            try
+            {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(
+                    "thread layout must be auto, compact or dedicated, not '" + value + "'", ex);
+            }
         }
 
         /**
