@@ -59,6 +59,7 @@ public final class AclCostProbe
             .maxPacketSize(64 * 1024)
             .sysIntervalSeconds(0)
             .maxInflight(65535)
+            .threadLayout(BrokerConfig.ThreadLayout.DEDICATED) // the CPU of each stage is read from its own thread
             .conclude();
         final Authorizer authorizer = switch (acl)
         {

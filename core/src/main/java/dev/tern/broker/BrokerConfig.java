@@ -55,6 +55,7 @@ public final class BrokerConfig
     private boolean logConnections = true;
     private IdleStrategyKind idleStrategy = IdleStrategyKind.BACKOFF;
     private WaitStrategyKind waitStrategy = WaitStrategyKind.BACKOFF;
+    private ThreadLayout threadLayout = ThreadLayout.AUTO;
     private String brokerVersion = "0.1.0";
     private long checkpointEveryRecords = 1_000_000;
     private int maxConnections = 1_000_000;
@@ -118,9 +119,47 @@ public final class BrokerConfig
         }
     }
 
+    /** How the pipeline stages share threads. */
+    public enum ThreadLayout
+    {
+        /** Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise. */
+        AUTO,
+        /**
+         * For small hosts: one pipeline thread runs decode, route and encode in turn for each event; with a journal a
+         * second one runs journal then encode, per batch. Fewer hand-offs, so fewer chances to be descheduled.
+         */
+        COMPACT,
+        /** A thread per stage (decode, route, journal, encode): stages overlap on hosts with cores to spare. */
+        DEDICATED;
+
+        /** @throws IllegalArgumentException naming the accepted values. */
+        public static ThreadLayout parse(final String value)
+        {
+            try
+            {
+                return valueOf(value.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException(
+                    "thread layout must be auto, compact or dedicated, not '" + value + "'", ex);
+            }
+        }
+
+        /**
+         * @param processors available processors.
+         * @return this, or for {@link #AUTO} the layout that suits that many processors.
+         */
+        public ThreadLayout resolve(final int processors)
+        {
+            return this != AUTO ? this : processors <= 2 ? COMPACT : DEDICATED;
+        }
+    }
+
     /**
      * Defaults, with the idle/wait strategies taken from system properties {@code tern.idle} and {@code tern.wait} when
-     * set (e.g. {@code -Dtern.idle=busy-spin -Dtern.wait=busy-spin} on a dedicated host).
+     * set (e.g. {@code -Dtern.idle=busy-spin -Dtern.wait=busy-spin} on a dedicated host), and the thread layout from
+     * {@code tern.threads} ({@code auto}, {@code compact} or {@code dedicated}).
      *
      * @return a new config.
      */
@@ -136,6 +175,11 @@ public final class BrokerConfig
         if (wait != null && !wait.isBlank())
         {
             config.waitStrategy(WaitStrategyKind.parse(wait));
+        }
+        final String threads = System.getProperty("tern.threads");
+        if (threads != null && !threads.isBlank())
+        {
+            config.threadLayout(ThreadLayout.parse(threads));
         }
         return config;
     }
@@ -182,6 +226,8 @@ public final class BrokerConfig
         require(maximumQos >= 0 && maximumQos <= 2, "maximumQos", maximumQos);
         require(maxKeepAliveSeconds >= 0 && maxKeepAliveSeconds <= 65535, "maxKeepAliveSeconds", maxKeepAliveSeconds);
         require(responseInformation == null || !responseInformation.isEmpty(), "responseInformation", "''");
+        require(threadLayout != null, "threadLayout", null);
+        threadLayout = threadLayout.resolve(Runtime.getRuntime().availableProcessors());
         concluded = true;
         return this;
     }
@@ -421,6 +467,23 @@ public final class BrokerConfig
     public BrokerConfig waitStrategy(final WaitStrategyKind waitStrategy)
     {
         this.waitStrategy = waitStrategy;
+        return this;
+    }
+
+    /** @return the thread layout of the pipeline; never {@link ThreadLayout#AUTO} once concluded. */
+    public ThreadLayout threadLayout()
+    {
+        return threadLayout;
+    }
+
+    /**
+     * @param threadLayout how the pipeline stages share threads (default {@link ThreadLayout#AUTO}, resolved by
+     *                     {@link #conclude()} from the available processors).
+     * @return this.
+     */
+    public BrokerConfig threadLayout(final ThreadLayout threadLayout)
+    {
+        this.threadLayout = threadLayout;
         return this;
     }
 

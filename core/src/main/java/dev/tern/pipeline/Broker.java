@@ -120,11 +120,12 @@ public final class Broker implements AutoCloseable
             egressSignals[i] = new IdleSignal();
         }
 
-        disruptor = new Disruptor<>(PipelineEvent::new, config.pipelineSize(), storage != null ?
-            new StageThreadFactory(this::onThreadDeath, "tern-decode", "tern-route", "tern-journal", "tern-encode") :
-            new StageThreadFactory(this::onThreadDeath, "tern-decode", "tern-route", "tern-encode"),
-            ProducerType.SINGLE, waitStrategy(config.waitStrategy()));
-        disruptor.setDefaultExceptionHandler(new StageExceptionHandler());
+        final boolean compact = this.config.threadLayout() == BrokerConfig.ThreadLayout.COMPACT;
+        disruptor = new Disruptor<>(PipelineEvent::new, config.pipelineSize(), new StageThreadFactory(
+            this::onThreadDeath, stageThreadNames(compact, storage != null)), ProducerType.SINGLE,
+            waitStrategy(config.waitStrategy()));
+        final StageExceptionHandler exceptionHandler = new StageExceptionHandler();
+        disruptor.setDefaultExceptionHandler(exceptionHandler);
         final DecodeStage decode = new DecodeStage(counters, config.maxPacketSize());
         route = new RouteStage(config, counters, List.copyOf(listeners), Objects.requireNonNull(authenticator),
             Objects.requireNonNull(authorizer), Objects.requireNonNull(hooks), storage != null);
@@ -147,13 +148,40 @@ public final class Broker implements AutoCloseable
                 route.requestCheckpoint(); // before the pipeline starts: its thread sees the flag
             }
             // Acknowledgements leave (encode) only after the records of their event are appended (journal).
-            disruptor.handleEventsWith(decode).then(route).then(new JournalStage(storage, counters))
-                .then(encode);
+            final JournalStage journal = new JournalStage(storage, counters);
+            if (compact)
+            {
+                disruptor.handleEventsWith(StageGroup.perEvent(exceptionHandler, decode, route))
+                    .then(StageGroup.afterBatch(exceptionHandler, journal, encode));
+            }
+            else
+            {
+                disruptor.handleEventsWith(decode).then(route).then(journal).then(encode);
+            }
+        }
+        else if (compact)
+        {
+            disruptor.handleEventsWith(StageGroup.perEvent(exceptionHandler, decode, route, encode));
         }
         else
         {
             disruptor.handleEventsWith(decode).then(route).then(encode);
         }
+        LOG.info("pipeline threads: {}", String.join(", ", stageThreadNames(compact, storage != null)));
+    }
+
+    /**
+     * The stage threads in start order. In the compact layout the routing thread keeps its name (it runs decode and
+     * encode too) and, with a journal, {@code tern-journal} encodes after it.
+     */
+    private static String[] stageThreadNames(final boolean compact, final boolean journaling)
+    {
+        if (compact)
+        {
+            return journaling ? new String[] {"tern-route", "tern-journal"} : new String[] {"tern-route"};
+        }
+        return journaling ? new String[] {"tern-decode", "tern-route", "tern-journal", "tern-encode"} :
+            new String[] {"tern-decode", "tern-route", "tern-encode"};
     }
 
     private static UnsafeBuffer newRingBuffer(final int capacity)

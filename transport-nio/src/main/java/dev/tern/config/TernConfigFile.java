@@ -70,7 +70,7 @@ public final class TernConfigFile extends ConfigReader
         "maxKeepAliveSeconds", "wildcardSubscriptionAvailable", "subscriptionIdentifiersAvailable",
         "sharedSubscriptionsAvailable", "responseInformation");
     private static final List<String> PIPELINE_KEYS = List.of("ioAgents", "pipelineSize", "ingressRingCapacity",
-        "egressRingCapacity", "idleStrategy", "waitStrategy");
+        "egressRingCapacity", "idleStrategy", "waitStrategy", "threads");
     private static final List<String> SYS_KEYS = List.of("intervalSeconds");
     private static final List<String> LOGGING_KEYS = List.of("connections");
     private static final List<String> PERSISTENCE_KEYS =
@@ -214,6 +214,11 @@ public final class TernConfigFile extends ConfigReader
         if (wait != null)
         {
             broker.waitStrategy(parseEnum(WaitStrategyKind.values(), wait, "pipeline.waitStrategy"));
+        }
+        final String threads = readString(pipeline, "pipeline.threads", null);
+        if (threads != null)
+        {
+            broker.threadLayout(parseEnum(BrokerConfig.ThreadLayout.values(), threads, "pipeline.threads"));
         }
     }
 

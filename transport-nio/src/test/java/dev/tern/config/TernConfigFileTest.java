@@ -80,6 +80,7 @@ class TernConfigFileTest
           egressRingCapacity: 2097152
           idleStrategy: busy-spin
           waitStrategy: blocking
+          threads: compact
         sys:
           intervalSeconds: 0
         auth:
@@ -133,6 +134,7 @@ class TernConfigFileTest
         assertEquals(2097152, broker.egressRingCapacity());
         assertEquals(IdleStrategyKind.BUSY_SPIN, broker.idleStrategy());
         assertEquals(WaitStrategyKind.BLOCKING, broker.waitStrategy());
+        assertEquals(BrokerConfig.ThreadLayout.COMPACT, broker.threadLayout());
         assertEquals(0, broker.sysIntervalSeconds());
         assertEquals(500, broker.maxConnections());
         assertEquals(5, broker.maxConnectionsPerAddress());
@@ -251,6 +253,8 @@ class TernConfigFileTest
         }
         assertEquals(IdleStrategyKind.BACKOFF, fromExample.broker().idleStrategy());
         assertEquals(WaitStrategyKind.BACKOFF, fromExample.broker().waitStrategy());
+        assertEquals(BrokerConfig.ThreadLayout.AUTO.resolve(Runtime.getRuntime().availableProcessors()),
+            fromExample.broker().threadLayout());
     }
 
     @Test
@@ -339,6 +343,10 @@ class TernConfigFileTest
               idleStrategy: lazy
             """, "tern.yaml line 2: pipeline.idleStrategy: expected one of backoff, busy-spin, yielding, sleeping,"
             + " got 'lazy'");
+        assertMessage("""
+            pipeline:
+              threads: many
+            """, "tern.yaml line 2: pipeline.threads: expected one of auto, compact, dedicated, got 'many'");
         assertMessage("""
             persistence:
               fsync: always
