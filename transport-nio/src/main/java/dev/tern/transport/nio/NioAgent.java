@@ -73,6 +73,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     static final long IDLE_SELECT_MS = 1000;
     /** Idle select timeout while a close flush or a TLS handshake has a deadline. */
     static final long DEADLINE_SELECT_MS = 10;
+    /** How often the buffer pool frees what it retained and did not lend out since ({@link BufferPool#trim()}). */
+    static final long POOL_TRIM_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
     private static final int HANDOFF_CAPACITY = 1024;
     private static final int DISCARD_ON_CLOSE_BYTES = 64 * 1024;
@@ -117,6 +119,7 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     private Executor tlsTasks;
     private TransportCounters.Sum counterSum;
     private long nextSequence = 1;
+    private long nextPoolTrimNs = System.nanoTime() + POOL_TRIM_INTERVAL_NS;
     private int work;
     /** Woken after this agent wrote the ingress ring; null when the pipeline never sleeps. */
     private IdleSignal ingressSignal;
@@ -306,6 +309,12 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         if (counterSum != null)
         {
             counterSum.publish();
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs - nextPoolTrimNs >= 0)
+        {
+            nextPoolTrimNs = nowNs + POOL_TRIM_INTERVAL_NS;
+            pool.trim();
         }
         wakePipeline(ingressBefore);
         return work;
