@@ -368,13 +368,11 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     /** Register an accepted socket with this agent's selector and announce it (after its handshake, if it has one). */
     void adopt(final SocketChannel channel, final int listenerIndex)
     {
-        final String remote;
         final NioConnection connection;
         try
         {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            remote = String.valueOf(channel.getRemoteAddress());
             connection = new NioConnection(RingProtocol.connectionId(nextSequence, agentIndex), listenerIndex, channel);
             connection.layers = layersFor(connection);
             connection.path = connection.layers == null ? plain : layered;
@@ -389,7 +387,6 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         nextSequence++;
         counters.connectionsAccepted.increment();
         connections.put(connection.id, connection);
-        connection.remote = remote;
         if (connection.layers != null && !connection.layers.secured())
         {
             layered.handshakeStarted(connection);
@@ -401,8 +398,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         updateInterest(connection);
         if (LOG.isDebugEnabled())
         {
-            LOG.debug("{}: connection {} opened from {} on listener {}", roleName, connection.id, remote,
-                listenerIndex);
+            LOG.debug("{}: connection {} opened from {} on listener {}", roleName, connection.id,
+                IngressControl.remoteAddress(channel), listenerIndex);
         }
     }
 
