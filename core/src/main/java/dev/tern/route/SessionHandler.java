@@ -287,11 +287,10 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         subscriptions.removeAll(session);
         session.readCheckedFilters = null;
         session.readDecisions = null;
-        counters.messagesInflight.add(-session.inflightByPacketId.size());
-        counters.messagesQueued.add(-session.queue.size());
-        session.inflightByPacketId.clear();
+        counters.messagesInflight.add(-session.inflightCount());
+        counters.messagesQueued.add(-session.queuedCount());
         budget.release(session);
-        session.queue.clear();
+        session.clearOutbound();
         if (orphans != null)
         {
             delivery.redeliverShared(orphans);
