@@ -34,7 +34,14 @@ final class StartupMemory
 
     static void release()
     {
-        lowerHeapFreeRatios(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class));
+        try
+        {
+            lowerHeapFreeRatios(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class));
+        }
+        catch (final LinkageError | IllegalArgumentException ex)
+        {
+            // a runtime without the jdk.management module, or not HotSpot: its own heap sizing stays
+        }
         System.gc();
     }
 
