@@ -43,6 +43,7 @@ final class StartupMemory
             // a runtime without the jdk.management module, or not HotSpot: its own heap sizing stays
         }
         System.gc();
+        NativeHeapTrim.startIfNotConfigured();
     }
 
     /**
