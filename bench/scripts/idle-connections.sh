@@ -3,11 +3,12 @@
 #
 #   bench/scripts/idle-connections.sh [COUNT] [SOURCES] [dist|jar]
 #
-# Starts the broker on a free port, measures its RSS and heap (after a full GC) with no clients, opens COUNT idle
-# connections (CONNECT, CONNACK, then silence) from SOURCES loopback source addresses, measures again 12 s later, and
-# prints bytes per connection. `dist` (default) unpacks tools/target/tern-<version>.tar.gz and starts its bin/tern,
-# with the launcher's JVM flags (TERN_HEAP, JAVA_OPTS apply); `jar` starts `java -jar tools/target/tern.jar` with no JVM
-# flag (TERN_HEAP, if set, gives -Xmx). The 12 s include one native heap trim of bin/tern (every 10 s).
+# Starts the broker on a free port, measures its RSS and heap with no clients, opens COUNT idle connections (CONNECT,
+# CONNACK, then silence) from SOURCES loopback source addresses, measures again 12 s later, and prints bytes per
+# connection. Each measurement is taken 11 s after a full GC (`jcmd PID GC.run`): the collection frees native memory
+# (G1's tables) too, which the next native heap trim (every 10 s) returns. `dist` (default) unpacks
+# tools/target/tern-<version>.tar.gz and starts its bin/tern, with the launcher's JVM flags (TERN_HEAP, JAVA_OPTS
+# apply); `jar` starts `java -jar tools/target/tern.jar` with no JVM flag (TERN_HEAP, if set, gives -Xmx).
 # TERN_NMT=1 adds -XX:NativeMemoryTracking=summary; then, and always for the heap, the script keeps
 # `jcmd PID GC.class_histogram` (and `VM.native_memory summary`) before and after in /tmp/tern-idle-connections/ and
 # prints the largest differences per connection.
@@ -56,7 +57,7 @@ sleep 12 # past the start-up compaction and a native heap trim
 
 measure() {
     jcmd "$BROKER" GC.run > /dev/null
-    sleep 1
+    sleep 11 # the collection frees native memory (G1's tables) too: the next native heap trim returns it
     jcmd "$BROKER" GC.class_histogram > "$OUT/$1.histo"
     [[ "${TERN_NMT:-0}" == 1 ]] && jcmd "$BROKER" VM.native_memory summary > "$OUT/$1.nmt"
     grep -E '^(VmRSS|RssAnon|RssFile)' /proc/"$BROKER"/status > "$OUT/$1.status"
