@@ -30,7 +30,11 @@ public final class Connection
     TopicDecisions publishDecisions;
     long keepAliveMs;
     long lastActivityMs;
-    long timerId = Long.MIN_VALUE;
+    /** Deadline of the connection's one timer (connect timeout, then keep alive), or {@link ConnectionTimers#NONE}. */
+    long timerDeadlineMs = ConnectionTimers.NONE;
+    /** Neighbours in its {@link ConnectionTimers} slot. */
+    Connection timerPrev;
+    Connection timerNext;
     boolean writable = true;
     /** Counted against its address's connection limit. */
     boolean addressCounted;

@@ -137,8 +137,8 @@ public final class DeliveryHandler
         }
 
         final Message message = m.stored(ctx.nowMs);
-        if (connection != null && connection.writable && session.queue.isEmpty() &&
-            session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
+        if (connection != null && connection.writable && session.queue().isEmpty() &&
+            session.inflight().size() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
             sendNew(session, connection, message, qos, retainFlag, false, subscriptionIds, group, m.publisher);
         }
@@ -168,14 +168,14 @@ public final class DeliveryHandler
         final Session session, final Message message, final int qos, final boolean retainFlag,
         final int[] subscriptionIds, final SharedGroup group, final Session publisher)
     {
-        if (session.queue.size() >= maxQueued)
+        if (session.queue().size() >= maxQueued)
         {
             // Documented policy: a full session queue drops the newest message, and counts it.
             counters.droppedQueueFull.increment();
             counters.publishDropped.increment();
             return;
         }
-        session.queue.add(new Session.Queued(message, qos, retainFlag, subscriptionIds, group));
+        session.queue().add(new Session.Queued(message, qos, retainFlag, subscriptionIds, group));
         counters.messagesQueued.increment();
         budget.add(message);
         budget.pausePublisherOverBudget(publisher);
@@ -215,7 +215,7 @@ public final class DeliveryHandler
             }
             else
             {
-                session.queue.addFirst(new Session.Queued(message, qos, retain, subscriptionIds, group));
+                session.queue().addFirst(new Session.Queued(message, qos, retain, subscriptionIds, group));
                 counters.messagesQueued.increment();
                 budget.add(message);
             }
@@ -229,7 +229,7 @@ public final class DeliveryHandler
         final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
         inflight.subscriptionIds = subscriptionIds;
         inflight.group = group;
-        session.inflightByPacketId.put(packetId, inflight);
+        session.inflight().put(packetId, inflight);
         counters.messagesInflight.increment();
         budget.resumeReading(connection);
         proxy.publishStored(connection, message, qos, false, retain, packetId, subscriptionIds);
@@ -238,10 +238,10 @@ public final class DeliveryHandler
     void drainQueue(final Session session)
     {
         final Connection connection = session.connection;
-        while (connection != null && connection.writable && !session.queue.isEmpty() &&
-            session.inflightByPacketId.size() < connection.inflightLimit) // [MQTT-3.3.4-9]
+        while (connection != null && connection.writable && session.queuedCount() > 0 &&
+            session.inflightCount() < connection.inflightLimit) // [MQTT-3.3.4-9]
         {
-            final Session.Queued queued = session.queue.poll();
+            final Session.Queued queued = session.queue().poll();
             counters.messagesQueued.decrement();
             budget.remove(QueuedBytesBudget.queuedSize(queued.message));
             final Message m = queued.message;
@@ -258,11 +258,11 @@ public final class DeliveryHandler
     /** [MQTT-4.4.0-1] on reconnect, unacknowledged PUBLISH (with DUP) and PUBREL are sent again, in order. */
     void resendInflight(final Session session, final Connection connection)
     {
-        if (session.inflightByPacketId.isEmpty())
+        if (session.inflightCount() == 0)
         {
             return;
         }
-        final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+        final List<Inflight> inflight = new ArrayList<>(session.inflight().values());
         inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
         for (final Inflight f : inflight)
         {
@@ -294,10 +294,10 @@ public final class DeliveryHandler
     public void onPuback(final Connection connection, final int packetId)
     {
         final Session session = connection.session;
-        final Inflight inflight = session.inflightByPacketId.get(packetId);
+        final Inflight inflight = session.inflight().get(packetId);
         if (inflight != null && inflight.state == Inflight.AWAIT_PUBACK)
         {
-            session.inflightByPacketId.remove(packetId);
+            session.inflight().remove(packetId);
             journal.journalRelease(session, packetId);
             counters.messagesInflight.decrement();
             drainQueue(session);
@@ -308,13 +308,13 @@ public final class DeliveryHandler
     public void onPubrec(final Connection connection, final int packetId, final int reasonCode)
     {
         final Session session = connection.session;
-        final Inflight inflight = session.inflightByPacketId.get(packetId);
+        final Inflight inflight = session.inflight().get(packetId);
         if (RouteContext.isMqtt5(connection) && ReasonCode.isFailure(reasonCode))
         {
             // A 5.0 PUBREC with a failure code ends the exchange: no PUBREL, the slot is free (section 4.3.3).
             if (inflight != null && inflight.state == Inflight.AWAIT_PUBREC)
             {
-                session.inflightByPacketId.remove(packetId);
+                session.inflight().remove(packetId);
                 journal.journalRelease(session, packetId);
                 counters.messagesInflight.decrement();
                 drainQueue(session);
@@ -338,10 +338,10 @@ public final class DeliveryHandler
     public void onPubcomp(final Connection connection, final int packetId)
     {
         final Session session = connection.session;
-        final Inflight inflight = session.inflightByPacketId.get(packetId);
+        final Inflight inflight = session.inflight().get(packetId);
         if (inflight != null && inflight.state == Inflight.AWAIT_PUBCOMP)
         {
-            session.inflightByPacketId.remove(packetId);
+            session.inflight().remove(packetId);
             journal.journalRelease(session, packetId);
             counters.messagesInflight.decrement();
             drainQueue(session);
@@ -357,7 +357,7 @@ public final class DeliveryHandler
     static List<Session.Queued> sharedOrphans(final Session session)
     {
         final List<Session.Queued> orphans = new ArrayList<>();
-        final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+        final List<Inflight> inflight = new ArrayList<>(session.inflight().values());
         inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
         for (final Inflight f : inflight)
         {
@@ -366,7 +366,7 @@ public final class DeliveryHandler
                 orphans.add(new Session.Queued(f.message, f.qos, f.retain, f.subscriptionIds, f.group));
             }
         }
-        for (final Session.Queued queued : session.queue)
+        for (final Session.Queued queued : session.queue())
         {
             if (queued.group != null)
             {

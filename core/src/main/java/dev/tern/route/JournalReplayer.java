@@ -174,7 +174,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         final Message message = messageById.get(messageId);
         if (session != null && message != null)
         {
-            session.queue.add(new Session.Queued(message, qos, retain));
+            session.queue().add(new Session.Queued(message, qos, retain));
             counters.messagesQueued.increment();
             budget.add(message);
         }
@@ -188,7 +188,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         final Session session = sessionByClientId.get(clientId);
         if (session != null)
         {
-            final Session.Queued dequeued = fromQueue ? session.queue.poll() : null;
+            final Session.Queued dequeued = fromQueue ? session.queue().poll() : null;
             if (dequeued != null)
             {
                 counters.messagesQueued.decrement();
@@ -196,7 +196,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
             }
             final Message message = messageById.get(messageId);
             final Inflight inflight = new Inflight(packetId, session.inflightSequence++, message, qos, retain);
-            if (session.inflightByPacketId.put(packetId, inflight) == null)
+            if (session.inflight().put(packetId, inflight) == null)
             {
                 counters.messagesInflight.increment();
             }
@@ -207,7 +207,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
     public void onRelease(final String clientId, final int packetId)
     {
         final Session session = sessionByClientId.get(clientId);
-        if (session != null && session.inflightByPacketId.remove(packetId) != null)
+        if (session != null && session.inflight().remove(packetId) != null)
         {
             counters.messagesInflight.decrement();
         }
@@ -217,7 +217,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
     public void onPubrec(final String clientId, final int packetId)
     {
         final Session session = sessionByClientId.get(clientId);
-        final Inflight inflight = session == null ? null : session.inflightByPacketId.get(packetId);
+        final Inflight inflight = session == null ? null : session.inflight().get(packetId);
         if (inflight != null)
         {
             inflight.state = Inflight.AWAIT_PUBCOMP;
@@ -231,7 +231,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         final Session session = sessionByClientId.get(clientId);
         if (session != null)
         {
-            session.inboundQos2.add(packetId);
+            session.inboundQos2().add(packetId);
         }
     }
 
@@ -241,7 +241,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         final Session session = sessionByClientId.get(clientId);
         if (session != null)
         {
-            session.inboundQos2.remove(packetId);
+            session.inboundQos2().remove(packetId);
         }
     }
 
@@ -270,7 +270,10 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         // would mean a damaged journal: drop those entries rather than fail.
         for (final Session session : sessionByClientId.values())
         {
-            session.inflightByPacketId.values().removeIf(f -> f.message == null && f.state != Inflight.AWAIT_PUBCOMP);
+            if (session.inflightCount() > 0)
+            {
+                session.inflight().values().removeIf(f -> f.message == null && f.state != Inflight.AWAIT_PUBCOMP);
+            }
             if (session.expirySeconds >= 0 && session.expiryTimerId == Long.MIN_VALUE)
             {
                 // offline since the restart: its Session Expiry Interval runs from now [MQTT-3.1.2-23]

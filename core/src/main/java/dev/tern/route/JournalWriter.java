@@ -134,7 +134,9 @@ public final class JournalWriter
             {
                 w.subscribe(session.clientId, sub.getKey(), sub.getValue());
             }
-            final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+            // a session's QoS 1/2 structures are made on first use: reading them here must not make them
+            final List<Inflight> inflight = session.inflightCount() == 0 ? new ArrayList<>() :
+                new ArrayList<>(session.inflight().values());
             inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
             for (final Inflight f : inflight)
             {
@@ -150,14 +152,18 @@ public final class JournalWriter
                     w.inflight(session.clientId, f.message.journalId, f.packetId, f.qos, f.retain, false);
                 }
             }
-            for (final Session.Queued q : session.queue)
+            for (final Session.Queued q : session.queuedCount() == 0 ? List.<Session.Queued>of() : session.queue())
             {
                 checkpointMessage(w, q.message, written);
                 w.enqueue(session.clientId, q.message.journalId, q.qos, q.retain);
             }
-            for (final org.agrona.collections.IntHashSet.IntIterator it = session.inboundQos2.iterator(); it.hasNext(); )
+            if (session.inboundQos2Count() > 0)
             {
-                w.qos2In(session.clientId, it.nextValue());
+                for (final org.agrona.collections.IntHashSet.IntIterator it = session.inboundQos2().iterator();
+                    it.hasNext(); )
+                {
+                    w.qos2In(session.clientId, it.nextValue());
+                }
             }
         }
         ctx.retained.forEach((topic, message) ->

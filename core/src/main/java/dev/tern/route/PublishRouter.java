@@ -114,8 +114,8 @@ public final class PublishRouter implements MatchVisitor<Session>
                     return;
                 }
             }
-            if (qos == 2 && session.inboundQos2.size() >= ctx.maxInflight &&
-                !session.inboundQos2.contains(packet.packetId))
+            if (qos == 2 && session.inboundQos2().size() >= ctx.maxInflight &&
+                !session.inboundQos2().contains(packet.packetId))
             {
                 // more unacknowledged QoS 2 PUBLISH than the Receive Maximum the CONNACK gave [MQTT-3.3.4-7]
                 counters.protocolErrors.increment();
@@ -134,7 +134,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             refuseUnstored(connection, packet.packetId, qos);
             return;
         }
-        if (qos == 2 && session.inboundQos2.contains(packet.packetId))
+        if (qos == 2 && session.inboundQos2().contains(packet.packetId))
         {
             // [MQTT-4.3.3-2] a resent QoS 2 PUBLISH before PUBREL is acknowledged again but not delivered twice
             proxy.publishAck(connection, 2, packet.packetId, ReasonCode.SUCCESS, null);
@@ -171,7 +171,7 @@ public final class PublishRouter implements MatchVisitor<Session>
 
         if (qos == 2)
         {
-            session.inboundQos2.add(packet.packetId);
+            session.inboundQos2().add(packet.packetId);
             if (journaling && session.persistent)
             {
                 journal.records().qos2In(session.clientId, packet.packetId);
@@ -236,7 +236,7 @@ public final class PublishRouter implements MatchVisitor<Session>
     private void refuseUnstored(final Connection connection, final int packetId, final int qos)
     {
         counters.refusedJournalFailed.increment();
-        if (!RouteContext.isMqtt5(connection) || (qos == 2 && connection.session.inboundQos2.contains(packetId)))
+        if (!RouteContext.isMqtt5(connection) || (qos == 2 && connection.session.inboundQos2().contains(packetId)))
         {
             sessions.disconnect(connection, ReasonCode.UNSPECIFIED_ERROR, "the broker cannot store messages now");
             return;
@@ -279,7 +279,7 @@ public final class PublishRouter implements MatchVisitor<Session>
     public void onPubrel(final Connection connection, final int packetId)
     {
         final Session session = connection.session;
-        if (session.inboundQos2.remove(packetId) && journaling && session.persistent)
+        if (session.inboundQos2().remove(packetId) && journaling && session.persistent)
         {
             journal.records().qos2Done(session.clientId, packetId);
         }

@@ -68,12 +68,12 @@ final class QueuedBytesBudget
     /** A session ends: everything in its queue leaves the budget. */
     void release(final Session session)
     {
-        if (session.queue.isEmpty())
+        if (session.queuedCount() == 0)
         {
             return;
         }
         long bytes = 0;
-        for (final Session.Queued queued : session.queue)
+        for (final Session.Queued queued : session.queue())
         {
             bytes += queuedSize(queued.message);
         }
@@ -94,7 +94,7 @@ final class QueuedBytesBudget
         }
         final Connection connection = publisher.connection;
         // A client awaited by its own QoS 1/2 deliveries must stay readable: its acknowledgements drain the queues.
-        if (connection != null && ctx.current != null && publisher.inflightByPacketId.isEmpty() &&
+        if (connection != null && ctx.current != null && publisher.inflightCount() == 0 &&
             pausedPublishers.put(connection.id, connection) == null)
         {
             proxy.pauseRead(connection.id);
@@ -143,7 +143,7 @@ final class QueuedBytesBudget
      */
     boolean droppedForBudget(final Session session)
     {
-        if (overBudget() && !session.queue.isEmpty())
+        if (overBudget() && session.queuedCount() > 0)
         {
             counters.droppedMemoryBudget.increment();
             counters.publishDropped.increment();

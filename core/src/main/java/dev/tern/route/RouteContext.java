@@ -119,6 +119,6 @@ public final class RouteContext
     public int backlog(final String clientId)
     {
         final Session session = sessionByClientId.get(clientId);
-        return session == null ? -1 : session.queue.size() + session.inflightByPacketId.size();
+        return session == null ? -1 : session.queuedCount() + session.inflightCount();
     }
 }

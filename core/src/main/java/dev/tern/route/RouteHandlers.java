@@ -45,7 +45,7 @@ public final class RouteHandlers
         delivery = new DeliveryHandler(context, proxy, access, budget, journal);
         subscriptions = new SubscriptionHandler(context, proxy, access, delivery, journal);
         sessions = new SessionHandler(context, proxy, subscriptions, delivery, budget, journal, addresses,
-            connectionLog);
+            connectionLog, publishDueWills);
         router = new PublishRouter(context, proxy, access, subscriptions, delivery, sessions, journal);
         connect = new ConnectHandler(context, proxy, access, sessions, delivery, journal, addresses, connectionLog,
             publishDueWills);

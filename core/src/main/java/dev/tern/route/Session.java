@@ -62,10 +62,13 @@ final class Session
 
     /** Subscribed filter to options (QoS in bits 0-1). */
     final Map<String, Integer> subscriptions = new HashMap<>();
-    final Int2ObjectHashMap<Inflight> inflightByPacketId = new Int2ObjectHashMap<>();
-    final ArrayDeque<Queued> queue = new ArrayDeque<>();
-    /** [MQTT-4.3.3-2] ids of inbound QoS 2 messages already delivered onwards, until PUBREL. */
-    final IntHashSet inboundQos2 = new IntHashSet();
+    /*
+     * The QoS 1/2 structures are made on first use: most sessions never hold a message (an idle or QoS 0 client), and
+     * the three empty collections would cost each one some 350 bytes of heap.
+     */
+    private Int2ObjectHashMap<Inflight> inflightByPacketId;
+    private ArrayDeque<Queued> queue;
+    private IntHashSet inboundQos2;
     int nextPacketId = 1;
     long inflightSequence;
 
@@ -80,6 +83,61 @@ final class Session
 
     /** Shared subscriptions of this session, by their full filter ({@code $share/name/filter}). */
     Map<String, SharedGroup> sharedGroups; // created on the first shared subscription
+
+    /** @return outbound QoS 1/2 messages sent and not yet acknowledged, by packet id (made on first use). */
+    Int2ObjectHashMap<Inflight> inflight()
+    {
+        if (inflightByPacketId == null)
+        {
+            inflightByPacketId = new Int2ObjectHashMap<>();
+        }
+        return inflightByPacketId;
+    }
+
+    /** @return how many messages {@link #inflight()} holds, without making it. */
+    int inflightCount()
+    {
+        return inflightByPacketId == null ? 0 : inflightByPacketId.size();
+    }
+
+    /** @return QoS 1/2 messages waiting for an inflight slot or for the client, oldest first (made on first use). */
+    ArrayDeque<Queued> queue()
+    {
+        if (queue == null)
+        {
+            queue = new ArrayDeque<>(4);
+        }
+        return queue;
+    }
+
+    /** @return how many messages {@link #queue()} holds, without making it. */
+    int queuedCount()
+    {
+        return queue == null ? 0 : queue.size();
+    }
+
+    /** @return [MQTT-4.3.3-2] ids of inbound QoS 2 messages delivered onwards, until PUBREL (made on first use). */
+    IntHashSet inboundQos2()
+    {
+        if (inboundQos2 == null)
+        {
+            inboundQos2 = new IntHashSet();
+        }
+        return inboundQos2;
+    }
+
+    /** @return how many ids {@link #inboundQos2()} holds, without making it. */
+    int inboundQos2Count()
+    {
+        return inboundQos2 == null ? 0 : inboundQos2.size();
+    }
+
+    /** Drop the outbound inflight messages and the queue (the session ends); the structures go with them. */
+    void clearOutbound()
+    {
+        inflightByPacketId = null;
+        queue = null;
+    }
 
     /** @return whether deliveries to this session are checked message by message. */
     boolean checksReads()
@@ -130,7 +188,7 @@ final class Session
         {
             final int id = nextPacketId;
             nextPacketId = id == 65535 ? 1 : id + 1;
-            if (!inflightByPacketId.containsKey(id))
+            if (inflightByPacketId == null || !inflightByPacketId.containsKey(id))
             {
                 return id;
             }

@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Connection ends and session lifecycle: DISCONNECT, closes and losses, session expiry, wills (at once or after their
@@ -42,7 +43,10 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
     private final ConnectionLog connectionLog;
     private final boolean journaling;
     private final DeadlineTimerWheel timers;
-    private final Long2ObjectHashMap<Connection> connectionByTimerId = new Long2ObjectHashMap<>();
+    /** Connect timeouts and keep alives: one timer per connection, linked through it (no map, no growing slots). */
+    private final ConnectionTimers connectionTimers;
+    private final Consumer<Connection> onConnectionTimer = this::onConnectionTimer;
+    private final Runnable publishDueWills;
     private final Long2ObjectHashMap<Session> sessionByTimerId = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<Session> sessionByWillTimerId = new Long2ObjectHashMap<>();
     private final ArrayDeque<DueWill> dueWills = new ArrayDeque<>();
@@ -55,7 +59,8 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         final QueuedBytesBudget budget,
         final JournalWriter journal,
         final AddressLimits addresses,
-        final ConnectionLog connectionLog)
+        final ConnectionLog connectionLog,
+        final Runnable publishDueWills)
     {
         this.ctx = ctx;
         this.counters = ctx.counters;
@@ -68,6 +73,8 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         this.connectionLog = connectionLog;
         this.journaling = ctx.journaling;
         this.timers = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, ctx.nowMs, 16, 1024);
+        this.connectionTimers = new ConnectionTimers(16, 1024, ctx.nowMs);
+        this.publishDueWills = publishDueWills;
     }
 
     /** @return the next will to publish, or null when none is due. */
@@ -280,11 +287,10 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         subscriptions.removeAll(session);
         session.readCheckedFilters = null;
         session.readDecisions = null;
-        counters.messagesInflight.add(-session.inflightByPacketId.size());
-        counters.messagesQueued.add(-session.queue.size());
-        session.inflightByPacketId.clear();
+        counters.messagesInflight.add(-session.inflightCount());
+        counters.messagesQueued.add(-session.queuedCount());
         budget.release(session);
-        session.queue.clear();
+        session.clearOutbound();
         if (orphans != null)
         {
             delivery.redeliverShared(orphans);
@@ -330,25 +336,18 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
             expired += timers.poll(ctx.nowMs, handler, TIMER_POLL_LIMIT);
         }
         while (timers.currentTickTime() <= ctx.nowMs && expired < TIMER_POLL_LIMIT);
+        connectionTimers.poll(ctx.nowMs, onConnectionTimer, TIMER_POLL_LIMIT);
     }
 
     /** The connection's one timer (connect timeout or keep alive) fires at {@code deadlineMs}. */
     void schedule(final Connection connection, final long deadlineMs)
     {
-        cancelTimer(connection);
-        final long timerId = timers.scheduleTimer(deadlineMs);
-        connection.timerId = timerId;
-        connectionByTimerId.put(timerId, connection);
+        connectionTimers.schedule(connection, deadlineMs);
     }
 
     void cancelTimer(final Connection connection)
     {
-        if (connection.timerId != Long.MIN_VALUE)
-        {
-            timers.cancelTimer(connection.timerId);
-            connectionByTimerId.remove(connection.timerId);
-            connection.timerId = Long.MIN_VALUE;
-        }
+        connectionTimers.cancel(connection);
     }
 
     @Override
@@ -374,15 +373,21 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
             }
             return true;
         }
-        final Connection connection = connectionByTimerId.remove(timerId);
-        if (connection == null || connection.timerId != timerId)
-        {
-            return true;
-        }
-        connection.timerId = Long.MIN_VALUE;
+        return true;
+    }
+
+    /** The connection's timer fired (it is off the wheel now); then a will this made due is published. */
+    private void onConnectionTimer(final Connection connection)
+    {
+        expireConnectionTimer(connection, ctx.nowMs);
+        publishDueWills.run();
+    }
+
+    private void expireConnectionTimer(final Connection connection, final long now)
+    {
         if (ctx.connectionById.get(connection.id) != connection)
         {
-            return true;
+            return;
         }
         if (connection.state == Connection.AWAITING_CONNECT)
         {
@@ -393,7 +398,7 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
                 proxy.connackRefused(connection, ReasonCode.SERVER_UNAVAILABLE);
             }
             closeConnection(connection, false); // CONNECT timeout
-            return true;
+            return;
         }
         if (budget.isPaused(connection.id))
         {
@@ -412,6 +417,5 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
                 schedule(connection, deadlineMs);
             }
         }
-        return true;
     }
 }

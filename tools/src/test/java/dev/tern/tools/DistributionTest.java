@@ -93,6 +93,9 @@ class DistributionTest
         assertEquals(1L << 30, flag(result.output, "MaxHeapSize"), "default heap 1g");
         assertTrue(flag(result.output, "MinHeapSize") < 1L << 30, "no -Xms: the idle heap may shrink");
         assertTrue(result.output.matches("(?s).*\\bExitOnOutOfMemoryError\\s+= true\\b.*"), "ExitOnOutOfMemoryError");
+        // a shrinking collection leaves 10-30 % of the heap free, not the JVM's 40-70 %
+        assertEquals(10L, flag(result.output, "MinHeapFreeRatio"));
+        assertEquals(30L, flag(result.output, "MaxHeapFreeRatio"));
     }
 
     @Test

@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
  * {@link #MAX_POOLED_CAPACITY}. Connections borrow a buffer only while they hold bytes (a partial frame, unsent output)
  * and give it back as soon as it is empty, so an idle connection holds no buffer at all. Buffers released beyond what a
  * class retains, and buffers larger than the largest class, are freed at once rather than left to the garbage
- * collector.
+ * collector. Retained buffers that a whole {@link #trim} interval did not need are freed as well (down to
+ * {@link #KEPT_WHEN_IDLE} small ones), so that a burst (thousands of connections opening at once) does not leave
+ * megabytes of direct memory behind for good.
  * Owned by one thread; never allocates in the steady state.
  */
 final class BufferPool
@@ -27,8 +29,13 @@ final class BufferPool
     /** Requests above the largest class are rounded up to this granularity. */
     private static final int LARGE_ALIGNMENT = 64 * 1024;
 
+    /** Smallest buffers kept by {@link #trim} however long they have been unused: what a few connections need. */
+    static final int KEPT_WHEN_IDLE = 8;
+
     private final ByteBuffer[][] free = new ByteBuffer[CLASSES][];
     private final int[] count = new int[CLASSES];
+    /** Per class, the fewest buffers retained since the last {@link #trim}: that many were not needed. */
+    private final int[] fewestSinceTrim = new int[CLASSES];
     private long outstandingBytes;
 
     BufferPool()
@@ -62,6 +69,10 @@ final class BufferPool
                 buffer = free[sizeClass][top];
                 free[sizeClass][top] = null;
                 buffer.clear();
+                if (top < fewestSinceTrim[sizeClass])
+                {
+                    fewestSinceTrim[sizeClass] = top;
+                }
             }
             else
             {
@@ -111,6 +122,31 @@ final class BufferPool
         BufferUtil.free(buffer);
     }
 
+    /**
+     * Free the retained buffers that nothing borrowed since the last call (beyond {@link #KEPT_WHEN_IDLE} of the
+     * smallest class). The agent calls it once per {@link NioAgent#POOL_TRIM_INTERVAL_NS}.
+     *
+     * @return buffers freed.
+     */
+    int trim()
+    {
+        int freed = 0;
+        for (int i = 0; i < CLASSES; i++)
+        {
+            final int keep = i == 0 ? KEPT_WHEN_IDLE : 0;
+            final int unused = Math.min(fewestSinceTrim[i], count[i] - keep);
+            for (int j = 0; j < unused; j++)
+            {
+                final int top = --count[i];
+                BufferUtil.free(free[i][top]);
+                free[i][top] = null;
+                freed++;
+            }
+            fewestSinceTrim[i] = count[i];
+        }
+        return freed;
+    }
+
     /** @return bytes of buffers currently borrowed (for tests and diagnostics). */
     long outstandingBytes()
     {
@@ -139,6 +175,7 @@ final class BufferPool
                 free[i][j] = null;
             }
             count[i] = 0;
+            fewestSinceTrim[i] = 0;
         }
     }
 

@@ -7,6 +7,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 
 /**
@@ -57,7 +59,7 @@ final class IngressControl
     void opened(final NioConnection connection, final String commonName)
     {
         connection.set(NioConnection.ANNOUNCED);
-        final String remote = connection.remote;
+        final String remote = remoteAddress(connection.channel);
         String name = commonName;
         if (name != null && !isPlainName(name))
         {
@@ -76,7 +78,23 @@ final class IngressControl
         }
     }
 
-    private static boolean isPlainName(final String name)
+    /**
+     * @return the peer address as text, e.g. {@code /127.0.0.1:50312}: made for MSG_OPENED (and logs) rather than kept
+     *         by every connection, since the route stage keeps its own copy.
+     */
+    static String remoteAddress(final SocketChannel channel)
+    {
+        try
+        {
+            return String.valueOf(channel.getRemoteAddress());
+        }
+        catch (final IOException ex)
+        {
+            return "unknown";
+        }
+    }
+
+        private static boolean isPlainName(final String name)
     {
         if (name.isEmpty() || name.length() > MAX_COMMON_NAME_LENGTH)
         {

@@ -73,6 +73,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     static final long IDLE_SELECT_MS = 1000;
     /** Idle select timeout while a close flush or a TLS handshake has a deadline. */
     static final long DEADLINE_SELECT_MS = 10;
+    /** How often the buffer pool frees what it retained and did not lend out since ({@link BufferPool#trim()}). */
+    static final long POOL_TRIM_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
 
     private static final int HANDOFF_CAPACITY = 1024;
     private static final int DISCARD_ON_CLOSE_BYTES = 64 * 1024;
@@ -117,6 +119,7 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     private Executor tlsTasks;
     private TransportCounters.Sum counterSum;
     private long nextSequence = 1;
+    private long nextPoolTrimNs = System.nanoTime() + POOL_TRIM_INTERVAL_NS;
     private int work;
     /** Woken after this agent wrote the ingress ring; null when the pipeline never sleeps. */
     private IdleSignal ingressSignal;
@@ -307,6 +310,12 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         {
             counterSum.publish();
         }
+        final long nowNs = System.nanoTime();
+        if (nowNs - nextPoolTrimNs >= 0)
+        {
+            nextPoolTrimNs = nowNs + POOL_TRIM_INTERVAL_NS;
+            pool.trim();
+        }
         wakePipeline(ingressBefore);
         return work;
     }
@@ -359,13 +368,11 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     /** Register an accepted socket with this agent's selector and announce it (after its handshake, if it has one). */
     void adopt(final SocketChannel channel, final int listenerIndex)
     {
-        final String remote;
         final NioConnection connection;
         try
         {
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            remote = String.valueOf(channel.getRemoteAddress());
             connection = new NioConnection(RingProtocol.connectionId(nextSequence, agentIndex), listenerIndex, channel);
             connection.layers = layersFor(connection);
             connection.path = connection.layers == null ? plain : layered;
@@ -380,7 +387,6 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         nextSequence++;
         counters.connectionsAccepted.increment();
         connections.put(connection.id, connection);
-        connection.remote = remote;
         if (connection.layers != null && !connection.layers.secured())
         {
             layered.handshakeStarted(connection);
@@ -392,8 +398,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         updateInterest(connection);
         if (LOG.isDebugEnabled())
         {
-            LOG.debug("{}: connection {} opened from {} on listener {}", roleName, connection.id, remote,
-                listenerIndex);
+            LOG.debug("{}: connection {} opened from {} on listener {}", roleName, connection.id,
+                IngressControl.remoteAddress(channel), listenerIndex);
         }
     }
 

@@ -48,8 +48,6 @@ final class NioConnection
     final int listenerIndex;
     final SocketChannel channel;
     SelectionKey key;
-    /** Peer address as text, e.g. {@code /127.0.0.1:50312}. */
-    String remote;
     /** How bytes move between the socket and the framer: directly, or through the {@link #layers}. */
     ConnectionPath path;
     /** TLS and/or WebSocket transforms; null on plain TCP, whose {@link #in} and {@link #out} face the socket. */
