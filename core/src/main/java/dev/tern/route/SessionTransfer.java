@@ -139,7 +139,7 @@ public final class SessionTransfer
                 out.writeUTF(entry.getKey());
                 out.writeInt(entry.getValue());
             }
-            final List<Inflight> inflight = new ArrayList<>(session.inflightByPacketId.values());
+            final List<Inflight> inflight = new ArrayList<>(session.inflight().values());
             inflight.sort((a, b) -> Long.compare(a.sequence, b.sequence));
             out.writeInt(inflight.size());
             for (final Inflight f : inflight)
@@ -157,13 +157,13 @@ public final class SessionTransfer
                     out.writeBoolean(f.retain);
                 }
             }
-            out.writeInt(session.queue.size());
-            for (final Session.Queued queued : session.queue)
+            out.writeInt(session.queuedCount());
+            for (final Session.Queued queued : session.queue())
             {
                 writeMessage(out, queued.message, queued.qos, queued.retain, queued.subscriptionIds);
             }
-            out.writeInt(session.inboundQos2.size());
-            for (final int packetId : session.inboundQos2)
+            out.writeInt(session.inboundQos2Count());
+            for (final int packetId : session.inboundQos2())
             {
                 out.writeInt(packetId);
             }
@@ -318,7 +318,7 @@ public final class SessionTransfer
                 entry.qos(), entry.retain());
             inflight.state = state;
             inflight.subscriptionIds = entry.subscriptionIds();
-            session.inflightByPacketId.put(packetId, inflight);
+            session.inflight().put(packetId, inflight);
             counters.messagesInflight.increment();
             if (journaling && entry.message() != null)
             {
@@ -335,7 +335,7 @@ public final class SessionTransfer
         for (int i = 0; i < queuedCount; i++)
         {
             final Entry entry = readMessage(in);
-            session.queue.add(new Session.Queued(entry.message(), entry.qos(), entry.retain(),
+            session.queue().add(new Session.Queued(entry.message(), entry.qos(), entry.retain(),
                 entry.subscriptionIds(), null));
             counters.messagesQueued.increment();
             budget.add(entry.message());
@@ -349,7 +349,7 @@ public final class SessionTransfer
         for (int i = 0; i < inboundCount; i++)
         {
             final int packetId = in.readInt();
-            session.inboundQos2.add(packetId);
+            session.inboundQos2().add(packetId);
             if (journaling)
             {
                 journal.records().qos2In(clientId, packetId);
