@@ -81,6 +81,9 @@ public final class ClusterNode implements AutoCloseable
     private static final int MAX_UNCONFIRMED = 65_536;
     private static final long RESEND_AFTER_NS = TimeUnit.SECONDS.toNanos(3);
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final long FORWARD_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final long OUTBOX_BYTES_PER_MEMBER = 16L * 1024 * 1024;
+    private static final int DEDUP_IDS_PER_ORIGIN = 65_536;
 
     private final TernSetup.Cluster settings;
     private final long incarnation;
@@ -370,6 +373,11 @@ public final class ClusterNode implements AutoCloseable
         private long lastSweepNs;
         private long forwardSequence;
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
+        private final ForwardOutbox outbox =
+            new ForwardOutbox(settings.members().size(), OUTBOX_BYTES_PER_MEMBER, FORWARD_RETRY_NS);
+        private final ForwardDedup dedup = new ForwardDedup(settings.members().size(), DEDUP_IDS_PER_ORIGIN);
+        /** Forwards the broker has taken in (or failed to store): origin, forward id, 1 if stored. */
+        private final ConcurrentLinkedQueue<long[]> storedForwards = new ConcurrentLinkedQueue<>();
         /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
         private PendingAck lastPublish;
 
@@ -379,6 +387,7 @@ public final class ClusterNode implements AutoCloseable
             this.broker = broker;
             this.idle = idle;
             this.sequence = incarnation;
+            this.forwardSequence = incarnation; // receivers drop repeats by id: ids of a new run are new
         }
 
         void run()
@@ -412,6 +421,7 @@ public final class ClusterNode implements AutoCloseable
                     }
                     work += applyIndexUpdates();
                     work += forwardIn.poll(onForward, 64);
+                    work += acknowledgeStored();
                     work += hookRing.controlledRead(this, 64);
                     final long now = System.nanoTime();
                     if (now - lastKeepAliveNs > KEEP_ALIVE_NS)
@@ -422,6 +432,7 @@ public final class ClusterNode implements AutoCloseable
                     if (now - lastSweepNs > KEEP_ALIVE_NS)
                     {
                         sweepPendingAcks(now);
+                        resendForwards(now);
                         lastSweepNs = now;
                         resendIfStuck(now);
                     }
@@ -709,30 +720,91 @@ public final class ClusterNode implements AutoCloseable
             forward.putInt(18 + topicLength, payloadLength);
             forward.putBytes(22 + topicLength, buffer, payloadOffset, payloadLength);
             final int forwardLength = 22 + topicLength + payloadLength;
-            int sent = 0;
+            final long now = System.nanoTime();
+            int waiting = 0;
             for (int m = 0; m < forwardOut.length; m++)
             {
-                if ((members & (1 << m)) != 0 && forwardOut[m] != null && forwardTo(forwardOut[m], forwardLength))
+                if ((members & (1 << m)) == 0 || forwardOut[m] == null)
                 {
-                    sent++;
+                    continue;
+                }
+                if (forwardId != 0)
+                {
+                    // kept until the member acknowledges it: sent again after a timeout or when it is back
+                    dropped.addAndGet(outbox.add(m, forwardId, forward, forwardLength, now));
+                }
+                if (forwardTo(forwardOut[m], forwardLength, forwardId == 0) && forwardId != 0)
+                {
+                    waiting |= 1 << m;
                 }
             }
-            if (forwardId != 0 && sent > 0)
+            if (waiting != 0)
             {
-                // the PUBACK waits for each member that took the message (HOOK_HOLD_ACK follows in the ring)
-                final PendingAck pending = new PendingAck(forwardId, sent, System.nanoTime() + ACK_TIMEOUT_NS);
+                // the PUBACK / PUBREC waits for each member that was sent the message (HOOK_HOLD_ACK follows)
+                final PendingAck pending = new PendingAck(forwardId, waiting, now + ACK_TIMEOUT_NS);
                 pendingAcks.put(forwardId, pending);
                 lastPublish = pending;
             }
             return Action.CONTINUE;
         }
 
-        private void onAck(final long forwardId)
+        private void onAck(final int member, final long forwardId)
         {
+            outbox.acknowledged(member, forwardId);
             final PendingAck pending = pendingAcks.get(forwardId);
-            if (pending != null && --pending.remaining == 0 && pending.held)
+            if (pending != null && member >= 0 && member < forwardOut.length)
             {
-                release(pending);
+                pending.remaining &= ~(1 << member);
+                if (pending.remaining == 0 && pending.held)
+                {
+                    release(pending);
+                }
+            }
+        }
+
+        /** Acknowledge the forwards the broker has taken in; one it failed to store is left for the retry. */
+        private int acknowledgeStored()
+        {
+            int count = 0;
+            long[] stored;
+            while ((stored = storedForwards.poll()) != null)
+            {
+                final int origin = (int)stored[0];
+                dedup.stored(origin, stored[1], stored[2] != 0);
+                if (stored[2] != 0)
+                {
+                    sendAck(origin, stored[1]);
+                }
+                count++;
+            }
+            return count;
+        }
+
+        private void sendAck(final int origin, final long forwardId)
+        {
+            if (origin < 0 || origin >= forwardOut.length || forwardOut[origin] == null)
+            {
+                return;
+            }
+            ack.putByte(0, ClusterProtocol.FORWARD_ACK);
+            ack.putInt(1, settings.memberId());
+            ack.putLong(5, forwardId);
+            for (int attempt = 0; attempt < FORWARD_ATTEMPTS && forwardOut[origin].offer(ack, 0, 13) < 0; attempt++)
+            {
+                idle.idle(0); // not sent: the origin sends the message again, and hears the ack then
+            }
+        }
+
+        private void resendForwards(final long now)
+        {
+            for (int m = 0; m < forwardOut.length; m++)
+            {
+                final ExclusivePublication out = forwardOut[m];
+                if (out != null)
+                {
+                    forwarded.addAndGet(outbox.resend(m, out.isConnected(), now,
+                        bytes -> out.offer(new UnsafeBuffer(bytes), 0, bytes.length) > 0));
+                }
             }
         }
 
@@ -751,14 +823,23 @@ public final class ClusterNode implements AutoCloseable
             final List<PendingAck> expired = new ArrayList<>();
             for (final PendingAck pending : pendingAcks.values())
             {
-                if (now - pending.deadlineNs > 0)
+                for (int m = 0; m < forwardOut.length; m++)
+                {
+                    if ((pending.remaining & (1 << m)) != 0 && forwardOut[m] != null && !forwardOut[m].isConnected())
+                    {
+                        // the member is unreachable (dead or cut off): the outbox sends it again when it is back
+                        pending.remaining &= ~(1 << m);
+                    }
+                }
+                if (pending.remaining == 0 || now - pending.deadlineNs > 0)
                 {
                     expired.add(pending);
                 }
             }
             for (final PendingAck pending : expired)
             {
-                // a member took the message but never acknowledged it (it died): the publisher is not kept waiting
+                // a member was sent the message but did not acknowledge it (it died, or is cut off): the publisher
+                // is not kept waiting; the message stays in the outbox until that member acknowledges it
                 ackTimeouts.incrementAndGet();
                 if (pending.held)
                 {
@@ -771,8 +852,8 @@ public final class ClusterNode implements AutoCloseable
             }
         }
 
-        /** @return whether the member got it. */
-        private boolean forwardTo(final ExclusivePublication publication, final int length)
+        /** @return whether the member got it; one not sent is counted as dropped when {@code countDrop}. */
+        private boolean forwardTo(final ExclusivePublication publication, final int length, final boolean countDrop)
         {
             for (int attempt = 0; attempt < FORWARD_ATTEMPTS; attempt++)
             {
@@ -789,7 +870,10 @@ public final class ClusterNode implements AutoCloseable
                 }
                 idle.idle(0);
             }
-            dropped.incrementAndGet();
+            if (countDrop)
+            {
+                dropped.incrementAndGet();
+            }
             return false;
         }
 
@@ -801,42 +885,61 @@ public final class ClusterNode implements AutoCloseable
             final long forwardId = buffer.getLong(offset + 5);
             if (kind == ClusterProtocol.FORWARD_ACK)
             {
-                onAck(forwardId);
+                onAck(origin, forwardId);
+                return;
+            }
+            if (origin < 0 || origin >= forwardOut.length || origin == settings.memberId())
+            {
                 return;
             }
             final int qos = buffer.getByte(offset + 13);
             final int topicLength = buffer.getInt(offset + 14);
             final String topic = buffer.getStringWithoutLengthUtf8(offset + 18, topicLength);
             final byte[] payload = ClusterProtocol.getBytes(buffer, offset + 18 + topicLength);
+            if (forwardId != 0)
+            {
+                final int seen = dedup.receive(origin, forwardId);
+                if (seen == ForwardDedup.STORED)
+                {
+                    sendAck(origin, forwardId); // a repeat: its first acknowledgement was lost or late
+                    return;
+                }
+                if (seen == ForwardDedup.IN_FLIGHT)
+                {
+                    return; // acknowledged once the broker has stored the first copy
+                }
+            }
             received.incrementAndGet();
             try
             {
-                broker.publish(topic, payload, qos, false);
+                if (forwardId == 0)
+                {
+                    broker.publish(topic, payload, qos, false);
+                }
+                else
+                {
+                    // acknowledged when this broker has taken it in: routed, and journaled with persistence on
+                    broker.publish(topic, payload, qos, false,
+                        stored -> storedForwards.add(new long[] {origin, forwardId, stored ? 1 : 0}));
+                }
             }
             catch (final RuntimeException ex)
             {
                 LOG.warn("forwarded message on {} not published: {}", topic, ex.getMessage());
-            }
-            if (forwardId != 0 && origin >= 0 && origin < forwardOut.length && forwardOut[origin] != null)
-            {
-                // taken: in this broker's ingress, in order behind every earlier message
-                ack.putByte(0, ClusterProtocol.FORWARD_ACK);
-                ack.putInt(1, settings.memberId());
-                ack.putLong(5, forwardId);
-                for (int attempt = 0; attempt < FORWARD_ATTEMPTS && forwardOut[origin].offer(ack, 0, 13) < 0;
-                    attempt++)
+                if (forwardId != 0)
                 {
-                    idle.idle(0);
+                    dedup.stored(origin, forwardId, false);
                 }
             }
         }
     }
 
-    /** A forwarded QoS 1 message whose publisher's PUBACK waits for the members it went to. */
+    /** A forwarded QoS 1/2 message whose publisher's PUBACK / PUBREC waits for the members it went to. */
     private static final class PendingAck
     {
         final long forwardId;
         final long deadlineNs;
+        /** Bit per member still to acknowledge. */
         int remaining;
         boolean held;
         long connectionId;

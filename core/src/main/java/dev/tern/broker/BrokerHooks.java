@@ -48,9 +48,9 @@ public interface BrokerHooks
     }
 
     /**
-     * Called for a client's QoS 1 PUBLISH that was routed, after {@link #onPublish}, before its PUBACK. Returning true
-     * keeps the PUBACK back: the hooks' owner sends it later with {@link Broker#releasePublishAck} (a cluster waits
-     * until the members it forwarded the message to have taken it).
+     * Called for a client's QoS 1 or 2 PUBLISH that was routed, after {@link #onPublish}, before its PUBACK or PUBREC.
+     * Returning true keeps the acknowledgement back: the hooks' owner sends it later with
+     * {@link Broker#releasePublishAck} (a cluster waits until the members it forwarded the message to have taken it).
      *
      * @param connectionId the publisher's connection.
      * @param packetId     the PUBLISH's packet id.

@@ -177,9 +177,9 @@ public final class PublishRouter implements MatchVisitor<Session>
                 journal.records().qos2In(session.clientId, packet.packetId);
             }
         }
-        if (qos == 1 && allowed && ctx.hooksInstalled && holdPublishAck(connection, packet.packetId, reason))
+        if (qos > 0 && allowed && ctx.hooksInstalled && holdPublishAck(connection, packet.packetId, reason))
         {
-            return; // the hooks send the PUBACK later (releasePublishAck)
+            return; // the hooks send the PUBACK / PUBREC later (releasePublishAck)
         }
         if (qos > 0)
         {
@@ -259,8 +259,9 @@ public final class PublishRouter implements MatchVisitor<Session>
     }
 
     /**
-     * Send a PUBACK the hooks kept back ({@code holdPublishAck}), if the connection is still there; otherwise the
-     * client sends the PUBLISH again when it is back [MQTT-4.4.0-1].
+     * Send a PUBACK (QoS 1) or PUBREC (QoS 2: its packet id is held as received) the hooks kept back
+     * ({@code holdPublishAck}), if the connection is still there; otherwise the client sends the PUBLISH again when it
+     * is back [MQTT-4.4.0-1].
      *
      * @return true if it was sent.
      */
@@ -271,7 +272,9 @@ public final class PublishRouter implements MatchVisitor<Session>
         {
             return false;
         }
-        proxy.publishAck(connection, 1, packetId, reasonCode, null);
+        // a client uses a packet id for one exchange at a time [MQTT-2.2.1-3]: held as a QoS 2 receipt, it is QoS 2
+        final int qos = connection.session.inboundQos2.contains(packetId) ? 2 : 1;
+        proxy.publishAck(connection, qos, packetId, reasonCode, null);
         return true;
     }
 
