@@ -802,8 +802,14 @@ public final class ClusterNode implements AutoCloseable
                 final ExclusivePublication out = forwardOut[m];
                 if (out != null)
                 {
-                    forwarded.addAndGet(outbox.resend(m, out.isConnected(), now,
-                        bytes -> out.offer(new UnsafeBuffer(bytes), 0, bytes.length) > 0));
+                    final int sent = outbox.resend(m, out.isConnected(), now,
+                        bytes -> out.offer(new UnsafeBuffer(bytes), 0, bytes.length) > 0);
+                    if (sent > 0)
+                    {
+                        forwarded.addAndGet(sent);
+                        LOG.info("cluster member {} sent {} unacknowledged forwards to member {} again",
+                            settings.memberId(), sent, m);
+                    }
                 }
             }
         }

@@ -127,6 +127,13 @@ final class TernProcess implements AutoCloseable
         return seen.stream().anyMatch(match);
     }
 
+    /** @return how many lines written so far match; does not wait. */
+    long countLines(final Predicate<String> match)
+    {
+        lines.drainTo(seen);
+        return seen.stream().filter(match).count();
+    }
+
     /** Stop the broker as Ctrl-C would and return everything it wrote. */
     List<String> stop() throws InterruptedException
     {
