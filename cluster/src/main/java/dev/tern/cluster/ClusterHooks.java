@@ -25,6 +25,7 @@ final class ClusterHooks implements BrokerHooks
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 * 1024]);
     private final Map<String, Set<String>> filtersByClient = new HashMap<>();
     private final Map<String, Integer> subscribersByFilter = new HashMap<>();
+    private final Set<String> willClients = new HashSet<>();
     private final ConcurrentHashMap<String, Integer> pendingClaims;
     private final AtomicLong dropped;
 
@@ -44,6 +45,42 @@ final class ClusterHooks implements BrokerHooks
         if (!writeString(ClusterProtocol.HOOK_CLAIM, client.clientId()))
         {
             pendingClaims.computeIfPresent(client.clientId(), (k, v) -> v <= 1 ? null : v - 1);
+        }
+    }
+
+    @Override
+    public void onWill(final ClientInfo client, final String topic, final byte[] payload, final int qos,
+        final boolean retain, final long delaySeconds, final long sessionExpirySeconds)
+    {
+        // published when the smaller of the two has passed: the session's end publishes a delayed will too
+        final long delay = Math.min(delaySeconds, sessionExpirySeconds & 0xFFFF_FFFFL);
+        final byte[] clientId = client.clientId().getBytes(StandardCharsets.UTF_8);
+        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+        final int length = 4 + clientId.length + 10 + 4 + topicBytes.length + 4 + payload.length;
+        if (length > scratch.capacity())
+        {
+            dropped.incrementAndGet();
+            return;
+        }
+        int at = ClusterProtocol.putBytes(scratch, 0, clientId);
+        scratch.putByte(at, (byte)qos);
+        scratch.putByte(at + 1, (byte)(retain ? 1 : 0));
+        scratch.putLong(at + 2, delay);
+        at = ClusterProtocol.putBytes(scratch, at + 10, topicBytes);
+        ClusterProtocol.putBytes(scratch, at, payload);
+        if (write(ClusterProtocol.HOOK_WILL, length))
+        {
+            willClients.add(client.clientId());
+        }
+    }
+
+    @Override
+    public void onDisconnect(final ClientInfo client, final boolean graceful)
+    {
+        // this member publishes the will now or after its delay, or the client discarded it: not the cluster's
+        if (client != null && willClients.remove(client.clientId()))
+        {
+            writeString(ClusterProtocol.HOOK_WILL_CLEAR, client.clientId());
         }
     }
 

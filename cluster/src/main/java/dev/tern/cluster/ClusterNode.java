@@ -671,6 +671,20 @@ public final class ClusterNode implements AutoCloseable
                     }
                     return Action.CONTINUE;
                 }
+                case ClusterProtocol.HOOK_WILL:
+                case ClusterProtocol.HOOK_WILL_CLEAR:
+                {
+                    // the ring message is the command's body as it is (see ClusterProtocol)
+                    header(type == ClusterProtocol.HOOK_WILL ? ClusterProtocol.WILL : ClusterProtocol.WILL_CLEAR);
+                    if (type == ClusterProtocol.HOOK_WILL)
+                    {
+                        command.putBytes(ClusterProtocol.BODY_OFFSET, buffer, offset, length);
+                        return offer(ClusterProtocol.BODY_OFFSET + length) ? Action.CONTINUE : Action.ABORT;
+                    }
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset, length);
+                    return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
+                        Action.CONTINUE : Action.ABORT;
+                }
                 case ClusterProtocol.HOOK_CLAIM:
                 {
                     header(ClusterProtocol.CLAIM);

@@ -17,9 +17,12 @@ import org.agrona.MutableDirectBuffer;
  *   UNSUBSCRIBE  filter:string
  *   RETAIN       qos:u8 topic:string payload:bytes (an empty payload clears)
  *   CLAIM        clientId:string
+ *   WILL         clientId:string qos:u8 retain:u8 delaySeconds:i64 topic:string payload:bytes
+ *   WILL_CLEAR   clientId:string
  * forward (point to point):
  *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
- *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1 message forwardId)
+ *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1/2 message forwardId;
+ *                    origin is the acknowledging member)
  * string / bytes: length:i32 then the bytes (UTF-8 for a string)
  * </pre>
  */
@@ -30,6 +33,8 @@ final class ClusterProtocol
     static final byte UNSUBSCRIBE = 3;
     static final byte RETAIN = 4;
     static final byte CLAIM = 5;
+    static final byte WILL = 6;
+    static final byte WILL_CLEAR = 7;
 
     /** Offset of a command's body. */
     static final int BODY_OFFSET = 1 + 4 + 8;
@@ -43,6 +48,8 @@ final class ClusterProtocol
     static final int HOOK_UNSUBSCRIBE = 3;
     static final int HOOK_CLAIM = 4;
     static final int HOOK_HOLD_ACK = 5;
+    static final int HOOK_WILL = 6;
+    static final int HOOK_WILL_CLEAR = 7;
 
     /** Kinds of point-to-point messages between members. */
     static final byte FORWARD_PUBLISH = 1;

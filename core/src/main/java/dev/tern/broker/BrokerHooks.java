@@ -16,6 +16,18 @@ public interface BrokerHooks
     {
     }
 
+    /**
+     * Called when a client's CONNECT with a will is accepted, before {@link #onConnect}. The broker publishes the will
+     * itself when the connection ends without DISCONNECT; {@link #onDisconnect} follows in every case.
+     *
+     * @param delaySeconds         the 5.0 Will Delay Interval (0 for 3.1.1).
+     * @param sessionExpirySeconds the 5.0 Session Expiry Interval of the connection (0 for 3.1.1).
+     */
+    default void onWill(final ClientInfo client, final String topic, final byte[] payload, final int qos,
+        final boolean retain, final long delaySeconds, final long sessionExpirySeconds)
+    {
+    }
+
     /** Called when a connection that had completed CONNECT ends; {@code graceful} is true after a DISCONNECT. */
     default void onDisconnect(final ClientInfo client, final boolean graceful)
     {

@@ -67,6 +67,11 @@ class ClusterForwardingTest
     private void killAndRestart(final int i) throws Exception
     {
         nodes.get(i).kill();
+        restart(i);
+    }
+
+    private void restart(final int i) throws Exception
+    {
         final TernProcess restarted = TernProcess.start("--config", ClusterTest.config(dir, i).toString());
         nodes.set(i, restarted);
         ports[i] = restarted.port();
@@ -207,6 +212,66 @@ class ClusterForwardingTest
         {
             disconnect(subscriber, publisher);
         }
+    }
+
+    @Test
+    void shouldPublishWillOfClientOfKilledMemberOnSurvivingMember() throws Exception
+    {
+        final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final MqttClient subscriber = paho(ports[1], "will-sub", true);
+        subscriber.setCallback(collect(got));
+        subscriber.subscribe("will/#", 1);
+        final MqttClient willClient = new MqttClient("tcp://127.0.0.1:" + ports[0], "will-client",
+            new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+        final org.eclipse.paho.client.mqttv3.MqttConnectOptions options =
+            new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
+        options.setMqttVersion(org.eclipse.paho.client.mqttv3.MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setWill("will/gone", "bye".getBytes(StandardCharsets.UTF_8), 1, false);
+        willClient.setTimeToWait(WAIT_MS);
+        willClient.connect(options);
+        try
+        {
+            awaitLogFence(0, 1); // the will is in the log before member 1 dies
+            nodes.get(0).kill();
+            // due once the cluster sees member 1 down (its session times out, about 10 s), published by member 2
+            String message;
+            do
+            {
+                message = got.poll(WAIT_MS + 30_000, TimeUnit.MILLISECONDS);
+            }
+            while (message != null && message.startsWith("fence"));
+            assertEquals("will/gone=bye", message);
+        }
+        finally
+        {
+            willClient.close(true);
+            disconnect(subscriber);
+            restart(0);
+        }
+    }
+
+    /**
+     * Waits until the commands member {@code from} has sent to the log so far are applied on member {@code to}: a
+     * retained message set on {@code from} after them (one member's commands reach the log in order) is seen there.
+     */
+    private void awaitLogFence(final int from, final int to) throws Exception
+    {
+        final String topic = "fence/" + System.nanoTime();
+        final MqttClient setter = paho(ports[from], "fence-set-" + from, true);
+        setter.publish(topic, "x".getBytes(StandardCharsets.UTF_8), 1, true);
+        disconnect(setter);
+        final long deadline = System.currentTimeMillis() + WAIT_MS;
+        String message = null;
+        while (message == null && System.currentTimeMillis() < deadline)
+        {
+            final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            final MqttClient reader = paho(ports[to], "fence-get-" + to, true);
+            reader.setCallback(collect(got));
+            reader.subscribe(topic, 1);
+            message = got.poll(1, TimeUnit.SECONDS);
+            disconnect(reader);
+        }
+        assertNotNull(message, "fence from member " + (from + 1) + " not applied on member " + (to + 1));
     }
 
     private long resendLines()
