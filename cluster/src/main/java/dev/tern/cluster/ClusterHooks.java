@@ -26,12 +26,14 @@ final class ClusterHooks implements BrokerHooks
     private final Map<String, Set<String>> filtersByClient = new HashMap<>();
     private final Map<String, Integer> subscribersByFilter = new HashMap<>();
     private final Set<String> willClients = new HashSet<>();
+    private final SharedGroups sharedGroups;
     private final ConcurrentHashMap<String, Integer> pendingClaims;
     private final AtomicLong dropped;
 
     ClusterHooks(final RingBuffer ring, final ConcurrentHashMap<String, Integer> pendingClaims,
-        final AtomicLong dropped)
+        final AtomicLong dropped, final SharedGroups sharedGroups)
     {
+        this.sharedGroups = sharedGroups;
         this.ring = ring;
         this.pendingClaims = pendingClaims;
         this.dropped = dropped;
@@ -72,6 +74,13 @@ final class ClusterHooks implements BrokerHooks
         {
             willClients.add(client.clientId());
         }
+    }
+
+    @Override
+    public boolean deliverShared(final String groupKey, final int messageHash)
+    {
+        // one member in the cluster delivers each message to a shared group; the others leave their group out
+        return sharedGroups.deliverHere(groupKey, messageHash);
     }
 
     @Override

@@ -94,6 +94,7 @@ public final class ClusterNode implements AutoCloseable
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong ackTimeouts = new AtomicLong();
     private final ClusterHooks hooks;
+    private final SharedGroups sharedGroups;
     private final ConcurrentLinkedQueue<TernClusteredService.IndexUpdate> indexUpdates =
         new ConcurrentLinkedQueue<>();
 
@@ -115,7 +116,8 @@ public final class ClusterNode implements AutoCloseable
         this.incarnation = System.currentTimeMillis() * 1000L;
         this.hookRing = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(HOOK_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
-        this.hooks = new ClusterHooks(hookRing, pendingClaims, dropped);
+        this.sharedGroups = new SharedGroups(settings.memberId());
+        this.hooks = new ClusterHooks(hookRing, pendingClaims, dropped, sharedGroups);
     }
 
     /** @return the hooks to install in this member's broker before it starts. */
@@ -237,7 +239,7 @@ public final class ClusterNode implements AutoCloseable
             archiveContext.clone(), consensus.clone()));
 
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
-            indexUpdates, pendingClaims);
+            indexUpdates, pendingClaims, sharedGroups);
         final TernClusteredService clustered = service;
         container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
             new ClusteredServiceContainer.Context()

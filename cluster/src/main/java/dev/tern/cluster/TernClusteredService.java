@@ -73,6 +73,7 @@ final class TernClusteredService implements ClusteredService
     private final TreeMap<String, Long> ownerByClientId = new TreeMap<>(); // epoch << 8 | member
     private final TreeMap<Long, Integer> memberBySession = new TreeMap<>();
     private final ClusterWills wills = new ClusterWills();
+    private final SharedGroups sharedGroups;
 
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
     private final org.agrona.concurrent.UnsafeBuffer confirmBuffer =
@@ -82,8 +83,10 @@ final class TernClusteredService implements ClusteredService
     private volatile long commandsApplied;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
-        final Queue<IndexUpdate> indexUpdates, final ConcurrentHashMap<String, Integer> pendingClaims)
+        final Queue<IndexUpdate> indexUpdates, final ConcurrentHashMap<String, Integer> pendingClaims,
+        final SharedGroups sharedGroups)
     {
+        this.sharedGroups = sharedGroups;
         this.self = self;
         this.incarnation = incarnation;
         this.broker = broker;
@@ -239,6 +242,7 @@ final class TernClusteredService implements ClusteredService
             membersByFilter.put(filter, after);
         }
         indexUpdates.add(new IndexUpdate(filter, after));
+        sharedGroups.update(filter, after);
     }
 
     private void retain(final int member, final long sequence, final String topic, final int qos,
@@ -417,6 +421,7 @@ final class TernClusteredService implements ClusteredService
                     final int members = buffer.getInt(offset + 1);
                     membersByFilter.put(filter, members);
                     indexUpdates.add(new IndexUpdate(filter, members));
+                    sharedGroups.update(filter, members);
                     break;
                 }
                 case SNAP_RETAINED:

@@ -60,6 +60,19 @@ public interface BrokerHooks
     }
 
     /**
+     * Called for each shared group a message matches, before one of the group's sessions is picked; false leaves the
+     * group out here (a cluster delivers each message to the group on one member only). Not called for a redelivery
+     * to a group (a member's session went away). Must be quick and allocate nothing.
+     *
+     * @param groupKey    {@code name/filter} of {@code $share/name/filter}.
+     * @param messageHash a hash of the topic and payload, the same on every broker that routes the message.
+     */
+    default boolean deliverShared(final String groupKey, final int messageHash)
+    {
+        return true;
+    }
+
+    /**
      * Called for a client's QoS 1 or 2 PUBLISH that was routed, after {@link #onPublish}, before its PUBACK or PUBREC.
      * Returning true keeps the acknowledgement back: the hooks' owner sends it later with
      * {@link Broker#releasePublishAck} (a cluster waits until the members it forwarded the message to have taken it).

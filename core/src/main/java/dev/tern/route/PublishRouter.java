@@ -245,6 +245,30 @@ public final class PublishRouter implements MatchVisitor<Session>
             "the broker cannot store messages now (journal write failed)");
     }
 
+    /** @return a hash of the topic and payload, equal wherever the same message is routed. */
+    private static int contentHash(final RoutedMessage m)
+    {
+        int hash = m.topic().hashCode();
+        for (int i = 0; i < m.payloadLength; i++)
+        {
+            hash = 31 * hash + m.buffer.getByte(m.payloadOffset + i);
+        }
+        return hash;
+    }
+
+    private boolean deliverSharedHere(final SharedGroup group, final int hash)
+    {
+        try
+        {
+            return ctx.hooks.deliverShared(group.key, hash);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("deliverShared hook failed", ex);
+            return true;
+        }
+    }
+
     private boolean holdPublishAck(final Connection connection, final int packetId, final int reason)
     {
         try
@@ -375,10 +399,24 @@ public final class PublishRouter implements MatchVisitor<Session>
             matchedGroupCount = 0;
             subscriptions.sharedTrie.match(m.buffer, m.topicOffset, m.topicLength, sharedMatcher);
             final int groupCount = matchedGroupCount;
+            boolean hashed = false;
+            int hash = 0;
             for (int i = 0; i < groupCount; i++)
             {
                 final SharedGroup group = matchedGroups[i];
                 matchedGroups[i] = null;
+                if (ctx.hooksInstalled)
+                {
+                    if (!hashed)
+                    {
+                        hash = contentHash(m);
+                        hashed = true;
+                    }
+                    if (!deliverSharedHere(group, hash))
+                    {
+                        continue; // another broker (cluster member) delivers this group's copy
+                    }
+                }
                 if (delivery.deliverShared(m, group))
                 {
                     matchedTotal++;

@@ -250,6 +250,90 @@ class ClusterForwardingTest
         }
     }
 
+    @Test
+    void shouldDeliverEachMessageOfASharedGroupOnceInTheCluster() throws Exception
+    {
+        final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final MqttClient onMember2 = paho(ports[1], "share-2", true);
+        onMember2.setCallback(collectFrom(got, "2:"));
+        onMember2.subscribe("$share/g/sh/#", 1);
+        onMember2.subscribe("sh-end/#", 1);
+        final MqttClient onMember3 = paho(ports[2], "share-3", true);
+        onMember3.setCallback(collectFrom(got, "3:"));
+        onMember3.subscribe("$share/g/sh/#", 1);
+        onMember3.subscribe("sh-end/#", 1);
+        final MqttClient publisher = paho(ports[0], "share-pub", true);
+        try
+        {
+            // every member has applied both members' subscriptions
+            awaitLogFence(1, 0);
+            awaitLogFence(1, 2);
+            awaitLogFence(2, 0);
+            awaitLogFence(2, 1);
+            final int messages = 20;
+            for (int i = 0; i < messages; i++)
+            {
+                publisher.publish("sh/x", message("m-" + i, 1));
+            }
+            publisher.publish("sh-end/x", message("end", 1)); // to both, behind the group's messages on each stream
+            final List<String> received = new ArrayList<>();
+            int ends = 0;
+            while (ends < 2)
+            {
+                final String message = got.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+                assertNotNull(message, "received only " + received);
+                if (message.contains("sh-end/"))
+                {
+                    ends++;
+                }
+                else if (!message.contains("fence"))
+                {
+                    received.add(message);
+                }
+            }
+            final List<String> payloads = new ArrayList<>();
+            for (final String message : received)
+            {
+                payloads.add(message.substring(message.indexOf('=') + 1));
+            }
+            for (int i = 0; i < messages; i++)
+            {
+                assertEquals(1, payloads.stream().filter(("m-" + i)::equals).count(),
+                    "m-" + i + " once in the cluster: " + received);
+            }
+            assertEquals(messages, received.size(), received.toString());
+            assertTrue(received.stream().anyMatch(m -> m.startsWith("2:"))
+                && received.stream().anyMatch(m -> m.startsWith("3:")), "both members take turns: " + received);
+        }
+        finally
+        {
+            disconnect(onMember2, onMember3, publisher);
+        }
+    }
+
+    private static org.eclipse.paho.client.mqttv3.MqttCallback collectFrom(final BlockingQueue<String> got,
+        final String prefix)
+    {
+        return new org.eclipse.paho.client.mqttv3.MqttCallback()
+        {
+            @Override
+            public void connectionLost(final Throwable cause)
+            {
+            }
+
+            @Override
+            public void messageArrived(final String topic, final org.eclipse.paho.client.mqttv3.MqttMessage message)
+            {
+                got.add(prefix + topic + "=" + new String(message.getPayload(), StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(final IMqttDeliveryToken token)
+            {
+            }
+        };
+    }
+
     /**
      * Waits until the commands member {@code from} has sent to the log so far are applied on member {@code to}: a
      * retained message set on {@code from} after them (one member's commands reach the log in order) is seen there.
