@@ -150,10 +150,13 @@ class ClusterForwardingTest
         try
         {
             signal(nodes.get(1), "STOP"); // member 2 cannot take the message
+            final long publishedNs = System.nanoTime();
             final IMqttDeliveryToken token = publisher.getTopic("retry/x").publish(message("again", 1));
             // the publisher is not kept waiting for a member that does not answer (unreachable, or 30 s at most)
             token.waitForCompletion(WAIT_MS + 10_000);
             assertTrue(token.isComplete());
+            System.out.println("ClusterForwardingTest: PUBACK with the receiving member stopped after "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - publishedNs) + " ms");
         }
         finally
         {
@@ -232,6 +235,7 @@ class ClusterForwardingTest
         try
         {
             awaitLogFence(0, 1); // the will is in the log before member 1 dies
+            final long killedNs = System.nanoTime();
             nodes.get(0).kill();
             // due once the cluster sees member 1 down (its session times out, about 10 s), published by member 2
             String message;
@@ -241,6 +245,8 @@ class ClusterForwardingTest
             }
             while (message != null && message.startsWith("fence"));
             assertEquals("will/gone=bye", message);
+            System.out.println("ClusterForwardingTest: will of a client of the killed member received on another "
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedNs) + " ms after the kill");
         }
         finally
         {
