@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
@@ -16,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The broker's hooks that feed a cluster member, on the route thread: what clients publish, the filters this member
- * starts and stops having subscribers for, and the sessions clients open here. Each becomes a message in a one-to-one
+ * starts and stops having subscribers for, and the sessions clients claim here (their CONNECT held until then). Each becomes a message in a one-to-one
  * ring that the member's agent reads; nothing here blocks. A full ring drops the message and counts it.
  */
 final class ClusterHooks implements BrokerHooks
@@ -27,27 +26,29 @@ final class ClusterHooks implements BrokerHooks
     private final Map<String, Integer> subscribersByFilter = new HashMap<>();
     private final Set<String> willClients = new HashSet<>();
     private final SharedGroups sharedGroups;
-    private final ConcurrentHashMap<String, Integer> pendingClaims;
     private final AtomicLong dropped;
 
-    ClusterHooks(final RingBuffer ring, final ConcurrentHashMap<String, Integer> pendingClaims,
-        final AtomicLong dropped, final SharedGroups sharedGroups)
+    ClusterHooks(final RingBuffer ring, final AtomicLong dropped, final SharedGroups sharedGroups)
     {
         this.sharedGroups = sharedGroups;
         this.ring = ring;
-        this.pendingClaims = pendingClaims;
         this.dropped = dropped;
     }
 
     @Override
-    public void onConnect(final ClientInfo client, final boolean sessionPresent)
+    public boolean holdConnect(final ClientInfo client, final long connectionId, final boolean cleanStart)
     {
-        // counted before the claim goes out, so a claim of another member applied meanwhile does not close this one
-        pendingClaims.merge(client.clientId(), 1, Integer::sum);
-        if (!writeString(ClusterProtocol.HOOK_CLAIM, client.clientId()))
+        // the CONNACK waits until this claim is committed (and a resumed session has moved here); a full ring
+        // lets the CONNECT go on unclaimed
+        final byte[] clientId = client.clientId().getBytes(StandardCharsets.UTF_8);
+        if (9 + clientId.length > scratch.capacity())
         {
-            pendingClaims.computeIfPresent(client.clientId(), (k, v) -> v <= 1 ? null : v - 1);
+            return false;
         }
+        scratch.putLong(0, connectionId);
+        scratch.putByte(8, (byte)(cleanStart ? 0 : 1));
+        scratch.putBytes(9, clientId);
+        return write(ClusterProtocol.HOOK_CONNECT_CLAIM, 9 + clientId.length);
     }
 
     @Override

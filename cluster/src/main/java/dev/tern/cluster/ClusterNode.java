@@ -1,5 +1,6 @@
 package dev.tern.cluster;
 
+import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.config.TernSetup;
 
@@ -14,6 +15,7 @@ import io.aeron.archive.client.AeronArchive;
 import io.aeron.cluster.ClusterTool;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
+import io.aeron.cluster.ElectionState;
 import io.aeron.cluster.client.AeronCluster;
 import io.aeron.cluster.client.EgressListener;
 import io.aeron.cluster.service.Cluster;
@@ -84,17 +86,21 @@ public final class ClusterNode implements AutoCloseable
     private static final long FORWARD_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
     private static final long OUTBOX_BYTES_PER_MEMBER = 16L * 1024 * 1024;
     private static final int DEDUP_IDS_PER_ORIGIN = 65_536;
+    /** The replicated state at the latest snapshot, in the member's directory (see README "Cluster"). */
+    public static final String STATE_FILE = "snapshot-state.txt";
+    /** How often the {@code tern-cluster} thread refreshes {@link ClusterCounters}. */
+    static final long SAMPLE_INTERVAL_MS = 100;
 
     private final TernSetup.Cluster settings;
     private final long incarnation;
     private final RingBuffer hookRing;
-    private final ConcurrentHashMap<String, Integer> pendingClaims = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong ackTimeouts = new AtomicLong();
     private final ClusterHooks hooks;
     private final SharedGroups sharedGroups;
+    private final ClusterCounters counters;
     private final ConcurrentLinkedQueue<TernClusteredService.IndexUpdate> indexUpdates =
         new ConcurrentLinkedQueue<>();
 
@@ -117,7 +123,35 @@ public final class ClusterNode implements AutoCloseable
         this.hookRing = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(HOOK_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
         this.sharedGroups = new SharedGroups(settings.memberId());
-        this.hooks = new ClusterHooks(hookRing, pendingClaims, dropped, sharedGroups);
+        this.hooks = new ClusterHooks(hookRing, dropped, sharedGroups);
+        this.counters = new ClusterCounters(settings.memberId(), settings.members().size());
+    }
+
+    /**
+     * List this member's counters with the broker's: {@code /metrics}, the dashboard and
+     * {@code $SYS/broker/cluster/...} (see {@link ClusterCounters}). Call once, before or after {@link #start}.
+     *
+     * @param brokerCounters the counters of the broker beside this member.
+     */
+    public void exportCounters(final BrokerCounters brokerCounters)
+    {
+        counters.exportTo(brokerCounters);
+    }
+
+    /**
+     * For {@code /healthz}: a member is healthy when it has a session with the cluster's leader and no election is
+     * running (as sampled every {@value #SAMPLE_INTERVAL_MS} ms).
+     *
+     * @return null when healthy, else why not, in a few words.
+     */
+    public String healthProblem()
+    {
+        if (counters.joined.get() == 1)
+        {
+            return null;
+        }
+        return counters.role.get() < 0 ? "cluster member " + settings.memberId() + " is starting"
+            : "cluster member " + settings.memberId() + " has no leader (election running or no majority)";
     }
 
     /** @return the hooks to install in this member's broker before it starts. */
@@ -238,8 +272,10 @@ public final class ClusterNode implements AutoCloseable
         driver = launchAfterStaleMarkFiles(() -> ClusteredMediaDriver.launch(driverContext.clone(),
             archiveContext.clone(), consensus.clone()));
 
+        final SessionMoves moves = new SessionMoves(broker, settings.memberId());
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
-            indexUpdates, pendingClaims, sharedGroups);
+            indexUpdates, moves, sharedGroups);
+        service.stateFile(new File(base, STATE_FILE).toPath());
         final TernClusteredService clustered = service;
         container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
             new ClusteredServiceContainer.Context()
@@ -251,7 +287,7 @@ public final class ClusterNode implements AutoCloseable
             .errorHandler(errors)));
 
         running = true;
-        final Agent agent = new Agent(aeronDir, broker, idle.get());
+        final Agent agent = new Agent(aeronDir, broker, idle.get(), moves);
         agentThread = new Thread(agent::run, "tern-cluster");
         agentThread.setDaemon(true);
         agentThread.start();
@@ -354,7 +390,7 @@ public final class ClusterNode implements AutoCloseable
      * The {@code tern-cluster} thread: owns the cluster client session, the forwarding publications and subscription,
      * the filter index, and reads the hooks' ring.
      */
-    private final class Agent implements ControlledMessageHandler
+    private final class Agent implements ControlledMessageHandler, SessionMoves.Sender
     {
         private final String aeronDir;
         private final LocalBroker broker;
@@ -373,6 +409,7 @@ public final class ClusterNode implements AutoCloseable
         private long sequence;
         private long lastKeepAliveNs;
         private long lastSweepNs;
+        private long lastSampleNs;
         private long forwardSequence;
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
         private final ForwardOutbox outbox =
@@ -382,12 +419,14 @@ public final class ClusterNode implements AutoCloseable
         private final ConcurrentLinkedQueue<long[]> storedForwards = new ConcurrentLinkedQueue<>();
         /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
         private PendingAck lastPublish;
+        private final SessionMoves moves;
 
-        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle)
+        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle, final SessionMoves moves)
         {
             this.aeronDir = aeronDir;
             this.broker = broker;
             this.idle = idle;
+            this.moves = moves;
             this.sequence = incarnation;
             this.forwardSequence = incarnation; // receivers drop repeats by id: ids of a new run are new
         }
@@ -413,6 +452,7 @@ public final class ClusterNode implements AutoCloseable
                     if (cluster == null || cluster.isClosed())
                     {
                         joined = false;
+                        sample(System.nanoTime());
                         connect();
                         continue;
                     }
@@ -425,11 +465,17 @@ public final class ClusterNode implements AutoCloseable
                     work += forwardIn.poll(onForward, 64);
                     work += acknowledgeStored();
                     work += hookRing.controlledRead(this, 64);
+                    work += moves.poll(this);
                     final long now = System.nanoTime();
                     if (now - lastKeepAliveNs > KEEP_ALIVE_NS)
                     {
                         cluster.sendKeepAlive();
                         lastKeepAliveNs = now;
+                    }
+                    if (now - lastSampleNs > TimeUnit.MILLISECONDS.toNanos(SAMPLE_INTERVAL_MS))
+                    {
+                        sample(now);
+                        lastSampleNs = now;
                     }
                     if (now - lastSweepNs > KEEP_ALIVE_NS)
                     {
@@ -437,6 +483,7 @@ public final class ClusterNode implements AutoCloseable
                         resendForwards(now);
                         lastSweepNs = now;
                         resendIfStuck(now);
+                        moves.sweep(now);
                     }
                     idle.idle(work);
                 }
@@ -506,6 +553,50 @@ public final class ClusterNode implements AutoCloseable
                 header(ClusterProtocol.SUBSCRIBE);
                 offerBlocking(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, filter));
             }
+        }
+
+        /** Refresh {@link ClusterCounters}: the only thread that writes them. */
+        private void sample(final long now)
+        {
+            final ConsensusModule.Context context = driver.consensusModule().context();
+            final boolean electionClosed = context.electionStateCounter() != null
+                && context.electionStateCounter().get() == ElectionState.CLOSED.code();
+            final boolean member = joined && electionClosed && cluster != null && !cluster.isClosed();
+            counters.role.set(context.clusterNodeRoleCounter() == null ? -1 : context.clusterNodeRoleCounter().get());
+            if (context.leadershipTermIdCounter() != null)
+            {
+                counters.term.set(context.leadershipTermIdCounter().get());
+            }
+            if (context.commitPositionCounter() != null)
+            {
+                counters.commitPosition.set(context.commitPositionCounter().get());
+            }
+            counters.joined.set(member ? 1 : 0);
+            counters.leader.set(member ? cluster.leaderMemberId() : -1);
+            counters.commands.set(service.commandsApplied());
+            counters.forwardsOut.set(forwarded.get());
+            counters.forwardsIn.set(received.get());
+            counters.forwardsDropped.set(dropped.get());
+            counters.ackTimeouts.set(ackTimeouts.get());
+            // the lag: QoS 1/2 forwards each member has not acknowledged, kept in the outbox until it does
+            long total = 0;
+            long oldestNs = now;
+            for (int m = 0; m < forwardOut.length; m++)
+            {
+                final int unacked = outbox.size(m);
+                total += unacked;
+                final long addedNs = outbox.oldestAddedNs(m, now);
+                if (addedNs - oldestNs < 0)
+                {
+                    oldestNs = addedNs;
+                }
+                if (counters.memberUnacked[m] != null)
+                {
+                    counters.memberUnacked[m].set(unacked);
+                }
+            }
+            counters.unacked.set(total);
+            counters.oldestUnackedMs.set(TimeUnit.NANOSECONDS.toMillis(now - oldestNs));
         }
 
         private int header(final byte type)
@@ -687,12 +778,14 @@ public final class ClusterNode implements AutoCloseable
                     return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
                         Action.CONTINUE : Action.ABORT;
                 }
-                case ClusterProtocol.HOOK_CLAIM:
+                case ClusterProtocol.HOOK_CONNECT_CLAIM:
                 {
                     header(ClusterProtocol.CLAIM);
-                    final String clientId = buffer.getStringWithoutLengthUtf8(offset, length);
-                    return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
-                        Action.CONTINUE : Action.ABORT;
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset + 9, length - 9);
+                    final int at = ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId);
+                    command.putLong(at, buffer.getLong(offset));
+                    command.putByte(at + 8, buffer.getByte(offset + 8));
+                    return offer(at + 9) ? Action.CONTINUE : Action.ABORT;
                 }
                 default:
                     return Action.CONTINUE;
@@ -746,7 +839,8 @@ public final class ClusterNode implements AutoCloseable
                 }
                 if (forwardId != 0)
                 {
-                    // kept until the member acknowledges it: sent again after a timeout or when it is back
+                    // kept until the member acknowledges it: sent again after a timeout or when it is back; what the
+                    // outbox holds for a member is its forward lag (ClusterCounters)
                     dropped.addAndGet(outbox.add(m, forwardId, forward, forwardLength, now));
                 }
                 if (forwardTo(forwardOut[m], forwardLength, forwardId == 0) && forwardId != 0)
@@ -874,6 +968,42 @@ public final class ClusterNode implements AutoCloseable
             }
         }
 
+        @Override
+        public boolean reachable(final int member)
+        {
+            return member >= 0 && member < forwardOut.length && forwardOut[member] != null &&
+                forwardOut[member].isConnected();
+        }
+
+        /** A moved session's chunk to a member, waiting out back pressure for a few seconds. */
+        @Override
+        public boolean send(final int member, final DirectBuffer buffer, final int length)
+        {
+            final ExclusivePublication publication =
+                member >= 0 && member < forwardOut.length ? forwardOut[member] : null;
+            if (publication == null)
+            {
+                return false;
+            }
+            final long deadlineNs = System.nanoTime() + SessionMoves.STATE_WAIT_NS;
+            idle.reset();
+            while (running)
+            {
+                final long result = publication.offer(buffer, 0, length);
+                if (result > 0)
+                {
+                    return true;
+                }
+                if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
+                    System.nanoTime() - deadlineNs > 0)
+                {
+                    return false;
+                }
+                idle.idle();
+            }
+            return false;
+        }
+
         /** @return whether the member got it; one not sent is counted as dropped when {@code countDrop}. */
         private boolean forwardTo(final ExclusivePublication publication, final int length, final boolean countDrop)
         {
@@ -908,6 +1038,11 @@ public final class ClusterNode implements AutoCloseable
             if (kind == ClusterProtocol.FORWARD_ACK)
             {
                 onAck(origin, forwardId);
+                return;
+            }
+            if (kind == ClusterProtocol.FORWARD_SESSION)
+            {
+                moves.onChunk(buffer, offset, length);
                 return;
             }
             if (origin < 0 || origin >= forwardOut.length || origin == settings.memberId())

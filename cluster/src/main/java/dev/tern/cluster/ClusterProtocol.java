@@ -16,13 +16,15 @@ import org.agrona.MutableDirectBuffer;
  *   SUBSCRIBE    filter:string
  *   UNSUBSCRIBE  filter:string
  *   RETAIN       qos:u8 topic:string payload:bytes (an empty payload clears)
- *   CLAIM        clientId:string
+ *   CLAIM        clientId:string connectionId:i64 keepState:u8 (the last two absent in logs of earlier versions)
  *   WILL         clientId:string qos:u8 retain:u8 delaySeconds:i64 topic:string payload:bytes
  *   WILL_CLEAR   clientId:string
  * forward (point to point):
  *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
  *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1/2 message forwardId;
  *                    origin is the acknowledging member)
+ *   FORWARD_SESSION  kind:u8 origin:i32 epoch:i64 flags:u8 clientId:string chunk:rest (a moved session's state in
+ *                    chunks, in order; flags: SESSION_LAST on the last, SESSION_NONE when the session was not there)
  * string / bytes: length:i32 then the bytes (UTF-8 for a string)
  * </pre>
  */
@@ -48,12 +50,17 @@ final class ClusterProtocol
     static final int HOOK_UNSUBSCRIBE = 3;
     static final int HOOK_CLAIM = 4;
     static final int HOOK_HOLD_ACK = 5;
-    static final int HOOK_WILL = 6;
-    static final int HOOK_WILL_CLEAR = 7;
+    /** A held CONNECT's claim: connectionId:i64 keepState:u8 clientId:UTF-8 bytes (rest). */
+    static final int HOOK_CONNECT_CLAIM = 6;
+    static final int HOOK_WILL = 7;
+    static final int HOOK_WILL_CLEAR = 8;
 
     /** Kinds of point-to-point messages between members. */
     static final byte FORWARD_PUBLISH = 1;
     static final byte FORWARD_ACK = 2;
+    static final byte FORWARD_SESSION = 3;
+    static final byte SESSION_LAST = 1;
+    static final byte SESSION_NONE = 2;
 
     private ClusterProtocol()
     {

@@ -130,6 +130,33 @@ final class ClusterWills
         return "wills=" + registered.keySet() + " dueWills=" + scheduled.size();
     }
 
+    /**
+     * Append the wills to the canonical state, one line each: announced ones by client id, due ones by timer id
+     * (both maps sorted), payloads as length and CRC-32.
+     */
+    void canonical(final StringBuilder text)
+    {
+        text.append("willTimer ").append(lastTimerId).append('\n');
+        for (final Will will : registered.values())
+        {
+            line(text.append("will "), will);
+        }
+        for (final Map.Entry<Long, Will> entry : scheduled.entrySet())
+        {
+            line(text.append("dueWill ").append(entry.getKey()).append(' '), entry.getValue());
+        }
+    }
+
+    private static void line(final StringBuilder text, final Will will)
+    {
+        final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(will.payload());
+        text.append(will.clientId()).append(" member ").append(will.member()).append(" qos ").append(will.qos())
+            .append(" retain ").append(will.retain()).append(" delay ").append(will.delaySeconds()).append(" topic ")
+            .append(will.topic()).append(" bytes ").append(will.payload().length).append(" crc ")
+            .append(Long.toHexString(crc.getValue())).append('\n');
+    }
+
     // ------------------------------------------------------------------ snapshots
 
     /** Snapshot record writer: one call per record, {@code length} bytes of {@code buffer}. */

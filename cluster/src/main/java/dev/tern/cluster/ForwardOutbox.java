@@ -15,15 +15,17 @@ import org.agrona.DirectBuffer;
  */
 final class ForwardOutbox
 {
-    /** One forward kept for a member: its bytes and when it was last sent. */
+    /** One forward kept for a member: its bytes, when it was first and when last sent. */
     static final class Entry
     {
         final byte[] bytes;
+        final long addedNs;
         long sentNs;
 
         Entry(final byte[] bytes, final long sentNs)
         {
             this.bytes = bytes;
+            this.addedNs = sentNs;
             this.sentNs = sentNs;
         }
     }
@@ -89,6 +91,16 @@ final class ForwardOutbox
     int size(final int member)
     {
         return byMember[member].size();
+    }
+
+    /**
+     * @return when the oldest forward kept for {@code member} was first sent (forward ids grow, so it is the first),
+     *         or {@code nowNs} when none is kept.
+     */
+    long oldestAddedNs(final int member, final long nowNs)
+    {
+        final Map.Entry<Long, Entry> oldest = byMember[member].firstEntry();
+        return oldest == null ? nowNs : oldest.getValue().addedNs;
     }
 
     /** Sends one kept forward again; @return false to stop for now (back pressure or not connected). */

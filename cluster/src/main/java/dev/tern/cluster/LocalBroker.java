@@ -46,4 +46,29 @@ public interface LocalBroker
      * @param reasonCode   reason code for a 5.0 client.
      */
     void releasePublishAck(long connectionId, int packetId, int reasonCode);
+
+    /**
+     * Act on a CONNECT that {@link ClusterHooks} kept back until its session claim was committed.
+     *
+     * @param connectionId the held connection.
+     */
+    void resumeConnect(long connectionId);
+
+    /**
+     * Another member took the session of {@code clientId} over: close its connection here (DISCONNECT 0x8E for 5.0,
+     * a plain close for 3.1.1) and remove the session here.
+     *
+     * @param keepState whether the new owner resumes the session.
+     * @param state     called (on the broker's route thread) with the persistent session's state if
+     *                  {@code keepState} and there was one here, else with null.
+     */
+    void moveSessionOut(String clientId, boolean keepState, java.util.function.Consumer<byte[]> state);
+
+    /**
+     * Install a session that another member moved out, then act on the held CONNECT of {@code connectionId}.
+     *
+     * @param state        what {@link #moveSessionOut} gave on the other member.
+     * @param connectionId the held connection.
+     */
+    void moveSessionIn(byte[] state, long connectionId);
 }

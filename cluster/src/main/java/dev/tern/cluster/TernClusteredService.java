@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -49,6 +48,8 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_END = 9;
     /** A will whose due time is further back than this is not published here (this member replays an old log). */
     private static final long STALE_WILL_MS = 10_000;
+    /** A claim without a held CONNECT (from a log of an earlier version). */
+    private static final long NO_CONNECTION = Long.MIN_VALUE;
 
     /** A filter's members changed: what the forwarding agent's index must mirror. */
     record IndexUpdate(String filter, int members)
@@ -63,7 +64,7 @@ final class TernClusteredService implements ClusteredService
     private final long incarnation;
     private final LocalBroker broker;
     private final Queue<IndexUpdate> indexUpdates;
-    private final ConcurrentHashMap<String, Integer> pendingClaims;
+    private final SessionMoves moves;
 
     // ---- replicated state: same on every member after the same log
     private final long[] lastSequence;
@@ -81,17 +82,19 @@ final class TernClusteredService implements ClusteredService
     private Cluster cluster;
     private volatile Cluster.Role role = Cluster.Role.FOLLOWER;
     private volatile long commandsApplied;
+    /** This run's own NODE_UP is applied: later claims are live, earlier ones history (a restart's replay). */
+    private boolean live;
+    private java.nio.file.Path stateFile;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
-        final Queue<IndexUpdate> indexUpdates, final ConcurrentHashMap<String, Integer> pendingClaims,
-        final SharedGroups sharedGroups)
+        final Queue<IndexUpdate> indexUpdates, final SessionMoves moves, final SharedGroups sharedGroups)
     {
         this.sharedGroups = sharedGroups;
         this.self = self;
         this.incarnation = incarnation;
         this.broker = broker;
         this.indexUpdates = indexUpdates;
-        this.pendingClaims = pendingClaims;
+        this.moves = moves;
         this.lastSequence = new long[maxMembers];
         this.incarnations = new long[maxMembers];
     }
@@ -176,8 +179,13 @@ final class TernClusteredService implements ClusteredService
                 break;
             }
             case ClusterProtocol.CLAIM:
-                claim(member, sequence, ClusterProtocol.getString(buffer, body));
+            {
+                final int after = body + ClusterProtocol.stringLength(buffer, body);
+                final boolean held = after + 9 <= offset + length; // absent in logs of earlier versions
+                claim(member, sequence, ClusterProtocol.getString(buffer, body),
+                    held ? buffer.getLong(after) : NO_CONNECTION, held && buffer.getByte(after + 8) != 0);
                 break;
+            }
             case ClusterProtocol.WILL:
                 wills.set(member, buffer, body);
                 break;
@@ -204,6 +212,7 @@ final class TernClusteredService implements ClusteredService
         LOG.info("cluster member {} is up (incarnation {})", member, memberIncarnation);
         wills.memberUp(member, incarnations[member] == memberIncarnation, cluster);
         incarnations[member] = memberIncarnation;
+        live |= member == self && memberIncarnation == incarnation;
         memberBySession.put(sessionId, member);
         // a member (re)joining announces all its filters after this; start from none
         dropFilters(member);
@@ -275,25 +284,37 @@ final class TernClusteredService implements ClusteredService
         }
     }
 
-    private void claim(final int member, final long sequence, final String clientId)
+    /**
+     * The claim applied last owns the session. The claimant's CONNECT was held until now; the previous owner closes
+     * the old connection [MQTT-3.1.4-2] and hands the session over point to point ({@link SessionMoves}).
+     */
+    private void claim(final int member, final long sequence, final String clientId, final long connectionId,
+        final boolean keepState)
     {
         final Long previous = ownerByClientId.get(clientId);
         final long epoch = previous == null ? 1 : (previous >>> 8) + 1;
         ownerByClientId.put(clientId, epoch << 8 | member);
         wills.claimed(member, clientId, cluster);
+        final int previousOwner = previous == null ? -1 : (int)(previous & 0xFF);
         if (member == self)
         {
-            if (sequence >= incarnation)
+            if (sequence >= incarnation && connectionId != NO_CONNECTION)
             {
-                pendingClaims.computeIfPresent(clientId, (k, v) -> v <= 1 ? null : v - 1);
+                // the state comes from the previous owner if it is up; otherwise the session starts from what is here
+                final boolean fetch = keepState && previousOwner >= 0 && previousOwner != self &&
+                    memberBySession.containsValue(previousOwner);
+                moves.claimedHere(clientId, epoch, connectionId, fetch ? previousOwner : -1);
             }
         }
-        else if (!pendingClaims.containsKey(clientId))
+        else if (live)
         {
-            // the session moved to another member: its connection here, if any, closes [MQTT-3.1.4-2]
+            moves.claimedElsewhere(clientId, epoch, member, keepState, previousOwner == self);
+        }
+        else
+        {
             try
             {
-                broker.disconnectTakenOver(clientId);
+                broker.disconnectTakenOver(clientId); // history: only a connection that is still open here goes
             }
             catch (final RuntimeException ex)
             {
@@ -341,9 +362,21 @@ final class TernClusteredService implements ClusteredService
 
     // ------------------------------------------------------------------ snapshots
 
+    /**
+     * Write the replicated state, as {@link #canonicalState()} puts it, to this file at every snapshot: members that
+     * applied the same log write the same file for the same snapshot.
+     *
+     * @param file where, replaced at each snapshot; null for none.
+     */
+    void stateFile(final java.nio.file.Path file)
+    {
+        this.stateFile = file;
+    }
+
     @Override
     public void onTakeSnapshot(final ExclusivePublication publication)
     {
+        writeStateFile();
         final IdleStrategy idle = cluster.idleStrategy();
         for (int m = 0; m < lastSequence.length; m++)
         {
@@ -480,6 +513,64 @@ final class TernClusteredService implements ClusteredService
     @Override
     public void onTerminate(final Cluster cluster)
     {
+    }
+
+    private void writeStateFile()
+    {
+        final java.nio.file.Path file = stateFile;
+        if (file == null)
+        {
+            return;
+        }
+        try
+        {
+            final java.nio.file.Path next = file.resolveSibling(file.getFileName() + ".tmp");
+            java.nio.file.Files.writeString(next, "logPosition " + cluster.logPosition() + "\n" + canonicalState());
+            java.nio.file.Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final java.io.IOException ex)
+        {
+            LOG.warn("cluster state not written to {}: {}", file, ex.toString());
+        }
+    }
+
+    /**
+     * @return every part of the replicated state, one line per entry, in key order (every map is sorted): equal on
+     *         members that applied the same log. Payloads appear as length and CRC-32.
+     */
+    String canonicalState()
+    {
+        final StringBuilder text = new StringBuilder(1024);
+        for (int m = 0; m < lastSequence.length; m++)
+        {
+            text.append("member ").append(m).append(" sequence ").append(lastSequence[m]).append(" incarnation ")
+                .append(incarnations[m]).append('\n');
+        }
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            text.append("filter ").append(entry.getKey()).append(" members ")
+                .append(Integer.toBinaryString(entry.getValue())).append('\n');
+        }
+        for (final Map.Entry<String, Retained> entry : retained.entrySet())
+        {
+            final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(entry.getValue().payload());
+            text.append("retained ").append(entry.getKey()).append(" qos ").append(entry.getValue().qos())
+                .append(" bytes ").append(entry.getValue().payload().length).append(" crc ")
+                .append(Long.toHexString(crc.getValue())).append('\n');
+        }
+        for (final Map.Entry<String, Long> entry : ownerByClientId.entrySet())
+        {
+            text.append("owner ").append(entry.getKey()).append(" member ").append(entry.getValue() & 0xFF)
+                .append(" epoch ").append(entry.getValue() >>> 8).append('\n');
+        }
+        for (final Map.Entry<Long, Integer> entry : memberBySession.entrySet())
+        {
+            text.append("session ").append(entry.getKey()).append(" member ").append(entry.getValue()).append('\n');
+        }
+        wills.canonical(text);
+        return text.toString();
     }
 
     /** @return a description of the replicated state, the same on every member after the same log (tests). */

@@ -28,6 +28,21 @@ public interface BrokerHooks
     {
     }
 
+    /**
+     * Called for a CONNECT that has passed authentication and the session owner check, before anything happens to
+     * an existing session or connection of its client id (not for a client id the broker assigned). Returning true
+     * keeps the CONNECT back: the hooks' owner acts on it later with {@link dev.tern.pipeline.Broker#resumeConnect}
+     * (a cluster first has the session claim committed). A CONNECT still held after the connect timeout (counted
+     * from the CONNECT) is refused with CONNACK 0x88 Server unavailable (3.1.1: return code 3).
+     *
+     * @param connectionId the connection to resume.
+     * @param cleanStart   the CONNECT's Clean Start (3.1.1: Clean Session) flag.
+     */
+    default boolean holdConnect(final ClientInfo client, final long connectionId, final boolean cleanStart)
+    {
+        return false;
+    }
+
     /** Called when a connection that had completed CONNECT ends; {@code graceful} is true after a DISCONNECT. */
     default void onDisconnect(final ClientInfo client, final boolean graceful)
     {

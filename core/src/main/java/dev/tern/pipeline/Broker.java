@@ -365,6 +365,46 @@ public final class Broker implements AutoCloseable
     }
 
     /**
+     * Act on a CONNECT that {@link BrokerHooks#holdConnect} kept back (nothing happens if the connection has closed
+     * since). Thread-safe; returns before the route thread has done it.
+     *
+     * @param connectionId the connection the hook was given.
+     */
+    public void resumeConnect(final long connectionId)
+    {
+        submit(() -> route.resumeConnect(connectionId));
+    }
+
+    /**
+     * Another broker of a cluster took the session of {@code clientId} over: its connection here closes (DISCONNECT
+     * 0x8E for 5.0, a plain close for 3.1.1) and the session is removed here. Thread-safe; returns at once.
+     *
+     * @param keepState whether the new owner resumes the session.
+     * @param state     called on the route thread with the persistent session's state (if {@code keepState} and
+     *                  there was one), else with null.
+     */
+    public void moveSessionOut(final String clientId, final boolean keepState,
+        final java.util.function.Consumer<byte[]> state)
+    {
+        Objects.requireNonNull(clientId);
+        submit(() -> state.accept(route.moveSessionOut(clientId, keepState)));
+    }
+
+    /**
+     * A session that another broker of a cluster moved out (see {@link #moveSessionOut}) is installed here, then the
+     * held CONNECT of {@code connectionId} (if still open) is acted on and resumes it. Thread-safe; returns at once.
+     */
+    public void moveSessionIn(final byte[] state, final long connectionId)
+    {
+        Objects.requireNonNull(state);
+        submit(() ->
+        {
+            route.moveSessionIn(state);
+            route.resumeConnect(connectionId);
+        });
+    }
+
+    /**
      * Send a PUBACK that {@link BrokerHooks#holdPublishAck} kept back. Nothing is sent if the connection has closed
      * since. Thread-safe; returns before the route thread has done it.
      *

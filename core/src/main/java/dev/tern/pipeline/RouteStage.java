@@ -10,6 +10,7 @@ import dev.tern.broker.InlineSubscriber;
 import dev.tern.broker.ListenerConfig;
 import dev.tern.codec.DecodeResult;
 import dev.tern.codec.DecodedPacket;
+import dev.tern.codec.PacketDecoder;
 import dev.tern.codec.PacketType;
 import dev.tern.codec.ReasonCode;
 import dev.tern.event.PipelineEvent;
@@ -157,6 +158,10 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
         final DecodedPacket packet = event.packet;
         if (!connection.isConnected())
         {
+            if (connect.holdFrame(connection, event.frame, event.frameLength))
+            {
+                return; // behind a CONNECT the hooks hold: acted on when it is resumed
+            }
             connect.onFrameBeforeConnect(connection, result, packet, event.protocolLevel, event.frame,
                 event.frameLength);
             return;
@@ -276,6 +281,58 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
     public boolean disconnectTakenOver(final String clientId)
     {
         return handlers.connect.disconnectTakenOver(clientId);
+    }
+
+    /**
+     * Act on a CONNECT that the hooks kept back, then on the packets the client sent after it. Route thread only (a
+     * pipeline command).
+     */
+    public boolean resumeConnect(final long connectionId)
+    {
+        if (!handlers.connect.resumeConnect(connectionId))
+        {
+            return false;
+        }
+        final Connection connection = ctx.connection(connectionId);
+        final List<byte[]> frames = connection == null ? null : handlers.connect.takeHeldFrames(connection);
+        if (frames != null)
+        {
+            final PipelineEvent replay = new PipelineEvent(); // rare: a client that did not wait for its CONNACK
+            final PacketDecoder decoder = new PacketDecoder();
+            final int level = ConnectHandler.protocolLevel(connection);
+            for (final byte[] frame : frames)
+            {
+                if (ctx.connection(connectionId) != connection)
+                {
+                    break; // one of them closed it
+                }
+                replay.connectionId = connectionId;
+                replay.frame.putBytes(0, frame);
+                replay.frameLength = frame.length;
+                replay.protocolLevel = level;
+                replay.decodeResult = decoder.decode(replay.frame, 0, frame.length, level, Integer.MAX_VALUE,
+                    replay.packet);
+                onFrame(replay);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Another cluster member took the session of {@code clientId} over: close its connection and remove the session
+     * here. Route thread only (a pipeline command).
+     *
+     * @return the persistent session's state if {@code keepState}, else null; null if there was none.
+     */
+    public byte[] moveSessionOut(final String clientId, final boolean keepState)
+    {
+        return handlers.transfer.moveOut(clientId, keepState);
+    }
+
+    /** A session moved here from another cluster member. Route thread only (a pipeline command). */
+    public void moveSessionIn(final byte[] state)
+    {
+        handlers.transfer.moveIn(state);
     }
 
     /** Send a PUBACK that the hooks kept back. Route thread only (a pipeline command). */

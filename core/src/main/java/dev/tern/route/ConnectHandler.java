@@ -27,6 +27,9 @@ public final class ConnectHandler
 {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectHandler.class);
 
+    /** Packets kept behind a held CONNECT at most. */
+    static final int MAX_HELD_FRAMES = 1_000;
+
     private final RouteContext ctx;
     private final BrokerConfig config;
     private final BrokerCounters counters;
@@ -177,9 +180,9 @@ public final class ConnectHandler
             ctx.listeners.get(connection.listenerIndex).name() : "inline";
         final ClientInfo info = new ClientInfo(clientId, username, connection.clientAddress(), listenerName,
             packet.protocolLevel);
-        if (!authenticate(connection, packet, info, frame, frameLength))
+        if (!connection.connectAdmitted && !authenticate(connection, packet, info, frame, frameLength))
         {
-            return;
+            return; // (a CONNECT resumed by the hooks was authenticated before they held it)
         }
 
         // A session belongs to the user who made it: checked before anything happens to it or its connection, so
@@ -199,6 +202,12 @@ public final class ConnectHandler
             // what the CONNACK must carry exceeds the client's Maximum Packet Size [MQTT-3.1.2-24]
             refuse(connection, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR);
             return;
+        }
+
+        if (!assignedClientId && !connection.connectAdmitted && holdConnect(connection, packet, info, frame,
+            frameLength))
+        {
+            return; // resumed by resumeConnect (a cluster: once the session claim is committed)
         }
 
         // [MQTT-3.1.4-2] a second connection with the same client id takes over: the old one is closed
@@ -575,6 +584,108 @@ public final class ConnectHandler
         {
             refuse(connection, reasonCode);
         }
+    }
+
+    /** @return whether the hooks keep the CONNECT back; if so it is stored and the connect timeout starts again. */
+    private boolean holdConnect(
+        final Connection connection, final DecodedPacket packet, final ClientInfo info, final DirectBuffer frame,
+        final int frameLength)
+    {
+        if (!ctx.hooksInstalled)
+        {
+            return false;
+        }
+        final boolean held;
+        try
+        {
+            held = ctx.hooks.holdConnect(info, connection.id, packet.cleanSession);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("holdConnect hook failed", ex);
+            return false;
+        }
+        if (held)
+        {
+            connection.pendingConnect = new byte[frameLength];
+            frame.getBytes(0, connection.pendingConnect);
+            connection.connectHeld = true;
+            sessions.schedule(connection, ctx.nowMs + config.connectTimeoutMs());
+        }
+        return held;
+    }
+
+    /**
+     * A packet that came after a held CONNECT waits for it (clients may send packets before the CONNACK, section
+     * 3.1.4); beyond {@link #MAX_HELD_FRAMES} the connection is closed.
+     *
+     * @return whether the frame was taken (kept, or the connection closed).
+     */
+    public boolean holdFrame(final Connection connection, final DirectBuffer frame, final int frameLength)
+    {
+        if (!connection.connectHeld)
+        {
+            return false;
+        }
+        if (connection.heldFrames == null)
+        {
+            connection.heldFrames = new java.util.ArrayList<>();
+        }
+        if (connection.heldFrames.size() >= MAX_HELD_FRAMES)
+        {
+            sessions.closeConnection(connection, false);
+            return true;
+        }
+        final byte[] copy = new byte[frameLength];
+        frame.getBytes(0, copy);
+        connection.heldFrames.add(copy);
+        return true;
+    }
+
+    /**
+     * @return the packets that came after a CONNECT resumed just now, in order, if it was accepted (the protocol level
+     * is {@link #protocolLevel}); null if none.
+     */
+    public java.util.List<byte[]> takeHeldFrames(final Connection connection)
+    {
+        final java.util.List<byte[]> frames = connection.heldFrames;
+        connection.heldFrames = null;
+        return connection.isConnected() ? frames : null;
+    }
+
+    /** @return the connection's protocol level, as its CONNECT gave it. */
+    public static int protocolLevel(final Connection connection)
+    {
+        return connection.protocolLevel;
+    }
+
+    /**
+     * Act on a CONNECT that {@link dev.tern.broker.BrokerHooks#holdConnect} kept back: take over, resume or start
+     * the session, CONNACK. Nothing happens if the connection has closed since. Route thread only.
+     *
+     * @return whether the connection was still waiting.
+     */
+    public boolean resumeConnect(final long connectionId)
+    {
+        final Connection connection = ctx.connectionById.get(connectionId);
+        if (connection == null || !connection.connectHeld || connection.state != Connection.AWAITING_CONNECT)
+        {
+            return false;
+        }
+        connection.connectHeld = false;
+        connection.connectAdmitted = true;
+        final byte[] frame = connection.pendingConnect;
+        connection.pendingConnect = null;
+        final UnsafeBuffer buffer = new UnsafeBuffer(frame);
+        final DecodedPacket connect = new DecodedPacket();
+        if (new PacketDecoder().decode(buffer, 0, frame.length, ProtocolLevel.UNKNOWN, Integer.MAX_VALUE, connect) !=
+            DecodeResult.OK)
+        {
+            refuse(connection, ReasonCode.UNSPECIFIED_ERROR); // it decoded the first time
+            return true;
+        }
+        onConnect(connection, connect, buffer, frame.length);
+        return true;
     }
 
     /**

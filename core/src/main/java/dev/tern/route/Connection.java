@@ -58,6 +58,12 @@ public final class Connection
     /** Authentication Data to send with the CONNACK once the exchange succeeded; null for none. */
     byte[] authSuccessData;
     boolean authenticated;
+    /** The CONNECT (in {@link #pendingConnect}) is held by the hooks until they resume it. */
+    boolean connectHeld;
+    /** The hooks resumed the held CONNECT: it is acted on without asking them again. */
+    boolean connectAdmitted;
+    /** Packets the client sent after its held CONNECT, before its CONNACK (section 3.1.4), as received; or null. */
+    java.util.List<byte[]> heldFrames;
     /** Why the broker or the transport closed it, for the disconnect log line; null when not known. */
     String closeReason;
     /** Will message, published if the connection ends without DISCONNECT. */

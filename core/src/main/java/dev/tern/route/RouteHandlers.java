@@ -25,6 +25,8 @@ public final class RouteHandlers
     public final PublishRouter router;
     /** Admission, CONNECT and authentication. */
     public final ConnectHandler connect;
+    /** Persistent sessions moving to or from another broker of a cluster. */
+    public final SessionTransfer transfer;
     private final QueuedBytesBudget budget;
 
     /**
@@ -47,6 +49,7 @@ public final class RouteHandlers
         router = new PublishRouter(context, proxy, access, subscriptions, delivery, sessions, journal);
         connect = new ConnectHandler(context, proxy, access, sessions, delivery, journal, addresses, connectionLog,
             publishDueWills);
+        transfer = new SessionTransfer(context, sessions, subscriptions, access, budget, journal, publishDueWills);
     }
 
     /** A replayer that rebuilds this stage's state from stored journal batches, before the pipeline starts. */

@@ -387,6 +387,11 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
         if (connection.state == Connection.AWAITING_CONNECT)
         {
             counters.connectTimeouts.increment();
+            if (connection.connectHeld)
+            {
+                // the hooks never resumed the CONNECT (a cluster without a leader): 0x88, 3.1.1 return code 3
+                proxy.connackRefused(connection, ReasonCode.SERVER_UNAVAILABLE);
+            }
             closeConnection(connection, false); // CONNECT timeout
             return true;
         }

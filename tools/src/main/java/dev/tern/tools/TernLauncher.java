@@ -130,6 +130,10 @@ public final class TernLauncher implements AutoCloseable
             builder.hooks(clusterNode.hooks());
         }
         final TernBroker broker = builder.start();
+        if (clusterNode != null)
+        {
+            clusterNode.exportCounters(broker.counters());
+        }
         DashboardServer dashboard = null;
         try
         {
@@ -137,7 +141,12 @@ public final class TernLauncher implements AutoCloseable
             if (settings.enabled())
             {
                 dashboard = new DashboardServer(broker.counters(), settings.host(), settings.port(), settings.admin(),
-                    journalState).latency(broker.latency()).start();
+                    journalState).latency(broker.latency());
+                if (clusterNode != null)
+                {
+                    dashboard.healthCheck(clusterNode::healthProblem);
+                }
+                dashboard.start();
             }
         }
         catch (final RuntimeException ex)
@@ -177,6 +186,25 @@ public final class TernLauncher implements AutoCloseable
                     public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
                     {
                         broker.releasePublishAck(connectionId, packetId, reasonCode);
+                    }
+
+                    @Override
+                    public void resumeConnect(final long connectionId)
+                    {
+                        broker.resumeConnect(connectionId);
+                    }
+
+                    @Override
+                    public void moveSessionOut(final String clientId, final boolean keepState,
+                        final java.util.function.Consumer<byte[]> state)
+                    {
+                        broker.moveSessionOut(clientId, keepState, state);
+                    }
+
+                    @Override
+                    public void moveSessionIn(final byte[] state, final long connectionId)
+                    {
+                        broker.moveSessionIn(state, connectionId);
                     }
                 });
             }

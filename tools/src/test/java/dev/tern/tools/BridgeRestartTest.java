@@ -67,6 +67,7 @@ class BridgeRestartTest
         try (TernProcess tern = TernProcess.start("--config", config.toString()))
         {
             final int port = tern.port();
+            tern.awaitStarted(); // the bridge's local session is subscribed: messages queue for it from now on
             tern.await(l -> l.contains("bridge 'up': connected to 127.0.0.1:" + remotePort));
             remote.close();
             tern.await(l -> l.contains("bridge 'up': disconnected from"));

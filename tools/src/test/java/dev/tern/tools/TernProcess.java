@@ -134,6 +134,13 @@ final class TernProcess implements AutoCloseable
         return seen.stream().filter(match).count();
     }
 
+    /** @return the last {@code count} lines written so far; does not wait. */
+    String tail(final int count)
+    {
+        lines.drainTo(seen);
+        return String.join("\n", seen.subList(Math.max(0, seen.size() - count), seen.size()));
+    }
+
     /** Stop the broker as Ctrl-C would and return everything it wrote. */
     List<String> stop() throws InterruptedException
     {

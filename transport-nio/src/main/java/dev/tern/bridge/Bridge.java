@@ -82,6 +82,9 @@ public final class Bridge implements AutoCloseable
 
     // state: bridge thread only, except the volatile flags read by the client listeners
     private volatile boolean closed;
+    /** Completed once the local session has been subscribed the first time: messages queue for it from then on. */
+    private final java.util.concurrent.CompletableFuture<Void> localSubscribed =
+        new java.util.concurrent.CompletableFuture<>();
     private volatile boolean remoteUp;
     private boolean localUp;
     private boolean localConnecting;
@@ -189,6 +192,15 @@ public final class Bridge implements AutoCloseable
             final int epoch = remoteEpoch.get();
             executor.execute(() -> onRemoteMessage(topic, payload, qos, retain, path, ack, epoch));
         }, executor);
+    }
+
+    /**
+     * @return completes once the bridge's local session has been subscribed for the first time (refused filters
+     * included: they are logged); from then on the broker queues the bridge's messages while the link is down.
+     */
+    public java.util.concurrent.CompletableFuture<Void> localSubscribed()
+    {
+        return localSubscribed;
     }
 
     /** @return the bridge's settings. */
@@ -516,6 +528,7 @@ public final class Bridge implements AutoCloseable
 
     private void afterLocalReady()
     {
+        localSubscribed.complete(null);
         if (!remoteUp)
         {
             disconnectLocal(); // the session exists now: the broker queues for it until the link is up

@@ -212,6 +212,25 @@ public final class TernBroker implements AutoCloseable
         broker.disconnectTakenOver(clientId);
     }
 
+    /** Act on a CONNECT that the hooks kept back (see Broker). */
+    public void resumeConnect(final long connectionId)
+    {
+        broker.resumeConnect(connectionId);
+    }
+
+    /** Close the connection of a session another cluster member took over and remove the session (see Broker). */
+    public void moveSessionOut(final String clientId, final boolean keepState,
+        final java.util.function.Consumer<byte[]> state)
+    {
+        broker.moveSessionOut(clientId, keepState, state);
+    }
+
+    /** Install a session moved here from another cluster member, then resume the held CONNECT (see Broker). */
+    public void moveSessionIn(final byte[] state, final long connectionId)
+    {
+        broker.moveSessionIn(state, connectionId);
+    }
+
     /** Send a PUBACK that the hooks kept back (see Broker). */
     public void releasePublishAck(final long connectionId, final int packetId, final int reasonCode)
     {

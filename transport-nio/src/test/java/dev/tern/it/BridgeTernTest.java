@@ -360,4 +360,25 @@ class BridgeTernTest
         return TernBroker.builder().listener(ListenerConfig.tcp("remote", "127.0.0.1", port)).allowAnonymous()
             .config(ItSupport.testConfig()).start();
     }
+
+    /**
+     * A message published as soon as {@code start()} has returned reaches the remote broker: the bridge's local
+     * session is subscribed by then (on a first start there is no stored subscription to queue for it yet).
+     */
+    @Test
+    @Timeout(60)
+    void shouldBridgeAMessagePublishedAsSoonAsTheBrokerHasStarted() throws Exception
+    {
+        remote = ItSupport.startAnonymousBroker();
+        try (BridgeSupport.Inbox b = new BridgeSupport.Inbox(remote.port(), clientId("b"), true).subscribe("early/#", 1))
+        {
+            local = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous().config(ItSupport.testConfig())
+                .bridge(BridgeConfig.of("early", "127.0.0.1", remote.port(), 5,
+                    List.of(new BridgeTopic("early/#", Direction.OUT, 1, "", ""))).withReconnect(100, 300))
+                .start();
+            local.publish("early/1", "right after start".getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false);
+            assertEquals("right after start", text(b.next()));
+            b.assertQuiet();
+        }
+    }
 }

@@ -102,6 +102,14 @@ public final class LoadGenerator implements Callable<Integer>
         + " connections, 64 above (default: ${DEFAULT-VALUE}).")
     int bufferKib;
 
+    @Option(names = "--sub-port", description = "Port the subscribers connect to, when not --port: publishers and"
+        + " subscribers on different members of a cluster (default: --port).")
+    int subPort;
+
+    @Option(names = "--settle-ms", description = "Pause between the last SUBACK and the publishers' connections, for"
+        + " subscriptions to reach the other members of a cluster (default: ${DEFAULT-VALUE}).")
+    long settleMs;
+
     @Option(names = "--label", description = "Label for the JSON result (default: the port).")
     String label;
 
@@ -157,7 +165,7 @@ public final class LoadGenerator implements Callable<Integer>
             this.topic = topic.getBytes(StandardCharsets.UTF_8);
             channel = SocketChannel.open();
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            channel.connect(new InetSocketAddress(host, port));
+            channel.connect(new InetSocketAddress(host, publisher || subPort == 0 ? port : subPort));
             channel.configureBlocking(false);
             channel.register(selector, SelectionKey.OP_READ, this);
             out.order(ByteOrder.BIG_ENDIAN);
@@ -237,6 +245,10 @@ public final class LoadGenerator implements Callable<Integer>
             }
         }
         awaitReady(subscribers);
+        if (settleMs > 0)
+        {
+            Thread.sleep(settleMs);
+        }
         for (int p = 0; p < pubCount; p++)
         {
             final Client c = new Client(p, true, "load/" + run + "/" + p);

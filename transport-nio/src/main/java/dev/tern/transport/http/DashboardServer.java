@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /api/stats} counters, uptime, version and JVM heap as JSON</li>
  *   <li>{@code GET /metrics} Prometheus text exposition format</li>
  *   <li>{@code GET /healthz} {@code 200 ok}, or {@code 503} with the reason while the journal cannot write (QoS 1/2
- *   publishes are then not acknowledged); never behind authentication</li>
+ *   publishes are then not acknowledged) or a {@link #healthCheck health check} fails (a cluster member without a
+ *   leader); never behind authentication</li>
  * </ul>
  * When admin credentials are given, every endpoint but {@code /healthz} requires HTTP Basic auth, and wrong credentials
  * are throttled per client address ({@link AdminAuthenticator}). A server bound to an address other hosts can reach
@@ -218,6 +219,20 @@ public final class DashboardServer implements AutoCloseable
     }
 
     private volatile dev.tern.broker.BrokerLatency latency;
+    private volatile java.util.function.Supplier<String> healthCheck;
+
+    /**
+     * Add a check to {@code /healthz}: while it returns a reason (not null), {@code /healthz} answers 503 with that
+     * reason (a cluster member without a leader). Thread-safe; the check runs on a dashboard thread.
+     *
+     * @param check returns null when healthy, else a short reason.
+     * @return this.
+     */
+    public DashboardServer healthCheck(final java.util.function.Supplier<String> check)
+    {
+        this.healthCheck = check;
+        return this;
+    }
 
     /**
      * Show PUBLISH pipeline latency percentiles (interval since the previous request) on the page, in the JSON and
@@ -243,6 +258,14 @@ public final class DashboardServer implements AutoCloseable
     private void handleHealth(final HttpExchange exchange) throws IOException
     {
         final String method = exchange.getRequestMethod();
+        final java.util.function.Supplier<String> check = healthCheck;
+        final String problem = check == null ? null : check.get();
+        if (problem != null && counters.journalFailed.get() == 0 && "/healthz".equals(exchange.getRequestURI().getPath())
+            && ("GET".equals(method) || "HEAD".equals(method)))
+        {
+            send(exchange, 503, Response.text(problem + "\n"));
+            return;
+        }
         if (counters.journalFailed.get() == 0 || !"/healthz".equals(exchange.getRequestURI().getPath()) ||
             !("GET".equals(method) || "HEAD".equals(method)))
         {

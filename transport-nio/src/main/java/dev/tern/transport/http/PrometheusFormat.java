@@ -67,7 +67,15 @@ final class PrometheusFormat
         return counterName.endsWith("connected") || counterName.endsWith("count") || counterName.endsWith("inflight")
             || counterName.endsWith("queued") || counterName.equals("messages.queuedBytes")
             || counterName.equals("sessions.persistent") || counterName.equals("clients.maximum")
-            || counterName.equals("journal.failed");
+            || counterName.equals("journal.failed") || isClusterGauge(counterName);
+    }
+
+    /** Cluster counters are levels (role, term, positions, unacknowledged forwards) except the message totals. */
+    private static boolean isClusterGauge(final String counterName)
+    {
+        return counterName.startsWith("cluster.") && !counterName.equals("cluster.commands")
+            && !counterName.equals("cluster.forwards.out") && !counterName.equals("cluster.forwards.in")
+            && !counterName.equals("cluster.forwards.dropped") && !counterName.equals("cluster.forwards.ackTimeouts");
     }
 
     /** @return {@code tern_} plus the counter name in snake case, with anything outside [a-z0-9_] as '_'. */
