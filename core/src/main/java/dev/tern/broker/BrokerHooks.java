@@ -31,7 +31,7 @@ public interface BrokerHooks
     /**
      * Called for a CONNECT that has passed authentication and the session owner check, before anything happens to
      * an existing session or connection of its client id (not for a client id the broker assigned). Returning true
-     * keeps the CONNECT back: the hooks' owner acts on it later with {@link dev.tern.pipeline.Broker#resumeConnect}
+     * keeps the CONNECT back: the hooks' owner acts on it later with {@code Broker.resumeConnect}
      * (a cluster first has the session claim committed). A CONNECT still held after the connect timeout (counted
      * from the CONNECT) is refused with CONNACK 0x88 Server unavailable (3.1.1: return code 3).
      *
