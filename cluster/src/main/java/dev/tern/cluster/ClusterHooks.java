@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The broker's hooks that feed a cluster member, on the route thread: what clients publish, the filters this member
- * starts and stops having subscribers for, and the sessions clients claim here (their CONNECT held until then). Each becomes a message in a one-to-one
- * ring that the member's agent reads; nothing here blocks. A full ring drops the message and counts it.
+ * starts and stops having subscribers for, the sessions clients claim here (their CONNECT held until then), and the
+ * wills of its clients. Each becomes a message in a one-to-one ring that the member's agent reads; nothing here
+ * blocks. A full ring drops the message and counts it.
  */
 final class ClusterHooks implements BrokerHooks
 {
