@@ -18,8 +18,9 @@ import java.util.List;
  *   <li>{@code cluster.commands}: log commands this member's service has applied (replayed ones included);</li>
  *   <li>{@code cluster.forwards.out}, {@code .in}, {@code .dropped} (ring full, member unreachable, oversized) and
  *   {@code .ackTimeouts}: forwarded publishes;</li>
- *   <li>{@code cluster.forwards.unacked} and {@code cluster.member.N.unacked}: QoS 1 forwards not yet acknowledged
- *   (all members, and member N), and {@code cluster.forwards.oldestUnackedMs}: the age of the oldest of them.</li>
+ *   <li>{@code cluster.forwards.unacked} and {@code cluster.member.N.unacked}: QoS 1/2 forwards not yet acknowledged
+ *   (all members, and member N), kept to be sent again, and {@code cluster.forwards.oldestUnackedMs}: the age of the
+ *   oldest of them.</li>
  * </ul>
  */
 final class ClusterCounters

@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The broker's hooks that feed a cluster member, on the route thread: what clients publish, the filters this member
- * starts and stops having subscribers for, and the sessions clients claim here (their CONNECT held until then). Each becomes a message in a one-to-one
- * ring that the member's agent reads; nothing here blocks. A full ring drops the message and counts it.
+ * starts and stops having subscribers for, the sessions clients claim here (their CONNECT held until then), and the
+ * wills of its clients. Each becomes a message in a one-to-one ring that the member's agent reads; nothing here
+ * blocks. A full ring drops the message and counts it.
  */
 final class ClusterHooks implements BrokerHooks
 {
@@ -24,10 +25,13 @@ final class ClusterHooks implements BrokerHooks
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 * 1024]);
     private final Map<String, Set<String>> filtersByClient = new HashMap<>();
     private final Map<String, Integer> subscribersByFilter = new HashMap<>();
+    private final Set<String> willClients = new HashSet<>();
+    private final SharedGroups sharedGroups;
     private final AtomicLong dropped;
 
-    ClusterHooks(final RingBuffer ring, final AtomicLong dropped)
+    ClusterHooks(final RingBuffer ring, final AtomicLong dropped, final SharedGroups sharedGroups)
     {
+        this.sharedGroups = sharedGroups;
         this.ring = ring;
         this.dropped = dropped;
     }
@@ -46,6 +50,49 @@ final class ClusterHooks implements BrokerHooks
         scratch.putByte(8, (byte)(cleanStart ? 0 : 1));
         scratch.putBytes(9, clientId);
         return write(ClusterProtocol.HOOK_CONNECT_CLAIM, 9 + clientId.length);
+    }
+
+    @Override
+    public void onWill(final ClientInfo client, final String topic, final byte[] payload, final int qos,
+        final boolean retain, final long delaySeconds, final long sessionExpirySeconds)
+    {
+        // published when the smaller of the two has passed: the session's end publishes a delayed will too
+        final long delay = Math.min(delaySeconds, sessionExpirySeconds & 0xFFFF_FFFFL);
+        final byte[] clientId = client.clientId().getBytes(StandardCharsets.UTF_8);
+        final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
+        final int length = 4 + clientId.length + 10 + 4 + topicBytes.length + 4 + payload.length;
+        if (length > scratch.capacity())
+        {
+            dropped.incrementAndGet();
+            return;
+        }
+        int at = ClusterProtocol.putBytes(scratch, 0, clientId);
+        scratch.putByte(at, (byte)qos);
+        scratch.putByte(at + 1, (byte)(retain ? 1 : 0));
+        scratch.putLong(at + 2, delay);
+        at = ClusterProtocol.putBytes(scratch, at + 10, topicBytes);
+        ClusterProtocol.putBytes(scratch, at, payload);
+        if (write(ClusterProtocol.HOOK_WILL, length))
+        {
+            willClients.add(client.clientId());
+        }
+    }
+
+    @Override
+    public boolean deliverShared(final String groupKey, final int messageHash)
+    {
+        // one member in the cluster delivers each message to a shared group; the others leave their group out
+        return sharedGroups.deliverHere(groupKey, messageHash);
+    }
+
+    @Override
+    public void onDisconnect(final ClientInfo client, final boolean graceful)
+    {
+        // this member publishes the will now or after its delay, or the client discarded it: not the cluster's
+        if (client != null && willClients.remove(client.clientId()))
+        {
+            writeString(ClusterProtocol.HOOK_WILL_CLEAR, client.clientId());
+        }
     }
 
     @Override

@@ -83,6 +83,9 @@ public final class ClusterNode implements AutoCloseable
     private static final int MAX_UNCONFIRMED = 65_536;
     private static final long RESEND_AFTER_NS = TimeUnit.SECONDS.toNanos(3);
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final long FORWARD_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
+    private static final long OUTBOX_BYTES_PER_MEMBER = 16L * 1024 * 1024;
+    private static final int DEDUP_IDS_PER_ORIGIN = 65_536;
     /** The replicated state at the latest snapshot, in the member's directory (see README "Cluster"). */
     public static final String STATE_FILE = "snapshot-state.txt";
     /** How often the {@code tern-cluster} thread refreshes {@link ClusterCounters}. */
@@ -96,6 +99,7 @@ public final class ClusterNode implements AutoCloseable
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong ackTimeouts = new AtomicLong();
     private final ClusterHooks hooks;
+    private final SharedGroups sharedGroups;
     private final ClusterCounters counters;
     private final ConcurrentLinkedQueue<TernClusteredService.IndexUpdate> indexUpdates =
         new ConcurrentLinkedQueue<>();
@@ -118,7 +122,8 @@ public final class ClusterNode implements AutoCloseable
         this.incarnation = System.currentTimeMillis() * 1000L;
         this.hookRing = new OneToOneRingBuffer(
             new UnsafeBuffer(ByteBuffer.allocateDirect(HOOK_RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
-        this.hooks = new ClusterHooks(hookRing, dropped);
+        this.sharedGroups = new SharedGroups(settings.memberId());
+        this.hooks = new ClusterHooks(hookRing, dropped, sharedGroups);
         this.counters = new ClusterCounters(settings.memberId(), settings.members().size());
     }
 
@@ -269,7 +274,7 @@ public final class ClusterNode implements AutoCloseable
 
         final SessionMoves moves = new SessionMoves(broker, settings.memberId());
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
-            indexUpdates, moves);
+            indexUpdates, moves, sharedGroups);
         service.stateFile(new File(base, STATE_FILE).toPath());
         final TernClusteredService clustered = service;
         container = launchAfterStaleMarkFiles(() -> ClusteredServiceContainer.launch(
@@ -405,10 +410,13 @@ public final class ClusterNode implements AutoCloseable
         private long lastKeepAliveNs;
         private long lastSweepNs;
         private long lastSampleNs;
-        /** QoS 1 forwards each member has not acknowledged yet. */
-        private final long[] unackedByMember = new long[settings.members().size()];
         private long forwardSequence;
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
+        private final ForwardOutbox outbox =
+            new ForwardOutbox(settings.members().size(), OUTBOX_BYTES_PER_MEMBER, FORWARD_RETRY_NS);
+        private final ForwardDedup dedup = new ForwardDedup(settings.members().size(), DEDUP_IDS_PER_ORIGIN);
+        /** Forwards the broker has taken in (or failed to store): origin, forward id, 1 if stored. */
+        private final ConcurrentLinkedQueue<long[]> storedForwards = new ConcurrentLinkedQueue<>();
         /** The pending acknowledgements of the QoS 1 publish read last from the ring, or null if none are awaited. */
         private PendingAck lastPublish;
         private final SessionMoves moves;
@@ -420,6 +428,7 @@ public final class ClusterNode implements AutoCloseable
             this.idle = idle;
             this.moves = moves;
             this.sequence = incarnation;
+            this.forwardSequence = incarnation; // receivers drop repeats by id: ids of a new run are new
         }
 
         void run()
@@ -454,6 +463,7 @@ public final class ClusterNode implements AutoCloseable
                     }
                     work += applyIndexUpdates();
                     work += forwardIn.poll(onForward, 64);
+                    work += acknowledgeStored();
                     work += hookRing.controlledRead(this, 64);
                     work += moves.poll(this);
                     final long now = System.nanoTime();
@@ -470,6 +480,7 @@ public final class ClusterNode implements AutoCloseable
                     if (now - lastSweepNs > KEEP_ALIVE_NS)
                     {
                         sweepPendingAcks(now);
+                        resendForwards(now);
                         lastSweepNs = now;
                         resendIfStuck(now);
                         moves.sweep(now);
@@ -567,25 +578,25 @@ public final class ClusterNode implements AutoCloseable
             counters.forwardsIn.set(received.get());
             counters.forwardsDropped.set(dropped.get());
             counters.ackTimeouts.set(ackTimeouts.get());
+            // the lag: QoS 1/2 forwards each member has not acknowledged, kept in the outbox until it does
             long total = 0;
-            for (int m = 0; m < unackedByMember.length; m++)
+            long oldestNs = now;
+            for (int m = 0; m < forwardOut.length; m++)
             {
-                total += unackedByMember[m];
+                final int unacked = outbox.size(m);
+                total += unacked;
+                final long addedNs = outbox.oldestAddedNs(m, now);
+                if (addedNs - oldestNs < 0)
+                {
+                    oldestNs = addedNs;
+                }
                 if (counters.memberUnacked[m] != null)
                 {
-                    counters.memberUnacked[m].set(unackedByMember[m]);
+                    counters.memberUnacked[m].set(unacked);
                 }
             }
             counters.unacked.set(total);
-            long oldestDeadlineNs = now + ACK_TIMEOUT_NS;
-            for (final PendingAck pending : pendingAcks.values())
-            {
-                if (pending.deadlineNs - oldestDeadlineNs < 0)
-                {
-                    oldestDeadlineNs = pending.deadlineNs;
-                }
-            }
-            counters.oldestUnackedMs.set(TimeUnit.NANOSECONDS.toMillis(now + ACK_TIMEOUT_NS - oldestDeadlineNs));
+            counters.oldestUnackedMs.set(TimeUnit.NANOSECONDS.toMillis(now - oldestNs));
         }
 
         private int header(final byte type)
@@ -753,6 +764,20 @@ public final class ClusterNode implements AutoCloseable
                     }
                     return Action.CONTINUE;
                 }
+                case ClusterProtocol.HOOK_WILL:
+                case ClusterProtocol.HOOK_WILL_CLEAR:
+                {
+                    // the ring message is the command's body as it is (see ClusterProtocol)
+                    header(type == ClusterProtocol.HOOK_WILL ? ClusterProtocol.WILL : ClusterProtocol.WILL_CLEAR);
+                    if (type == ClusterProtocol.HOOK_WILL)
+                    {
+                        command.putBytes(ClusterProtocol.BODY_OFFSET, buffer, offset, length);
+                        return offer(ClusterProtocol.BODY_OFFSET + length) ? Action.CONTINUE : Action.ABORT;
+                    }
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset, length);
+                    return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
+                        Action.CONTINUE : Action.ABORT;
+                }
                 case ClusterProtocol.HOOK_CONNECT_CLAIM:
                 {
                     header(ClusterProtocol.CLAIM);
@@ -804,50 +829,97 @@ public final class ClusterNode implements AutoCloseable
             forward.putInt(18 + topicLength, payloadLength);
             forward.putBytes(22 + topicLength, buffer, payloadOffset, payloadLength);
             final int forwardLength = 22 + topicLength + payloadLength;
-            int sent = 0;
-            int sentTo = 0;
+            final long now = System.nanoTime();
+            int waiting = 0;
             for (int m = 0; m < forwardOut.length; m++)
             {
-                if ((members & (1 << m)) != 0 && forwardOut[m] != null && forwardTo(forwardOut[m], forwardLength))
+                if ((members & (1 << m)) == 0 || forwardOut[m] == null)
                 {
-                    sent++;
-                    sentTo |= 1 << m;
+                    continue;
+                }
+                if (forwardId != 0)
+                {
+                    // kept until the member acknowledges it: sent again after a timeout or when it is back; what the
+                    // outbox holds for a member is its forward lag (ClusterCounters)
+                    dropped.addAndGet(outbox.add(m, forwardId, forward, forwardLength, now));
+                }
+                if (forwardTo(forwardOut[m], forwardLength, forwardId == 0) && forwardId != 0)
+                {
+                    waiting |= 1 << m;
                 }
             }
-            if (forwardId != 0 && sent > 0)
+            if (waiting != 0)
             {
-                // the PUBACK waits for each member that took the message (HOOK_HOLD_ACK follows in the ring)
-                final PendingAck pending = new PendingAck(forwardId, sent, System.nanoTime() + ACK_TIMEOUT_NS);
-                pending.members = sentTo;
-                countUnacked(sentTo, 1);
+                // the PUBACK / PUBREC waits for each member that was sent the message (HOOK_HOLD_ACK follows)
+                final PendingAck pending = new PendingAck(forwardId, waiting, now + ACK_TIMEOUT_NS);
                 pendingAcks.put(forwardId, pending);
                 lastPublish = pending;
             }
             return Action.CONTINUE;
         }
 
-        private void onAck(final long forwardId, final int member)
+        private void onAck(final int member, final long forwardId)
         {
+            outbox.acknowledged(member, forwardId);
             final PendingAck pending = pendingAcks.get(forwardId);
-            if (pending != null && member >= 0 && member < unackedByMember.length
-                && (pending.members & (1 << member)) != 0)
+            if (pending != null && member >= 0 && member < forwardOut.length)
             {
-                pending.members &= ~(1 << member);
-                countUnacked(1 << member, -1);
-            }
-            if (pending != null && --pending.remaining == 0 && pending.held)
-            {
-                release(pending);
+                pending.remaining &= ~(1 << member);
+                if (pending.remaining == 0 && pending.held)
+                {
+                    release(pending);
+                }
             }
         }
 
-        private void countUnacked(final int members, final int delta)
+        /** Acknowledge the forwards the broker has taken in; one it failed to store is left for the retry. */
+        private int acknowledgeStored()
         {
-            for (int m = 0; m < unackedByMember.length; m++)
+            int count = 0;
+            long[] stored;
+            while ((stored = storedForwards.poll()) != null)
             {
-                if ((members & (1 << m)) != 0)
+                final int origin = (int)stored[0];
+                dedup.stored(origin, stored[1], stored[2] != 0);
+                if (stored[2] != 0)
                 {
-                    unackedByMember[m] += delta;
+                    sendAck(origin, stored[1]);
+                }
+                count++;
+            }
+            return count;
+        }
+
+        private void sendAck(final int origin, final long forwardId)
+        {
+            if (origin < 0 || origin >= forwardOut.length || forwardOut[origin] == null)
+            {
+                return;
+            }
+            ack.putByte(0, ClusterProtocol.FORWARD_ACK);
+            ack.putInt(1, settings.memberId());
+            ack.putLong(5, forwardId);
+            for (int attempt = 0; attempt < FORWARD_ATTEMPTS && forwardOut[origin].offer(ack, 0, 13) < 0; attempt++)
+            {
+                idle.idle(0); // not sent: the origin sends the message again, and hears the ack then
+            }
+        }
+
+        private void resendForwards(final long now)
+        {
+            for (int m = 0; m < forwardOut.length; m++)
+            {
+                final ExclusivePublication out = forwardOut[m];
+                if (out != null)
+                {
+                    final int sent = outbox.resend(m, out.isConnected(), now,
+                        bytes -> out.offer(new UnsafeBuffer(bytes), 0, bytes.length) > 0);
+                    if (sent > 0)
+                    {
+                        forwarded.addAndGet(sent);
+                        LOG.info("cluster member {} sent {} unacknowledged forwards to member {} again",
+                            settings.memberId(), sent, m);
+                    }
                 }
             }
         }
@@ -867,17 +939,24 @@ public final class ClusterNode implements AutoCloseable
             final List<PendingAck> expired = new ArrayList<>();
             for (final PendingAck pending : pendingAcks.values())
             {
-                if (now - pending.deadlineNs > 0)
+                for (int m = 0; m < forwardOut.length; m++)
+                {
+                    if ((pending.remaining & (1 << m)) != 0 && forwardOut[m] != null && !forwardOut[m].isConnected())
+                    {
+                        // the member is unreachable (dead or cut off): the outbox sends it again when it is back
+                        pending.remaining &= ~(1 << m);
+                    }
+                }
+                if (pending.remaining == 0 || now - pending.deadlineNs > 0)
                 {
                     expired.add(pending);
                 }
             }
             for (final PendingAck pending : expired)
             {
-                // a member took the message but never acknowledged it (it died): the publisher is not kept waiting
+                // a member was sent the message but did not acknowledge it (it died, or is cut off): the publisher
+                // is not kept waiting; the message stays in the outbox until that member acknowledges it
                 ackTimeouts.incrementAndGet();
-                countUnacked(pending.members, -1);
-                pending.members = 0;
                 if (pending.held)
                 {
                     release(pending);
@@ -925,8 +1004,8 @@ public final class ClusterNode implements AutoCloseable
             return false;
         }
 
-        /** @return whether the member got it. */
-        private boolean forwardTo(final ExclusivePublication publication, final int length)
+        /** @return whether the member got it; one not sent is counted as dropped when {@code countDrop}. */
+        private boolean forwardTo(final ExclusivePublication publication, final int length, final boolean countDrop)
         {
             for (int attempt = 0; attempt < FORWARD_ATTEMPTS; attempt++)
             {
@@ -943,7 +1022,10 @@ public final class ClusterNode implements AutoCloseable
                 }
                 idle.idle(0);
             }
-            dropped.incrementAndGet();
+            if (countDrop)
+            {
+                dropped.incrementAndGet();
+            }
             return false;
         }
 
@@ -955,7 +1037,7 @@ public final class ClusterNode implements AutoCloseable
             final long forwardId = buffer.getLong(offset + 5);
             if (kind == ClusterProtocol.FORWARD_ACK)
             {
-                onAck(forwardId, origin);
+                onAck(origin, forwardId);
                 return;
             }
             if (kind == ClusterProtocol.FORWARD_SESSION)
@@ -963,42 +1045,59 @@ public final class ClusterNode implements AutoCloseable
                 moves.onChunk(buffer, offset, length);
                 return;
             }
+            if (origin < 0 || origin >= forwardOut.length || origin == settings.memberId())
+            {
+                return;
+            }
             final int qos = buffer.getByte(offset + 13);
             final int topicLength = buffer.getInt(offset + 14);
             final String topic = buffer.getStringWithoutLengthUtf8(offset + 18, topicLength);
             final byte[] payload = ClusterProtocol.getBytes(buffer, offset + 18 + topicLength);
+            if (forwardId != 0)
+            {
+                final int seen = dedup.receive(origin, forwardId);
+                if (seen == ForwardDedup.STORED)
+                {
+                    sendAck(origin, forwardId); // a repeat: its first acknowledgement was lost or late
+                    return;
+                }
+                if (seen == ForwardDedup.IN_FLIGHT)
+                {
+                    return; // acknowledged once the broker has stored the first copy
+                }
+            }
             received.incrementAndGet();
             try
             {
-                broker.publish(topic, payload, qos, false);
+                if (forwardId == 0)
+                {
+                    broker.publish(topic, payload, qos, false);
+                }
+                else
+                {
+                    // acknowledged when this broker has taken it in: routed, and journaled with persistence on
+                    broker.publish(topic, payload, qos, false,
+                        stored -> storedForwards.add(new long[] {origin, forwardId, stored ? 1 : 0}));
+                }
             }
             catch (final RuntimeException ex)
             {
                 LOG.warn("forwarded message on {} not published: {}", topic, ex.getMessage());
-            }
-            if (forwardId != 0 && origin >= 0 && origin < forwardOut.length && forwardOut[origin] != null)
-            {
-                // taken: in this broker's ingress, in order behind every earlier message
-                ack.putByte(0, ClusterProtocol.FORWARD_ACK);
-                ack.putInt(1, settings.memberId());
-                ack.putLong(5, forwardId);
-                for (int attempt = 0; attempt < FORWARD_ATTEMPTS && forwardOut[origin].offer(ack, 0, 13) < 0;
-                    attempt++)
+                if (forwardId != 0)
                 {
-                    idle.idle(0);
+                    dedup.stored(origin, forwardId, false);
                 }
             }
         }
     }
 
-    /** A forwarded QoS 1 message whose publisher's PUBACK waits for the members it went to. */
+    /** A forwarded QoS 1/2 message whose publisher's PUBACK / PUBREC waits for the members it went to. */
     private static final class PendingAck
     {
         final long forwardId;
         final long deadlineNs;
+        /** Bit per member still to acknowledge. */
         int remaining;
-        /** Members that have not acknowledged it yet, one bit each. */
-        int members;
         boolean held;
         long connectionId;
         int packetId;

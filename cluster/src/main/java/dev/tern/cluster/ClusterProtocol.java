@@ -17,9 +17,12 @@ import org.agrona.MutableDirectBuffer;
  *   UNSUBSCRIBE  filter:string
  *   RETAIN       qos:u8 topic:string payload:bytes (an empty payload clears)
  *   CLAIM        clientId:string connectionId:i64 keepState:u8 (the last two absent in logs of earlier versions)
+ *   WILL         clientId:string qos:u8 retain:u8 delaySeconds:i64 topic:string payload:bytes
+ *   WILL_CLEAR   clientId:string
  * forward (point to point):
  *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
- *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1 message forwardId)
+ *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1/2 message forwardId;
+ *                    origin is the acknowledging member)
  *   FORWARD_SESSION  kind:u8 origin:i32 epoch:i64 flags:u8 clientId:string chunk:rest (a moved session's state in
  *                    chunks, in order; flags: SESSION_LAST on the last, SESSION_NONE when the session was not there)
  * string / bytes: length:i32 then the bytes (UTF-8 for a string)
@@ -32,6 +35,8 @@ final class ClusterProtocol
     static final byte UNSUBSCRIBE = 3;
     static final byte RETAIN = 4;
     static final byte CLAIM = 5;
+    static final byte WILL = 6;
+    static final byte WILL_CLEAR = 7;
 
     /** Offset of a command's body. */
     static final int BODY_OFFSET = 1 + 4 + 8;
@@ -47,6 +52,8 @@ final class ClusterProtocol
     static final int HOOK_HOLD_ACK = 5;
     /** A held CONNECT's claim: connectionId:i64 keepState:u8 clientId:UTF-8 bytes (rest). */
     static final int HOOK_CONNECT_CLAIM = 6;
+    static final int HOOK_WILL = 7;
+    static final int HOOK_WILL_CLEAR = 8;
 
     /** Kinds of point-to-point messages between members. */
     static final byte FORWARD_PUBLISH = 1;

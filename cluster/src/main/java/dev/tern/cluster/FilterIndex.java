@@ -13,6 +13,8 @@ final class FilterIndex
     private static final class Node
     {
         final Map<String, Node> children = new HashMap<>();
+        /** Members by filter as subscribed: {@code a/b} and {@code $share/g/a/b} end at the same node. */
+        final Map<String, Integer> byFilter = new HashMap<>();
         int members;
         int filters; // filters at or below this node, to prune empty branches
     }
@@ -27,13 +29,16 @@ final class FilterIndex
     {
         final String[] levels = levels(filter);
         final Node leaf = find(levels);
-        final boolean had = leaf != null && leaf.members != 0;
+        final boolean had = leaf != null && !leaf.byFilter.isEmpty();
         if (members == 0)
         {
-            if (had)
+            if (had && leaf.byFilter.remove(filter) != null)
             {
-                leaf.members = 0;
-                prune(levels);
+                leaf.members = union(leaf.byFilter);
+                if (leaf.byFilter.isEmpty())
+                {
+                    prune(levels);
+                }
             }
             return;
         }
@@ -50,7 +55,18 @@ final class FilterIndex
                 node.filters++;
             }
         }
-        node.members = members;
+        node.byFilter.put(filter, members);
+        node.members = union(node.byFilter);
+    }
+
+    private static int union(final Map<String, Integer> byFilter)
+    {
+        int members = 0;
+        for (final int value : byFilter.values())
+        {
+            members |= value;
+        }
+        return members;
     }
 
     /** @return the members whose filters match {@code topic}. */

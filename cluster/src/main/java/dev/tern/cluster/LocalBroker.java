@@ -17,6 +17,20 @@ public interface LocalBroker
     void publish(String topic, byte[] payload, int qos, boolean retain);
 
     /**
+     * Publish as {@link #publish(String, byte[], int, boolean)} and call {@code stored} once the broker has taken the
+     * message in: routed, and with persistence on, what it queued for persistent sessions written to the journal
+     * ({@code false} if the journal failed to). By default at once after the plain publish.
+     *
+     * @param stored called once, on any thread; must return quickly.
+     */
+    default void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final java.util.function.Consumer<Boolean> stored)
+    {
+        publish(topic, payload, qos, retain);
+        stored.accept(Boolean.TRUE);
+    }
+
+    /**
      * Close the connection of {@code clientId}, whose session another member has taken over.
      *
      * @param clientId client id.
@@ -24,8 +38,8 @@ public interface LocalBroker
     void disconnectTakenOver(String clientId);
 
     /**
-     * Send the PUBACK of a client's QoS 1 PUBLISH that the cluster kept back until the members it was forwarded to
-     * had taken it.
+     * Send the PUBACK (PUBREC for QoS 2) of a client's PUBLISH that the cluster kept back until the members it was
+     * forwarded to had taken it.
      *
      * @param connectionId the publisher's connection.
      * @param packetId     the PUBLISH's packet id.

@@ -43,7 +43,11 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_RETAINED = 3;
     private static final byte SNAP_OWNER = 4;
     private static final byte SNAP_SESSION = 5;
+    private static final byte SNAP_WILL_TIMER = 6;
+    private static final byte SNAP_WILL = 7;
     private static final byte SNAP_END = 9;
+    /** A will whose due time is further back than this is not published here (this member replays an old log). */
+    private static final long STALE_WILL_MS = 10_000;
     /** A claim without a held CONNECT (from a log of an earlier version). */
     private static final long NO_CONNECTION = Long.MIN_VALUE;
 
@@ -69,6 +73,8 @@ final class TernClusteredService implements ClusteredService
     private final TreeMap<String, Retained> retained = new TreeMap<>();
     private final TreeMap<String, Long> ownerByClientId = new TreeMap<>(); // epoch << 8 | member
     private final TreeMap<Long, Integer> memberBySession = new TreeMap<>();
+    private final ClusterWills wills = new ClusterWills();
+    private final SharedGroups sharedGroups;
 
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
     private final org.agrona.concurrent.UnsafeBuffer confirmBuffer =
@@ -81,8 +87,9 @@ final class TernClusteredService implements ClusteredService
     private java.nio.file.Path stateFile;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
-        final Queue<IndexUpdate> indexUpdates, final SessionMoves moves)
+        final Queue<IndexUpdate> indexUpdates, final SessionMoves moves, final SharedGroups sharedGroups)
     {
+        this.sharedGroups = sharedGroups;
         this.self = self;
         this.incarnation = incarnation;
         this.broker = broker;
@@ -127,6 +134,7 @@ final class TernClusteredService implements ClusteredService
         {
             LOG.info("cluster member {} is down ({})", member, closeReason);
             dropFilters(member);
+            wills.memberDown(member, timestamp, cluster);
         }
     }
 
@@ -178,6 +186,12 @@ final class TernClusteredService implements ClusteredService
                     held ? buffer.getLong(after) : NO_CONNECTION, held && buffer.getByte(after + 8) != 0);
                 break;
             }
+            case ClusterProtocol.WILL:
+                wills.set(member, buffer, body);
+                break;
+            case ClusterProtocol.WILL_CLEAR:
+                wills.clear(member, ClusterProtocol.getString(buffer, body));
+                break;
             default:
                 LOG.warn("unknown cluster command {} from member {}", type, member);
         }
@@ -196,6 +210,7 @@ final class TernClusteredService implements ClusteredService
     private void nodeUp(final int member, final long memberIncarnation, final long sessionId)
     {
         LOG.info("cluster member {} is up (incarnation {})", member, memberIncarnation);
+        wills.memberUp(member, incarnations[member] == memberIncarnation, cluster);
         incarnations[member] = memberIncarnation;
         live |= member == self && memberIncarnation == incarnation;
         memberBySession.put(sessionId, member);
@@ -236,6 +251,7 @@ final class TernClusteredService implements ClusteredService
             membersByFilter.put(filter, after);
         }
         indexUpdates.add(new IndexUpdate(filter, after));
+        sharedGroups.update(filter, after);
     }
 
     private void retain(final int member, final long sequence, final String topic, final int qos,
@@ -278,6 +294,7 @@ final class TernClusteredService implements ClusteredService
         final Long previous = ownerByClientId.get(clientId);
         final long epoch = previous == null ? 1 : (previous >>> 8) + 1;
         ownerByClientId.put(clientId, epoch << 8 | member);
+        wills.claimed(member, clientId, cluster);
         final int previousOwner = previous == null ? -1 : (int)(previous & 0xFF);
         if (member == self)
         {
@@ -310,6 +327,37 @@ final class TernClusteredService implements ClusteredService
     @Override
     public void onTimerEvent(final long correlationId, final long timestamp)
     {
+        final ClusterWills.Will will = wills.due(correlationId);
+        if (will == null)
+        {
+            return;
+        }
+        LOG.info("will of {} (member {} down) is due", will.clientId(), will.member());
+        if (will.retain())
+        {
+            if (will.payload().length == 0)
+            {
+                retained.remove(will.topic());
+            }
+            else
+            {
+                retained.put(will.topic(), new Retained(will.qos(), will.payload()));
+            }
+        }
+        // what this member's broker does is outside the replicated state: a member replaying an old log does not
+        // publish a will again (wall clock against cluster time), unless retained (stored as the log says)
+        final boolean fresh = System.currentTimeMillis() - cluster.timeUnit().toMillis(timestamp) < STALE_WILL_MS;
+        if (will.member() != self && (fresh || will.retain()))
+        {
+            try
+            {
+                broker.publish(will.topic(), will.payload(), will.qos(), will.retain());
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("will of {} on {} not published: {}", will.clientId(), will.topic(), ex.getMessage());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ snapshots
@@ -364,6 +412,7 @@ final class TernClusteredService implements ClusteredService
             snapshotBuffer.putInt(9, entry.getValue());
             offer(publication, 13, idle);
         }
+        wills.snapshot(snapshotBuffer, SNAP_WILL_TIMER, SNAP_WILL, length -> offer(publication, length, idle));
         snapshotBuffer.putByte(0, SNAP_END);
         offer(publication, 1, idle);
     }
@@ -405,6 +454,7 @@ final class TernClusteredService implements ClusteredService
                     final int members = buffer.getInt(offset + 1);
                     membersByFilter.put(filter, members);
                     indexUpdates.add(new IndexUpdate(filter, members));
+                    sharedGroups.update(filter, members);
                     break;
                 }
                 case SNAP_RETAINED:
@@ -422,6 +472,12 @@ final class TernClusteredService implements ClusteredService
                     break;
                 case SNAP_SESSION:
                     memberBySession.put(buffer.getLong(offset + 1), buffer.getInt(offset + 9));
+                    break;
+                case SNAP_WILL_TIMER:
+                    wills.loadTimerId(buffer, offset);
+                    break;
+                case SNAP_WILL:
+                    wills.load(buffer, offset);
                     break;
                 case SNAP_END:
                     done[0] = true;
@@ -513,12 +569,14 @@ final class TernClusteredService implements ClusteredService
         {
             text.append("session ").append(entry.getKey()).append(" member ").append(entry.getValue()).append('\n');
         }
+        wills.canonical(text);
         return text.toString();
     }
 
     /** @return a description of the replicated state, the same on every member after the same log (tests). */
     String describeState()
     {
-        return "filters=" + membersByFilter + " retained=" + retained.keySet() + " owners=" + ownerByClientId;
+        return "filters=" + membersByFilter + " retained=" + retained.keySet() + " owners=" + ownerByClientId + " "
+            + wills.describe();
     }
 }

@@ -21,6 +21,19 @@ class FilterIndexTest
     }
 
     @Test
+    void shouldKeepSharedAndPlainSubscriptionsOfTheSameFilterApart()
+    {
+        final FilterIndex index = new FilterIndex();
+        index.put("a/#", 0b001);
+        index.put("$share/g/a/#", 0b110);
+        assertEquals(0b111, index.match("a/b"));
+        index.put("a/#", 0);
+        assertEquals(0b110, index.match("a/b"));
+        index.put("$share/g/a/#", 0);
+        assertEquals(0, index.match("a/b"));
+    }
+
+    @Test
     void shouldNotMatchDollarTopicsWithWildcardAtFirstLevel()
     {
         final FilterIndex index = new FilterIndex();

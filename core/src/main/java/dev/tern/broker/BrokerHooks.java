@@ -17,9 +17,21 @@ public interface BrokerHooks
     }
 
     /**
+     * Called when a client's CONNECT with a will is accepted, before {@link #onConnect}. The broker publishes the will
+     * itself when the connection ends without DISCONNECT; {@link #onDisconnect} follows in every case.
+     *
+     * @param delaySeconds         the 5.0 Will Delay Interval (0 for 3.1.1).
+     * @param sessionExpirySeconds the 5.0 Session Expiry Interval of the connection (0 for 3.1.1).
+     */
+    default void onWill(final ClientInfo client, final String topic, final byte[] payload, final int qos,
+        final boolean retain, final long delaySeconds, final long sessionExpirySeconds)
+    {
+    }
+
+    /**
      * Called for a CONNECT that has passed authentication and the session owner check, before anything happens to
      * an existing session or connection of its client id (not for a client id the broker assigned). Returning true
-     * keeps the CONNECT back: the hooks' owner acts on it later with {@link dev.tern.pipeline.Broker#resumeConnect}
+     * keeps the CONNECT back: the hooks' owner acts on it later with {@code Broker.resumeConnect}
      * (a cluster first has the session claim committed). A CONNECT still held after the connect timeout (counted
      * from the CONNECT) is refused with CONNACK 0x88 Server unavailable (3.1.1: return code 3).
      *
@@ -63,9 +75,22 @@ public interface BrokerHooks
     }
 
     /**
-     * Called for a client's QoS 1 PUBLISH that was routed, after {@link #onPublish}, before its PUBACK. Returning true
-     * keeps the PUBACK back: the hooks' owner sends it later with {@link Broker#releasePublishAck} (a cluster waits
-     * until the members it forwarded the message to have taken it).
+     * Called for each shared group a message matches, before one of the group's sessions is picked; false leaves the
+     * group out here (a cluster delivers each message to the group on one member only). Not called for a redelivery
+     * to a group (a member's session went away). Must be quick and allocate nothing.
+     *
+     * @param groupKey    {@code name/filter} of {@code $share/name/filter}.
+     * @param messageHash a hash of the topic and payload, the same on every broker that routes the message.
+     */
+    default boolean deliverShared(final String groupKey, final int messageHash)
+    {
+        return true;
+    }
+
+    /**
+     * Called for a client's QoS 1 or 2 PUBLISH that was routed, after {@link #onPublish}, before its PUBACK or PUBREC.
+     * Returning true keeps the acknowledgement back: the hooks' owner sends it later with
+     * {@link Broker#releasePublishAck} (a cluster waits until the members it forwarded the message to have taken it).
      *
      * @param connectionId the publisher's connection.
      * @param packetId     the PUBLISH's packet id.

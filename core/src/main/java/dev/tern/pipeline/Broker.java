@@ -137,6 +137,7 @@ public final class Broker implements AutoCloseable
         final EncodeStage encode = new EncodeStage(egress, counters,
             new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
             latency, egressSignals);
+        encode.inlineStored(this::inlinePassed);
         if (storage != null)
         {
             final long startNs = System.nanoTime();
@@ -300,6 +301,56 @@ public final class Broker implements AutoCloseable
      */
     public void publish(final String topic, final byte[] payload, final int qos, final boolean retain)
     {
+        publish(topic, payload, qos, retain, 0L);
+    }
+
+    /**
+     * Publish as {@link #publish(String, byte[], int, boolean)}, and tell {@code stored} once the broker has taken
+     * the message in: routed to its subscribers here and, with persistence on, the journal records this made (the
+     * message queued for persistent sessions) written, as for the acknowledgement of a client's PUBLISH. Thread-safe;
+     * {@code stored} is called on a pipeline thread, with false if the journal failed to store them, and must return
+     * quickly. It is not called if the broker closes first.
+     */
+    public void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final java.util.function.Consumer<Boolean> stored)
+    {
+        final long token = inlineTokens.incrementAndGet();
+        storedCallbacks.put(token, Objects.requireNonNull(stored));
+        try
+        {
+            publish(topic, payload, qos, retain, token);
+        }
+        catch (final RuntimeException ex)
+        {
+            storedCallbacks.remove(token);
+            throw ex;
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong inlineTokens = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.ConcurrentHashMap<Long, java.util.function.Consumer<Boolean>> storedCallbacks =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void inlinePassed(final long token, final boolean stored)
+    {
+        final java.util.function.Consumer<Boolean> callback = storedCallbacks.remove(token);
+        if (callback != null)
+        {
+            try
+            {
+                callback.accept(stored);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("inline publish callback failed", ex);
+            }
+        }
+    }
+
+    /** @param token 0, or the token of a {@code stored} callback: carried as the negated connection id. */
+    private void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final long token)
+    {
         if (!TopicValidator.isValidTopicName(topic))
         {
             throw new IllegalArgumentException("invalid topic name: " + topic);
@@ -315,7 +366,7 @@ public final class Broker implements AutoCloseable
             throw new IllegalArgumentException("message larger than maxPacketSize: " + length);
         }
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + length]);
-        buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, 0L);
+        buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, -token); // no connection's id is negative
         PublishEncoder.encode(buffer, RingProtocol.PAYLOAD_OFFSET, new PublishFields()
             .header(false, qos, false, retain, qos > 0 ? 1 : 0)
             .topic(new UnsafeBuffer(topicBytes), 0, topicBytes.length)

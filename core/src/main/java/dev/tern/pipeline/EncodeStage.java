@@ -61,6 +61,11 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             }
         }
         event.clearOutbound();
+        if (event.type == RingProtocol.MSG_INLINE && event.connectionId < 0 && inlineStored != null)
+        {
+            // after the journal stage's batch was flushed: the records this publish made are durable (or failed)
+            inlineStored.passed(-event.connectionId, !unstored);
+        }
         if (latency != null && event.type == RingProtocol.MSG_FRAME && event.packet.type == dev.tern.codec.PacketType.PUBLISH &&
             event.ingressNs != 0)
         {
@@ -82,6 +87,24 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     }
 
     private final dev.tern.broker.BrokerLatency latency;
+
+    /** Told when an inline publish that asked for it has passed the journal (see {@link Broker#publish}). */
+    interface InlineStored
+    {
+        /**
+         * @param token  the publish's token (its ring message's connection id, negated).
+         * @param stored false when the journal failed to store the event's records.
+         */
+        void passed(long token, boolean stored);
+    }
+
+    private InlineStored inlineStored;
+
+    /** Set before the pipeline starts. */
+    void inlineStored(final InlineStored listener)
+    {
+        this.inlineStored = listener;
+    }
 
     /**
      * The journal did not store this event's records, so an acknowledgement of a QoS 1/2 PUBLISH must not say it was

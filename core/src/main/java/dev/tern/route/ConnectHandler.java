@@ -405,7 +405,28 @@ public final class ConnectHandler
         if (packet.willFlag)
         {
             connection.willDelaySeconds = mqtt5 ? packet.willProperties.willDelayInterval() : 0;
+            if (ctx.hooksInstalled)
+            {
+                willHook(connection, packet, info);
+            }
             connection.will = willMessage(packet);
+        }
+    }
+
+    /** Tell the hooks the will this connection brings (a cluster keeps it for when this member dies). */
+    private void willHook(final Connection connection, final DecodedPacket packet, final ClientInfo info)
+    {
+        try
+        {
+            final byte[] payload = new byte[packet.willPayloadLength];
+            packet.buffer.getBytes(packet.willPayloadOffset, payload);
+            ctx.hooks.onWill(info, packet.buffer.getStringWithoutLengthUtf8(packet.willTopicOffset,
+                packet.willTopicLength), payload, packet.willQos, packet.willRetain, connection.willDelaySeconds,
+                connection.sessionExpirySeconds);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("onWill hook failed", ex);
         }
     }
 

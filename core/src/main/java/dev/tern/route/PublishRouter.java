@@ -177,9 +177,9 @@ public final class PublishRouter implements MatchVisitor<Session>
                 journal.records().qos2In(session.clientId, packet.packetId);
             }
         }
-        if (qos == 1 && allowed && ctx.hooksInstalled && holdPublishAck(connection, packet.packetId, reason))
+        if (qos > 0 && allowed && ctx.hooksInstalled && holdPublishAck(connection, packet.packetId, reason))
         {
-            return; // the hooks send the PUBACK later (releasePublishAck)
+            return; // the hooks send the PUBACK / PUBREC later (releasePublishAck)
         }
         if (qos > 0)
         {
@@ -245,6 +245,30 @@ public final class PublishRouter implements MatchVisitor<Session>
             "the broker cannot store messages now (journal write failed)");
     }
 
+    /** @return a hash of the topic and payload, equal wherever the same message is routed. */
+    private static int contentHash(final RoutedMessage m)
+    {
+        int hash = m.topic().hashCode();
+        for (int i = 0; i < m.payloadLength; i++)
+        {
+            hash = 31 * hash + m.buffer.getByte(m.payloadOffset + i);
+        }
+        return hash;
+    }
+
+    private boolean deliverSharedHere(final SharedGroup group, final int hash)
+    {
+        try
+        {
+            return ctx.hooks.deliverShared(group.key, hash);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("deliverShared hook failed", ex);
+            return true;
+        }
+    }
+
     private boolean holdPublishAck(final Connection connection, final int packetId, final int reason)
     {
         try
@@ -259,8 +283,9 @@ public final class PublishRouter implements MatchVisitor<Session>
     }
 
     /**
-     * Send a PUBACK the hooks kept back ({@code holdPublishAck}), if the connection is still there; otherwise the
-     * client sends the PUBLISH again when it is back [MQTT-4.4.0-1].
+     * Send a PUBACK (QoS 1) or PUBREC (QoS 2: its packet id is held as received) the hooks kept back
+     * ({@code holdPublishAck}), if the connection is still there; otherwise the client sends the PUBLISH again when it
+     * is back [MQTT-4.4.0-1].
      *
      * @return true if it was sent.
      */
@@ -271,7 +296,9 @@ public final class PublishRouter implements MatchVisitor<Session>
         {
             return false;
         }
-        proxy.publishAck(connection, 1, packetId, reasonCode, null);
+        // a client uses a packet id for one exchange at a time [MQTT-2.2.1-3]: held as a QoS 2 receipt, it is QoS 2
+        final int qos = connection.session.inboundQos2.contains(packetId) ? 2 : 1;
+        proxy.publishAck(connection, qos, packetId, reasonCode, null);
         return true;
     }
 
@@ -372,10 +399,24 @@ public final class PublishRouter implements MatchVisitor<Session>
             matchedGroupCount = 0;
             subscriptions.sharedTrie.match(m.buffer, m.topicOffset, m.topicLength, sharedMatcher);
             final int groupCount = matchedGroupCount;
+            boolean hashed = false;
+            int hash = 0;
             for (int i = 0; i < groupCount; i++)
             {
                 final SharedGroup group = matchedGroups[i];
                 matchedGroups[i] = null;
+                if (ctx.hooksInstalled)
+                {
+                    if (!hashed)
+                    {
+                        hash = contentHash(m);
+                        hashed = true;
+                    }
+                    if (!deliverSharedHere(group, hash))
+                    {
+                        continue; // another broker (cluster member) delivers this group's copy
+                    }
+                }
                 if (delivery.deliverShared(m, group))
                 {
                     matchedTotal++;

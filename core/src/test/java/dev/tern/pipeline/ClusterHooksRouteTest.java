@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The route-stage hooks a cluster plugs into: a QoS 1 PUBACK the hooks hold goes only when released, a session taken
- * over elsewhere closes its connection here, and the end of a session is reported. Exact bytes, no sockets.
+ * The route-stage hooks a cluster plugs into: a QoS 1 PUBACK or QoS 2 PUBREC the hooks hold goes only when released,
+ * a session taken over elsewhere closes its connection here, and the end of a session is reported. Exact bytes, no
+ * sockets.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ClusterHooksRouteTest
@@ -80,6 +81,19 @@ class ClusterHooksRouteTest
         out.assertPacket(CLIENT, 0xD0, 0x00);                                    // PINGRESP: no PUBACK before it
         broker.releasePublishAck(CLIENT, 5, 0);
         out.assertPacket(CLIENT, 0x40, 0x02, 0x00, 0x05);                        // [MQTT-4.3.2-2] PUBACK, id 5
+    }
+
+    @Test
+    void shouldSendHeldPubrecOnlyWhenReleased() throws InterruptedException
+    {
+        frame(new byte[] {0x34, 0x07, 0x00, 0x01, 't', 0x00, 0x06, 'h', 'i'}); // PUBLISH QoS 2 "t", id 6
+        assertEquals("hold c 6", events.poll(10, TimeUnit.SECONDS));
+        frame(new byte[] {(byte)0xC0, 0x00});                                     // PINGREQ
+        out.assertPacket(CLIENT, 0xD0, 0x00);                                    // PINGRESP: no PUBREC before it
+        broker.releasePublishAck(CLIENT, 6, 0);
+        out.assertPacket(CLIENT, 0x50, 0x02, 0x00, 0x06);                        // [MQTT-4.3.3-2] PUBREC, id 6
+        frame(new byte[] {0x62, 0x02, 0x00, 0x06});                               // PUBREL
+        out.assertPacket(CLIENT, 0x70, 0x02, 0x00, 0x06);                        // PUBCOMP
     }
 
     @Test

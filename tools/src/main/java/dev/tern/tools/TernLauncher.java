@@ -170,6 +170,13 @@ public final class TernLauncher implements AutoCloseable
                     }
 
                     @Override
+                    public void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
+                        final java.util.function.Consumer<Boolean> stored)
+                    {
+                        broker.publish(topic, payload, qos, retain, stored);
+                    }
+
+                    @Override
                     public void disconnectTakenOver(final String clientId)
                     {
                         broker.disconnectTakenOver(clientId);

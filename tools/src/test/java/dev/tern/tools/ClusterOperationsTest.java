@@ -344,8 +344,9 @@ class ClusterOperationsTest
     }
 
     /**
-     * Subscribes, unsubscribes, retained sets and clears, and session claims issued on all three members, then a
-     * snapshot: every member writes its replicated state at the snapshot's log position, and the three are equal.
+     * Subscribes, unsubscribes, retained sets and clears, session claims and wills (one kept, one cleared by a clean
+     * DISCONNECT) issued on all three members, then a snapshot: every member writes its replicated state at the
+     * snapshot's log position, wills included, and the three are equal.
      */
     @Test
     void shouldWriteTheSameStateOnEveryMemberAtASnapshot() throws Exception
@@ -381,11 +382,15 @@ class ClusterOperationsTest
                 // the session of det-mover is claimed on member 1, 2, 3 in turn
                 disconnect(paho(ports[i], "det-mover", false));
             }
+            clients.add(pahoWithWill(ports[1], "det-will", "det/will/kept", "bye"));
+            disconnect(pahoWithWill(ports[2], "det-will-cleared", "det/will/cleared", "gone"));
 
             final List<String> states = awaitSnapshotStates(text -> text.contains("filter det/all/+ members 111\n")
                 && text.contains("retained det/kept/1 ") && text.contains("retained det/kept/2 ")
                 && !text.contains("retained det/kept/0 ") && !text.contains("det/gone/")
-                && text.contains("owner det-mover member 2 epoch 3\n"));
+                && text.contains("owner det-mover member 2 epoch 3\n")
+                && text.contains("will det-will member 1 qos 1 retain false delay 0 topic det/will/kept bytes 3 ")
+                && text.contains("owner det-will-cleared member 2 ") && !text.contains("will det-will-cleared "));
             for (int i = 1; i < MEMBERS; i++)
             {
                 assertEquals(states.get(0), states.get(i), "state of member " + (i + 1) + " differs from member 1");
@@ -396,6 +401,22 @@ class ClusterOperationsTest
         {
             disconnect(clients.toArray(new MqttClient[0]));
         }
+    }
+
+    private static MqttClient pahoWithWill(final int port, final String id, final String topic, final String payload)
+        throws Exception
+    {
+        final MqttClient client = new MqttClient("tcp://127.0.0.1:" + port, id,
+            new org.eclipse.paho.client.mqttv3.persist.MemoryPersistence());
+        final org.eclipse.paho.client.mqttv3.MqttConnectOptions options =
+            new org.eclipse.paho.client.mqttv3.MqttConnectOptions();
+        options.setCleanSession(true);
+        options.setAutomaticReconnect(false);
+        options.setMqttVersion(org.eclipse.paho.client.mqttv3.MqttConnectOptions.MQTT_VERSION_3_1_1);
+        options.setWill(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false);
+        client.setTimeToWait(WAIT_MS);
+        client.connect(options);
+        return client;
     }
 
     private static void awaitRetained(final int port, final String topic, final String payload) throws Exception

@@ -72,11 +72,18 @@ class ClusterTest
      */
     static int[] startMembers(final Path dir, final List<TernProcess> nodes) throws Exception
     {
+        return startMembers(dir, nodes, member -> "");
+    }
+
+    /** As {@link #startMembers(Path, List)}, with {@code extra} YAML (top-level sections) in member N's file. */
+    static int[] startMembers(final Path dir, final List<TernProcess> nodes,
+        final java.util.function.IntFunction<String> extra) throws Exception
+    {
         final int[] basePorts = freeBasePorts();
         for (int i = 0; i < MEMBERS; i++)
         {
             final StringBuilder yaml = new StringBuilder()
-                .append("listeners:\n  - port: 0\nsys:\n  intervalSeconds: 0\n")
+                .append("listeners:\n  - port: 0\nsys:\n  intervalSeconds: 0\n").append(extra.apply(i))
                 .append("cluster:\n  memberId: ").append(i).append("\n  members:\n");
             for (final int base : basePorts)
             {

@@ -127,6 +127,13 @@ final class TernProcess implements AutoCloseable
         return seen.stream().anyMatch(match);
     }
 
+    /** @return how many lines written so far match; does not wait. */
+    long countLines(final Predicate<String> match)
+    {
+        lines.drainTo(seen);
+        return seen.stream().filter(match).count();
+    }
+
     /** @return the last {@code count} lines written so far; does not wait. */
     String tail(final int count)
     {

@@ -199,6 +199,13 @@ public final class TernBroker implements AutoCloseable
         broker.publish(topic, payload, qos, retain);
     }
 
+    /** Publish from the embedding program and be told once the broker has taken it in (see Broker). */
+    public void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final java.util.function.Consumer<Boolean> stored)
+    {
+        broker.publish(topic, payload, qos, retain, stored);
+    }
+
     /** Close the connection of a client whose session another cluster member took over (see Broker). */
     public void disconnectTakenOver(final String clientId)
     {
