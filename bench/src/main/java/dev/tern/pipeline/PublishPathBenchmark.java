@@ -172,6 +172,7 @@ public class PublishPathBenchmark
         {
             Thread.onSpinWait();
         }
+        broker.ingressSignal().wake(); // as an I/O agent does after writing the ingress ring
         final int expected = qos == 0 ? 1 : 2;
         drain.count = 0;
         while (drain.count < expected)
@@ -195,6 +196,7 @@ public class PublishPathBenchmark
         {
             Thread.onSpinWait();
         }
+        broker.ingressSignal().wake();
     }
 
     private static final class Drain implements MessageHandler

@@ -116,6 +116,18 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
     }
 
     /**
+     * A nap of the {@code backoff} strategy's park phase: as {@link #sleep()}, but for at most {@code maxNs}.
+     */
+    @Override
+    public void nap(final long maxNs)
+    {
+        if (ingress.producerPosition() == ingress.consumerPosition() && commands.isEmpty())
+        {
+            LockSupport.parkNanos(this, maxNs);
+        }
+    }
+
+    /**
      * An ingress message becomes one event of the same type (the ids are one set, see {@link RingProtocol}): the
      * payload after the connection id is copied into the event's frame, and a message other than a frame also has its
      * value in {@link PipelineEvent#intArg}. A new signal therefore needs no case here.

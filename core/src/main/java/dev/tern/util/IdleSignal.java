@@ -3,10 +3,10 @@ package dev.tern.util;
 import java.lang.invoke.VarHandle;
 
 /**
- * Lets producers wake a consumer thread that sleeps while idle ({@link WakeableBackoffIdleStrategy}). The consumer
- * raises {@link #isSleeping() sleeping}, checks its inputs once more and only then blocks; a producer publishes, then
- * calls {@link #wake()}, which costs a fence and a volatile read unless the consumer sleeps. Either the consumer sees
- * the new work in its check or the producer sees the flag, so no wake-up is lost.
+ * Lets producers wake a consumer thread that naps or sleeps while idle ({@link WakeableBackoffIdleStrategy}). The
+ * consumer raises {@link #isSleeping() sleeping}, checks its inputs once more and only then blocks; a producer
+ * publishes, then calls {@link #wake()}, which costs a fence and a volatile read unless the consumer is blocked. Either
+ * the consumer sees the new work in its check or the producer sees the flag, so no wake-up is lost.
  */
 public final class IdleSignal
 {

@@ -6,10 +6,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The default ({@code backoff}) idle strategy of threads that producers can wake: spin, yield, park for intervals that
+ * The default ({@code backoff}) idle strategy of threads that producers can wake: spin, yield, nap for intervals that
  * double from 1 µs to 1 ms, and then sleep until a producer {@link IdleSignal#wake() wakes} the thread or the agent's
- * own next deadline. A busy thread never gets as far as sleeping, so producers rarely pay for a wake-up; an idle
- * thread wakes only for its deadlines instead of a thousand times a second.
+ * own next deadline. The signal's sleeping flag is raised during the naps as during the sleep, so a wake-up ends
+ * either at once rather than when its time is up. A busy thread never gets as far as napping, so producers rarely pay
+ * for a wake-up; an idle thread wakes only for its deadlines instead of a thousand times a second.
  */
 public final class WakeableBackoffIdleStrategy implements IdleStrategy
 {
@@ -22,6 +23,17 @@ public final class WakeableBackoffIdleStrategy implements IdleStrategy
          * agent's next deadline.
          */
         void sleep();
+
+        /**
+         * Check the inputs producers write (returning at once if any has work), then block until woken or for at most
+         * {@code maxNs}. By default parks the thread, which suits a wake action that unparks it.
+         *
+         * @param maxNs the longest the nap may last.
+         */
+        default void nap(final long maxNs)
+        {
+            LockSupport.parkNanos(maxNs);
+        }
     }
 
     static final int SPINS = 64;
@@ -31,8 +43,10 @@ public final class WakeableBackoffIdleStrategy implements IdleStrategy
 
     private final IdleSignal signal;
     private final Sleeper sleeper;
+    private final long minParkNs;
+    private final long maxParkNs;
     private int spins;
-    private long parkNs = MIN_PARK_NS;
+    private long parkNs;
     private volatile long sleeps;
 
     /**
@@ -41,8 +55,17 @@ public final class WakeableBackoffIdleStrategy implements IdleStrategy
      */
     public WakeableBackoffIdleStrategy(final IdleSignal signal, final Sleeper sleeper)
     {
+        this(signal, sleeper, MIN_PARK_NS, MAX_PARK_NS);
+    }
+
+    WakeableBackoffIdleStrategy(
+        final IdleSignal signal, final Sleeper sleeper, final long minParkNs, final long maxParkNs)
+    {
         this.signal = signal;
         this.sleeper = sleeper;
+        this.minParkNs = minParkNs;
+        this.maxParkNs = maxParkNs;
+        this.parkNs = minParkNs;
     }
 
     @Override
@@ -71,13 +94,27 @@ public final class WakeableBackoffIdleStrategy implements IdleStrategy
             spins++;
             Thread.yield();
         }
-        else if (parkNs <= MAX_PARK_NS || signal.isClosed())
+        else if (signal.isClosed())
         {
-            LockSupport.parkNanos(Math.min(parkNs, MAX_PARK_NS));
-            if (parkNs <= MAX_PARK_NS)
+            LockSupport.parkNanos(Math.min(parkNs, maxParkNs));
+            if (parkNs <= maxParkNs)
             {
                 parkNs <<= 1;
             }
+        }
+        else if (parkNs <= maxParkNs)
+        {
+            // flag raised as for the sleep: a producer's wake-up ends the nap instead of waiting up to 1 ms per hop
+            signal.sleeping(true);
+            try
+            {
+                sleeper.nap(parkNs);
+            }
+            finally
+            {
+                signal.sleeping(false);
+            }
+            parkNs <<= 1;
         }
         else
         {
@@ -98,7 +135,7 @@ public final class WakeableBackoffIdleStrategy implements IdleStrategy
     public void reset()
     {
         spins = 0;
-        parkNs = MIN_PARK_NS;
+        parkNs = minParkNs;
     }
 
     /** @return how many times the thread went to sleep; readable from any thread. */

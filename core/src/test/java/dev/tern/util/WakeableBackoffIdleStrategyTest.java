@@ -68,6 +68,58 @@ class WakeableBackoffIdleStrategyTest
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldEndATimedParkOfTheBackoffPhaseWhenWoken() throws Exception
+    {
+        // parks of 10 s: a wake-up must end one long before it times out, as it ends the final sleep
+        final long parkNs = TimeUnit.SECONDS.toNanos(10);
+        final IdleSignal signal = new IdleSignal();
+        final AtomicInteger pending = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final WakeableBackoffIdleStrategy idle = new WakeableBackoffIdleStrategy(signal, () ->
+        {
+            if (pending.get() == 0)
+            {
+                LockSupport.park();
+            }
+        }, parkNs, parkNs);
+        final Thread consumer = new Thread(() ->
+        {
+            while (!Thread.currentThread().isInterrupted())
+            {
+                final int work = pending.getAndSet(0);
+                done.addAndGet(work);
+                idle.idle(work);
+            }
+        }, "napping-consumer");
+        signal.wakeAction(() -> LockSupport.unpark(consumer));
+        consumer.setDaemon(true);
+        consumer.start();
+        try
+        {
+            for (int round = 1; round <= 3; round++)
+            {
+                // TIMED_WAITING: in a timed park of the backoff phase, not yet asleep without deadline
+                await(() -> consumer.getState() == Thread.State.TIMED_WAITING);
+                assertEquals(0, idle.sleeps());
+                final long startNs = System.nanoTime();
+                pending.incrementAndGet();
+                signal.wake();
+                final int expected = round;
+                await(() -> done.get() == expected);
+                final long tookNs = System.nanoTime() - startNs;
+                assertTrue(tookNs < parkNs / 2, "woken after " + tookNs / 1_000_000 + " ms, park is 10 s");
+            }
+        }
+        finally
+        {
+            consumer.interrupt();
+            signal.close();
+            consumer.join(30_000);
+        }
+    }
+
+    @Test
     void shouldWakeOnlyUnderBackoff()
     {
         final IdleSignal signal = new IdleSignal();

@@ -220,8 +220,7 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     @Override
     public void sleep()
     {
-        if (!control.isEmpty() || !paused.isEmpty() || layered.hasPendingWork() || output.hasDirty() ||
-            egress.producerPosition() != egress.consumerPosition() || !handoffs.isEmpty())
+        if (hasPendingWork())
         {
             return;
         }
@@ -236,6 +235,37 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
             LOG.warn("{}: select failed", roleName, ex);
         }
         wakePipeline(ingressBefore);
+    }
+
+    /**
+     * A nap of the {@code backoff} strategy's park phase: a {@code select} rather than a park, so that a ready socket
+     * or a producer's {@code selector.wakeup()} ends it at once. Select counts in milliseconds, so a nap of less than
+     * 1 ms lasts at most 1 ms.
+     */
+    @Override
+    public void nap(final long maxNs)
+    {
+        if (hasPendingWork())
+        {
+            return;
+        }
+        final long ingressBefore = ingress.producerPosition();
+        try
+        {
+            selector.select(onSelected, Math.max(1, TimeUnit.NANOSECONDS.toMillis(maxNs)));
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("{}: select failed", roleName, ex);
+        }
+        wakePipeline(ingressBefore);
+    }
+
+    /** @return whether something is pending that select would not signal. */
+    private boolean hasPendingWork()
+    {
+        return !control.isEmpty() || !paused.isEmpty() || layered.hasPendingWork() || output.hasDirty() ||
+            egress.producerPosition() != egress.consumerPosition() || !handoffs.isEmpty();
     }
 
     private void wakePipeline(final long ingressBefore)
