@@ -297,7 +297,8 @@ public final class PublishRouter implements MatchVisitor<Session>
             return false;
         }
         // a client uses a packet id for one exchange at a time [MQTT-2.2.1-3]: held as a QoS 2 receipt, it is QoS 2
-        final int qos = connection.session.inboundQos2.contains(packetId) ? 2 : 1;
+        final Session session = connection.session;
+        final int qos = session.inboundQos2Count() > 0 && session.inboundQos2().contains(packetId) ? 2 : 1;
         proxy.publishAck(connection, qos, packetId, reasonCode, null);
         return true;
     }
