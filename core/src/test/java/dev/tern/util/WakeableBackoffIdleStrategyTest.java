@@ -33,18 +33,7 @@ class WakeableBackoffIdleStrategyTest
                 LockSupport.park();
             }
         });
-        final Thread consumer = new Thread(() ->
-        {
-            while (!Thread.currentThread().isInterrupted())
-            {
-                final int work = pending.getAndSet(0);
-                done.addAndGet(work);
-                idle.idle(work);
-            }
-        }, "wakeable-consumer");
-        signal.wakeAction(() -> LockSupport.unpark(consumer));
-        consumer.setDaemon(true);
-        consumer.start();
+        final Thread consumer = startConsumer(idle, signal, pending, done, "wakeable-consumer");
         try
         {
             for (int round = 1; round <= 5; round++)
@@ -83,18 +72,7 @@ class WakeableBackoffIdleStrategyTest
                 LockSupport.park();
             }
         }, parkNs, parkNs);
-        final Thread consumer = new Thread(() ->
-        {
-            while (!Thread.currentThread().isInterrupted())
-            {
-                final int work = pending.getAndSet(0);
-                done.addAndGet(work);
-                idle.idle(work);
-            }
-        }, "napping-consumer");
-        signal.wakeAction(() -> LockSupport.unpark(consumer));
-        consumer.setDaemon(true);
-        consumer.start();
+        final Thread consumer = startConsumer(idle, signal, pending, done, "napping-consumer");
         try
         {
             for (int round = 1; round <= 3; round++)
@@ -145,6 +123,29 @@ class WakeableBackoffIdleStrategyTest
         signal.sleeping(false);
         signal.wake();
         assertEquals(1, wakes.get());
+    }
+
+    /** A thread that takes the pending work, counts it as done and idles with {@code idle}; woken by the signal. */
+    private static Thread startConsumer(
+        final WakeableBackoffIdleStrategy idle,
+        final IdleSignal signal,
+        final AtomicInteger pending,
+        final AtomicInteger done,
+        final String name)
+    {
+        final Thread consumer = new Thread(() ->
+        {
+            while (!Thread.currentThread().isInterrupted())
+            {
+                final int work = pending.getAndSet(0);
+                done.addAndGet(work);
+                idle.idle(work);
+            }
+        }, name);
+        signal.wakeAction(() -> LockSupport.unpark(consumer));
+        consumer.setDaemon(true);
+        consumer.start();
+        return consumer;
     }
 
     private static void await(final BooleanSupplier condition) throws InterruptedException
