@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * would) is bridged, decoded, routed through the trie to a subscriber and encoded into the egress ring, where the
  * benchmark thread reads it back. Run with {@code -prof gc}: the target is 0 B/op for QoS 0, with or without an ACL.
  * <p>
- * {@code java -jar bench/target/tern-bench.jar PublishPathBenchmark -prof gc [-p acl=none,covered,checked]}
+ * {@code java -jar bench/target/tern-bench.jar PublishPathBenchmark -prof gc [-p acl=none,covered,checked]
+ * [-p threads=compact,dedicated]}
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -80,6 +81,13 @@ public class PublishPathBenchmark
     @Param({"none"})
     String acl;
 
+    /**
+     * The pipeline's thread layout ({@code pipeline.threads}): {@code compact}, {@code dedicated}, or {@code auto}
+     * (as {@code -Dtern.threads} says, else compact on two processors or fewer).
+     */
+    @Param({"auto"})
+    String threads;
+
     private java.nio.file.Path journalDir;
 
     private Broker broker;
@@ -92,7 +100,12 @@ public class PublishPathBenchmark
     @Setup(Level.Trial)
     public void setUp()
     {
-        final BrokerConfig config = BrokerConfig.defaults()
+        final BrokerConfig defaults = BrokerConfig.defaults();
+        if (!"auto".equals(threads))
+        {
+            defaults.threadLayout(BrokerConfig.ThreadLayout.parse(threads)); // else as -Dtern.threads says, or auto
+        }
+        final BrokerConfig config = defaults
             .ingressRingCapacity(1 << 22)
             .egressRingCapacity(1 << 22)
             .maxPacketSize(64 * 1024)
