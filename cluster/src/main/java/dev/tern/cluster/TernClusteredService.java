@@ -137,7 +137,9 @@ final class TernClusteredService implements ClusteredService
         {
             LOG.info("cluster member {} is down ({})", member, closeReason);
             // its filters stay: the QoS 1/2 messages for its persistent sessions wait in the publishing members'
-            // outboxes until it is back (see FILTERS_SYNCED for what it no longer has then)
+            // outboxes until it is back (see FILTERS_SYNCED for what it no longer has then); its shared groups'
+            // messages go to the groups on the others meanwhile
+            refreshSharedGroups(member);
             wills.memberDown(member, timestamp, cluster);
         }
     }
@@ -221,6 +223,7 @@ final class TernClusteredService implements ClusteredService
         incarnations[member] = memberIncarnation;
         live |= member == self && memberIncarnation == incarnation;
         memberBySession.put(sessionId, member);
+        refreshSharedGroups(member);
         // a member (re)joining announces all its filters after this, then FILTERS_SYNCED drops those it did not
         // announce again (a restart's non-persistent sessions): meanwhile its earlier filters stay, so nothing
         // published in between misses a persistent session it restored
@@ -284,8 +287,41 @@ final class TernClusteredService implements ClusteredService
         {
             membersByFilter.put(filter, after);
         }
-        indexUpdates.add(new IndexUpdate(filter, after));
-        sharedGroups.update(filter, after);
+        final int reachable = routedMembers(filter, after);
+        indexUpdates.add(new IndexUpdate(filter, reachable));
+        sharedGroups.update(filter, reachable);
+    }
+
+    /**
+     * @return the members a message matching {@code filter} goes to: all that have it, except, for a shared group,
+     *         those that are down (each message goes to the group on one member: one that can deliver it now).
+     */
+    private int routedMembers(final String filter, final int members)
+    {
+        if (!SharedGroups.isShared(filter))
+        {
+            return members;
+        }
+        int up = 0;
+        for (final int m : memberBySession.values())
+        {
+            up |= 1 << m;
+        }
+        return members & up;
+    }
+
+    /** {@code member} went down or came up: the shared groups it has in the index and the picks change. */
+    private void refreshSharedGroups(final int member)
+    {
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            if ((entry.getValue() & (1 << member)) != 0 && SharedGroups.isShared(entry.getKey()))
+            {
+                final int reachable = routedMembers(entry.getKey(), entry.getValue());
+                indexUpdates.add(new IndexUpdate(entry.getKey(), reachable));
+                sharedGroups.update(entry.getKey(), reachable);
+            }
+        }
     }
 
     private void retain(final int member, final long sequence, final String topic, final int qos,
@@ -494,7 +530,7 @@ final class TernClusteredService implements ClusteredService
                     final int members = buffer.getInt(offset + 1);
                     membersByFilter.put(filter, members);
                     indexUpdates.add(new IndexUpdate(filter, members));
-                    sharedGroups.update(filter, members);
+                    sharedGroups.update(filter, members); // shared groups of members down: at the end
                     break;
                 }
                 case SNAP_STALE:
@@ -523,6 +559,13 @@ final class TernClusteredService implements ClusteredService
                     wills.load(buffer, offset);
                     break;
                 case SNAP_END:
+                    for (int m = 0; m < lastSequence.length; m++)
+                    {
+                        if (!memberBySession.containsValue(m))
+                        {
+                            refreshSharedGroups(m);
+                        }
+                    }
                     done[0] = true;
                     break;
                 default:
