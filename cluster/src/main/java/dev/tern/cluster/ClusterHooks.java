@@ -110,6 +110,13 @@ final class ClusterHooks implements BrokerHooks
     }
 
     @Override
+    public void onSubscriptionRestored(final ClientInfo client, final String topicFilter, final int qos)
+    {
+        // counted as any subscription of the client: announced when the member joins, released at its end
+        onSubscribe(client, topicFilter, qos);
+    }
+
+    @Override
     public void onUnsubscribe(final ClientInfo client, final String topicFilter)
     {
         if (client == null)

@@ -397,6 +397,7 @@ public final class ClusterNode implements AutoCloseable
         private final IdleStrategy idle;
         private final FilterIndex index = new FilterIndex();
         private final TreeSet<String> localFilters = new TreeSet<>();
+        private final ControlledMessageHandler takeFilterHooks = this::takeFilterHook;
         private final ExpandableArrayBuffer command = new ExpandableArrayBuffer(1024);
         private final UnsafeBuffer forward = new UnsafeBuffer(new byte[64 * 1024 + 1024]);
         private final UnsafeBuffer ack = new UnsafeBuffer(new byte[16]);
@@ -453,6 +454,7 @@ public final class ClusterNode implements AutoCloseable
                     {
                         joined = false;
                         sample(System.nanoTime());
+                        hookRing.controlledRead(takeFilterHooks);
                         connect();
                         continue;
                     }
@@ -553,6 +555,32 @@ public final class ClusterNode implements AutoCloseable
                 header(ClusterProtocol.SUBSCRIBE);
                 offerBlocking(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, filter));
             }
+            header(ClusterProtocol.FILTERS_SYNCED); // the filters it had before and did not announce now go
+            offerBlocking(ClusterProtocol.BODY_OFFSET);
+        }
+
+        /**
+         * Before joining: the subscribe and unsubscribe hooks at the head of the ring go into {@link #localFilters},
+         * which joining announces before FILTERS_SYNCED. At start these are the subscriptions of the sessions the
+         * broker restored from its journal, so the cluster keeps forwarding to them.
+         */
+        private Action takeFilterHook(final int type, final MutableDirectBuffer buffer, final int offset,
+            final int length)
+        {
+            if (type != ClusterProtocol.HOOK_SUBSCRIBE && type != ClusterProtocol.HOOK_UNSUBSCRIBE)
+            {
+                return Action.ABORT; // the rest waits until this member has joined
+            }
+            final String filter = buffer.getStringWithoutLengthUtf8(offset, length);
+            if (type == ClusterProtocol.HOOK_SUBSCRIBE)
+            {
+                localFilters.add(filter);
+            }
+            else
+            {
+                localFilters.remove(filter);
+            }
+            return Action.CONTINUE;
         }
 
         /** Refresh {@link ClusterCounters}: the only thread that writes them. */
@@ -837,6 +865,10 @@ public final class ClusterNode implements AutoCloseable
                 {
                     continue;
                 }
+                if (forwardId != 0 && outbox.awaitsComingUp(m) && forwardOut[m].isConnected())
+                {
+                    resendTo(m, now); // what it missed while away goes first: it gets all in the publisher's order
+                }
                 if (forwardId != 0)
                 {
                     // kept until the member acknowledges it: sent again after a timeout or when it is back; what the
@@ -909,18 +941,23 @@ public final class ClusterNode implements AutoCloseable
         {
             for (int m = 0; m < forwardOut.length; m++)
             {
-                final ExclusivePublication out = forwardOut[m];
-                if (out != null)
+                if (forwardOut[m] != null)
                 {
-                    final int sent = outbox.resend(m, out.isConnected(), now,
-                        bytes -> out.offer(new UnsafeBuffer(bytes), 0, bytes.length) > 0);
-                    if (sent > 0)
-                    {
-                        forwarded.addAndGet(sent);
-                        LOG.info("cluster member {} sent {} unacknowledged forwards to member {} again",
-                            settings.memberId(), sent, m);
-                    }
+                    resendTo(m, now);
                 }
+            }
+        }
+
+        private void resendTo(final int m, final long now)
+        {
+            final ExclusivePublication out = forwardOut[m];
+            final int sent = outbox.resend(m, out.isConnected(), now,
+                bytes -> out.offer(new UnsafeBuffer(bytes), 0, bytes.length) > 0);
+            if (sent > 0)
+            {
+                forwarded.addAndGet(sent);
+                LOG.info("cluster member {} sent {} unacknowledged forwards to member {} again",
+                    settings.memberId(), sent, m);
             }
         }
 

@@ -19,6 +19,8 @@ import org.agrona.MutableDirectBuffer;
  *   CLAIM        clientId:string connectionId:i64 keepState:u8 (the last two absent in logs of earlier versions)
  *   WILL         clientId:string qos:u8 retain:u8 delaySeconds:i64 topic:string payload:bytes
  *   WILL_CLEAR   clientId:string
+ *   FILTERS_SYNCED  (no body) the member has announced all its filters since its NODE_UP: those it had before and
+ *                did not announce again go
  * forward (point to point):
  *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
  *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1/2 message forwardId;
@@ -37,6 +39,7 @@ final class ClusterProtocol
     static final byte CLAIM = 5;
     static final byte WILL = 6;
     static final byte WILL_CLEAR = 7;
+    static final byte FILTERS_SYNCED = 8;
 
     /** Offset of a command's body. */
     static final int BODY_OFFSET = 1 + 4 + 8;

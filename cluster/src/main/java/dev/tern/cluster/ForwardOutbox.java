@@ -87,6 +87,15 @@ final class ForwardOutbox
         return true;
     }
 
+    /**
+     * @return whether forwards are kept for {@code member} and its connection has not been seen up since they were
+     *         (the next {@link #resend} while connected sends them all).
+     */
+    boolean awaitsComingUp(final int member)
+    {
+        return !wasConnected[member] && !byMember[member].isEmpty();
+    }
+
     /** @return forwards kept for {@code member}. */
     int size(final int member)
     {

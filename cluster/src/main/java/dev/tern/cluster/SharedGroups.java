@@ -23,6 +23,12 @@ final class SharedGroups
         this.self = self;
     }
 
+    /** @return whether {@code filter} is a shared subscription's ({@code $share/name/filter}). */
+    static boolean isShared(final String filter)
+    {
+        return filter.startsWith(SHARE_PREFIX);
+    }
+
     /** The service applied a change of {@code filter}'s members; only shared filters are kept. */
     void update(final String filter, final int members)
     {

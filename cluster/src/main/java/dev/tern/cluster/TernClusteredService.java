@@ -45,6 +45,7 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_SESSION = 5;
     private static final byte SNAP_WILL_TIMER = 6;
     private static final byte SNAP_WILL = 7;
+    private static final byte SNAP_STALE = 8;
     private static final byte SNAP_END = 9;
     /** A will whose due time is further back than this is not published here (this member replays an old log). */
     private static final long STALE_WILL_MS = 10_000;
@@ -70,6 +71,8 @@ final class TernClusteredService implements ClusteredService
     private final long[] lastSequence;
     private final long[] incarnations;
     private final TreeMap<String, Integer> membersByFilter = new TreeMap<>();
+    /** Filters a member had when it (re)joined and has not announced again since: bit per member. */
+    private final TreeMap<String, Integer> staleByFilter = new TreeMap<>();
     private final TreeMap<String, Retained> retained = new TreeMap<>();
     private final TreeMap<String, Long> ownerByClientId = new TreeMap<>(); // epoch << 8 | member
     private final TreeMap<Long, Integer> memberBySession = new TreeMap<>();
@@ -133,7 +136,10 @@ final class TernClusteredService implements ClusteredService
         if (member != null && !memberBySession.containsValue(member))
         {
             LOG.info("cluster member {} is down ({})", member, closeReason);
-            dropFilters(member);
+            // its filters stay: the QoS 1/2 messages for its persistent sessions wait in the publishing members'
+            // outboxes until it is back (see FILTERS_SYNCED for what it no longer has then); its shared groups'
+            // messages go to the groups on the others meanwhile
+            refreshSharedGroups(member);
             wills.memberDown(member, timestamp, cluster);
         }
     }
@@ -164,10 +170,13 @@ final class TernClusteredService implements ClusteredService
                 nodeUp(member, buffer.getLong(body), session.id());
                 break;
             case ClusterProtocol.SUBSCRIBE:
-                setMember(ClusterProtocol.getString(buffer, body), member, true);
+                announced(ClusterProtocol.getString(buffer, body), member, true);
                 break;
             case ClusterProtocol.UNSUBSCRIBE:
-                setMember(ClusterProtocol.getString(buffer, body), member, false);
+                announced(ClusterProtocol.getString(buffer, body), member, false);
+                break;
+            case ClusterProtocol.FILTERS_SYNCED:
+                dropStale(member);
                 break;
             case ClusterProtocol.RETAIN:
             {
@@ -214,14 +223,42 @@ final class TernClusteredService implements ClusteredService
         incarnations[member] = memberIncarnation;
         live |= member == self && memberIncarnation == incarnation;
         memberBySession.put(sessionId, member);
-        // a member (re)joining announces all its filters after this; start from none
-        dropFilters(member);
+        refreshSharedGroups(member);
+        // a member (re)joining announces all its filters after this, then FILTERS_SYNCED drops those it did not
+        // announce again (a restart's non-persistent sessions): meanwhile its earlier filters stay, so nothing
+        // published in between misses a persistent session it restored
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            if ((entry.getValue() & (1 << member)) != 0)
+            {
+                staleByFilter.merge(entry.getKey(), 1 << member, (a, b) -> a | b);
+            }
+        }
     }
 
-    private void dropFilters(final int member)
+    private void announced(final String filter, final int member, final boolean subscribed)
+    {
+        final Integer stale = staleByFilter.get(filter);
+        if (stale != null)
+        {
+            final int after = stale & ~(1 << member);
+            if (after == 0)
+            {
+                staleByFilter.remove(filter);
+            }
+            else
+            {
+                staleByFilter.put(filter, after);
+            }
+        }
+        setMember(filter, member, subscribed);
+    }
+
+    /** The member has announced all its filters since its NODE_UP: the others it had go. */
+    private void dropStale(final int member)
     {
         final List<String> filters = new ArrayList<>();
-        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        for (final Map.Entry<String, Integer> entry : staleByFilter.entrySet())
         {
             if ((entry.getValue() & (1 << member)) != 0)
             {
@@ -230,7 +267,7 @@ final class TernClusteredService implements ClusteredService
         }
         for (final String filter : filters)
         {
-            setMember(filter, member, false);
+            announced(filter, member, false);
         }
     }
 
@@ -250,8 +287,41 @@ final class TernClusteredService implements ClusteredService
         {
             membersByFilter.put(filter, after);
         }
-        indexUpdates.add(new IndexUpdate(filter, after));
-        sharedGroups.update(filter, after);
+        final int reachable = routedMembers(filter, after);
+        indexUpdates.add(new IndexUpdate(filter, reachable));
+        sharedGroups.update(filter, reachable);
+    }
+
+    /**
+     * @return the members a message matching {@code filter} goes to: all that have it, except, for a shared group,
+     *         those that are down (each message goes to the group on one member: one that can deliver it now).
+     */
+    private int routedMembers(final String filter, final int members)
+    {
+        if (!SharedGroups.isShared(filter))
+        {
+            return members;
+        }
+        int up = 0;
+        for (final int m : memberBySession.values())
+        {
+            up |= 1 << m;
+        }
+        return members & up;
+    }
+
+    /** {@code member} went down or came up: the shared groups it has in the index and the picks change. */
+    private void refreshSharedGroups(final int member)
+    {
+        for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
+        {
+            if ((entry.getValue() & (1 << member)) != 0 && SharedGroups.isShared(entry.getKey()))
+            {
+                final int reachable = routedMembers(entry.getKey(), entry.getValue());
+                indexUpdates.add(new IndexUpdate(entry.getKey(), reachable));
+                sharedGroups.update(entry.getKey(), reachable);
+            }
+        }
     }
 
     private void retain(final int member, final long sequence, final String topic, final int qos,
@@ -392,6 +462,12 @@ final class TernClusteredService implements ClusteredService
             snapshotBuffer.putInt(1, entry.getValue());
             offer(publication, ClusterProtocol.putString(snapshotBuffer, 5, entry.getKey()), idle);
         }
+        for (final Map.Entry<String, Integer> entry : staleByFilter.entrySet())
+        {
+            snapshotBuffer.putByte(0, SNAP_STALE);
+            snapshotBuffer.putInt(1, entry.getValue());
+            offer(publication, ClusterProtocol.putString(snapshotBuffer, 5, entry.getKey()), idle);
+        }
         for (final Map.Entry<String, Retained> entry : retained.entrySet())
         {
             snapshotBuffer.putByte(0, SNAP_RETAINED);
@@ -454,9 +530,12 @@ final class TernClusteredService implements ClusteredService
                     final int members = buffer.getInt(offset + 1);
                     membersByFilter.put(filter, members);
                     indexUpdates.add(new IndexUpdate(filter, members));
-                    sharedGroups.update(filter, members);
+                    sharedGroups.update(filter, members); // shared groups of members down: at the end
                     break;
                 }
+                case SNAP_STALE:
+                    staleByFilter.put(ClusterProtocol.getString(buffer, offset + 5), buffer.getInt(offset + 1));
+                    break;
                 case SNAP_RETAINED:
                 {
                     final int qos = buffer.getByte(offset + 1);
@@ -480,6 +559,13 @@ final class TernClusteredService implements ClusteredService
                     wills.load(buffer, offset);
                     break;
                 case SNAP_END:
+                    for (int m = 0; m < lastSequence.length; m++)
+                    {
+                        if (!memberBySession.containsValue(m))
+                        {
+                            refreshSharedGroups(m);
+                        }
+                    }
                     done[0] = true;
                     break;
                 default:
@@ -550,6 +636,11 @@ final class TernClusteredService implements ClusteredService
         for (final Map.Entry<String, Integer> entry : membersByFilter.entrySet())
         {
             text.append("filter ").append(entry.getKey()).append(" members ")
+                .append(Integer.toBinaryString(entry.getValue())).append('\n');
+        }
+        for (final Map.Entry<String, Integer> entry : staleByFilter.entrySet())
+        {
+            text.append("stale ").append(entry.getKey()).append(" members ")
                 .append(Integer.toBinaryString(entry.getValue())).append('\n');
         }
         for (final Map.Entry<String, Retained> entry : retained.entrySet())

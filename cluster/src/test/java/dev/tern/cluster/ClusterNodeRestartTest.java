@@ -124,6 +124,38 @@ class ClusterNodeRestartTest
         }
     }
 
+    @Test
+    void shouldAnnounceTheRestoredSubscriptionsOfARestartedMemberAndDropTheOthers() throws Exception
+    {
+        final TernSetup.Cluster settings = new TernSetup.Cluster(0,
+            List.of(new TernSetup.Member("127.0.0.1", freeBasePort())), dir.resolve("node0"), 1000,
+            TernSetup.ClusterIdle.BACKOFF);
+        final ClientInfo persistent = new ClientInfo("kept", null, "127.0.0.1:5000", "default", 4);
+        final ClientInfo clean = new ClientInfo("gone", null, "127.0.0.1:5001", "default", 4);
+        try (ClusterNode node = new ClusterNode(settings))
+        {
+            node.start(new RecordingBroker());
+            awaitTrue(node::joined, "member joined");
+            node.hooks().onSubscribe(persistent, "kept/#", 1);
+            node.hooks().onSubscribe(clean, "gone/#", 0);
+            awaitTrue(() -> node.describeState().contains("filters={gone/#=1, kept/#=1}"),
+                "filters applied: " + node.describeState());
+        }
+
+        try (ClusterNode node = new ClusterNode(settings))
+        {
+            // the broker restored the persistent session from its journal before the member starts
+            node.hooks().onSubscriptionRestored(new ClientInfo("kept", null, "", "", 0), "kept/#", 1);
+            node.start(new RecordingBroker());
+            awaitTrue(node::joined, "member joined again");
+            awaitTrue(() -> node.describeState().contains("filters={kept/#=1}"),
+                "the restored filter stays, the clean session's goes: " + node.describeState());
+            // the restored subscription is counted: its session's end takes the filter out of the cluster
+            node.hooks().onSessionEnd("kept");
+            awaitTrue(() -> node.describeState().contains("filters={}"), "filter released: " + node.describeState());
+        }
+    }
+
     private static byte[] bytes(final String text)
     {
         return text.getBytes(StandardCharsets.UTF_8);

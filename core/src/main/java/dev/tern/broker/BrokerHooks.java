@@ -58,6 +58,16 @@ public interface BrokerHooks
     }
 
     /**
+     * Called at start for each subscription of a session restored from the journal, once the journal is replayed and
+     * before the broker runs (on the thread that creates it; the routing thread calls every later hook). The
+     * client's connection details are unknown: {@code client} has its client id and, if known, its user name.
+     * {@link #onUnsubscribe} or {@link #onSessionEnd} ends it as any other subscription.
+     */
+    default void onSubscriptionRestored(final ClientInfo client, final String topicFilter, final int qos)
+    {
+    }
+
+    /**
      * Called for each PUBLISH accepted from a client (or published inline, with {@code client} null). The payload
      * array is a copy made for the hook; it is only allocated when hooks are installed.
      */

@@ -263,6 +263,31 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         counters.retainedMessages.set(retained.size());
     }
 
+    /** Tell the hooks each restored subscription (a cluster member announces their filters when it joins). */
+    private void announceRestoredSubscriptions()
+    {
+        for (final Session session : sessionByClientId.values())
+        {
+            if (session.subscriptions.isEmpty())
+            {
+                continue;
+            }
+            final ClientInfo client = session.owner != null ? session.owner :
+                new ClientInfo(session.clientId, null, "", "", ProtocolLevel.UNKNOWN);
+            for (final Map.Entry<String, Integer> subscription : session.subscriptions.entrySet())
+            {
+                try
+                {
+                    ctx.hooks.onSubscriptionRestored(client, subscription.getKey(), subscription.getValue() & 0x03);
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.warn("onSubscriptionRestored hook failed", ex);
+                }
+            }
+        }
+    }
+
     /** Drop replay-only indexes and report. */
     public String finish()
     {
@@ -281,6 +306,10 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
             }
         }
         messageById.clear();
+        if (ctx.hooksInstalled)
+        {
+            announceRestoredSubscriptions();
+        }
         return "replayed " + batches + " batches, " + records + " records, " + sessionByClientId.size() +
             " persistent sessions, " + retained.size() + " retained messages" +
             (skipped > 0 ? ", skipped " + skipped + " damaged batches" : "");
