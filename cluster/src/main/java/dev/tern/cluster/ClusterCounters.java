@@ -13,7 +13,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code cluster.memberId}, {@code cluster.leader} (member id, -1 while there is none known),
  *   {@code cluster.role} (0 follower, 1 candidate, 2 leader, -1 starting), {@code cluster.joined} (1 when this member
- *   has a session with the leader and no election is running), {@code cluster.term} (leadership term id) and
+ *   has a session with the leader, its replica has applied the log up to its own announcement on that session, and
+ *   no election is running), {@code cluster.term} (leadership term id) and
  *   {@code cluster.commitPosition} (log position the cluster has committed): gauges;</li>
  *   <li>{@code cluster.commands}: log commands this member's service has applied (replayed ones included);</li>
  *   <li>{@code cluster.forwards.out}, {@code .in}, {@code .dropped} (ring full, member unreachable, oversized) and

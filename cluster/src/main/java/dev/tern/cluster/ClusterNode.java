@@ -106,6 +106,8 @@ public final class ClusterNode implements AutoCloseable
 
     private volatile boolean running;
     private volatile boolean joined;
+    /** Has a session with the leader, but its replica has not applied the log up to its announcement yet. */
+    private volatile boolean catchingUp;
     private ClusteredMediaDriver driver;
     private ClusteredServiceContainer container;
     private TernClusteredService service;
@@ -139,8 +141,8 @@ public final class ClusterNode implements AutoCloseable
     }
 
     /**
-     * For {@code /healthz}: a member is healthy when it has a session with the cluster's leader and no election is
-     * running (as sampled every {@value #SAMPLE_INTERVAL_MS} ms).
+     * For {@code /healthz}: a member is healthy when it has joined (see {@link #joined()}) and no election is running
+     * (as sampled every {@value #SAMPLE_INTERVAL_MS} ms).
      *
      * @return null when healthy, else why not, in a few words.
      */
@@ -150,7 +152,11 @@ public final class ClusterNode implements AutoCloseable
         {
             return null;
         }
-        return counters.role.get() < 0 ? "cluster member " + settings.memberId() + " is starting"
+        if (counters.role.get() < 0)
+        {
+            return "cluster member " + settings.memberId() + " is starting";
+        }
+        return catchingUp ? "cluster member " + settings.memberId() + " is catching up with the cluster log"
             : "cluster member " + settings.memberId() + " has no leader (election running or no majority)";
     }
 
@@ -167,7 +173,10 @@ public final class ClusterNode implements AutoCloseable
         return current == null ? "STARTING" : current.role().name();
     }
 
-    /** @return whether this member has a session with the cluster's leader. */
+    /**
+     * @return whether this member has joined: it has a session with the cluster's leader, and its replica has applied
+     *         the log up to the announcement it sent on that session (a restarted member catches up first).
+     */
     public boolean joined()
     {
         return joined;
@@ -412,6 +421,11 @@ public final class ClusterNode implements AutoCloseable
         private long lastSweepNs;
         private long lastSampleNs;
         private long forwardSequence;
+        /** The sequence of the NODE_UP sent on the current session with the leader. */
+        private long nodeUpSequence = Long.MAX_VALUE;
+        private long connectedNs;
+        /** From the session's start to its first join, for the join's log line; -1 once logged. */
+        private long catchUpMs = -1;
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
         private final ForwardOutbox outbox =
             new ForwardOutbox(settings.members().size(), OUTBOX_BYTES_PER_MEMBER, FORWARD_RETRY_NS);
@@ -453,6 +467,7 @@ public final class ClusterNode implements AutoCloseable
                     if (cluster == null || cluster.isClosed())
                     {
                         joined = false;
+                        catchingUp = false;
                         sample(System.nanoTime());
                         hookRing.controlledRead(takeFilterHooks);
                         connect();
@@ -469,6 +484,10 @@ public final class ClusterNode implements AutoCloseable
                     work += hookRing.controlledRead(this, 64);
                     work += moves.poll(this);
                     final long now = System.nanoTime();
+                    if (!joined)
+                    {
+                        joinOnceCaughtUp(now);
+                    }
                     if (now - lastKeepAliveNs > KEEP_ALIVE_NS)
                     {
                         cluster.sendKeepAlive();
@@ -543,11 +562,13 @@ public final class ClusterNode implements AutoCloseable
                 sleepQuietly(200);
                 return;
             }
-            joined = true;
-            LOG.info("cluster member {} joined the cluster (leader {})", settings.memberId(),
-                cluster.leaderMemberId());
+            connectedNs = System.nanoTime();
+            catchingUp = true;
+            LOG.info("cluster member {} has a session with the leader (member {}); it joins once it has applied the "
+                + "log up to its own announcement", settings.memberId(), cluster.leaderMemberId());
             resendUnconfirmed(); // in order and before NODE_UP: older sequences than what follows
             header(ClusterProtocol.NODE_UP);
+            nodeUpSequence = sequence;
             command.putLong(ClusterProtocol.BODY_OFFSET, incarnation);
             offerBlocking(ClusterProtocol.BODY_OFFSET + 8);
             for (final String filter : localFilters)
@@ -583,13 +604,50 @@ public final class ClusterNode implements AutoCloseable
             return Action.CONTINUE;
         }
 
+        /**
+         * This member has joined once its own replica has applied the NODE_UP it sent on its session with the leader
+         * (everything committed before it is applied here: retained messages, claims, filters, so a claim of a
+         * CONNECT held here now is acted on as soon as it is committed) and its election is over. Until then the
+         * member catches up (a restart replays its snapshot and the log, and gets what it missed from the leader).
+         */
+        private void joinOnceCaughtUp(final long now)
+        {
+            if (service.ownNodeUpSequence() >= nodeUpSequence && electionClosed())
+            {
+                joined = true;
+                catchingUp = false;
+                catchUpMs = TimeUnit.NANOSECONDS.toMillis(now - connectedNs);
+                sample(now); // healthz and the counters say so before the log line does
+            }
+        }
+
+        private boolean electionClosed()
+        {
+            final ConsensusModule.Context context = driver.consensusModule().context();
+            return context.electionStateCounter() != null
+                && context.electionStateCounter().get() == ElectionState.CLOSED.code();
+        }
+
         /** Refresh {@link ClusterCounters}: the only thread that writes them. */
         private void sample(final long now)
         {
             final ConsensusModule.Context context = driver.consensusModule().context();
-            final boolean electionClosed = context.electionStateCounter() != null
-                && context.electionStateCounter().get() == ElectionState.CLOSED.code();
-            final boolean member = joined && electionClosed && cluster != null && !cluster.isClosed();
+            final boolean member = joined && electionClosed() && cluster != null && !cluster.isClosed();
+            if (member != (counters.joined.get() == 1))
+            {
+                if (member)
+                {
+                    LOG.info("cluster member {} joined the cluster (leader {}{})", settings.memberId(),
+                        cluster.leaderMemberId(), catchUpMs < 0 ? "" : "; log applied up to its announcement "
+                        + catchUpMs + " ms after its session with the leader opened");
+                    catchUpMs = -1;
+                }
+                else
+                {
+                    LOG.info("cluster member {} is out of the cluster (no leader: election running or no majority); "
+                        + "CONNECTs wait until it has joined again", settings.memberId());
+                }
+            }
             counters.role.set(context.clusterNodeRoleCounter() == null ? -1 : context.clusterNodeRoleCounter().get());
             if (context.leadershipTermIdCounter() != null)
             {

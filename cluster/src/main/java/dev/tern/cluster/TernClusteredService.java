@@ -87,6 +87,8 @@ final class TernClusteredService implements ClusteredService
     private volatile long commandsApplied;
     /** This run's own NODE_UP is applied: later claims are live, earlier ones history (a restart's replay). */
     private boolean live;
+    /** Sequence of the last NODE_UP of this member's run applied here; 0 before the first. */
+    private volatile long ownNodeUpSequence;
     private java.nio.file.Path stateFile;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
@@ -106,6 +108,15 @@ final class TernClusteredService implements ClusteredService
     Cluster.Role role()
     {
         return role;
+    }
+
+    /**
+     * @return the sequence of the last NODE_UP of this member's run (its incarnation) that this replica has applied,
+     *         0 before the first: once it is the one the member sent last, the replica has applied the log up to it.
+     */
+    long ownNodeUpSequence()
+    {
+        return ownNodeUpSequence;
     }
 
     /** @return commands applied since start (replayed ones included). */
@@ -168,6 +179,10 @@ final class TernClusteredService implements ClusteredService
         {
             case ClusterProtocol.NODE_UP:
                 nodeUp(member, buffer.getLong(body), session.id());
+                if (member == self && buffer.getLong(body) == incarnation)
+                {
+                    ownNodeUpSequence = sequence;
+                }
                 break;
             case ClusterProtocol.SUBSCRIBE:
                 announced(ClusterProtocol.getString(buffer, body), member, true);
