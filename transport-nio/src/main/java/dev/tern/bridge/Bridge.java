@@ -17,9 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -52,8 +50,6 @@ public final class Bridge implements AutoCloseable
     public static final String PATH_PROPERTY = "tern-bridge-path";
     private static final long LOCAL_RETRY_MS = 1_000;
     private static final long CONNECT_TIMEOUT_MS = 10_000;
-    /** Echoes remembered at most (MQTT 3.1.1 remotes); beyond it the oldest is forgotten. */
-    private static final int MAX_ECHOES = 65_536;
 
     private final BridgeConfig config;
     private final BridgeCounters counters;
@@ -66,19 +62,9 @@ public final class Bridge implements AutoCloseable
     private final RemoteLink remote;
     private final List<BridgeTopic> inLines = new ArrayList<>();
     private final List<BridgeTopic> outLines = new ArrayList<>();
-    private final boolean suppressEchoes;
-    /** Forwarded messages whose echo the remote broker will send back (3.1.1), with how many are expected. */
-    private final Map<String, Integer> echoes = new LinkedHashMap<>(16, 0.75f, false)
-    {
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<String, Integer> eldest)
-        {
-            return size() > MAX_ECHOES;
-        }
-    };
+    /** Cycles between bridges and, for 3.1.1 remotes, echoes of what this bridge forwarded; bridge thread. */
+    private final LoopGuard loops;
     private final AtomicInteger addressIndex = new AtomicInteger();
-    /** This broker's id in {@link #PATH_PROPERTY}, drawn at each start. */
-    private final String brokerId;
 
     // state: bridge thread only, except the volatile flags read by the client listeners
     private volatile boolean closed;
@@ -127,7 +113,6 @@ public final class Bridge implements AutoCloseable
         final BridgeCounters counters, final String brokerId)
     {
         this.config = config;
-        this.brokerId = brokerId;
         this.counters = counters;
         this.broker = broker;
         for (final BridgeTopic line : config.topics())
@@ -141,7 +126,7 @@ public final class Bridge implements AutoCloseable
                 outLines.add(line);
             }
         }
-        this.suppressEchoes = config.protocolLevel() == 4 && !inLines.isEmpty();
+        this.loops = new LoopGuard(brokerId, config.protocolLevel() == 4 && !inLines.isEmpty());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
         {
             final Thread thread = new Thread(r, "tern-bridge-" + config.name());
@@ -382,7 +367,7 @@ public final class Bridge implements AutoCloseable
     private void onRemoteMessage(final String topic, final byte[] payload, final int qos, final boolean retain,
         final String path, final Runnable ack, final int epoch)
     {
-        if (suppressEchoes && consumeEcho(topic, payload) || passedHere(path))
+        if (loops.consumeEcho(topic, payload) || loops.passedHere(path))
         {
             counters.loopsSuppressed.increment();
             ack.run();
@@ -418,7 +403,7 @@ public final class Bridge implements AutoCloseable
         final int localQos = Math.min(qos, line.qos());
         local.publish(Mqtt5Publish.builder().topic(line.toLocal(topic)).payload(payload)
             .qos(MqttQos.fromCode(localQos)).retain(retain)
-            .userProperties().add(PATH_PROPERTY, extend(path)).applyUserProperties().build()).whenCompleteAsync((result, failure) ->
+            .userProperties().add(PATH_PROPERTY, loops.extend(path)).applyUserProperties().build()).whenCompleteAsync((result, failure) ->
             {
                 if (failure == null && result.getError().isPresent())
                 {
@@ -619,8 +604,8 @@ public final class Bridge implements AutoCloseable
             acknowledge(message); // a subscription of an earlier configuration
             return;
         }
-        final String path = path(message);
-        if (passedHere(path))
+        final String path = LoopGuard.path(message);
+        if (loops.passedHere(path))
         {
             counters.loopsSuppressed.increment(); // it left this broker through a bridge before: a cycle
             acknowledge(message);
@@ -640,18 +625,18 @@ public final class Bridge implements AutoCloseable
         }
         final String remoteTopic = line.toRemote(topic);
         final byte[] payload = message.getPayloadAsBytes();
-        final boolean echo = suppressEchoes && matchesIn(remoteTopic);
+        final boolean echo = loops.suppressesEchoes() && matchesIn(remoteTopic);
         if (echo)
         {
-            echoes.merge(echoKey(remoteTopic, payload), 1, Integer::sum);
+            loops.expectEcho(remoteTopic, payload);
         }
-        remote.publish(remoteTopic, payload, qos, message.isRetain(), extend(path)).whenCompleteAsync((outcome, failure) ->
+        remote.publish(remoteTopic, payload, qos, message.isRetain(), loops.extend(path)).whenCompleteAsync((outcome, failure) ->
         {
             if (failure != null)
             {
                 if (echo)
                 {
-                    consumeEcho(remoteTopic, payload);
+                    loops.consumeEcho(remoteTopic, payload);
                 }
                 if (qos == 0 || refusedByClient(failure))
                 {
@@ -741,40 +726,6 @@ public final class Bridge implements AutoCloseable
     {
     }
 
-    /** @return the value of {@link #PATH_PROPERTY} of a message, null without. */
-    static String path(final Mqtt5Publish message)
-    {
-        for (final var property : message.getUserProperties().asList())
-        {
-            if (property.getName().toString().equals(PATH_PROPERTY))
-            {
-                return property.getValue().toString();
-            }
-        }
-        return null;
-    }
-
-    private boolean passedHere(final String path)
-    {
-        if (path == null)
-        {
-            return false;
-        }
-        for (final String id : path.split(","))
-        {
-            if (id.equals(brokerId))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private String extend(final String path)
-    {
-        return path == null || path.isEmpty() ? brokerId : path + "," + brokerId;
-    }
-
     private boolean matchesIn(final String remoteTopic)
     {
         for (final BridgeTopic line : inLines)
@@ -785,30 +736,6 @@ public final class Bridge implements AutoCloseable
             }
         }
         return false;
-    }
-
-    private static String echoKey(final String topic, final byte[] payload)
-    {
-        return topic + '\u0000' + payload.length + '/' + java.util.Arrays.hashCode(payload);
-    }
-
-    private boolean consumeEcho(final String topic, final byte[] payload)
-    {
-        final String key = echoKey(topic, payload);
-        final Integer pending = echoes.get(key);
-        if (pending == null)
-        {
-            return false;
-        }
-        if (pending == 1)
-        {
-            echoes.remove(key);
-        }
-        else
-        {
-            echoes.put(key, pending - 1);
-        }
-        return true;
     }
 
     private void refreshBacklog()

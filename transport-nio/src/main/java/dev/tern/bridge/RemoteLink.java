@@ -77,7 +77,7 @@ abstract class RemoteLink
             client = MqttClient.builder().useMqttVersion5().identifier(config.clientId()).transportConfig(transport)
                 .addConnectedListener(connected).addDisconnectedListener(disconnected).buildAsync();
             client.publishes(MqttGlobalPublishFilter.ALL, p -> inbound.onMessage(p.getTopic().toString(),
-                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), Bridge.path(p), p::acknowledge), true);
+                p.getPayloadAsBytes(), p.getQos().getCode(), p.isRetain(), LoopGuard.path(p), p::acknowledge), true);
         }
 
         @Override
