@@ -11,7 +11,9 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.archive.Archive;
 import io.aeron.archive.ArchiveThreadingMode;
+import io.aeron.archive.ArchiveTool;
 import io.aeron.archive.client.AeronArchive;
+import io.aeron.archive.client.ArchiveException;
 import io.aeron.cluster.ClusterTool;
 import io.aeron.cluster.ClusteredMediaDriver;
 import io.aeron.cluster.ConsensusModule;
@@ -24,10 +26,14 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.FragmentHandler;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,6 +86,9 @@ public final class ClusterNode implements AutoCloseable
     private static final long KEEP_ALIVE_NS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final int FORWARD_ATTEMPTS = 100;
     private static final long MARK_FILE_WAIT_NS = TimeUnit.SECONDS.toNanos(30);
+    /** Aeron Archive's refusal (1.51: Catalog, on start) to open a recording a killed process may have left torn. */
+    private static final String PAGE_STRADDLE = "incomplete last fragment straddling page boundary";
+    private static final String STRADDLE_FILE = "in file: ";
     private static final int MAX_UNCONFIRMED = 65_536;
     private static final long RESEND_AFTER_NS = TimeUnit.SECONDS.toNanos(3);
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
@@ -278,8 +287,8 @@ public final class ClusterNode implements AutoCloseable
             .startupCanvassTimeoutNs(Math.max(TimeUnit.SECONDS.toNanos(10), 3 * heartbeatTimeoutNs))
             .idleStrategySupplier(idle)
             .errorHandler(errors);
-        driver = launchAfterStaleMarkFiles(() -> ClusteredMediaDriver.launch(driverContext.clone(),
-            archiveContext.clone(), consensus.clone()));
+        driver = launchRepairingArchive(archiveContext.archiveDir(), () -> launchAfterStaleMarkFiles(
+            () -> ClusteredMediaDriver.launch(driverContext.clone(), archiveContext.clone(), consensus.clone())));
 
         final SessionMoves moves = new SessionMoves(broker, settings.memberId());
         service = new TernClusteredService(settings.memberId(), incarnation, TernSetup.Cluster.MAX_MEMBERS, broker,
@@ -347,6 +356,75 @@ public final class ClusterNode implements AutoCloseable
                 sleepQuietly(500);
             }
         }
+    }
+
+    /**
+     * Launch the clustered media driver. A member killed (SIGKILL) while its archive wrote the last fragment of a
+     * recording across a page boundary leaves that recording without stop position, and Aeron's archive refuses to
+     * open it until {@code ArchiveTool verify} truncates the possibly incomplete fragment. The member does that itself
+     * and launches once more: the log is replicated, so consensus catches the member up on what the cut removed.
+     * Any other failure propagates.
+     */
+    private static ClusteredMediaDriver launchRepairingArchive(final File archiveDir,
+        final Supplier<ClusteredMediaDriver> launch)
+    {
+        try
+        {
+            return launch.get();
+        }
+        catch (final RuntimeException ex)
+        {
+            final String file = pageStraddleFile(ex);
+            if (file == null)
+            {
+                throw ex;
+            }
+            LOG.warn("archive file {} ends in a fragment a crashed run may not have finished writing: truncating that "
+                + "incomplete last fragment, the member catches up from the cluster", file);
+            final ByteArrayOutputStream report = new ByteArrayOutputStream();
+            final boolean clean;
+            try (PrintStream out = new PrintStream(report, true, StandardCharsets.UTF_8))
+            {
+                clean = ArchiveTool.verify(out, archiveDir, EnumSet.noneOf(ArchiveTool.VerifyOption.class), null,
+                    straddling -> true);
+            }
+            for (final String line : report.toString(StandardCharsets.UTF_8).split("\\R"))
+            {
+                if (!line.isBlank())
+                {
+                    LOG.info("archive verify: {}", line);
+                }
+            }
+            if (!clean)
+            {
+                LOG.warn("archive verify in {} reported errors (lines above); launching anyway", archiveDir);
+            }
+            return launch.get();
+        }
+    }
+
+    /**
+     * @return the segment file named by the archive's refusal to open a recording whose last fragment straddles a
+     * page boundary (in {@code failure} or its causes), or null for any other failure.
+     */
+    private static String pageStraddleFile(final Throwable failure)
+    {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause())
+        {
+            final String message = cause.getMessage();
+            if (cause instanceof ArchiveException && message != null && message.contains(PAGE_STRADDLE))
+            {
+                final int at = message.indexOf(STRADDLE_FILE);
+                if (at < 0)
+                {
+                    return message.strip();
+                }
+                final String rest = message.substring(at + STRADDLE_FILE.length());
+                final int end = rest.indexOf('\n');
+                return (end < 0 ? rest : rest.substring(0, end)).strip();
+            }
+        }
+        return null;
     }
 
     static Supplier<IdleStrategy> idleStrategy(final TernSetup.ClusterIdle kind)
