@@ -179,6 +179,8 @@ class DistributionTest
                 lowestKb = Math.min(lowestKb, residentKb);
             }
             while (residentKb > IDLE_RSS_LIMIT_KB && System.nanoTime() - deadlineNs < 0);
+            System.out.println("idle broker VmRSS " + residentKb + " KiB (lowest " + lowestKb + " KiB), limit "
+                + IDLE_RSS_LIMIT_KB + " KiB: " + String.join(" ", builder.command()));
             assertTrue(residentKb <= IDLE_RSS_LIMIT_KB, "VmRSS " + residentKb + " KiB (lowest " + lowestKb
                 + " KiB) after 60 s, above " + IDLE_RSS_LIMIT_KB + " KiB");
         }
