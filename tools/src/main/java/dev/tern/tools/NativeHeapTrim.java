@@ -2,7 +2,10 @@ package dev.tern.tools;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import javax.management.MBeanServer;
@@ -14,10 +17,19 @@ import javax.management.ObjectName;
  * system the memory that the C library keeps after the JVM freed it (the JIT compilers' work areas, G1's tables, pooled
  * buffers freed after a burst of connections: some 20 MiB after 20,000 connections opened at once). A daemon thread
  * that sleeps in between. Not started when the command line set the interval, or on a JVM without the command.
+ * <p>
+ * The command is reached through the platform MBean server, whose own classes and objects cost some 3 MiB of an idle
+ * broker's RSS, more than a trim gives back after start. So the thread runs it, and makes the server, only once the
+ * resident set (or, where {@code /proc} does not tell it, the committed heap) has grown by {@link #TRIM_AFTER_GROWTH}
+ * since its lowest point after the last trim: the mark of a burst of work, after which the C library holds freed
+ * memory.
  */
 final class NativeHeapTrim
 {
     static final long INTERVAL_MS = 10_000;
+    /** How far the resident set grows above its low point before the next trim. */
+    static final long TRIM_AFTER_GROWTH = 16L << 20;
+    private static final Path STATUS = Path.of("/proc/self/status");
     private static final String COMMAND = "systemTrimNativeHeap";
 
     private NativeHeapTrim()
@@ -34,10 +46,8 @@ final class NativeHeapTrim
             {
                 return false; // set on the command line (bin/tern), so the JVM trims by itself
             }
-            final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             final ObjectName name = new ObjectName("com.sun.management:type=DiagnosticCommand");
-            trim(server, name); // the command must exist; starting up left something to give back, too
-            final Thread thread = new Thread(() -> run(server, name), "tern-trim");
+            final Thread thread = new Thread(() -> run(name), "tern-trim");
             thread.setDaemon(true);
             thread.start();
             return true;
@@ -48,14 +58,29 @@ final class NativeHeapTrim
         }
     }
 
-    private static void run(final MBeanServer server, final ObjectName name)
+    private static void run(final ObjectName name)
     {
         try
         {
+            MBeanServer server = null;
+            long low = footprint();
             while (true)
             {
                 TimeUnit.MILLISECONDS.sleep(INTERVAL_MS);
-                trim(server, name);
+                final long now = footprint();
+                if (dueAfter(low, now))
+                {
+                    if (server == null)
+                    {
+                        server = ManagementFactory.getPlatformMBeanServer();
+                    }
+                    trim(server, name);
+                    low = footprint();
+                }
+                else
+                {
+                    low = Math.min(low, now);
+                }
             }
         }
         catch (final InterruptedException ex)
@@ -66,6 +91,36 @@ final class NativeHeapTrim
         {
             // the command failed: stop trying, the broker runs on as it would without
         }
+    }
+
+    /**
+     * @param low bytes at the low point since the last trim (or since start).
+     * @param now bytes now.
+     * @return whether the footprint grew far enough for a trim to be worth making the MBean server.
+     */
+    static boolean dueAfter(final long low, final long now)
+    {
+        return now - low >= TRIM_AFTER_GROWTH;
+    }
+
+    /** @return this process's resident set in bytes from {@code /proc}, else the committed heap. */
+    static long footprint()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(STATUS))
+            {
+                if (line.startsWith("VmRSS:"))
+                {
+                    return Long.parseLong(line.replaceAll("\\D", "")) << 10;
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            // not Linux
+        }
+        return Runtime.getRuntime().totalMemory();
     }
 
     static void trim(final MBeanServer server, final ObjectName name) throws Exception

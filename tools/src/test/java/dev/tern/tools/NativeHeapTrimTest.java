@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 
 import javax.management.ObjectName;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -35,5 +36,16 @@ class NativeHeapTrimTest
         assertTrue(NativeHeapTrim.startIfNotConfigured());
         assertTrue(Thread.getAllStackTraces().keySet().stream()
             .anyMatch(t -> t.getName().equals("tern-trim") && t.isDaemon() && t.isAlive()), "a daemon tern-trim thread");
+    }
+
+    @Test
+    void shouldTrimOnlyAfterTheFootprintGrewByTheThresholdAboveItsLowPoint()
+    {
+        final long mib = 1L << 20;
+        assertFalse(NativeHeapTrim.dueAfter(61 * mib, 61 * mib), "idle: no trim, no MBean server");
+        assertFalse(NativeHeapTrim.dueAfter(61 * mib, 76 * mib));
+        assertTrue(NativeHeapTrim.dueAfter(61 * mib, 77 * mib), "a burst grew it");
+        assertFalse(NativeHeapTrim.dueAfter(120 * mib, 60 * mib), "it shrank by itself");
+        assertTrue(NativeHeapTrim.footprint() > 0);
     }
 }
