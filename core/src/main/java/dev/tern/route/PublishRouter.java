@@ -114,8 +114,8 @@ public final class PublishRouter implements MatchVisitor<Session>
                     return;
                 }
             }
-            if (qos == 2 && session.inboundQos2().size() >= ctx.maxInflight &&
-                !session.inboundQos2().contains(packet.packetId))
+            if (qos == 2 && session.inboundQos2Count() >= ctx.maxInflight &&
+                !session.awaitsPubrel(packet.packetId))
             {
                 // more unacknowledged QoS 2 PUBLISH than the Receive Maximum the CONNACK gave [MQTT-3.3.4-7]
                 counters.protocolErrors.increment();
@@ -134,7 +134,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             refuseUnstored(connection, packet.packetId, qos);
             return;
         }
-        if (qos == 2 && session.inboundQos2().contains(packet.packetId))
+        if (qos == 2 && session.awaitsPubrel(packet.packetId))
         {
             // [MQTT-4.3.3-2] a resent QoS 2 PUBLISH before PUBREL is acknowledged again but not delivered twice
             proxy.publishAck(connection, 2, packet.packetId, ReasonCode.SUCCESS, null);
@@ -236,7 +236,7 @@ public final class PublishRouter implements MatchVisitor<Session>
     private void refuseUnstored(final Connection connection, final int packetId, final int qos)
     {
         counters.refusedJournalFailed.increment();
-        if (!RouteContext.isMqtt5(connection) || (qos == 2 && connection.session.inboundQos2().contains(packetId)))
+        if (!RouteContext.isMqtt5(connection) || (qos == 2 && connection.session.awaitsPubrel(packetId)))
         {
             sessions.disconnect(connection, ReasonCode.UNSPECIFIED_ERROR, "the broker cannot store messages now");
             return;
@@ -297,8 +297,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             return false;
         }
         // a client uses a packet id for one exchange at a time [MQTT-2.2.1-3]: held as a QoS 2 receipt, it is QoS 2
-        final Session session = connection.session;
-        final int qos = session.inboundQos2Count() > 0 && session.inboundQos2().contains(packetId) ? 2 : 1;
+        final int qos = connection.session.awaitsPubrel(packetId) ? 2 : 1;
         proxy.publishAck(connection, qos, packetId, reasonCode, null);
         return true;
     }

@@ -126,6 +126,12 @@ final class Session
         return inboundQos2;
     }
 
+    /** @return whether the inbound QoS 2 message with this packet id awaits its PUBREL, without making the set. */
+    boolean awaitsPubrel(final int packetId)
+    {
+        return inboundQos2 != null && inboundQos2.contains(packetId);
+    }
+
     /** @return how many ids {@link #inboundQos2()} holds, without making it. */
     int inboundQos2Count()
     {
