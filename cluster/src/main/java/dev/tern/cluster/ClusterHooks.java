@@ -25,7 +25,10 @@ final class ClusterHooks implements BrokerHooks
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 * 1024]);
     private final Map<String, Set<String>> filtersByClient = new HashMap<>();
     private final Map<String, Integer> subscribersByFilter = new HashMap<>();
-    private final Set<String> willClients = new HashSet<>();
+    /** Clients connected here with a will announced to the cluster, and its delay in seconds. */
+    private final Map<String, Long> willDelays = new HashMap<>();
+    /** Clients whose will is pending here (announced with WILL_PENDING), its delay running in the broker. */
+    private final Set<String> pendingWills = new HashSet<>();
     private final SharedGroups sharedGroups;
     private final AtomicLong dropped;
 
@@ -72,9 +75,20 @@ final class ClusterHooks implements BrokerHooks
         scratch.putLong(at + 2, delay);
         at = ClusterProtocol.putBytes(scratch, at + 10, topicBytes);
         ClusterProtocol.putBytes(scratch, at, payload);
+        pendingWills.remove(client.clientId()); // the client is back: the broker cancelled it [MQTT-3.1.3-9]
         if (write(ClusterProtocol.HOOK_WILL, length))
         {
-            willClients.add(client.clientId());
+            willDelays.put(client.clientId(), delay);
+        }
+    }
+
+    @Override
+    public void onConnect(final ClientInfo client, final boolean sessionPresent)
+    {
+        // back without a will: the broker cancelled the pending one [MQTT-3.1.3-9] (a claim does in the cluster too)
+        if (client != null && pendingWills.remove(client.clientId()))
+        {
+            writeString(ClusterProtocol.HOOK_WILL_CLEAR, client.clientId());
         }
     }
 
@@ -88,9 +102,22 @@ final class ClusterHooks implements BrokerHooks
     @Override
     public void onDisconnect(final ClientInfo client, final boolean graceful)
     {
-        // this member publishes the will now or after its delay, or the client discarded it: not the cluster's
-        if (client != null && willClients.remove(client.clientId()))
+        final Long delay = client == null ? null : willDelays.remove(client.clientId());
+        if (delay == null)
         {
+            return;
+        }
+        if (!graceful && delay > 0)
+        {
+            // the broker publishes it once the delay has passed; should this member die before, the others do
+            if (writeString(ClusterProtocol.HOOK_WILL_PENDING, client.clientId()))
+            {
+                pendingWills.add(client.clientId());
+            }
+        }
+        else
+        {
+            // this member publishes the will now, or the client discarded it: not the cluster's
             writeString(ClusterProtocol.HOOK_WILL_CLEAR, client.clientId());
         }
     }
@@ -133,6 +160,11 @@ final class ClusterHooks implements BrokerHooks
     @Override
     public void onSessionEnd(final String clientId)
     {
+        if (pendingWills.remove(clientId))
+        {
+            // the broker publishes a pending will as the session ends, or dropped it as the session moved away
+            writeString(ClusterProtocol.HOOK_WILL_CLEAR, clientId);
+        }
         final Set<String> filters = filtersByClient.remove(clientId);
         if (filters != null)
         {
@@ -150,6 +182,11 @@ final class ClusterHooks implements BrokerHooks
         if (client == null)
         {
             return; // inline: $SYS, the embedding program, or a message another member forwarded
+        }
+        if (!pendingWills.isEmpty() && pendingWills.remove(client.clientId()))
+        {
+            // the publish of a client whose connection has ended: its will, its delay over; published here
+            writeString(ClusterProtocol.HOOK_WILL_CLEAR, client.clientId());
         }
         final byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
         final int length = 2 + 4 + topicBytes.length + payload.length;

@@ -930,9 +930,12 @@ public final class ClusterNode implements AutoCloseable
                 }
                 case ClusterProtocol.HOOK_WILL:
                 case ClusterProtocol.HOOK_WILL_CLEAR:
+                case ClusterProtocol.HOOK_WILL_PENDING:
                 {
                     // the ring message is the command's body as it is (see ClusterProtocol)
-                    header(type == ClusterProtocol.HOOK_WILL ? ClusterProtocol.WILL : ClusterProtocol.WILL_CLEAR);
+                    header(type == ClusterProtocol.HOOK_WILL ? ClusterProtocol.WILL :
+                        type == ClusterProtocol.HOOK_WILL_CLEAR ? ClusterProtocol.WILL_CLEAR :
+                        ClusterProtocol.WILL_PENDING);
                     if (type == ClusterProtocol.HOOK_WILL)
                     {
                         command.putBytes(ClusterProtocol.BODY_OFFSET, buffer, offset, length);

@@ -19,6 +19,8 @@ import org.agrona.MutableDirectBuffer;
  *   CLAIM        clientId:string connectionId:i64 keepState:u8 (the last two absent in logs of earlier versions)
  *   WILL         clientId:string qos:u8 retain:u8 delaySeconds:i64 topic:string payload:bytes
  *   WILL_CLEAR   clientId:string
+ *   WILL_PENDING clientId:string  the will's connection ended without DISCONNECT now (cluster time) and its
+ *                member runs the delay
  *   FILTERS_SYNCED  (no body) the member has announced all its filters since its NODE_UP: those it had before and
  *                did not announce again go
  * forward (point to point):
@@ -40,6 +42,7 @@ final class ClusterProtocol
     static final byte WILL = 6;
     static final byte WILL_CLEAR = 7;
     static final byte FILTERS_SYNCED = 8;
+    static final byte WILL_PENDING = 9;
 
     /** Offset of a command's body. */
     static final int BODY_OFFSET = 1 + 4 + 8;
@@ -57,6 +60,7 @@ final class ClusterProtocol
     static final int HOOK_CONNECT_CLAIM = 6;
     static final int HOOK_WILL = 7;
     static final int HOOK_WILL_CLEAR = 8;
+    static final int HOOK_WILL_PENDING = 9;
 
     /** Kinds of point-to-point messages between members. */
     static final byte FORWARD_PUBLISH = 1;

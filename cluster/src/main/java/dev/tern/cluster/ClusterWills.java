@@ -16,15 +16,35 @@ import org.agrona.MutableDirectBuffer;
  * the surviving members publish it when that member goes down (its cluster session closes: killed, or cut off for
  * longer than the session timeout). Then each will is due after its delay (the smaller of the 5.0 Will Delay Interval
  * and Session Expiry Interval, 0 for 3.1.1) on a cluster timer, so in cluster time on every member alike, and each
- * member but the dead one publishes it to its own subscribers. A will the member still handles itself is cleared
- * when its connection ends (the member publishes it, or the client disconnected cleanly); a client that connects
- * again anywhere before a due will cancels it [MQTT-3.1.3-9]. Deterministic: sorted maps, cluster time only.
+ * member but the dead one publishes it to its own subscribers. A will whose connection ended without DISCONNECT and
+ * whose delay runs is pending since that moment (WILL_PENDING, in cluster time): if its member goes down, it is due
+ * at that moment plus its delay (at once if that has passed). The member clears a will it handles itself: when its
+ * connection ends with nothing to wait for (published at once, or discarded by a DISCONNECT), and when it publishes a
+ * pending one or the session ends. A client that connects again anywhere before a will is due cancels it
+ * [MQTT-3.1.3-9]. Deterministic: sorted maps, cluster time only.
  */
 final class ClusterWills
 {
-    /** A client's will as its member announced it. */
-    record Will(int member, String clientId, int qos, boolean retain, long delaySeconds, String topic, byte[] payload)
+    /** No pending since: the will's connection is open (as far as the log says). */
+    static final long CONNECTED = -1;
+
+    /**
+     * A client's will as its member announced it.
+     *
+     * @param pendingSince cluster time its connection ended, its delay running; {@link #CONNECTED} before.
+     */
+    record Will(int member, String clientId, int qos, boolean retain, long delaySeconds, String topic, byte[] payload,
+        long pendingSince)
     {
+        Will pending(final long since)
+        {
+            return new Will(member, clientId, qos, retain, delaySeconds, topic, payload, since);
+        }
+
+        boolean isPending()
+        {
+            return pendingSince != CONNECTED;
+        }
     }
 
     private final TreeMap<String, Will> registered = new TreeMap<>();
@@ -48,11 +68,31 @@ final class ClusterWills
         }
     }
 
-    /** A session claim: a will of another member's connection is that member's now; a due one is not sent. */
+    /**
+     * A WILL_PENDING command: the connection of the member's will ended without DISCONNECT at {@code timestamp}
+     * (cluster time) and the member runs its delay.
+     *
+     * @return whether the member had announced a will for the client.
+     */
+    boolean pending(final int member, final String clientId, final long timestamp)
+    {
+        final Will will = registered.get(clientId);
+        if (will == null || will.member() != member)
+        {
+            return false;
+        }
+        registered.put(clientId, will.pending(timestamp));
+        return true;
+    }
+
+    /**
+     * A session claim: a will of another member's connection is that member's now; a pending or due one is not sent,
+     * its client is back [MQTT-3.1.3-9].
+     */
     void claimed(final int member, final String clientId, final Cluster cluster)
     {
         final Will will = registered.get(clientId);
-        if (will != null && will.member() != member)
+        if (will != null && (will.member() != member || will.isPending()))
         {
             registered.remove(clientId);
         }
@@ -71,7 +111,10 @@ final class ClusterWills
         }
     }
 
-    /** The member is down: each will of its connections becomes due after its delay. */
+    /**
+     * The member is down: each will of its connections becomes due after its delay, a pending one at the end of the
+     * delay that runs since its connection ended (at once if it has passed).
+     */
     void memberDown(final int member, final long timestamp, final Cluster cluster)
     {
         final List<Will> wills = new ArrayList<>();
@@ -87,8 +130,8 @@ final class ClusterWills
             registered.remove(will.clientId());
             final long timerId = ++lastTimerId;
             scheduled.put(timerId, will);
-            cluster.scheduleTimer(timerId, timestamp + cluster.timeUnit().convert(will.delaySeconds(),
-                TimeUnit.SECONDS));
+            cluster.scheduleTimer(timerId, (will.isPending() ? will.pendingSince() : timestamp) +
+                cluster.timeUnit().convert(will.delaySeconds(), TimeUnit.SECONDS));
         }
     }
 
@@ -127,7 +170,12 @@ final class ClusterWills
     /** @return wills announced and wills due, for tests and logs. */
     String describe()
     {
-        return "wills=" + registered.keySet() + " dueWills=" + scheduled.size();
+        int pending = 0;
+        for (final Will will : registered.values())
+        {
+            pending += will.isPending() ? 1 : 0;
+        }
+        return "wills=" + registered.keySet() + " pendingWills=" + pending + " dueWills=" + scheduled.size();
     }
 
     /**
@@ -154,7 +202,12 @@ final class ClusterWills
         text.append(will.clientId()).append(" member ").append(will.member()).append(" qos ").append(will.qos())
             .append(" retain ").append(will.retain()).append(" delay ").append(will.delaySeconds()).append(" topic ")
             .append(will.topic()).append(" bytes ").append(will.payload().length).append(" crc ")
-            .append(Long.toHexString(crc.getValue())).append('\n');
+            .append(Long.toHexString(crc.getValue()));
+        if (will.isPending())
+        {
+            text.append(" pending ").append(will.pendingSince());
+        }
+        text.append('\n');
     }
 
     // ------------------------------------------------------------------ snapshots
@@ -165,19 +218,24 @@ final class ClusterWills
         void write(int length);
     }
 
-    /** Write the wills as records of {@code willType}, after one record of {@code timerType} with the last timer id. */
-    void snapshot(final MutableDirectBuffer buffer, final byte timerType, final byte willType, final Records out)
+    /**
+     * Write the wills as records of {@code willType} ({@code pendingType} for a pending one: its pending-since time
+     * too; snapshots of earlier versions have none), after one record of {@code timerType} with the last timer id.
+     */
+    void snapshot(final MutableDirectBuffer buffer, final byte timerType, final byte willType, final byte pendingType,
+        final Records out)
     {
         buffer.putByte(0, timerType);
         buffer.putLong(1, lastTimerId);
         out.write(9);
         for (final Will will : registered.values())
         {
-            out.write(encode(buffer, willType, 0, will));
+            out.write(encode(buffer, will.isPending() ? pendingType : willType, 0, will));
         }
         for (final Map.Entry<Long, Will> entry : scheduled.entrySet())
         {
-            out.write(encode(buffer, willType, entry.getKey(), entry.getValue()));
+            final Will will = entry.getValue();
+            out.write(encode(buffer, will.isPending() ? pendingType : willType, entry.getKey(), will));
         }
     }
 
@@ -187,11 +245,21 @@ final class ClusterWills
         lastTimerId = buffer.getLong(offset + 1);
     }
 
-    /** Load one will record. */
+    /** Load one will record of {@code willType}. */
     void load(final DirectBuffer buffer, final int offset)
     {
-        final long timerId = buffer.getLong(offset + 1);
-        final Will will = decode(buffer.getInt(offset + 9), buffer, offset + 13);
+        load(buffer.getLong(offset + 1), decode(buffer.getInt(offset + 9), buffer, offset + 13));
+    }
+
+    /** Load one will record of {@code pendingType}: its pending-since time follows the member id. */
+    void loadPending(final DirectBuffer buffer, final int offset)
+    {
+        load(buffer.getLong(offset + 1),
+            decode(buffer.getInt(offset + 9), buffer, offset + 21).pending(buffer.getLong(offset + 13)));
+    }
+
+    private void load(final long timerId, final Will will)
+    {
         if (timerId == 0)
         {
             registered.put(will.clientId(), will);
@@ -207,7 +275,13 @@ final class ClusterWills
         buffer.putByte(0, type);
         buffer.putLong(1, timerId);
         buffer.putInt(9, will.member());
-        int at = ClusterProtocol.putString(buffer, 13, will.clientId());
+        int at = 13;
+        if (will.isPending())
+        {
+            buffer.putLong(at, will.pendingSince());
+            at += 8;
+        }
+        at = ClusterProtocol.putString(buffer, at, will.clientId());
         buffer.putByte(at, (byte)will.qos());
         buffer.putByte(at + 1, (byte)(will.retain() ? 1 : 0));
         buffer.putLong(at + 2, will.delaySeconds());
@@ -225,6 +299,6 @@ final class ClusterWills
         at += 10;
         final String topic = ClusterProtocol.getString(buffer, at);
         final byte[] payload = ClusterProtocol.getBytes(buffer, at + ClusterProtocol.stringLength(buffer, at));
-        return new Will(member, clientId, qos, retain, delaySeconds, topic, payload);
+        return new Will(member, clientId, qos, retain, delaySeconds, topic, payload, CONNECTED);
     }
 }

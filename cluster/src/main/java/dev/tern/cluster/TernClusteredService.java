@@ -47,6 +47,7 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_WILL = 7;
     private static final byte SNAP_STALE = 8;
     private static final byte SNAP_END = 9;
+    private static final byte SNAP_PENDING_WILL = 10;
     /** A will whose due time is further back than this is not published here (this member replays an old log). */
     private static final long STALE_WILL_MS = 10_000;
     /** A claim without a held CONNECT (from a log of an earlier version). */
@@ -216,6 +217,15 @@ final class TernClusteredService implements ClusteredService
             case ClusterProtocol.WILL_CLEAR:
                 wills.clear(member, ClusterProtocol.getString(buffer, body));
                 break;
+            case ClusterProtocol.WILL_PENDING:
+            {
+                final String clientId = ClusterProtocol.getString(buffer, body);
+                if (wills.pending(member, clientId, timestamp))
+                {
+                    LOG.info("will of {} (member {}) pending since {}", clientId, member, timestamp);
+                }
+                break;
+            }
             default:
                 LOG.warn("unknown cluster command {} from member {}", type, member);
         }
@@ -503,7 +513,8 @@ final class TernClusteredService implements ClusteredService
             snapshotBuffer.putInt(9, entry.getValue());
             offer(publication, 13, idle);
         }
-        wills.snapshot(snapshotBuffer, SNAP_WILL_TIMER, SNAP_WILL, length -> offer(publication, length, idle));
+        wills.snapshot(snapshotBuffer, SNAP_WILL_TIMER, SNAP_WILL, SNAP_PENDING_WILL,
+            length -> offer(publication, length, idle));
         snapshotBuffer.putByte(0, SNAP_END);
         offer(publication, 1, idle);
     }
@@ -572,6 +583,9 @@ final class TernClusteredService implements ClusteredService
                     break;
                 case SNAP_WILL:
                     wills.load(buffer, offset);
+                    break;
+                case SNAP_PENDING_WILL:
+                    wills.loadPending(buffer, offset);
                     break;
                 case SNAP_END:
                     for (int m = 0; m < lastSequence.length; m++)

@@ -1,12 +1,20 @@
 package dev.tern.cluster;
 
+import io.aeron.cluster.service.Cluster;
+
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClusterWillsTest
 {
@@ -38,11 +46,17 @@ class ClusterWillsTest
         wills.set(0, willCommand("a", 0, true, 7, "t/a", "pa"), 0);
         final ExpandableArrayBuffer record = new ExpandableArrayBuffer();
         final ClusterWills loaded = new ClusterWills();
-        wills.snapshot(record, (byte)6, (byte)7, length ->
+        wills.set(2, willCommand("c", 1, false, 3, "t/c", "pc"), 0);
+        assertTrue(wills.pending(2, "c", 1_234_000L));
+        wills.snapshot(record, (byte)6, (byte)7, (byte)10, length ->
         {
             if (record.getByte(0) == 6)
             {
                 loaded.loadTimerId(record, 0);
+            }
+            else if (record.getByte(0) == 10)
+            {
+                loaded.loadPending(record, 0);
             }
             else
             {
@@ -55,6 +69,63 @@ class ClusterWillsTest
         final StringBuilder after = new StringBuilder();
         loaded.canonical(after);
         assertEquals(before.toString(), after.toString());
+    }
+
+    @Test
+    void shouldMakeAPendingWillDueAtTheEndOfItsDelayAndAConnectedOneAfterItsDelayFromTheMemberDown()
+    {
+        final ClusterWills wills = new ClusterWills();
+        wills.set(0, willCommand("pending", 1, false, 3, "w/p", "p"), 0);
+        wills.set(0, willCommand("connected", 1, false, 5, "w/c", "c"), 0);
+        wills.set(1, willCommand("other", 1, false, 0, "w/o", "o"), 0);
+        assertFalse(wills.pending(1, "pending", 1_000), "only the member that announced it");
+        assertTrue(wills.pending(0, "pending", 2_000));
+        final TreeMap<Long, Long> timers = new TreeMap<>();
+
+        wills.memberDown(0, 10_000, cluster(timers));
+
+        assertEquals(Map.of(1L, 15_000L, 2L, 5_000L), timers, "connected: down + 5 s; pending: since + 3 s");
+        assertEquals("pending", wills.due(2).clientId());
+        assertEquals("connected", wills.due(1).clientId());
+    }
+
+    @Test
+    void shouldCancelAPendingWillWhenItsClientClaimsItsSessionOnAnyMember()
+    {
+        final ClusterWills wills = new ClusterWills();
+        wills.set(0, willCommand("back-here", 1, false, 3, "w/h", "h"), 0);
+        wills.set(0, willCommand("still-here", 1, false, 3, "w/s", "s"), 0);
+        assertTrue(wills.pending(0, "back-here", 1_000));
+        final TreeMap<Long, Long> timers = new TreeMap<>();
+
+        wills.claimed(0, "back-here", cluster(timers)); // [MQTT-3.1.3-9] a new connection, on the same member
+        wills.claimed(0, "still-here", cluster(timers)); // a connected will stays its member's
+        wills.memberDown(0, 10_000, cluster(timers));
+
+        assertEquals(Map.of(1L, 13_000L), timers);
+        assertEquals("still-here", wills.due(1).clientId());
+    }
+
+    /** A cluster that only records the timers scheduled (id to deadline), in milliseconds. */
+    private static Cluster cluster(final Map<Long, Long> timers)
+    {
+        return (Cluster)Proxy.newProxyInstance(Cluster.class.getClassLoader(), new Class<?>[] {Cluster.class},
+            (proxy, method, args) ->
+            {
+                switch (method.getName())
+                {
+                    case "scheduleTimer":
+                        timers.put((Long)args[0], (Long)args[1]);
+                        return true;
+                    case "cancelTimer":
+                        timers.remove((Long)args[0]);
+                        return true;
+                    case "timeUnit":
+                        return TimeUnit.MILLISECONDS;
+                    default:
+                        throw new UnsupportedOperationException(method.getName());
+                }
+            });
     }
 
     private static UnsafeBuffer willCommand(final String clientId, final int qos, final boolean retain,

@@ -1,0 +1,223 @@
+package dev.tern.tools;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static dev.tern.tools.ClusterTest.MEMBERS;
+import static dev.tern.tools.ClusterTest.WAIT_MS;
+import static dev.tern.tools.ClusterTest.collect;
+import static dev.tern.tools.ClusterTest.disconnect;
+import static dev.tern.tools.ClusterTest.paho;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The replicated session lifecycle when a member dies: three members in their own JVMs, each with persistence on. A
+ * 5.0 will waiting out its Will Delay Interval when its member is SIGKILLed is published by the survivors at its due
+ * time, unless its client connected again before.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ClusterSessionLifecycleTest
+{
+    private static final int WILL_DELAY_S = 3;
+    private static final int SESSION_EXPIRY_S = 60;
+
+    @TempDir
+    static Path dir;
+
+    private final List<TernProcess> nodes = new ArrayList<>();
+    private final int[] ports = new int[MEMBERS];
+
+    @BeforeAll
+    void startCluster() throws Exception
+    {
+        System.arraycopy(ClusterTest.startMembers(dir, nodes, member ->
+            "persistence:\n  enabled: true\n  directory: " + dir.resolve("data" + member).toAbsolutePath() + "\n"),
+            0, ports, 0, MEMBERS);
+    }
+
+    @AfterAll
+    void stopCluster() throws InterruptedException
+    {
+        for (final TernProcess node : nodes)
+        {
+            node.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldPublishADelayedWillOnceAtItsDueTimeWhenItsMemberDiesDuringTheDelay() throws Exception
+    {
+        final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final MqttClient subscriber = paho(ports[2], "wd-sub", true);
+        subscriber.setCallback(collect(got));
+        subscriber.subscribe("wd/#", 1);
+        boolean killed = false;
+        try
+        {
+            final Socket client = connect5(ports[0], "wd-client", true, "wd/gone", "bye");
+            client.close(); // no DISCONNECT: the will waits out its delay on member 1
+            final long closedNs = System.nanoTime();
+            awaitLine(2, l -> l.contains("will of wd-client") && l.contains("pending"));
+            nodes.get(0).kill(); // within the delay
+            killed = true;
+            final String will = got.poll(WAIT_MS + 30_000, TimeUnit.MILLISECONDS);
+            final long afterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closedNs);
+            assertEquals("wd/gone=bye", will);
+            assertTrue(afterMs >= WILL_DELAY_S * 1000L, "not before the delay: " + afterMs + " ms");
+            System.out.println("ClusterSessionLifecycleTest: delayed will of a client of the killed member received "
+                + afterMs + " ms after its connection ended");
+            assertNull(got.poll(2, TimeUnit.SECONDS), "the will once");
+        }
+        finally
+        {
+            disconnect(subscriber);
+            if (killed)
+            {
+                restart(0);
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldNotPublishADelayedWillWhenItsClientConnectedAgainElsewhereBeforeItsMemberDied() throws Exception
+    {
+        final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+        final MqttClient subscriber = paho(ports[2], "wr-sub", true);
+        subscriber.setCallback(collect(got));
+        subscriber.subscribe("wr/#", 1);
+        Socket again = null;
+        boolean killed = false;
+        try
+        {
+            final Socket client = connect5(ports[0], "wr-client", true, "wr/gone", "bye");
+            client.close();
+            awaitLine(2, l -> l.contains("will of wr-client") && l.contains("pending"));
+            again = connect5(ports[1], "wr-client", false, null, null); // within the delay [MQTT-3.1.3-9]
+            final long downBefore = nodes.get(2).countLines(l -> l.contains("cluster member 0 is down"));
+            nodes.get(0).kill();
+            killed = true;
+            awaitLine(2, l -> l.contains("cluster member 0 is down"), downBefore + 1);
+            assertNull(got.poll(WILL_DELAY_S + 2, TimeUnit.SECONDS), "no will: its client is back");
+        }
+        finally
+        {
+            if (again != null)
+            {
+                again.close();
+            }
+            disconnect(subscriber);
+            if (killed)
+            {
+                restart(0);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void restart(final int i) throws Exception
+    {
+        final TernProcess restarted = TernProcess.start("--config", ClusterTest.config(dir, i).toString());
+        nodes.set(i, restarted);
+        ports[i] = restarted.port();
+        restarted.await(l -> l.contains("joined the cluster"));
+    }
+
+    private void awaitLine(final int node, final java.util.function.Predicate<String> match) throws Exception
+    {
+        awaitLine(node, match, 1);
+    }
+
+    /** Waits until member {@code node + 1} has written {@code count} lines that match. */
+    private void awaitLine(final int node, final java.util.function.Predicate<String> match, final long count)
+        throws InterruptedException
+    {
+        final long deadline = System.currentTimeMillis() + WAIT_MS + 30_000;
+        while (nodes.get(node).countLines(match) < count)
+        {
+            assertTrue(System.currentTimeMillis() < deadline,
+                "member " + (node + 1) + " output:\n" + nodes.get(node).tail(40));
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * A raw MQTT 5.0 CONNECT with Session Expiry Interval {@value #SESSION_EXPIRY_S} s and, if {@code willTopic} is
+     * not null, a QoS 1 will with Will Delay Interval {@value #WILL_DELAY_S} s.
+     *
+     * @return the connected socket, after a CONNACK with reason code 0.
+     */
+    private static Socket connect5(final int port, final String clientId, final boolean cleanStart,
+        final String willTopic, final String willPayload) throws IOException
+    {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 5});
+        body.write((cleanStart ? 0x02 : 0) | (willTopic == null ? 0 : 0x04 | 0x08)); // will QoS 1
+        body.write(new byte[] {0, 60}); // keep alive
+        body.write(5);
+        body.write(0x11); // Session Expiry Interval
+        writeInt(body, SESSION_EXPIRY_S);
+        writeString(body, clientId);
+        if (willTopic != null)
+        {
+            body.write(5);
+            body.write(0x18); // Will Delay Interval
+            writeInt(body, WILL_DELAY_S);
+            writeString(body, willTopic);
+            writeString(body, willPayload);
+        }
+        final Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout((int)WAIT_MS + 10_000);
+        final ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(0x10);
+        packet.write(body.size()); // below 128
+        body.writeTo(packet);
+        socket.getOutputStream().write(packet.toByteArray());
+        final InputStream in = socket.getInputStream();
+        final DataInputStream data = new DataInputStream(in);
+        assertEquals(0x20, data.readUnsignedByte(), "CONNACK");
+        final byte[] connack = new byte[data.readUnsignedByte()];
+        data.readFully(connack);
+        assertEquals(0, connack[1], "CONNACK reason code");
+        return socket;
+    }
+
+    private static void writeInt(final ByteArrayOutputStream out, final int value)
+    {
+        out.write(value >>> 24);
+        out.write(value >>> 16);
+        out.write(value >>> 8);
+        out.write(value);
+    }
+
+    private static void writeString(final ByteArrayOutputStream out, final String value)
+    {
+        final byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        out.write(bytes.length >>> 8);
+        out.write(bytes.length);
+        out.write(bytes, 0, bytes.length);
+    }
+}
