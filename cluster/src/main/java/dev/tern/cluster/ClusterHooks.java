@@ -139,8 +139,26 @@ final class ClusterHooks implements BrokerHooks
     @Override
     public void onSubscriptionRestored(final ClientInfo client, final String topicFilter, final int qos)
     {
-        // counted as any subscription of the client: announced when the member joins, released at its end
-        onSubscribe(client, topicFilter, qos);
+        // counted as any subscription of the client, released at its end; announced when the member joins, unless
+        // the cluster has given the session to another member meanwhile (the member then drops it)
+        if (client == null)
+        {
+            return;
+        }
+        if (filtersByClient.computeIfAbsent(client.clientId(), k -> new HashSet<>()).add(topicFilter))
+        {
+            subscribersByFilter.merge(topicFilter, 1, Integer::sum);
+        }
+        final byte[] clientId = client.clientId().getBytes(StandardCharsets.UTF_8);
+        final byte[] filter = topicFilter.getBytes(StandardCharsets.UTF_8);
+        if (4 + clientId.length + filter.length > scratch.capacity())
+        {
+            dropped.incrementAndGet();
+            return;
+        }
+        final int at = ClusterProtocol.putBytes(scratch, 0, clientId);
+        scratch.putBytes(at, filter);
+        write(ClusterProtocol.HOOK_RESTORED, at + filter.length);
     }
 
     @Override

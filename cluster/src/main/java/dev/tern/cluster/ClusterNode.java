@@ -484,6 +484,13 @@ public final class ClusterNode implements AutoCloseable
         private final IdleStrategy idle;
         private final FilterIndex index = new FilterIndex();
         private final TreeSet<String> localFilters = new TreeSet<>();
+        /**
+         * The filters of each session the broker restored from its journal at start, until this member has joined:
+         * it drops those the cluster gave to another member while it was down, and does not announce their filters.
+         */
+        private final java.util.TreeMap<String, TreeSet<String>> restoredFilters = new java.util.TreeMap<>();
+        /** The filters are announced once this run's NODE_UP is applied (restored sessions to check first). */
+        private boolean announceWhenApplied;
         private final ControlledMessageHandler takeFilterHooks = this::takeFilterHook;
         private final ExpandableArrayBuffer command = new ExpandableArrayBuffer(1024);
         private final UnsafeBuffer forward = new UnsafeBuffer(new byte[64 * 1024 + 1024]);
@@ -649,13 +656,55 @@ public final class ClusterNode implements AutoCloseable
             nodeUpSequence = sequence;
             command.putLong(ClusterProtocol.BODY_OFFSET, incarnation);
             offerBlocking(ClusterProtocol.BODY_OFFSET + 8);
+            announceWhenApplied = !restoredFilters.isEmpty();
+            if (!announceWhenApplied)
+            {
+                announceFilters();
+            }
+        }
+
+        /** Announce every filter this member has, then FILTERS_SYNCED: the filters it had before and did not announce go. */
+        private void announceFilters()
+        {
             for (final String filter : localFilters)
             {
                 header(ClusterProtocol.SUBSCRIBE);
                 offerBlocking(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, filter));
             }
-            header(ClusterProtocol.FILTERS_SYNCED); // the filters it had before and did not announce now go
+            header(ClusterProtocol.FILTERS_SYNCED);
             offerBlocking(ClusterProtocol.BODY_OFFSET);
+        }
+
+        /**
+         * This run's NODE_UP is applied, so the replica knows who owns each session now: the restored sessions that
+         * a client took to another member while this one was down are dropped here (as moved out, nothing kept), and
+         * only the filters of the others are announced.
+         */
+        private void dropMovedAndAnnounce()
+        {
+            final java.util.Map<String, Integer> owners = service.ownersAtOwnNodeUp();
+            final TreeSet<String> kept = new TreeSet<>();
+            final TreeSet<String> dropped = new TreeSet<>();
+            for (final java.util.Map.Entry<String, TreeSet<String>> entry : restoredFilters.entrySet())
+            {
+                final Integer owner = owners.get(entry.getKey());
+                if (owner != null && owner != settings.memberId())
+                {
+                    LOG.info("cluster member {} drops restored session {}: member {} has it now", settings.memberId(),
+                        entry.getKey(), owner);
+                    broker.moveSessionOut(entry.getKey(), false, state -> { });
+                    dropped.addAll(entry.getValue());
+                }
+                else
+                {
+                    kept.addAll(entry.getValue());
+                }
+            }
+            dropped.removeAll(kept);
+            localFilters.removeAll(dropped); // their end releases them in the hooks too (UNSUBSCRIBE, a no-op then)
+            restoredFilters.clear();
+            announceWhenApplied = false;
+            announceFilters();
         }
 
         /**
@@ -666,6 +715,16 @@ public final class ClusterNode implements AutoCloseable
         private Action takeFilterHook(final int type, final MutableDirectBuffer buffer, final int offset,
             final int length)
         {
+            if (type == ClusterProtocol.HOOK_RESTORED)
+            {
+                final int clientIdLength = buffer.getInt(offset);
+                final String clientId = buffer.getStringWithoutLengthUtf8(offset + 4, clientIdLength);
+                final String filter = buffer.getStringWithoutLengthUtf8(offset + 4 + clientIdLength,
+                    length - 4 - clientIdLength);
+                restoredFilters.computeIfAbsent(clientId, k -> new TreeSet<>()).add(filter);
+                localFilters.add(filter);
+                return Action.CONTINUE;
+            }
             if (type != ClusterProtocol.HOOK_SUBSCRIBE && type != ClusterProtocol.HOOK_UNSUBSCRIBE)
             {
                 return Action.ABORT; // the rest waits until this member has joined
@@ -690,7 +749,11 @@ public final class ClusterNode implements AutoCloseable
          */
         private void joinOnceCaughtUp(final long now)
         {
-            if (service.ownNodeUpSequence() >= nodeUpSequence && electionClosed())
+            if (announceWhenApplied && service.ownNodeUpSequence() >= nodeUpSequence)
+            {
+                dropMovedAndAnnounce();
+            }
+            if (!announceWhenApplied && service.ownNodeUpSequence() >= nodeUpSequence && electionClosed())
             {
                 joined = true;
                 catchingUp = false;
@@ -885,6 +948,8 @@ public final class ClusterNode implements AutoCloseable
             {
                 case ClusterProtocol.HOOK_PUBLISH:
                     return onPublish(buffer, offset, length);
+                case ClusterProtocol.HOOK_RESTORED:
+                    return takeFilterHook(type, buffer, offset, length); // before the first join only
                 case ClusterProtocol.HOOK_SUBSCRIBE:
                 case ClusterProtocol.HOOK_UNSUBSCRIBE:
                 {

@@ -61,6 +61,8 @@ final class ClusterProtocol
     static final int HOOK_WILL = 7;
     static final int HOOK_WILL_CLEAR = 8;
     static final int HOOK_WILL_PENDING = 9;
+    /** A subscription of a session restored from the journal at start: clientId:string filter:UTF-8 bytes (rest). */
+    static final int HOOK_RESTORED = 10;
 
     /** Kinds of point-to-point messages between members. */
     static final byte FORWARD_PUBLISH = 1;

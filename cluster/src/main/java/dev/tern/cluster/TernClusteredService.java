@@ -90,6 +90,8 @@ final class TernClusteredService implements ClusteredService
     private boolean live;
     /** Sequence of the last NODE_UP of this member's run applied here; 0 before the first. */
     private volatile long ownNodeUpSequence;
+    /** Written before {@link #ownNodeUpSequence} on the service thread: see {@link #ownersAtOwnNodeUp()}. */
+    private volatile Map<String, Integer> ownersAtOwnNodeUp = Map.of();
     private java.nio.file.Path stateFile;
 
     TernClusteredService(final int self, final long incarnation, final int maxMembers, final LocalBroker broker,
@@ -118,6 +120,15 @@ final class TernClusteredService implements ClusteredService
     long ownNodeUpSequence()
     {
         return ownNodeUpSequence;
+    }
+
+    /**
+     * @return the member owning each client's session when this replica applied this run's last own NODE_UP (read
+     *         once {@link #ownNodeUpSequence()} says it is applied); empty before.
+     */
+    Map<String, Integer> ownersAtOwnNodeUp()
+    {
+        return ownersAtOwnNodeUp;
     }
 
     /** @return commands applied since start (replayed ones included). */
@@ -247,6 +258,16 @@ final class TernClusteredService implements ClusteredService
         wills.memberUp(member, incarnations[member] == memberIncarnation, cluster);
         incarnations[member] = memberIncarnation;
         live |= member == self && memberIncarnation == incarnation;
+        if (member == self && memberIncarnation == incarnation)
+        {
+            // read by the forwarding agent once this NODE_UP is applied (the volatile write below publishes it)
+            final java.util.HashMap<String, Integer> owners = new java.util.HashMap<>(ownerByClientId.size() * 2);
+            for (final Map.Entry<String, Long> entry : ownerByClientId.entrySet())
+            {
+                owners.put(entry.getKey(), (int)(entry.getValue() & 0xFF));
+            }
+            ownersAtOwnNodeUp = owners;
+        }
         memberBySession.put(sessionId, member);
         refreshSharedGroups(member);
         // a member (re)joining announces all its filters after this, then FILTERS_SYNCED drops those it did not

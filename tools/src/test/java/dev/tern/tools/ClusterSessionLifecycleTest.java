@@ -23,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static dev.tern.tools.ClusterTest.MEMBERS;
 import static dev.tern.tools.ClusterTest.WAIT_MS;
+import static dev.tern.tools.ClusterTest.awaitProbe;
 import static dev.tern.tools.ClusterTest.collect;
 import static dev.tern.tools.ClusterTest.disconnect;
 import static dev.tern.tools.ClusterTest.paho;
@@ -33,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The replicated session lifecycle when a member dies: three members in their own JVMs, each with persistence on. A
  * 5.0 will waiting out its Will Delay Interval when its member is SIGKILLed is published by the survivors at its due
- * time, unless its client connected again before.
+ * time, unless its client connected again before; a restarted member drops the sessions it restored from its journal
+ * that their clients took to another member while it was down.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -136,7 +138,91 @@ class ClusterSessionLifecycleTest
         }
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldDropARestoredSessionThatItsClientTookToAnotherMemberWhileItsMemberWasDown() throws Exception
+    {
+        final BlockingQueue<String> gotOn3 = new LinkedBlockingQueue<>();
+        final MqttClient first = paho(ports[2], "mv-client", false);
+        first.setCallback(collect(gotOn3));
+        first.subscribe("mv/#", 1);
+        final MqttClient publisher = paho(ports[0], "mv-pub", true);
+        MqttClient moved = null;
+        boolean killed = false;
+        try
+        {
+            awaitProbe(publisher, "mv/probe", gotOn3);
+            disconnect(first); // the session stays on member 3, journaled
+            nodes.get(2).kill();
+            killed = true;
+            // back on member 2 while member 3 is down: the session starts there (its state stayed on member 3)
+            final BlockingQueue<String> got = new LinkedBlockingQueue<>();
+            moved = paho(ports[1], "mv-client", false);
+            moved.setCallback(collect(got));
+            moved.subscribe("mv/#", 1);
+            restart(2);
+            killed = false;
+            // member 3 restored the session from its journal, but the cluster has it on member 2: its filter goes
+            awaitStateLine("filter mv/# members 10");
+            nodes.get(2).await(l -> l.contains("drops restored session mv-client"));
+            awaitProbe(publisher, "mv/probe", got);
+            publisher.publish("mv/once", "one".getBytes(StandardCharsets.UTF_8), 1, false);
+            String message;
+            do
+            {
+                message = got.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+            }
+            while (message != null && message.startsWith("mv/probe"));
+            assertEquals("mv/once=one", message);
+            do
+            {
+                message = got.poll(2, TimeUnit.SECONDS);
+            }
+            while (message != null && message.startsWith("mv/probe"));
+            assertNull(message, "once");
+        }
+        finally
+        {
+            disconnect(publisher);
+            if (moved != null)
+            {
+                disconnect(moved);
+            }
+            if (killed)
+            {
+                restart(2);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** Waits until a snapshot's state file of member 1 has {@code line} (snapshots are asked for meanwhile). */
+    private void awaitStateLine(final String line) throws Exception
+    {
+        final Path file = dir.resolve("node0").resolve(dev.tern.cluster.ClusterNode.STATE_FILE);
+        final long deadline = System.currentTimeMillis() + WAIT_MS + 30_000;
+        String state = "";
+        while (System.currentTimeMillis() < deadline)
+        {
+            for (int i = 0; i < MEMBERS; i++)
+            {
+                final java.io.PrintStream quiet = new java.io.PrintStream(new ByteArrayOutputStream(), true,
+                    StandardCharsets.UTF_8);
+                if (io.aeron.cluster.ClusterTool.snapshot(dir.resolve("node" + i).resolve("cluster").toFile(), quiet))
+                {
+                    break;
+                }
+            }
+            Thread.sleep(1000);
+            state = java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
+            if (state.lines().anyMatch(line::equals))
+            {
+                return;
+            }
+        }
+        throw new AssertionError("no " + line + " in the state at the latest snapshot:\n" + state);
+    }
 
     private void restart(final int i) throws Exception
     {
