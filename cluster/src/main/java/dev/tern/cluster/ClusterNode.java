@@ -663,7 +663,10 @@ public final class ClusterNode implements AutoCloseable
             }
         }
 
-        /** Announce every filter this member has, then FILTERS_SYNCED: the filters it had before and did not announce go. */
+        /**
+         * Announce every filter this member has, then FILTERS_SYNCED: the filters it had before and did not announce
+         * again go.
+         */
         private void announceFilters()
         {
             for (final String filter : localFilters)
