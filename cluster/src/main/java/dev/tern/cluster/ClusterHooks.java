@@ -29,6 +29,10 @@ final class ClusterHooks implements BrokerHooks
     private final Map<String, Long> willDelays = new HashMap<>();
     /** Clients whose will is pending here (announced with WILL_PENDING), its delay running in the broker. */
     private final Set<String> pendingWills = new HashSet<>();
+    /** Sessions announced detached (SESSION_DETACHED) and not ended or back since. */
+    private final Set<String> detachedClients = new HashSet<>();
+    /** Filters that the cluster knows as a detached session's alone, and that session. */
+    private final Map<String, String> detachedOnlyFilters = new HashMap<>();
     private final SharedGroups sharedGroups;
     private final AtomicLong dropped;
 
@@ -85,6 +89,10 @@ final class ClusterHooks implements BrokerHooks
     @Override
     public void onConnect(final ClientInfo client, final boolean sessionPresent)
     {
+        if (client != null && detachedClients.remove(client.clientId()))
+        {
+            forgetDetached(client.clientId()); // its claim took it out of the cluster's detached sessions
+        }
         // back without a will: the broker cancelled the pending one [MQTT-3.1.3-9] (a claim does in the cluster too)
         if (client != null && pendingWills.remove(client.clientId()))
         {
@@ -130,9 +138,72 @@ final class ClusterHooks implements BrokerHooks
             return;
         }
         if (filtersByClient.computeIfAbsent(client.clientId(), k -> new HashSet<>()).add(topicFilter)
-            && subscribersByFilter.merge(topicFilter, 1, Integer::sum) == 1)
+            && (subscribersByFilter.merge(topicFilter, 1, Integer::sum) == 1
+            || !detachedOnlyFilters.isEmpty() && detachedOnlyFilters.remove(topicFilter) != null))
         {
+            // announced as the member's first; again when a detached session had it alone: no longer (its expiry
+            // elsewhere must not drop it)
             writeString(ClusterProtocol.HOOK_SUBSCRIBE, topicFilter);
+        }
+    }
+
+    @Override
+    public void onSessionDetached(final ClientInfo client, final long expirySeconds)
+    {
+        // the cluster ends the session at its expiry should this member be down then (its filters only it has go)
+        final String clientId = client.clientId();
+        final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        if (4 + id.length + 12 > scratch.capacity())
+        {
+            dropped.incrementAndGet();
+            return;
+        }
+        int at = ClusterProtocol.putBytes(scratch, 0, id);
+        scratch.putLong(at, expirySeconds);
+        final int countAt = at + 8;
+        at += 12;
+        int count = 0;
+        final Set<String> filters = filtersByClient.get(clientId);
+        if (filters != null)
+        {
+            for (final String filter : filters)
+            {
+                final byte[] bytes = filter.getBytes(StandardCharsets.UTF_8);
+                if (subscribersByFilter.getOrDefault(filter, 0) != 1 || at + 4 + bytes.length > scratch.capacity())
+                {
+                    continue; // another session here has it too (or no room: the filter stays in the cluster)
+                }
+                at = ClusterProtocol.putBytes(scratch, at, bytes);
+                count++;
+            }
+        }
+        scratch.putInt(countAt, count);
+        if (write(ClusterProtocol.HOOK_DETACHED, at))
+        {
+            forgetDetached(clientId);
+            detachedClients.add(clientId);
+            if (filters != null)
+            {
+                for (final String filter : filters)
+                {
+                    if (subscribersByFilter.getOrDefault(filter, 0) == 1)
+                    {
+                        detachedOnlyFilters.put(filter, clientId);
+                    }
+                }
+            }
+        }
+    }
+
+    private void forgetDetached(final String clientId)
+    {
+        final Set<String> filters = filtersByClient.get(clientId);
+        if (filters != null && !detachedOnlyFilters.isEmpty())
+        {
+            for (final String filter : filters)
+            {
+                detachedOnlyFilters.remove(filter, clientId);
+            }
         }
     }
 
@@ -178,6 +249,11 @@ final class ClusterHooks implements BrokerHooks
     @Override
     public void onSessionEnd(final String clientId)
     {
+        if (detachedClients.remove(clientId))
+        {
+            forgetDetached(clientId);
+            writeString(ClusterProtocol.HOOK_SESSION_END, clientId);
+        }
         if (pendingWills.remove(clientId))
         {
             // the broker publishes a pending will as the session ends, or dropped it as the session moved away

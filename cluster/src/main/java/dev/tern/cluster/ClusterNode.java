@@ -693,8 +693,9 @@ public final class ClusterNode implements AutoCloseable
                 final Integer owner = owners.get(entry.getKey());
                 if (owner != null && owner != settings.memberId())
                 {
-                    LOG.info("cluster member {} drops restored session {}: member {} has it now", settings.memberId(),
-                        entry.getKey(), owner);
+                    LOG.info("cluster member {} drops restored session {}: {}", settings.memberId(), entry.getKey(),
+                        owner == TernClusteredService.NO_MEMBER ? "it expired in the cluster while this member was "
+                        + "down" : "member " + owner + " has it now");
                     broker.moveSessionOut(entry.getKey(), false, state -> { });
                     dropped.addAll(entry.getValue());
                 }
@@ -995,6 +996,17 @@ public final class ClusterNode implements AutoCloseable
                         }
                     }
                     return Action.CONTINUE;
+                }
+                case ClusterProtocol.HOOK_DETACHED:
+                    header(ClusterProtocol.SESSION_DETACHED);
+                    command.putBytes(ClusterProtocol.BODY_OFFSET, buffer, offset, length);
+                    return offer(ClusterProtocol.BODY_OFFSET + length) ? Action.CONTINUE : Action.ABORT;
+                case ClusterProtocol.HOOK_SESSION_END:
+                {
+                    header(ClusterProtocol.SESSION_END);
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset, length);
+                    return offer(ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId)) ?
+                        Action.CONTINUE : Action.ABORT;
                 }
                 case ClusterProtocol.HOOK_WILL:
                 case ClusterProtocol.HOOK_WILL_CLEAR:

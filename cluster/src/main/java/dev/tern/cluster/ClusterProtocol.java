@@ -21,6 +21,9 @@ import org.agrona.MutableDirectBuffer;
  *   WILL_CLEAR   clientId:string
  *   WILL_PENDING clientId:string  the will's connection ended without DISCONNECT now (cluster time) and its
  *                member runs the delay
+ *   SESSION_DETACHED clientId:string expirySeconds:i64 count:i32 filter:string*  the connection of a persistent
+ *                session ended now (cluster time); its expiry (-1 for ever) and the member's filters only it has
+ *   SESSION_END  clientId:string  a session the member announced detached ended there
  *   FILTERS_SYNCED  (no body) the member has announced all its filters since its NODE_UP: those it had before and
  *                did not announce again go
  * forward (point to point):
@@ -43,6 +46,8 @@ final class ClusterProtocol
     static final byte WILL_CLEAR = 7;
     static final byte FILTERS_SYNCED = 8;
     static final byte WILL_PENDING = 9;
+    static final byte SESSION_DETACHED = 10;
+    static final byte SESSION_END = 11;
 
     /** Offset of a command's body. */
     static final int BODY_OFFSET = 1 + 4 + 8;
@@ -63,6 +68,9 @@ final class ClusterProtocol
     static final int HOOK_WILL_PENDING = 9;
     /** A subscription of a session restored from the journal at start: clientId:string filter:UTF-8 bytes (rest). */
     static final int HOOK_RESTORED = 10;
+    /** The body of a SESSION_DETACHED command as it is. */
+    static final int HOOK_DETACHED = 11;
+    static final int HOOK_SESSION_END = 12;
 
     /** Kinds of point-to-point messages between members. */
     static final byte FORWARD_PUBLISH = 1;

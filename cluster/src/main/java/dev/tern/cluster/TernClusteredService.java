@@ -48,6 +48,10 @@ final class TernClusteredService implements ClusteredService
     private static final byte SNAP_STALE = 8;
     private static final byte SNAP_END = 9;
     private static final byte SNAP_PENDING_WILL = 10;
+    private static final byte SNAP_SESSION_TIMER = 11;
+    private static final byte SNAP_DETACHED = 12;
+    /** The member of a session that the cluster ended (its member was down at its expiry): no member has it. */
+    static final int NO_MEMBER = 0xFF;
     /** A will whose due time is further back than this is not published here (this member replays an old log). */
     private static final long STALE_WILL_MS = 10_000;
     /** A claim without a held CONNECT (from a log of an earlier version). */
@@ -78,6 +82,7 @@ final class TernClusteredService implements ClusteredService
     private final TreeMap<String, Long> ownerByClientId = new TreeMap<>(); // epoch << 8 | member
     private final TreeMap<Long, Integer> memberBySession = new TreeMap<>();
     private final ClusterWills wills = new ClusterWills();
+    private final ClusterSessions sessions = new ClusterSessions();
     private final SharedGroups sharedGroups;
 
     private final ExpandableArrayBuffer snapshotBuffer = new ExpandableArrayBuffer(4096);
@@ -164,6 +169,7 @@ final class TernClusteredService implements ClusteredService
             // messages go to the groups on the others meanwhile
             refreshSharedGroups(member);
             wills.memberDown(member, timestamp, cluster);
+            sessions.memberDown(member, cluster);
         }
     }
 
@@ -197,8 +203,12 @@ final class TernClusteredService implements ClusteredService
                 }
                 break;
             case ClusterProtocol.SUBSCRIBE:
-                announced(ClusterProtocol.getString(buffer, body), member, true);
+            {
+                final String filter = ClusterProtocol.getString(buffer, body);
+                sessions.subscribed(member, filter);
+                announced(filter, member, true);
                 break;
+            }
             case ClusterProtocol.UNSUBSCRIBE:
                 announced(ClusterProtocol.getString(buffer, body), member, false);
                 break;
@@ -228,6 +238,15 @@ final class TernClusteredService implements ClusteredService
             case ClusterProtocol.WILL_CLEAR:
                 wills.clear(member, ClusterProtocol.getString(buffer, body));
                 break;
+            case ClusterProtocol.SESSION_DETACHED:
+            {
+                final Long owner = ownerByClientId.get(ClusterProtocol.getString(buffer, body));
+                sessions.detached(member, buffer, body, timestamp, owner != null && (owner & 0xFF) == member, cluster);
+                break;
+            }
+            case ClusterProtocol.SESSION_END:
+                sessions.ended(member, ClusterProtocol.getString(buffer, body), cluster);
+                break;
             case ClusterProtocol.WILL_PENDING:
             {
                 final String clientId = ClusterProtocol.getString(buffer, body);
@@ -256,6 +275,7 @@ final class TernClusteredService implements ClusteredService
     {
         LOG.info("cluster member {} is up (incarnation {})", member, memberIncarnation);
         wills.memberUp(member, incarnations[member] == memberIncarnation, cluster);
+        sessions.memberUp(member, incarnations[member] == memberIncarnation, cluster);
         incarnations[member] = memberIncarnation;
         live |= member == self && memberIncarnation == incarnation;
         if (member == self && memberIncarnation == incarnation)
@@ -411,6 +431,7 @@ final class TernClusteredService implements ClusteredService
         final long epoch = previous == null ? 1 : (previous >>> 8) + 1;
         ownerByClientId.put(clientId, epoch << 8 | member);
         wills.claimed(member, clientId, cluster);
+        sessions.claimed(clientId, cluster);
         final int previousOwner = previous == null ? -1 : (int)(previous & 0xFF);
         if (member == self)
         {
@@ -443,6 +464,12 @@ final class TernClusteredService implements ClusteredService
     @Override
     public void onTimerEvent(final long correlationId, final long timestamp)
     {
+        final ClusterSessions.Detached session = sessions.due(correlationId);
+        if (session != null)
+        {
+            expire(session);
+            return;
+        }
         final ClusterWills.Will will = wills.due(correlationId);
         if (will == null)
         {
@@ -474,6 +501,26 @@ final class TernClusteredService implements ClusteredService
                 LOG.warn("will of {} on {} not published: {}", will.clientId(), will.topic(), ex.getMessage());
             }
         }
+    }
+
+    /**
+     * A detached session of a member that is down has expired: no member has it now (its member, back, drops what it
+     * restored of it), and the member's filters only it had leave the index, so forwards to it stop.
+     */
+    private void expire(final ClusterSessions.Detached session)
+    {
+        final Long owner = ownerByClientId.get(session.clientId());
+        if (owner == null || (owner & 0xFF) != session.member())
+        {
+            return;
+        }
+        ownerByClientId.put(session.clientId(), ((owner >>> 8) + 1) << 8 | NO_MEMBER);
+        for (final String filter : session.filters())
+        {
+            setMember(filter, session.member(), false);
+        }
+        LOG.info("session {} of member {} (down) expired: filters {} dropped", session.clientId(), session.member(),
+            session.filters());
     }
 
     // ------------------------------------------------------------------ snapshots
@@ -536,6 +583,7 @@ final class TernClusteredService implements ClusteredService
         }
         wills.snapshot(snapshotBuffer, SNAP_WILL_TIMER, SNAP_WILL, SNAP_PENDING_WILL,
             length -> offer(publication, length, idle));
+        sessions.snapshot(snapshotBuffer, SNAP_SESSION_TIMER, SNAP_DETACHED, length -> offer(publication, length, idle));
         snapshotBuffer.putByte(0, SNAP_END);
         offer(publication, 1, idle);
     }
@@ -607,6 +655,12 @@ final class TernClusteredService implements ClusteredService
                     break;
                 case SNAP_PENDING_WILL:
                     wills.loadPending(buffer, offset);
+                    break;
+                case SNAP_SESSION_TIMER:
+                    sessions.loadTimerId(buffer, offset);
+                    break;
+                case SNAP_DETACHED:
+                    sessions.load(buffer, offset);
                     break;
                 case SNAP_END:
                     for (int m = 0; m < lastSequence.length; m++)
@@ -711,6 +765,7 @@ final class TernClusteredService implements ClusteredService
             text.append("session ").append(entry.getKey()).append(" member ").append(entry.getValue()).append('\n');
         }
         wills.canonical(text);
+        sessions.canonical(text);
         return text.toString();
     }
 
@@ -718,6 +773,6 @@ final class TernClusteredService implements ClusteredService
     String describeState()
     {
         return "filters=" + membersByFilter + " retained=" + retained.keySet() + " owners=" + ownerByClientId + " "
-            + wills.describe();
+            + wills.describe() + " " + sessions.describe();
     }
 }

@@ -48,6 +48,15 @@ public interface BrokerHooks
     {
     }
 
+    /**
+     * Called when the connection of a persistent session ends and the session stays, after {@link #onDisconnect}.
+     *
+     * @param expirySeconds how long the session stays without a connection; -1 for ever (3.1.1 Clean Session 0).
+     */
+    default void onSessionDetached(final ClientInfo client, final long expirySeconds)
+    {
+    }
+
     /** Called for each granted subscription (qos 0..2) or refused one (qos 0x80). */
     default void onSubscribe(final ClientInfo client, final String topicFilter, final int grantedQos)
     {

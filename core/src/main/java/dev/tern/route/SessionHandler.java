@@ -216,6 +216,18 @@ public final class SessionHandler implements DeadlineTimerWheel.TimerHandler
             {
                 LOG.warn("onDisconnect hook failed", ex);
             }
+            if (session != null && session.persistent && session.connection == null &&
+                ctx.sessionByClientId.get(session.clientId) == session)
+            {
+                try
+                {
+                    ctx.hooks.onSessionDetached(connection.info, session.expirySeconds);
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.warn("onSessionDetached hook failed", ex);
+                }
+            }
         }
     }
 

@@ -28,6 +28,7 @@ import static dev.tern.tools.ClusterTest.collect;
 import static dev.tern.tools.ClusterTest.disconnect;
 import static dev.tern.tools.ClusterTest.paho;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,7 +79,7 @@ class ClusterSessionLifecycleTest
         boolean killed = false;
         try
         {
-            final Socket client = connect5(ports[0], "wd-client", true, "wd/gone", "bye");
+            final Socket client = connect5(ports[0], "wd-client", true, SESSION_EXPIRY_S, "wd/gone", "bye").socket();
             client.close(); // no DISCONNECT: the will waits out its delay on member 1
             final long closedNs = System.nanoTime();
             awaitLine(2, l -> l.contains("will of wd-client") && l.contains("pending"));
@@ -114,10 +115,10 @@ class ClusterSessionLifecycleTest
         boolean killed = false;
         try
         {
-            final Socket client = connect5(ports[0], "wr-client", true, "wr/gone", "bye");
+            final Socket client = connect5(ports[0], "wr-client", true, SESSION_EXPIRY_S, "wr/gone", "bye").socket();
             client.close();
             awaitLine(2, l -> l.contains("will of wr-client") && l.contains("pending"));
-            again = connect5(ports[1], "wr-client", false, null, null); // within the delay [MQTT-3.1.3-9]
+            again = connect5(ports[1], "wr-client", false, SESSION_EXPIRY_S, null, null).socket(); // [MQTT-3.1.3-9]
             final long downBefore = nodes.get(2).countLines(l -> l.contains("cluster member 0 is down"));
             nodes.get(0).kill();
             killed = true;
@@ -195,10 +196,52 @@ class ClusterSessionLifecycleTest
         }
     }
 
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldEndADetachedSessionOfADownMemberOnTheSurvivorsAtItsExpiry() throws Exception
+    {
+        final Connected connected = connect5(ports[2], "exp-client", true, 2, null, null);
+        subscribe5(connected.socket(), "exp/#");
+        connected.socket().close(); // no DISCONNECT: the session stays on member 3 for 2 s
+        awaitStateLine(l -> l.startsWith("detached exp-client member 2 expiry 2 "), "exp-client detached");
+        final long downBefore = nodes.get(0).countLines(l -> l.contains("cluster member 2 is down"));
+        nodes.get(2).kill();
+        boolean killed = true;
+        try
+        {
+            awaitLine(0, l -> l.contains("cluster member 2 is down"), downBefore + 1);
+            // the survivors end it: no member has it, and its filter leaves the index (no forwards to member 3)
+            awaitState(state -> state.lines().anyMatch(l -> l.startsWith("owner exp-client member 255 "))
+                && state.lines().noneMatch(l -> l.startsWith("filter exp/# ")), "exp-client expired");
+            restart(2);
+            killed = false;
+            final Connected again = connect5(ports[2], "exp-client", false, 2, null, null);
+            again.socket().close();
+            assertFalse(again.sessionPresent(), "the restarted member dropped the session the cluster ended");
+        }
+        finally
+        {
+            if (killed)
+            {
+                restart(2);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
-    /** Waits until a snapshot's state file of member 1 has {@code line} (snapshots are asked for meanwhile). */
+    private void awaitStateLine(final java.util.function.Predicate<String> line, final String what) throws Exception
+    {
+        awaitState(state -> state.lines().anyMatch(line), what);
+    }
+
     private void awaitStateLine(final String line) throws Exception
+    {
+        awaitState(state -> state.lines().anyMatch(line::equals), line);
+    }
+
+    /** Waits until a snapshot's state file of member 1 satisfies {@code test} (snapshots are asked for meanwhile). */
+    private void awaitState(final java.util.function.Predicate<String> test, final String what) throws Exception
     {
         final Path file = dir.resolve("node0").resolve(dev.tern.cluster.ClusterNode.STATE_FILE);
         final long deadline = System.currentTimeMillis() + WAIT_MS + 30_000;
@@ -216,12 +259,12 @@ class ClusterSessionLifecycleTest
             }
             Thread.sleep(1000);
             state = java.nio.file.Files.exists(file) ? java.nio.file.Files.readString(file) : "";
-            if (state.lines().anyMatch(line::equals))
+            if (test.test(state))
             {
                 return;
             }
         }
-        throw new AssertionError("no " + line + " in the state at the latest snapshot:\n" + state);
+        throw new AssertionError("not " + what + " in the state at the latest snapshot:\n" + state);
     }
 
     private void restart(final int i) throws Exception
@@ -250,14 +293,19 @@ class ClusterSessionLifecycleTest
         }
     }
 
+    /** A raw 5.0 connection after its CONNACK. */
+    private record Connected(Socket socket, boolean sessionPresent)
+    {
+    }
+
     /**
-     * A raw MQTT 5.0 CONNECT with Session Expiry Interval {@value #SESSION_EXPIRY_S} s and, if {@code willTopic} is
-     * not null, a QoS 1 will with Will Delay Interval {@value #WILL_DELAY_S} s.
+     * A raw MQTT 5.0 CONNECT with Session Expiry Interval {@code expiry} s and, if {@code willTopic} is not null, a
+     * QoS 1 will with Will Delay Interval {@value #WILL_DELAY_S} s.
      *
      * @return the connected socket, after a CONNACK with reason code 0.
      */
-    private static Socket connect5(final int port, final String clientId, final boolean cleanStart,
-        final String willTopic, final String willPayload) throws IOException
+    private static Connected connect5(final int port, final String clientId, final boolean cleanStart,
+        final int expiry, final String willTopic, final String willPayload) throws IOException
     {
         final ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(new byte[] {0, 4, 'M', 'Q', 'T', 'T', 5});
@@ -265,7 +313,7 @@ class ClusterSessionLifecycleTest
         body.write(new byte[] {0, 60}); // keep alive
         body.write(5);
         body.write(0x11); // Session Expiry Interval
-        writeInt(body, SESSION_EXPIRY_S);
+        writeInt(body, expiry);
         writeString(body, clientId);
         if (willTopic != null)
         {
@@ -288,7 +336,26 @@ class ClusterSessionLifecycleTest
         final byte[] connack = new byte[data.readUnsignedByte()];
         data.readFully(connack);
         assertEquals(0, connack[1], "CONNACK reason code");
-        return socket;
+        return new Connected(socket, (connack[0] & 1) != 0);
+    }
+
+    /** A raw 5.0 SUBSCRIBE of {@code filter} at QoS 1, after its SUBACK granted it. */
+    private static void subscribe5(final Socket socket, final String filter) throws IOException
+    {
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(new byte[] {0, 1, 0}); // packet id 1, no properties
+        writeString(body, filter);
+        body.write(1);
+        final ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        packet.write(0x82);
+        packet.write(body.size());
+        body.writeTo(packet);
+        socket.getOutputStream().write(packet.toByteArray());
+        final DataInputStream data = new DataInputStream(socket.getInputStream());
+        assertEquals(0x90, data.readUnsignedByte(), "SUBACK");
+        final byte[] suback = new byte[data.readUnsignedByte()];
+        data.readFully(suback);
+        assertEquals(1, suback[suback.length - 1], "granted QoS 1");
     }
 
     private static void writeInt(final ByteArrayOutputStream out, final int value)
