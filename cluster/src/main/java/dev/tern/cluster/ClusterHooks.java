@@ -151,6 +151,10 @@ final class ClusterHooks implements BrokerHooks
     public void onSessionDetached(final ClientInfo client, final long expirySeconds)
     {
         // the cluster ends the session at its expiry should this member be down then (its filters only it has go)
+        if (client == null)
+        {
+            return;
+        }
         final String clientId = client.clientId();
         final byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
         if (4 + id.length + 12 > scratch.capacity())

@@ -62,9 +62,9 @@ final class ClusterSessions
             filters.add(ClusterProtocol.getString(buffer, at));
             at += ClusterProtocol.stringLength(buffer, at);
         }
-        remove(clientId, cluster);
-        if (owner)
+        if (owner) // else it moved on: the claim of its new member has removed what was here
         {
+            remove(clientId, cluster);
             detached.put(clientId, new Detached(member, clientId, expirySeconds, timestamp, 0, filters));
         }
     }
@@ -85,7 +85,10 @@ final class ClusterSessions
         remove(clientId, cluster);
     }
 
-    /** The member announced {@code filter}: one of its sessions with a connection has it too. */
+    /**
+     * The member announced {@code filter}: one of its sessions with a connection has it too. A pass over the detached
+     * sessions: SUBSCRIBE is rare next to publishes (once per filter and member, and at a member's rejoin).
+     */
     void subscribed(final int member, final String filter)
     {
         for (final Detached session : detached.values())

@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The replicated session lifecycle when a member dies: three members in their own JVMs, each with persistence on. A
  * 5.0 will waiting out its Will Delay Interval when its member is SIGKILLed is published by the survivors at its due
- * time, unless its client connected again before; a restarted member drops the sessions it restored from its journal
- * that their clients took to another member while it was down.
+ * time, unless its client connected again before; a detached session of a member that is down ends on the survivors
+ * at its expiry (its filter leaves the index); a restarted member drops the sessions it restored from its journal that
+ * the cluster ended or that their clients took to another member while it was down.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
