@@ -21,7 +21,10 @@ import java.util.List;
  *   {@code .ackTimeouts}: forwarded publishes;</li>
  *   <li>{@code cluster.forwards.unacked} and {@code cluster.member.N.unacked}: QoS 1/2 forwards not yet acknowledged
  *   (all members, and member N), kept to be sent again, and {@code cluster.forwards.oldestUnackedMs}: the age of the
- *   oldest of them.</li>
+ *   oldest of them;</li>
+ *   <li>{@code cluster.outbox.dropped}: QoS 1/2 forwards dropped from the outbox (and its store) over its bound of
+ *   16 MiB per member, lost for that member (also in {@code cluster.forwards.dropped}), and
+ *   {@code cluster.outbox.writeFailures}: appends to the outbox's store that failed (kept in memory only).</li>
  * </ul>
  */
 final class ClusterCounters
@@ -39,6 +42,8 @@ final class ClusterCounters
     final Counter ackTimeouts = new Counter("cluster.forwards.ackTimeouts");
     final Counter unacked = new Counter("cluster.forwards.unacked");
     final Counter oldestUnackedMs = new Counter("cluster.forwards.oldestUnackedMs");
+    final Counter outboxDropped = new Counter("cluster.outbox.dropped");
+    final Counter outboxWriteFailures = new Counter("cluster.outbox.writeFailures");
     /** Per member, null for this member. */
     final Counter[] memberUnacked;
 
@@ -61,7 +66,8 @@ final class ClusterCounters
     List<Counter> all()
     {
         final List<Counter> all = new ArrayList<>(List.of(memberId, leader, role, joined, term, commitPosition,
-            commands, forwardsOut, forwardsIn, forwardsDropped, ackTimeouts, unacked, oldestUnackedMs));
+            commands, forwardsOut, forwardsIn, forwardsDropped, ackTimeouts, unacked, oldestUnackedMs, outboxDropped,
+            outboxWriteFailures));
         for (final Counter counter : memberUnacked)
         {
             if (counter != null)

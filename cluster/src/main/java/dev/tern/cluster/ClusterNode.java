@@ -3,6 +3,8 @@ package dev.tern.cluster;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.broker.BrokerHooks;
 import dev.tern.config.TernSetup;
+import dev.tern.journal.ChronicleStorage;
+import dev.tern.journal.JournalSettings;
 
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
@@ -94,6 +96,10 @@ public final class ClusterNode implements AutoCloseable
     private static final long ACK_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final long FORWARD_RETRY_NS = TimeUnit.SECONDS.toNanos(2);
     private static final long OUTBOX_BYTES_PER_MEMBER = 16L * 1024 * 1024;
+    /** The durable outbox's directory inside the member's {@code directory}. */
+    static final String OUTBOX_DIRECTORY = "outbox";
+    /** Short cycles: a cycle file goes at the first checkpoint after it (see ForwardOutbox#maintain). */
+    private static final String OUTBOX_ROLL_CYCLE = "FIVE_MINUTELY";
     private static final int DEDUP_IDS_PER_ORIGIN = 65_536;
     /** The replicated state at the latest snapshot, in the member's directory (see README "Cluster"). */
     public static final String STATE_FILE = "snapshot-state.txt";
@@ -120,6 +126,7 @@ public final class ClusterNode implements AutoCloseable
     private ClusteredMediaDriver driver;
     private ClusteredServiceContainer container;
     private TernClusteredService service;
+    private ForwardOutbox outbox;
     private Thread agentThread;
 
     /**
@@ -242,6 +249,7 @@ public final class ClusterNode implements AutoCloseable
         final TernSetup.Member self = settings.self();
         final Supplier<IdleStrategy> idle = idleStrategy(settings.idleStrategy());
         final ErrorHandler errors = ex -> LOG.warn("cluster member {}: {}", settings.memberId(), ex.toString(), ex);
+        outbox = openOutbox(base);
 
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
@@ -305,7 +313,7 @@ public final class ClusterNode implements AutoCloseable
             .errorHandler(errors)));
 
         running = true;
-        final Agent agent = new Agent(aeronDir, broker, idle.get(), moves);
+        final Agent agent = new Agent(aeronDir, broker, idle.get(), moves, outbox);
         agentThread = new Thread(agent::run, "tern-cluster");
         agentThread.setDaemon(true);
         agentThread.start();
@@ -327,9 +335,37 @@ public final class ClusterNode implements AutoCloseable
                 Thread.currentThread().interrupt();
             }
         }
-        CloseHelper.closeAll(container, driver);
+        CloseHelper.closeAll(container, driver, outbox);
         container = null;
         driver = null;
+        outbox = null;
+    }
+
+    /**
+     * Open the durable outbox in {@code base}/{@value #OUTBOX_DIRECTORY} and load what an earlier run of this member
+     * kept: forwards its members had not acknowledged, sent again once they are reachable.
+     */
+    private ForwardOutbox openOutbox(final File base)
+    {
+        final long startNs = System.nanoTime();
+        final ChronicleStorage store = new ChronicleStorage(new JournalSettings(
+            new File(base, OUTBOX_DIRECTORY).toPath(), OUTBOX_ROLL_CYCLE, JournalSettings.Fsync.NONE,
+            JournalSettings.DEFAULT_CHECKPOINT_PART));
+        final ForwardOutbox opened = new ForwardOutbox(settings.members().size(), OUTBOX_BYTES_PER_MEMBER,
+            FORWARD_RETRY_NS, store);
+        try
+        {
+            final int loaded = opened.load(startNs);
+            LOG.info("cluster member {}: outbox loaded in {} ms: {} forwards not yet acknowledged, highest forward id "
+                + "{}", settings.memberId(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), loaded,
+                opened.highestForwardId());
+            return opened;
+        }
+        catch (final RuntimeException ex)
+        {
+            opened.close();
+            throw ex;
+        }
     }
 
     /**
@@ -512,8 +548,7 @@ public final class ClusterNode implements AutoCloseable
         /** From the session's start to its first join, for the join's log line; -1 once logged. */
         private long catchUpMs = -1;
         private final Long2ObjectHashMap<PendingAck> pendingAcks = new Long2ObjectHashMap<>();
-        private final ForwardOutbox outbox =
-            new ForwardOutbox(settings.members().size(), OUTBOX_BYTES_PER_MEMBER, FORWARD_RETRY_NS);
+        private final ForwardOutbox outbox;
         private final ForwardDedup dedup = new ForwardDedup(settings.members().size(), DEDUP_IDS_PER_ORIGIN);
         /** Forwards the broker has taken in (or failed to store): origin, forward id, 1 if stored. */
         private final ConcurrentLinkedQueue<long[]> storedForwards = new ConcurrentLinkedQueue<>();
@@ -521,14 +556,18 @@ public final class ClusterNode implements AutoCloseable
         private PendingAck lastPublish;
         private final SessionMoves moves;
 
-        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle, final SessionMoves moves)
+        Agent(final String aeronDir, final LocalBroker broker, final IdleStrategy idle, final SessionMoves moves,
+            final ForwardOutbox outbox)
         {
             this.aeronDir = aeronDir;
             this.broker = broker;
             this.idle = idle;
             this.moves = moves;
+            this.outbox = outbox;
             this.sequence = incarnation;
-            this.forwardSequence = incarnation; // receivers drop repeats by id: ids of a new run are new
+            // receivers drop repeats by origin and id: ids of a new run are new, above those the loaded outbox still
+            // sends again (also with a clock that went back)
+            this.forwardSequence = Math.max(incarnation, outbox.highestForwardId());
         }
 
         void run()
@@ -567,6 +606,7 @@ public final class ClusterNode implements AutoCloseable
                     work += forwardIn.poll(onForward, 64);
                     work += acknowledgeStored();
                     work += hookRing.controlledRead(this, 64);
+                    outbox.flush();
                     work += moves.poll(this);
                     final long now = System.nanoTime();
                     if (!joined)
@@ -587,6 +627,7 @@ public final class ClusterNode implements AutoCloseable
                     {
                         sweepPendingAcks(now);
                         resendForwards(now);
+                        outbox.maintain(now);
                         lastSweepNs = now;
                         resendIfStuck(now);
                         moves.sweep(now);
@@ -603,6 +644,7 @@ public final class ClusterNode implements AutoCloseable
             }
             finally
             {
+                outbox.flush(); // the store's appender belongs to this thread
                 CloseHelper.quietCloseAll(cluster, aeron);
             }
         }
@@ -809,6 +851,8 @@ public final class ClusterNode implements AutoCloseable
             counters.forwardsIn.set(received.get());
             counters.forwardsDropped.set(dropped.get());
             counters.ackTimeouts.set(ackTimeouts.get());
+            counters.outboxDropped.set(outbox.dropped());
+            counters.outboxWriteFailures.set(outbox.writeFailures());
             // the lag: QoS 1/2 forwards each member has not acknowledged, kept in the outbox until it does
             long total = 0;
             long oldestNs = now;
@@ -1077,22 +1121,32 @@ public final class ClusterNode implements AutoCloseable
             forward.putBytes(22 + topicLength, buffer, payloadOffset, payloadLength);
             final int forwardLength = 22 + topicLength + payloadLength;
             final long now = System.nanoTime();
-            int waiting = 0;
+            int targets = 0;
             for (int m = 0; m < forwardOut.length; m++)
             {
                 if ((members & (1 << m)) == 0 || forwardOut[m] == null)
                 {
                     continue;
                 }
+                targets |= 1 << m;
                 if (forwardId != 0 && outbox.awaitsComingUp(m) && forwardOut[m].isConnected())
                 {
                     resendTo(m, now); // what it missed while away goes first: it gets all in the publisher's order
                 }
-                if (forwardId != 0)
+            }
+            if (forwardId != 0 && targets != 0)
+            {
+                // kept (and stored, before the PUBACK / PUBREC that HOOK_HOLD_ACK releases) until each member
+                // acknowledges it: sent again after a timeout or when it is back; what the outbox holds for a member
+                // is its forward lag (ClusterCounters)
+                dropped.addAndGet(outbox.add(targets, forwardId, forward, forwardLength, now));
+            }
+            int waiting = 0;
+            for (int m = 0; m < forwardOut.length; m++)
+            {
+                if ((targets & (1 << m)) == 0)
                 {
-                    // kept until the member acknowledges it: sent again after a timeout or when it is back; what the
-                    // outbox holds for a member is its forward lag (ClusterCounters)
-                    dropped.addAndGet(outbox.add(m, forwardId, forward, forwardLength, now));
+                    continue;
                 }
                 if (forwardTo(forwardOut[m], forwardLength, forwardId == 0) && forwardId != 0)
                 {

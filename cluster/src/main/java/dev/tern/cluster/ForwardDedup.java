@@ -5,7 +5,9 @@ import java.util.TreeMap;
 /**
  * The receiving side of QoS 1/2 forwards: which (origin member, forward id) pairs this member has taken, so that a
  * forward sent again (its acknowledgement was lost, or had not come yet) is not delivered twice. Forward ids of an
- * origin grow across its restarts (they start at its incarnation). Bounded per origin: past {@code maxPerOrigin} ids
+ * origin grow across its restarts (they start at its incarnation, and above the highest id its stored outbox holds),
+ * and a restarted origin sends its stored forwards again with their first ids, so repeats are still recognised across
+ * the origin's restart. Bounded per origin: past {@code maxPerOrigin} ids
  * the smallest are forgotten, and a forward with an id that old is delivered again (at least once, as QoS 1
  * promises; QoS 2 is exactly once only within the bound). The state is in memory: after this member restarts, a
  * forward it had stored but not acknowledged yet is delivered once more. Used by the forwarding agent's thread only.

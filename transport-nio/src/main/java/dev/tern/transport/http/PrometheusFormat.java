@@ -75,7 +75,8 @@ final class PrometheusFormat
     {
         return counterName.startsWith("cluster.") && !counterName.equals("cluster.commands")
             && !counterName.equals("cluster.forwards.out") && !counterName.equals("cluster.forwards.in")
-            && !counterName.equals("cluster.forwards.dropped") && !counterName.equals("cluster.forwards.ackTimeouts");
+            && !counterName.equals("cluster.forwards.dropped") && !counterName.equals("cluster.forwards.ackTimeouts")
+            && !counterName.equals("cluster.outbox.dropped") && !counterName.equals("cluster.outbox.writeFailures");
     }
 
     /** @return {@code tern_} plus the counter name in snake case, with anything outside [a-z0-9_] as '_'. */
