@@ -63,7 +63,7 @@ public final class Broker implements AutoCloseable
     private final BrokerLatency latency = new BrokerLatency();
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
-    /** In the {@code inline} layout, the I/O agent's own signal: API threads wake the agent, which runs the pipeline. */
+    /** In the {@code inline} layout the I/O agent's own signal: API threads wake the agent, which runs the pipeline. */
     private final IdleSignal ingressSignal;
     private final IdleSignal[] egressSignals;
     private final Disruptor<PipelineEvent> disruptor;

@@ -148,7 +148,8 @@ class InlinePipelineTest
         inline.doWork(); // the first TICK
         assertFalse(inline.hasPendingWork());
         final long untilTickMs = inline.msUntilTick(System.currentTimeMillis());
-        assertTrue(untilTickMs > 0 && untilTickMs <= IngressBridge.IDLE_TICK_INTERVAL_MS, "next tick in " + untilTickMs + " ms");
+        assertTrue(untilTickMs > 0 && untilTickMs <= IngressBridge.IDLE_TICK_INTERVAL_MS,
+            "next tick in " + untilTickMs + " ms");
 
         final AtomicInteger backlog = new AtomicInteger(-2);
         broker.backlog("nobody", backlog::set); // an API call from another thread: a command

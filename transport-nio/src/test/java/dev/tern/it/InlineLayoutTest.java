@@ -89,7 +89,7 @@ class InlineLayoutTest
         {
             final String willTopic = ItSupport.unique("inline/will");
             watcher.subscribe(willTopic, 0);
-            // CONNECT 3.1.1, keep alive 1 s, a will: nothing else is ever sent, so only a TICK can end it [MQTT-3.1.2-24]
+            // CONNECT 3.1.1, keep alive 1 s, a will: nothing else is sent, so only a TICK can end it [MQTT-3.1.2-24]
             final byte[] clientId = ItSupport.utf8(ItSupport.clientId("in-quiet"));
             final byte[] topic = ItSupport.utf8(willTopic);
             final byte[] message = ItSupport.utf8("gone");
