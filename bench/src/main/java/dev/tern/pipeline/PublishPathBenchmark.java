@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * benchmark thread reads it back. Run with {@code -prof gc}: the target is 0 B/op for QoS 0, with or without an ACL.
  * <p>
  * {@code java -jar bench/target/tern-bench.jar PublishPathBenchmark -prof gc [-p acl=none,covered,checked]
- * [-p threads=compact,dedicated]}
+ * [-p threads=compact,dedicated,inline]}. With {@code inline} the benchmark thread is the I/O agent: it runs the
+ * pipeline's step ({@link InlinePipeline#doWork()}) between writing the ingress ring and reading the egress ring.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -82,7 +83,8 @@ public class PublishPathBenchmark
     String acl;
 
     /**
-     * The pipeline's thread layout ({@code pipeline.threads}): {@code compact}, {@code dedicated}, or {@code auto}
+     * The pipeline's thread layout ({@code pipeline.threads}): {@code compact}, {@code dedicated}, {@code inline} or
+     * {@code auto}
      * (as {@code -Dtern.threads} says, else compact on two processors or fewer).
      */
     @Param({"auto"})
@@ -91,6 +93,8 @@ public class PublishPathBenchmark
     private java.nio.file.Path journalDir;
 
     private Broker broker;
+    /** The pipeline this thread runs in the {@code inline} layout, else null. */
+    private InlinePipeline inline;
     private RingBuffer ingress;
     private RingBuffer egress;
     private UnsafeBuffer publishFrame;
@@ -145,6 +149,11 @@ public class PublishPathBenchmark
         ingress = broker.ingress();
         egress = broker.egress(0);
         broker.start();
+        inline = broker.inlinePipeline();
+        if (inline != null)
+        {
+            inline.onStart();
+        }
 
         PipelineSetup.open(ingress, PUBLISHER);
         PipelineSetup.open(ingress, SUBSCRIBER);
@@ -155,6 +164,10 @@ public class PublishPathBenchmark
         final String filter = subscription.equals("shared") ? "$share/g/bench/+" : "bench/+";
         PipelineSetup.send(ingress, SUBSCRIBER, PipelineSetup.packet((b, o) ->
             PacketEncoder.subscribe(b, o, 1, new String[] {filter}, new int[] {qos})));
+        for (int i = 0; inline != null && i < 100 && inline.hasPendingWork(); i++)
+        {
+            inline.doWork();
+        }
         PipelineSetup.awaitEgress(egress, 3); // CONNACK, CONNACK, SUBACK
 
         final byte[] payload = new byte[payloadSize];
@@ -190,6 +203,10 @@ public class PublishPathBenchmark
         drain.count = 0;
         while (drain.count < expected)
         {
+            if (inline != null)
+            {
+                inline.doWork(); // this thread is the I/O agent, which runs the pipeline
+            }
             egress.read(drain);
         }
         if (qos > 0)

@@ -130,7 +130,13 @@ public final class BrokerConfig
          */
         COMPACT,
         /** A thread per stage (decode, route, journal, encode): stages overlap on hosts with cores to spare. */
-        DEDICATED;
+        DEDICATED,
+        /**
+         * For small hosts, opt-in: the one I/O agent's thread runs the whole chain in its duty cycle (bridge, decode,
+         * route, journal, encode), so no other thread is on a message's path. Needs exactly one I/O agent; a journal's
+         * sync then stalls the sockets too.
+         */
+        INLINE;
 
         /** @throws IllegalArgumentException naming the accepted values. */
         public static ThreadLayout parse(final String value)
@@ -142,7 +148,7 @@ public final class BrokerConfig
             catch (final IllegalArgumentException ex)
             {
                 throw new IllegalArgumentException(
-                    "thread layout must be auto, compact or dedicated, not '" + value + "'", ex);
+                    "thread layout must be auto, compact, dedicated or inline, not '" + value + "'", ex);
             }
         }
 
@@ -159,7 +165,7 @@ public final class BrokerConfig
     /**
      * Defaults, with the idle/wait strategies taken from system properties {@code tern.idle} and {@code tern.wait} when
      * set (e.g. {@code -Dtern.idle=busy-spin -Dtern.wait=busy-spin} on a dedicated host), and the thread layout from
-     * {@code tern.threads} ({@code auto}, {@code compact} or {@code dedicated}).
+     * {@code tern.threads} ({@code auto}, {@code compact}, {@code dedicated} or {@code inline}).
      *
      * @return a new config.
      */
@@ -227,6 +233,8 @@ public final class BrokerConfig
         require(maxKeepAliveSeconds >= 0 && maxKeepAliveSeconds <= 65535, "maxKeepAliveSeconds", maxKeepAliveSeconds);
         require(responseInformation == null || !responseInformation.isEmpty(), "responseInformation", "''");
         require(threadLayout != null, "threadLayout", null);
+        require(threadLayout != ThreadLayout.INLINE || ioAgents == 1,
+            "ioAgents (the inline thread layout runs the pipeline on the only I/O agent: it must be 1)", ioAgents);
         threadLayout = threadLayout.resolve(Runtime.getRuntime().availableProcessors());
         concluded = true;
         return this;

@@ -63,13 +63,16 @@ public final class Broker implements AutoCloseable
     private final BrokerLatency latency = new BrokerLatency();
     private final RingBuffer ingress;
     private final RingBuffer[] egress;
-    private final IdleSignal ingressSignal = new IdleSignal();
+    /** In the {@code inline} layout the I/O agent's own signal: API threads wake the agent, which runs the pipeline. */
+    private final IdleSignal ingressSignal;
     private final IdleSignal[] egressSignals;
     private final Disruptor<PipelineEvent> disruptor;
     private final RouteStage route;
     private final Storage storage;
     private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(4096);
     private AgentRunner bridgeRunner;
+    /** The pipeline as a step of the I/O agent's duty cycle in the {@code inline} layout, else null. */
+    private final InlinePipeline inlinePipeline;
     private volatile boolean running;
     /** Told when a pipeline thread dies; by default the broker closes itself. */
     private volatile FailureMonitor failureMonitor = new FailureMonitor(failure -> close());
@@ -119,11 +122,14 @@ public final class Broker implements AutoCloseable
             egress[i] = new OneToOneRingBuffer(newRingBuffer(config.egressRingCapacity()));
             egressSignals[i] = new IdleSignal();
         }
+        final boolean inline = this.config.threadLayout() == BrokerConfig.ThreadLayout.INLINE;
+        this.ingressSignal = inline ? egressSignals[0] : new IdleSignal();
 
         final boolean compact = this.config.threadLayout() == BrokerConfig.ThreadLayout.COMPACT;
+        // inline: no thread ever waits on the ring (the agent polls it), so its producer need signal no one
         disruptor = new Disruptor<>(PipelineEvent::new, config.pipelineSize(), new StageThreadFactory(
             this::onThreadDeath, stageThreadNames(compact, storage != null)), ProducerType.SINGLE,
-            waitStrategy(config.waitStrategy()));
+            inline ? new BusySpinWaitStrategy() : waitStrategy(config.waitStrategy()));
         final StageExceptionHandler exceptionHandler = new StageExceptionHandler();
         disruptor.setDefaultExceptionHandler(exceptionHandler);
         final DecodeStage decode = new DecodeStage(counters, config.maxPacketSize());
@@ -134,7 +140,9 @@ public final class Broker implements AutoCloseable
         {
             LOG.info("{}", access.describe(listener));
         }
-        final EncodeStage encode = new EncodeStage(egress, counters,
+        final InlinePipeline.EgressProgress egressProgress = inline ? new InlinePipeline.EgressProgress() : null;
+        StageGroup stages = null; // inline only
+        final EncodeStage encode = new EncodeStage(egress, counters, inline ? egressProgress :
             new BackoffIdleStrategy(16, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100)),
             latency, egressSignals);
         encode.inlineStored(this::inlinePassed);
@@ -150,7 +158,14 @@ public final class Broker implements AutoCloseable
             }
             // Acknowledgements leave (encode) only after the records of their event are appended (journal).
             final JournalStage journal = new JournalStage(storage, counters);
-            if (compact)
+            if (inline)
+            {
+                // one batch: decode, route and journal each event (the journal flushes at the batch's end), then
+                // encode the batch, so acknowledgements still follow the journal
+                stages = StageGroup.afterBatch(exceptionHandler,
+                    StageGroup.perEvent(exceptionHandler, decode, route, journal), encode);
+            }
+            else if (compact)
             {
                 disruptor.handleEventsWith(StageGroup.perEvent(exceptionHandler, decode, route))
                     .then(StageGroup.afterBatch(exceptionHandler, journal, encode));
@@ -160,6 +175,10 @@ public final class Broker implements AutoCloseable
                 disruptor.handleEventsWith(decode).then(route).then(journal).then(encode);
             }
         }
+        else if (inline)
+        {
+            stages = StageGroup.perEvent(exceptionHandler, decode, route, encode);
+        }
         else if (compact)
         {
             disruptor.handleEventsWith(StageGroup.perEvent(exceptionHandler, decode, route, encode));
@@ -168,7 +187,10 @@ public final class Broker implements AutoCloseable
         {
             disruptor.handleEventsWith(decode).then(route).then(encode);
         }
-        LOG.info("pipeline threads: {}", String.join(", ", stageThreadNames(compact, storage != null)));
+        inlinePipeline = inline ? new InlinePipeline(disruptor.getRingBuffer(),
+            new IngressBridge(ingress, disruptor.getRingBuffer(), commands), stages, egressProgress) : null;
+        LOG.info("pipeline threads: {}", inline ? "none (inline: on tern-io-0)" :
+            String.join(", ", stageThreadNames(compact, storage != null)));
     }
 
     /**
@@ -241,6 +263,15 @@ public final class Broker implements AutoCloseable
         return egressSignals[agentIndex];
     }
 
+    /**
+     * @return in the {@code inline} thread layout, the pipeline that the only I/O agent runs in its duty cycle (set it
+     *         on the agent before {@link #start()} returns control to producers); null in the other layouts.
+     */
+    public InlinePipeline inlinePipeline()
+    {
+        return inlinePipeline;
+    }
+
     /** @return the PUBLISH pipeline latency recorder (percentiles per read interval). */
     public BrokerLatency latency()
     {
@@ -261,6 +292,11 @@ public final class Broker implements AutoCloseable
             return;
         }
         final com.lmax.disruptor.RingBuffer<PipelineEvent> ring = disruptor.start();
+        if (inlinePipeline != null)
+        {
+            running = true; // no thread of its own: the I/O agent runs the pipeline
+            return;
+        }
         final IngressBridge bridge = new IngressBridge(ingress, ring, commands);
         bridgeRunner = new AgentRunner(IdleStrategies.create(config.idleStrategy(), ingressSignal, bridge),
             failureMonitor.agentErrorHandler("tern-bridge", LOG), null, bridge);
@@ -595,7 +631,10 @@ public final class Broker implements AutoCloseable
         running = false;
         ingressSignal.close(); // the bridge may be parked until its next tick
         // bounded: after a stage died the bridge may wait for ever for room in the pipeline ring
-        FailureMonitor.close(bridgeRunner, CLOSE_TIMEOUT_MS);
+        if (bridgeRunner != null)
+        {
+            FailureMonitor.close(bridgeRunner, CLOSE_TIMEOUT_MS);
+        }
         try
         {
             disruptor.shutdown(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);

@@ -51,10 +51,22 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
     @Override
     public int doWork()
     {
+        return doWork(Integer.MAX_VALUE);
+    }
+
+    /**
+     * A duty cycle that publishes at most {@code maxEvents} events (one per ingress message, command or TICK); what
+     * does not fit stays in the ingress ring and the command queue for the next cycle. The {@code inline} layout passes
+     * the ring's free slots, so that {@code next()} never waits for a consumer that is its own thread.
+     */
+    int doWork(final int maxEvents)
+    {
         final long nowMs = System.currentTimeMillis();
         int work = 0;
-        if (nowMs - lastTickMs >= tickIntervalMs(nowMs))
+        int budget = maxEvents;
+        if (budget > 0 && nowMs - lastTickMs >= tickIntervalMs(nowMs))
         {
+            budget--;
             lastTickMs = nowMs;
             final long seq = pipeline.next();
             final PipelineEvent event = pipeline.get(seq);
@@ -66,9 +78,11 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
         }
 
         cycleNs = System.nanoTime();
-        work += ingress.read(this, READ_LIMIT);
+        final int read = ingress.read(this, Math.min(READ_LIMIT, budget));
+        work += read;
+        budget -= read;
 
-        for (int i = 0; i < COMMAND_LIMIT; i++)
+        for (int i = 0, limit = Math.min(COMMAND_LIMIT, budget); i < limit; i++)
         {
             final Runnable command = commands.poll();
             if (command == null)
@@ -94,6 +108,18 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
     private long tickIntervalMs(final long nowMs)
     {
         return nowMs - lastTrafficMs >= IDLE_AFTER_MS ? IDLE_TICK_INTERVAL_MS : TICK_INTERVAL_MS;
+    }
+
+    /** @return milliseconds until the next TICK is due (0 or less: due now). */
+    long msUntilTick(final long nowMs)
+    {
+        return lastTickMs + tickIntervalMs(nowMs) - nowMs;
+    }
+
+    /** @return whether the ingress ring or the command queue holds something not yet published. */
+    boolean hasInput()
+    {
+        return ingress.producerPosition() != ingress.consumerPosition() || !commands.isEmpty();
     }
 
     /**

@@ -88,7 +88,7 @@ class StageGroupTest
         assertEquals(BrokerConfig.ThreadLayout.DEDICATED, BrokerConfig.ThreadLayout.DEDICATED.resolve(2));
         assertEquals(BrokerConfig.ThreadLayout.COMPACT, BrokerConfig.ThreadLayout.COMPACT.resolve(64));
         assertEquals(BrokerConfig.ThreadLayout.DEDICATED, BrokerConfig.ThreadLayout.parse(" Dedicated "));
-        assertEquals("thread layout must be auto, compact or dedicated, not 'many'",
+        assertEquals("thread layout must be auto, compact, dedicated or inline, not 'many'",
             assertThrows(IllegalArgumentException.class, () -> BrokerConfig.ThreadLayout.parse("many")).getMessage());
         final BrokerConfig config = new BrokerConfig().conclude();
         assertEquals(BrokerConfig.ThreadLayout.AUTO.resolve(Runtime.getRuntime().availableProcessors()),

@@ -102,6 +102,10 @@ public final class TernBroker implements AutoCloseable
             egressSignals[i] = broker.egressSignal(i);
         }
         transport.idleSignals(broker.ingressSignal(), egressSignals);
+        if (broker.inlinePipeline() != null)
+        {
+            transport.inlinePipeline(broker.inlinePipeline());
+        }
     }
 
     /** On the {@code tern-failure} thread: close, then tell the host. */

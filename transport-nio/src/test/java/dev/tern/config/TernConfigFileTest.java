@@ -346,7 +346,7 @@ class TernConfigFileTest
         assertMessage("""
             pipeline:
               threads: many
-            """, "tern.yaml line 2: pipeline.threads: expected one of auto, compact, dedicated, got 'many'");
+            """, "tern.yaml line 2: pipeline.threads: expected one of auto, compact, dedicated, inline, got 'many'");
         assertMessage("""
             persistence:
               fsync: always

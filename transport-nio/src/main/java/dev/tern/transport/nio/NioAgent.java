@@ -1,6 +1,7 @@
 package dev.tern.transport.nio;
 
 import dev.tern.broker.BrokerConfig;
+import dev.tern.pipeline.InlinePipeline;
 import dev.tern.ring.RingProtocol;
 import dev.tern.util.Counter;
 import dev.tern.util.IdleSignal;
@@ -43,6 +44,9 @@ import javax.net.ssl.SSLContext;
  * <li>retry framing for connections paused by a full ingress ring;</li>
  * <li>{@code selectNow} and handle ready keys: accept (agent 0, through its {@link Acceptor}), write when the socket
  * drained, read and frame;</li>
+ * <li>in the {@code inline} thread layout only, run the pipeline ({@link InlinePipeline}: the ingress ring and API
+ * commands through decode, route and encode into this agent's egress ring), then drain the egress ring and write as in
+ * steps 2 and 3;</li>
  * <li>close connections whose requested close outlived its flush deadline.</li>
  * </ol>
  * A full ingress ring pauses reading from the socket (back-pressure to fast publishers); output above the high-water
@@ -126,6 +130,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     /** Raised while this agent sleeps in select; producers of its inputs wake the selector through it. */
     private IdleSignal ownSignal;
     private boolean shutdown;
+    /** The pipeline this agent runs in its duty cycle ({@code inline} thread layout), else null. */
+    private InlinePipeline inline;
 
     /** An accepted socket passed from agent 0 to the agent that will own it. */
     private record Handoff(SocketChannel channel, int listenerIndex)
@@ -209,8 +215,40 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
      */
     void idleSignals(final IdleSignal ingressSignal, final IdleSignal ownSignal)
     {
-        this.ingressSignal = ingressSignal;
+        // inline: the ingress signal is this agent's own, and the agent reads the ring it writes itself
+        this.ingressSignal = ingressSignal == ownSignal ? null : ingressSignal;
         this.ownSignal = ownSignal.wakeAction(selector::wakeup);
+    }
+
+    /**
+     * Set before the agent starts, on the only agent, in the {@code inline} thread layout: the pipeline to run in each
+     * duty cycle. When its encode stage finds the egress ring full, it drains the ring through this agent (the ring's
+     * consumer is this thread, so waiting would never end).
+     */
+    void inline(final InlinePipeline pipeline)
+    {
+        this.inline = pipeline;
+        pipeline.egressDrain(this::drainEgress);
+    }
+
+    /** Egress messages into the connections' output, then write: always frees egress space (see ConnectionOutput). */
+    private int drainEgress()
+    {
+        final int read = egress.read(output, EGRESS_MESSAGES_PER_CYCLE);
+        if (output.hasDirty())
+        {
+            output.flushDirty();
+        }
+        return read;
+    }
+
+    @Override
+    public void onStart()
+    {
+        if (inline != null)
+        {
+            inline.onStart();
+        }
     }
 
     /**
@@ -228,7 +266,13 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         try
         {
             final boolean deadlines = !closing.isEmpty() || layered.hasDeadlines();
-            selector.select(onSelected, deadlines ? DEADLINE_SELECT_MS : IDLE_SELECT_MS);
+            long timeoutMs = deadlines ? DEADLINE_SELECT_MS : IDLE_SELECT_MS;
+            if (inline != null)
+            {
+                // the route stage's timers: wake for the next TICK (select(0) would block for ever)
+                timeoutMs = Math.max(1, Math.min(timeoutMs, inline.msUntilTick(System.currentTimeMillis())));
+            }
+            selector.select(onSelected, timeoutMs);
         }
         catch (final IOException ex)
         {
@@ -265,7 +309,8 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     private boolean hasPendingWork()
     {
         return !control.isEmpty() || !paused.isEmpty() || layered.hasPendingWork() || output.hasDirty() ||
-            egress.producerPosition() != egress.consumerPosition() || !handoffs.isEmpty();
+            egress.producerPosition() != egress.consumerPosition() || !handoffs.isEmpty() ||
+            (inline != null && inline.hasPendingWork());
     }
 
     private void wakePipeline(final long ingressBefore)
@@ -318,6 +363,12 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
         catch (final IOException ex)
         {
             LOG.warn("{}: selectNow failed", roleName, ex);
+        }
+        if (inline != null)
+        {
+            // what was just read goes through the pipeline and out again in this cycle
+            work += inline.doWork();
+            work += drainEgress();
         }
         if (!closing.isEmpty())
         {
@@ -719,6 +770,11 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
             }
         }
         control.drain(this);
+        if (inline != null)
+        {
+            inline.onClose(); // the pipeline learns of the closes (sessions, wills, journal) before the broker closes
+            control.drain(this);
+        }
         if (!control.isEmpty())
         {
             LOG.warn("{}: ingress ring full at shutdown, {} control messages not delivered", roleName, control.size());

@@ -55,6 +55,8 @@ public final class NioTransport implements AutoCloseable
     private TransportCounters.Sum counterSum;
     private ExecutorService tlsTasks;
     private boolean started;
+    /** The pipeline the only agent runs ({@code inline} thread layout), or null. */
+    private dev.tern.pipeline.InlinePipeline inline;
     private boolean closed;
     /** Told when an I/O agent thread dies; by default the transport closes itself. */
     private volatile FailureMonitor failureMonitor = new FailureMonitor(failure -> close());
@@ -107,6 +109,22 @@ public final class NioTransport implements AutoCloseable
     }
 
     /**
+     * In the {@code inline} thread layout: the pipeline that the only I/O agent runs in its duty cycle
+     * ({@link dev.tern.pipeline.Broker#inlinePipeline()}); call before {@link #start()}.
+     *
+     * @throws IllegalArgumentException unless there is exactly one I/O agent.
+     */
+    public void inlinePipeline(final dev.tern.pipeline.InlinePipeline pipeline)
+    {
+        if (config.ioAgents() != 1)
+        {
+            throw new IllegalArgumentException(
+                "the inline thread layout needs exactly one I/O agent, not " + config.ioAgents());
+        }
+        this.inline = java.util.Objects.requireNonNull(pipeline);
+    }
+
+    /**
      * Bind every listener, then start the I/O agents. Ports are known when this returns.
      *
      * @throws UncheckedIOException naming the listener and its address if one cannot be bound; nothing is left open.
@@ -152,6 +170,10 @@ public final class NioTransport implements AutoCloseable
         for (final NioAgent agent : agents)
         {
             agent.stacks(stacks, tlsTasks);
+        }
+        if (inline != null)
+        {
+            agents[0].inline(inline);
         }
         this.stacks = stacks;
         try

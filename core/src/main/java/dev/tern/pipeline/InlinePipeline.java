@@ -1,0 +1,163 @@
+package dev.tern.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.Sequence;
+import com.lmax.disruptor.Sequencer;
+import dev.tern.event.PipelineEvent;
+import dev.tern.ring.RingProtocol;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * The whole pipeline as a step of one I/O agent's duty cycle, for the {@code inline} thread layout: the agent's thread
+ * does the bridge's work (ingress ring, API commands and TICKs into the Disruptor ring), then takes the new events
+ * through decode, route, (journal) and encode, which fill the agent's egress ring; no other thread is on a message's
+ * path. The structures stay those of the other layouts; only the threads go.
+ * <p>
+ * The agent's thread is the producer and the only consumer of the Disruptor ring, so it must never wait for ring
+ * space that only it frees:
+ * <ul>
+ *     <li>the bridge publishes at most as many events as the ring has free slots; the rest waits in the ingress ring
+ *     and the command queue (a full ingress ring pauses socket reads as usual);</li>
+ *     <li>when the encode stage finds the egress ring full, it runs the agent's {@link #egressDrain egress drain}
+ *     (egress messages into the connections' output buffers, which always take them or close a slow consumer)
+ *     instead of waiting.</li>
+ * </ul>
+ * Not thread-safe: every method but {@link #egressDrain} is for the agent's thread. API threads reach it through the
+ * ingress ring and the command queue, and wake the agent through the broker's ingress signal.
+ */
+public final class InlinePipeline
+{
+    private final RingBuffer<PipelineEvent> ring;
+    private final IngressBridge bridge;
+    private final StageGroup stages;
+    /** The last event the stages have seen; the ring's only gating sequence. */
+    private final Sequence processed = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
+    private final EgressProgress egressProgress;
+
+    /**
+     * @param egressProgress the encode stage's wait for egress space ({@link EncodeStage}'s retry strategy).
+     */
+    InlinePipeline(
+        final RingBuffer<PipelineEvent> ring, final IngressBridge bridge, final StageGroup stages,
+        final EgressProgress egressProgress)
+    {
+        this.ring = ring;
+        this.bridge = bridge;
+        this.stages = stages;
+        this.egressProgress = egressProgress;
+        ring.addGatingSequences(processed);
+    }
+
+    /**
+     * One step of the agent's duty cycle: bridge what fits into the ring, then run the stages over every published
+     * event. TICKs are not counted as work, so an idle agent goes back to sleep after one.
+     *
+     * @return the ingress messages, commands and events other than TICK handled.
+     */
+    public int doWork()
+    {
+        final int bridged = bridge.doWork((int)Math.min(Integer.MAX_VALUE, ring.remainingCapacity()));
+        return bridged + runStages();
+    }
+
+    private int runStages()
+    {
+        final long first = processed.get() + 1;
+        final long last = ring.getCursor(); // one producer, this thread: everything up to the cursor is published
+        if (last < first)
+        {
+            return 0;
+        }
+        final long size = last - first + 1;
+        stages.onBatchStart(size, size);
+        int work = 0;
+        for (long sequence = first; sequence <= last; sequence++)
+        {
+            final PipelineEvent event = ring.get(sequence);
+            if (event.type != RingProtocol.MSG_TICK)
+            {
+                work++;
+            }
+            stages.onEvent(event, sequence, sequence == last); // exceptions go to the group's handler
+        }
+        processed.set(last);
+        return work;
+    }
+
+    /** @return whether a step would find work that no socket or wake-up announces (input left, events unprocessed). */
+    public boolean hasPendingWork()
+    {
+        return bridge.hasInput() || ring.getCursor() != processed.get();
+    }
+
+    /**
+     * @param nowMs the wall clock ({@link System#currentTimeMillis()}).
+     * @return milliseconds until the next TICK is due, so that an idle agent wakes for the route stage's timers.
+     */
+    public long msUntilTick(final long nowMs)
+    {
+        return bridge.msUntilTick(nowMs);
+    }
+
+    /**
+     * @param drain run, on the agent's thread, when the encode stage finds the egress ring full: it must consume egress
+     *              messages (and may write sockets). Set before the agent starts.
+     */
+    public void egressDrain(final Runnable drain)
+    {
+        egressProgress.drain = drain;
+    }
+
+    /** Before the first step, on the agent's thread. */
+    public void onStart()
+    {
+        stages.onStart();
+    }
+
+    /**
+     * At the agent's close, on its thread, after its connections announced their end: runs the stages over what is
+     * left (a bounded number of steps), then shuts them down.
+     */
+    public void onClose()
+    {
+        for (int i = 0; i < 64 && hasPendingWork(); i++)
+        {
+            doWork();
+        }
+        stages.onShutdown();
+    }
+
+    /** The encode stage's wait for egress space: makes the space itself, since the consumer is this very thread. */
+    static final class EgressProgress implements IdleStrategy
+    {
+        private volatile Runnable drain;
+
+        @Override
+        public void idle(final int workCount)
+        {
+            if (workCount <= 0)
+            {
+                idle();
+            }
+        }
+
+        @Override
+        public void idle()
+        {
+            final Runnable drain = this.drain;
+            if (drain != null)
+            {
+                drain.run();
+            }
+            else
+            {
+                Thread.onSpinWait(); // no agent (a benchmark driving the pipeline): another thread drains
+            }
+        }
+
+        @Override
+        public void reset()
+        {
+        }
+    }
+}
