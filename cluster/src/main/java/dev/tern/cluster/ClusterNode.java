@@ -249,7 +249,8 @@ public final class ClusterNode implements AutoCloseable
         final TernSetup.Member self = settings.self();
         final Supplier<IdleStrategy> idle = idleStrategy(settings.idleStrategy());
         final ErrorHandler errors = ex -> LOG.warn("cluster member {}: {}", settings.memberId(), ex.toString(), ex);
-        outbox = openOutbox(base);
+        outbox = broker.durable() ? openOutbox(base)
+            : new ForwardOutbox(settings.members().size(), OUTBOX_BYTES_PER_MEMBER, FORWARD_RETRY_NS);
 
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)

@@ -17,6 +17,16 @@ public interface LocalBroker
     void publish(String topic, byte[] payload, int qos, boolean retain);
 
     /**
+     * @return whether the broker journals its state (persistence on): the member then keeps its outbox of forwards not
+     *         yet acknowledged on disk too, so that a restart loses none; without persistence a restart loses the
+     *         broker's own queues anyway, and the outbox stays in memory (no store to open at start).
+     */
+    default boolean durable()
+    {
+        return false;
+    }
+
+    /**
      * Publish as {@link #publish(String, byte[], int, boolean)} and call {@code stored} once the broker has taken the
      * message in: routed, and with persistence on, what it queued for persistent sessions written to the journal
      * ({@code false} if the journal failed to). By default at once after the plain publish.

@@ -164,6 +164,12 @@ public final class TernLauncher implements AutoCloseable
                 clusterNode.start(new LocalBroker()
                 {
                     @Override
+                    public boolean durable()
+                    {
+                        return setup.persistence().enabled();
+                    }
+
+                    @Override
                     public void publish(final String topic, final byte[] payload, final int qos, final boolean retain)
                     {
                         broker.publish(topic, payload, qos, retain);
