@@ -41,6 +41,7 @@ public final class PublishRouter implements MatchVisitor<Session>
     private final RoutedMessage published = new RoutedMessage();
     private final RoutedMessage will = new RoutedMessage();
     private final RoutedMessage sys = new RoutedMessage();
+    private final RoutedMessage storeOnly = new RoutedMessage();
     private final SysPublisher sysPublisher;
     /** Routes each {@code $SYS} message the publisher hands over. */
     private final BiConsumer<String, byte[]> sysSink = this::publishSys;
@@ -316,13 +317,35 @@ public final class PublishRouter implements MatchVisitor<Session>
     /** A PUBLISH from the in-process API, decoded on the way in. */
     public void onInlinePublish(final int decodeResult, final DecodedPacket packet)
     {
+        onInlinePublish(decodeResult, packet, false);
+    }
+
+    /**
+     * A PUBLISH from the in-process API, decoded on the way in.
+     *
+     * @param deliverOnly a retained message to deliver (RETAIN flag as for a live message) but not to store.
+     */
+    public void onInlinePublish(final int decodeResult, final DecodedPacket packet, final boolean deliverOnly)
+    {
         if (decodeResult != DecodeResult.OK || packet.type != PacketType.PUBLISH)
         {
             LOG.warn("inline publish rejected: {}", DecodeResult.describe(decodeResult));
             return;
         }
-        route(published.wrap(packet, null, null));
+        final RoutedMessage m = published.wrap(packet, null, null);
+        m.deliverOnly = deliverOnly;
+        route(m);
         published.clear();
+    }
+
+    /**
+     * Store (an empty payload: clear) a retained message without delivering it: a cluster member's retained store
+     * follows the replicated log, while the message reaches subscribers point to point.
+     */
+    public void storeRetained(final String topic, final byte[] payload, final int qos)
+    {
+        updateRetained(storeOnly.wrap(Message.of(topic, payload, qos, true)));
+        storeOnly.clear();
     }
 
     /** A will whose time has come: published unless its topic is reserved or its client may not publish there. */
@@ -369,7 +392,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             counters.publishReceived.increment();
             counters.publishBytesReceived.add(m.payloadLength);
         }
-        if (m.retain)
+        if (m.retain && !m.deliverOnly)
         {
             updateRetained(m);
         }
