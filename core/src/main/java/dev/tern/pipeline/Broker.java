@@ -334,7 +334,7 @@ public final class Broker implements AutoCloseable
     private void inlinePassed(final long token, final boolean stored)
     {
         final java.util.function.Consumer<Boolean> callback =
-            storedCallbacks.remove(token & ~RingProtocol.INLINE_DELIVER_ONLY);
+            storedCallbacks.remove(token & ~(RingProtocol.INLINE_DELIVER_ONLY | RingProtocol.INLINE_STORE_ONLY));
         if (callback != null)
         {
             try
@@ -366,7 +366,7 @@ public final class Broker implements AutoCloseable
         }
         try
         {
-            publish(topic, payload, qos, true, token, true);
+            publish(topic, payload, qos, true, token, RingProtocol.INLINE_DELIVER_ONLY);
         }
         catch (final RuntimeException ex)
         {
@@ -376,35 +376,27 @@ public final class Broker implements AutoCloseable
     }
 
     /**
-     * Store a retained message (an empty payload clears it) without delivering it to anyone. Thread-safe; returns
-     * before the route thread has done it.
+     * Store a retained message (an empty payload clears it) without delivering it to anyone, in order with the inline
+     * publishes. Thread-safe; returns before the route thread has done it.
      */
     public void storeRetained(final String topic, final byte[] payload, final int qos)
     {
-        if (!TopicValidator.isValidTopicName(topic))
-        {
-            throw new IllegalArgumentException("invalid topic name: " + topic);
-        }
-        if (qos < 0 || qos > 2)
-        {
-            throw new IllegalArgumentException("invalid qos: " + qos);
-        }
-        Objects.requireNonNull(payload);
-        submit(() -> route.storeRetained(topic, payload, qos));
+        publish(topic, payload, qos, true, 0, RingProtocol.INLINE_STORE_ONLY);
     }
 
     private void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
         final long token)
     {
-        publish(topic, payload, qos, retain, token, false);
+        publish(topic, payload, qos, retain, token, 0);
     }
 
     /**
-     * @param token       0, or the token of a {@code stored} callback: carried as the negated connection id.
-     * @param deliverOnly a retained message not to store: {@link RingProtocol#INLINE_DELIVER_ONLY} in the token.
+     * @param token 0, or the token of a {@code stored} callback: carried as the negated connection id.
+     * @param mark  0, {@link RingProtocol#INLINE_DELIVER_ONLY} or {@link RingProtocol#INLINE_STORE_ONLY}: added to
+     *              the token.
      */
     private void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
-        final long token, final boolean deliverOnly)
+        final long token, final long mark)
     {
         if (!TopicValidator.isValidTopicName(topic))
         {
@@ -421,8 +413,7 @@ public final class Broker implements AutoCloseable
             throw new IllegalArgumentException("message larger than maxPacketSize: " + length);
         }
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + length]);
-        final long marked = deliverOnly ? token | RingProtocol.INLINE_DELIVER_ONLY : token;
-        buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, -marked); // no connection's id is negative
+        buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, -(token | mark)); // no connection's id is negative
         PublishEncoder.encode(buffer, RingProtocol.PAYLOAD_OFFSET, new PublishFields()
             .header(false, qos, false, retain, qos > 0 ? 1 : 0)
             .topic(new UnsafeBuffer(topicBytes), 0, topicBytes.length)

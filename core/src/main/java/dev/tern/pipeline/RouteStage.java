@@ -111,7 +111,7 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
                     break;
                 case RingProtocol.MSG_INLINE:
                     router.onInlinePublish(event.decodeResult, event.packet,
-                        event.connectionId < 0 && (-event.connectionId & RingProtocol.INLINE_DELIVER_ONLY) != 0);
+                        event.connectionId < 0 ? -event.connectionId : 0);
                     break;
                 case RingProtocol.MSG_COMMAND:
                     event.command.run();
@@ -273,15 +273,6 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
     public Object addInline(final String filter, final InlineSubscriber subscriber)
     {
         return subscriptions.addInline(filter, subscriber);
-    }
-
-    /**
-     * Store (an empty payload: clear) a retained message without delivering it. Route thread only (a pipeline
-     * command).
-     */
-    public void storeRetained(final String topic, final byte[] payload, final int qos)
-    {
-        router.storeRetained(topic, payload, qos);
     }
 
     /**

@@ -46,6 +46,11 @@ public final class RingProtocol
      * to be delivered but not stored (a cluster member's retained store follows the replicated log).
      */
     public static final long INLINE_DELIVER_ONLY = 1L << 62;
+    /**
+     * MSG_INLINE: set in the token of an inline retained PUBLISH that is only to be stored (or, empty, to clear the
+     * retained message), delivered to no one.
+     */
+    public static final long INLINE_STORE_ONLY = 1L << 61;
     /** Ingress: a connection was accepted (and its TLS handshake done); no frame of it comes before. */
     public static final int MSG_OPENED = 18;
     /** Ingress: a connection ended; value: one of the {@code CLOSE_*} reasons. */

@@ -8,6 +8,7 @@ import dev.tern.codec.PacketType;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
+import dev.tern.ring.RingProtocol;
 import dev.tern.topic.MatchVisitor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,6 @@ public final class PublishRouter implements MatchVisitor<Session>
     private final RoutedMessage published = new RoutedMessage();
     private final RoutedMessage will = new RoutedMessage();
     private final RoutedMessage sys = new RoutedMessage();
-    private final RoutedMessage storeOnly = new RoutedMessage();
     private final SysPublisher sysPublisher;
     /** Routes each {@code $SYS} message the publisher hands over. */
     private final BiConsumer<String, byte[]> sysSink = this::publishSys;
@@ -317,15 +317,17 @@ public final class PublishRouter implements MatchVisitor<Session>
     /** A PUBLISH from the in-process API, decoded on the way in. */
     public void onInlinePublish(final int decodeResult, final DecodedPacket packet)
     {
-        onInlinePublish(decodeResult, packet, false);
+        onInlinePublish(decodeResult, packet, 0);
     }
 
     /**
      * A PUBLISH from the in-process API, decoded on the way in.
      *
-     * @param deliverOnly a retained message to deliver (RETAIN flag as for a live message) but not to store.
+     * @param token its token: with {@link RingProtocol#INLINE_DELIVER_ONLY} a retained message to deliver (RETAIN
+     *              flag as for a live message) but not to store; with {@link RingProtocol#INLINE_STORE_ONLY} one to
+     *              store and deliver to no one (a cluster member's retained store follows the replicated log).
      */
-    public void onInlinePublish(final int decodeResult, final DecodedPacket packet, final boolean deliverOnly)
+    public void onInlinePublish(final int decodeResult, final DecodedPacket packet, final long token)
     {
         if (decodeResult != DecodeResult.OK || packet.type != PacketType.PUBLISH)
         {
@@ -333,19 +335,19 @@ public final class PublishRouter implements MatchVisitor<Session>
             return;
         }
         final RoutedMessage m = published.wrap(packet, null, null);
-        m.deliverOnly = deliverOnly;
-        route(m);
+        if ((token & RingProtocol.INLINE_STORE_ONLY) != 0)
+        {
+            if (m.retain)
+            {
+                updateRetained(m);
+            }
+        }
+        else
+        {
+            m.deliverOnly = (token & RingProtocol.INLINE_DELIVER_ONLY) != 0;
+            route(m);
+        }
         published.clear();
-    }
-
-    /**
-     * Store (an empty payload: clear) a retained message without delivering it: a cluster member's retained store
-     * follows the replicated log, while the message reaches subscribers point to point.
-     */
-    public void storeRetained(final String topic, final byte[] payload, final int qos)
-    {
-        updateRetained(storeOnly.wrap(Message.of(topic, payload, qos, true)));
-        storeOnly.clear();
     }
 
     /** A will whose time has come: published unless its topic is reserved or its client may not publish there. */
