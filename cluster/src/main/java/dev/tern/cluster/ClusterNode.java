@@ -115,6 +115,8 @@ public final class ClusterNode implements AutoCloseable
 
     private volatile boolean running;
     private volatile boolean joined;
+    /** The consensus module has closed (it failed or stopped), as last sampled. */
+    private volatile boolean consensusGone;
     /** Has a session with the leader, but its replica has not applied the log up to its announcement yet. */
     private volatile boolean catchingUp;
     private ClusteredMediaDriver driver;
@@ -160,6 +162,10 @@ public final class ClusterNode implements AutoCloseable
         if (counters.joined.get() == 1)
         {
             return null;
+        }
+        if (consensusGone)
+        {
+            return "cluster member " + settings.memberId() + " has no consensus module (it stopped or failed)";
         }
         if (counters.role.get() < 0)
         {
@@ -216,7 +222,10 @@ public final class ClusterNode implements AutoCloseable
     long snapshots()
     {
         final ClusteredMediaDriver current = driver;
-        return current == null ? 0 : current.consensusModule().context().snapshotCounter().get();
+        final ConsensusModule.Context context = current == null ? null : current.consensusModule().context();
+        // the module's counters live in memory its Aeron client unmaps when the module closes
+        return context == null || context.aeron() == null || context.aeron().isClosed() ? 0
+            : context.snapshotCounter().get();
     }
 
     /** Close the consensus module as if it had died, the rest of the member running on (tests). */
@@ -764,7 +773,12 @@ public final class ClusterNode implements AutoCloseable
         /** Refresh {@link ClusterCounters}: the only thread that writes them. */
         private void sample(final long now)
         {
+            if (!running)
+            {
+                return; // closing: the consensus module and media driver may be gone already
+            }
             final ConsensusModule.Context context = consensusContext();
+            consensusGone = context == null;
             final boolean member = context != null && joined && electionClosed() && cluster != null
                 && !cluster.isClosed();
             if (member != (counters.joined.get() == 1))

@@ -71,6 +71,7 @@ class ClusterNodeGuardsTest
             // as if it had died: the module's Aeron client unmaps the counters file its counters point into
             node.closeConsensusModule();
             awaitTrue(() -> node.healthProblem() != null, "member reported out of the cluster");
+            assertTrue(node.healthProblem().contains("no consensus module"), node.healthProblem());
             // the sampler keeps running every 100 ms: a read of an unmapped counter would have crashed the JVM
             for (int i = 0; i < 10; i++)
             {
