@@ -21,7 +21,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ClusterHooks implements BrokerHooks
 {
+    /** At most this much of a held CONNECT's time is kept for applying its claim on this member. */
+    static final long CLAIM_MARGIN_MS = 1_000;
+
     private final RingBuffer ring;
+    private volatile long connectTimeoutMs = 10_000;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 * 1024]);
     private final Map<String, Set<String>> filtersByClient = new HashMap<>();
     private final Map<String, Integer> subscribersByFilter = new HashMap<>();
@@ -49,14 +53,35 @@ final class ClusterHooks implements BrokerHooks
         // the CONNACK waits until this claim is committed (and a resumed session has moved here); a full ring
         // lets the CONNECT go on unclaimed
         final byte[] clientId = client.clientId().getBytes(StandardCharsets.UTF_8);
-        if (9 + clientId.length > scratch.capacity())
+        if (17 + clientId.length > scratch.capacity())
         {
             return false;
         }
         scratch.putLong(0, connectionId);
         scratch.putByte(8, (byte)(cleanStart ? 0 : 1));
-        scratch.putBytes(9, clientId);
-        return write(ClusterProtocol.HOOK_CONNECT_CLAIM, 9 + clientId.length);
+        scratch.putLong(9, claimDeadlineMs(System.currentTimeMillis(), connectTimeoutMs));
+        scratch.putBytes(17, clientId);
+        return write(ClusterProtocol.HOOK_CONNECT_CLAIM, 17 + clientId.length);
+    }
+
+    /**
+     * The broker answers a held CONNECT 0x88 once {@code connectTimeoutMs} has passed since it came. A claim the log
+     * commits later must not take the session from its owner: it carries a deadline in cluster time (epoch ms), and
+     * every member ignores it if it is committed after. The deadline comes a margin before the broker's timeout, so
+     * that a claim committed just in time is also applied on this member before the broker gives up (clocks of the
+     * members and the leader agreeing within that margin).
+     *
+     * @return the last cluster time (epoch ms) at which the claim of a CONNECT that came at {@code nowMs} counts.
+     */
+    static long claimDeadlineMs(final long nowMs, final long connectTimeoutMs)
+    {
+        return nowMs + connectTimeoutMs - Math.min(CLAIM_MARGIN_MS, connectTimeoutMs / 4);
+    }
+
+    /** @param timeoutMs the broker's {@code connectTimeoutMs}; set before the broker starts. */
+    void connectTimeoutMs(final long timeoutMs)
+    {
+        this.connectTimeoutMs = timeoutMs;
     }
 
     @Override

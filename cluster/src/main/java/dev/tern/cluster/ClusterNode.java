@@ -121,6 +121,8 @@ public final class ClusterNode implements AutoCloseable
 
     private volatile boolean running;
     private volatile boolean joined;
+    /** The consensus module has closed (it failed or stopped), as last sampled. */
+    private volatile boolean consensusGone;
     /** Has a session with the leader, but its replica has not applied the log up to its announcement yet. */
     private volatile boolean catchingUp;
     private ClusteredMediaDriver driver;
@@ -168,12 +170,25 @@ public final class ClusterNode implements AutoCloseable
         {
             return null;
         }
+        if (consensusGone)
+        {
+            return "cluster member " + settings.memberId() + " has no consensus module (it stopped or failed)";
+        }
         if (counters.role.get() < 0)
         {
             return "cluster member " + settings.memberId() + " is starting";
         }
         return catchingUp ? "cluster member " + settings.memberId() + " is catching up with the cluster log"
             : "cluster member " + settings.memberId() + " has no leader (election running or no majority)";
+    }
+
+    /**
+     * Tell the member the broker's {@code connectTimeoutMs}: a held CONNECT's claim is valid only if the log commits
+     * it in time (see {@link ClusterHooks#connectTimeoutMs}). Call before the broker starts; 10 s by default.
+     */
+    public void connectTimeoutMs(final int timeoutMs)
+    {
+        hooks.connectTimeoutMs(timeoutMs);
     }
 
     /** @return the hooks to install in this member's broker before it starts. */
@@ -214,7 +229,16 @@ public final class ClusterNode implements AutoCloseable
     long snapshots()
     {
         final ClusteredMediaDriver current = driver;
-        return current == null ? 0 : current.consensusModule().context().snapshotCounter().get();
+        final ConsensusModule.Context context = current == null ? null : current.consensusModule().context();
+        // the module's counters live in memory its Aeron client unmaps when the module closes
+        return context == null || context.aeron() == null || context.aeron().isClosed() ? 0
+            : context.snapshotCounter().get();
+    }
+
+    /** Close the consensus module as if it had died, the rest of the member running on (tests). */
+    void closeConsensusModule()
+    {
+        CloseHelper.close(driver.consensusModule());
     }
 
     /** @return the replicated state, described in a way that is equal on members with equal state. */
@@ -811,16 +835,62 @@ public final class ClusterNode implements AutoCloseable
 
         private boolean electionClosed()
         {
-            final ConsensusModule.Context context = driver.consensusModule().context();
-            return context.electionStateCounter() != null
-                && context.electionStateCounter().get() == ElectionState.CLOSED.code();
+            final ConsensusModule.Context context = consensusContext();
+            return context != null
+                && consensusCounter(context.electionStateCounter(), -1) == ElectionState.CLOSED.code();
+        }
+
+        /** @return the consensus module's context while the module runs, else null (it died or closed). */
+        private ConsensusModule.Context consensusContext()
+        {
+            final ClusteredMediaDriver current = driver;
+            final ConsensusModule.Context context = current == null ? null : current.consensusModule().context();
+            final Aeron moduleClient = context == null ? null : context.aeron();
+            return moduleClient == null || moduleClient.isClosed() ? null : context;
+        }
+
+        /**
+         * Read a consensus module counter through this agent's own Aeron client, never through the module's: the
+         * module's client unmaps its counters file when the module dies or closes, and a read then would crash the
+         * JVM. Only an allocated record is read.
+         *
+         * @return the counter's value, or {@code absent} if it is not there (module or media driver gone).
+         */
+        private long consensusCounter(final org.agrona.concurrent.status.AtomicCounter counter, final long absent)
+        {
+            final Aeron own = aeron;
+            if (counter == null || own == null || own.isClosed() || !running)
+            {
+                return absent;
+            }
+            try
+            {
+                final org.agrona.concurrent.status.CountersReader reader = own.countersReader();
+                final int id = counter.id();
+                if (id < 0 || id > reader.maxCounterId()
+                    || reader.getCounterState(id) != org.agrona.concurrent.status.CountersReader.RECORD_ALLOCATED)
+                {
+                    return absent;
+                }
+                return reader.getCounterValue(id);
+            }
+            catch (final RuntimeException ex)
+            {
+                return absent; // AeronException, a closed client (IllegalStateException), an index gone
+            }
         }
 
         /** Refresh {@link ClusterCounters}: the only thread that writes them. */
         private void sample(final long now)
         {
-            final ConsensusModule.Context context = driver.consensusModule().context();
-            final boolean member = joined && electionClosed() && cluster != null && !cluster.isClosed();
+            if (!running)
+            {
+                return; // closing: the consensus module and media driver may be gone already
+            }
+            final ConsensusModule.Context context = consensusContext();
+            consensusGone = context == null;
+            final boolean member = context != null && joined && electionClosed() && cluster != null
+                && !cluster.isClosed();
             if (member != (counters.joined.get() == 1))
             {
                 if (member)
@@ -836,14 +906,12 @@ public final class ClusterNode implements AutoCloseable
                         + "CONNECTs wait until it has joined again", settings.memberId());
                 }
             }
-            counters.role.set(context.clusterNodeRoleCounter() == null ? -1 : context.clusterNodeRoleCounter().get());
-            if (context.leadershipTermIdCounter() != null)
+            counters.role.set(context == null ? -1 : consensusCounter(context.clusterNodeRoleCounter(), -1));
+            if (context != null)
             {
-                counters.term.set(context.leadershipTermIdCounter().get());
-            }
-            if (context.commitPositionCounter() != null)
-            {
-                counters.commitPosition.set(context.commitPositionCounter().get());
+                counters.term.set(consensusCounter(context.leadershipTermIdCounter(), counters.term.get()));
+                counters.commitPosition.set(
+                    consensusCounter(context.commitPositionCounter(), counters.commitPosition.get()));
             }
             counters.joined.set(member ? 1 : 0);
             counters.leader.set(member ? cluster.leaderMemberId() : -1);
@@ -1073,11 +1141,12 @@ public final class ClusterNode implements AutoCloseable
                 case ClusterProtocol.HOOK_CONNECT_CLAIM:
                 {
                     header(ClusterProtocol.CLAIM);
-                    final String clientId = buffer.getStringWithoutLengthUtf8(offset + 9, length - 9);
+                    final String clientId = buffer.getStringWithoutLengthUtf8(offset + 17, length - 17);
                     final int at = ClusterProtocol.putString(command, ClusterProtocol.BODY_OFFSET, clientId);
                     command.putLong(at, buffer.getLong(offset));
                     command.putByte(at + 8, buffer.getByte(offset + 8));
-                    return offer(at + 9) ? Action.CONTINUE : Action.ABORT;
+                    command.putLong(at + 9, buffer.getLong(offset + 9));
+                    return offer(at + 17) ? Action.CONTINUE : Action.ABORT;
                 }
                 default:
                     return Action.CONTINUE;
@@ -1091,10 +1160,11 @@ public final class ClusterNode implements AutoCloseable
             final int topicLength = buffer.getInt(offset + 2);
             final int payloadOffset = offset + 6 + topicLength;
             final int payloadLength = length - 6 - topicLength;
+            lastPublish = null;
             if (retain)
             {
-                lastPublish = null; // its PUBACK goes at once: the log command is sent
-                // retained messages go through the log: every member stores it, and delivers it to its subscribers
+                // every member stores it as the log orders the RETAIN commands; the subscribers on other members get
+                // it as they get the publisher's other messages, point to point and in order (below)
                 final int body = header(ClusterProtocol.RETAIN);
                 command.putByte(body, (byte)qos);
                 command.putInt(body + 1, topicLength);
@@ -1102,9 +1172,11 @@ public final class ClusterNode implements AutoCloseable
                 final int payloadAt = body + 5 + topicLength;
                 command.putInt(payloadAt, payloadLength);
                 command.putBytes(payloadAt + 4, buffer, payloadOffset, payloadLength);
-                return offer(payloadAt + 4 + payloadLength) ? Action.CONTINUE : Action.ABORT;
+                if (!offer(payloadAt + 4 + payloadLength))
+                {
+                    return Action.ABORT; // read again: nothing was forwarded yet
+                }
             }
-            lastPublish = null;
             final String topic = buffer.getStringWithoutLengthUtf8(offset + 6, topicLength);
             final int members = index.match(topic) & ~selfBit;
             if (members == 0)
@@ -1115,7 +1187,7 @@ public final class ClusterNode implements AutoCloseable
             forward.putByte(0, ClusterProtocol.FORWARD_PUBLISH);
             forward.putInt(1, settings.memberId());
             forward.putLong(5, forwardId);
-            forward.putByte(13, (byte)qos);
+            forward.putByte(13, (byte)(retain ? qos | ClusterProtocol.FORWARD_RETAINED : qos));
             forward.putInt(14, topicLength);
             forward.putBytes(18, buffer, offset + 6, topicLength);
             forward.putInt(18 + topicLength, payloadLength);
@@ -1360,7 +1432,9 @@ public final class ClusterNode implements AutoCloseable
             {
                 return;
             }
-            final int qos = buffer.getByte(offset + 13);
+            final int flags = buffer.getByte(offset + 13);
+            final int qos = flags & ClusterProtocol.FORWARD_QOS_MASK;
+            final boolean retained = (flags & ClusterProtocol.FORWARD_RETAINED) != 0;
             final int topicLength = buffer.getInt(offset + 14);
             final String topic = buffer.getStringWithoutLengthUtf8(offset + 18, topicLength);
             final byte[] payload = ClusterProtocol.getBytes(buffer, offset + 18 + topicLength);
@@ -1380,7 +1454,13 @@ public final class ClusterNode implements AutoCloseable
             received.incrementAndGet();
             try
             {
-                if (forwardId == 0)
+                if (retained)
+                {
+                    // delivered here, stored by the log's RETAIN command: exactly once per subscriber either way
+                    broker.deliverRetained(topic, payload, qos, forwardId == 0 ? null :
+                        stored -> storedForwards.add(new long[] {origin, forwardId, stored ? 1 : 0}));
+                }
+                else if (forwardId == 0)
                 {
                     broker.publish(topic, payload, qos, false);
                 }

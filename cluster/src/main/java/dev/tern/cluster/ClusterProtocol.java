@@ -16,7 +16,8 @@ import org.agrona.MutableDirectBuffer;
  *   SUBSCRIBE    filter:string
  *   UNSUBSCRIBE  filter:string
  *   RETAIN       qos:u8 topic:string payload:bytes (an empty payload clears)
- *   CLAIM        clientId:string connectionId:i64 keepState:u8 (the last two absent in logs of earlier versions)
+ *   CLAIM        clientId:string connectionId:i64 keepState:u8 deadlineMs:i64 (the last three absent in logs of
+ *                earlier versions, the deadline in some: a claim committed after it, in cluster time, is ignored)
  *   WILL         clientId:string qos:u8 retain:u8 delaySeconds:i64 topic:string payload:bytes
  *   WILL_CLEAR   clientId:string
  *   WILL_PENDING clientId:string  the will's connection ended without DISCONNECT now (cluster time) and its
@@ -27,7 +28,9 @@ import org.agrona.MutableDirectBuffer;
  *   FILTERS_SYNCED  (no body) the member has announced all its filters since its NODE_UP: those it had before and
  *                did not announce again go
  * forward (point to point):
- *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 qos:u8 topic:string payload:bytes (forwardId 0 for QoS 0)
+ *   FORWARD_PUBLISH  kind:u8 origin:i32 forwardId:i64 flags:u8 topic:string payload:bytes (forwardId 0 for QoS 0;
+ *                    flags: QoS in the low two bits, FORWARD_RETAINED for a retained message, which the receiver
+ *                    delivers without storing: the RETAIN command in the log sets every member's store)
  *   FORWARD_ACK      kind:u8 origin:i32 forwardId:i64  (the receiver has taken QoS 1/2 message forwardId;
  *                    origin is the acknowledging member)
  *   FORWARD_SESSION  kind:u8 origin:i32 epoch:i64 flags:u8 clientId:string chunk:rest (a moved session's state in
@@ -61,7 +64,7 @@ final class ClusterProtocol
     static final int HOOK_UNSUBSCRIBE = 3;
     static final int HOOK_CLAIM = 4;
     static final int HOOK_HOLD_ACK = 5;
-    /** A held CONNECT's claim: connectionId:i64 keepState:u8 clientId:UTF-8 bytes (rest). */
+    /** A held CONNECT's claim: connectionId:i64 keepState:u8 deadlineMs:i64 clientId:UTF-8 bytes (rest). */
     static final int HOOK_CONNECT_CLAIM = 6;
     static final int HOOK_WILL = 7;
     static final int HOOK_WILL_CLEAR = 8;
@@ -76,6 +79,10 @@ final class ClusterProtocol
     static final byte FORWARD_PUBLISH = 1;
     static final byte FORWARD_ACK = 2;
     static final byte FORWARD_SESSION = 3;
+    /** Flag of a FORWARD_PUBLISH's QoS byte: the message is retained. */
+    static final int FORWARD_RETAINED = 0x10;
+    /** The QoS bits of a FORWARD_PUBLISH's QoS byte. */
+    static final int FORWARD_QOS_MASK = 0x03;
     static final byte SESSION_LAST = 1;
     static final byte SESSION_NONE = 2;
 

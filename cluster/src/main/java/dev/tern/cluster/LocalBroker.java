@@ -41,6 +41,35 @@ public interface LocalBroker
     }
 
     /**
+     * Deliver a retained message that another member forwarded to the subscribers here (RETAIN flag as for a live
+     * message) without storing it: the retained store follows the replicated log ({@link #storeRetained}). By default
+     * a plain retained publish.
+     *
+     * @param stored null, or called as for {@link #publish(String, byte[], int, boolean, java.util.function.Consumer)}.
+     */
+    default void deliverRetained(final String topic, final byte[] payload, final int qos,
+        final java.util.function.Consumer<Boolean> stored)
+    {
+        if (stored == null)
+        {
+            publish(topic, payload, qos, true);
+        }
+        else
+        {
+            publish(topic, payload, qos, true, stored);
+        }
+    }
+
+    /**
+     * Store (an empty payload: clear) a retained message that the replicated log set, without delivering it. By
+     * default a plain retained publish.
+     */
+    default void storeRetained(final String topic, final byte[] payload, final int qos)
+    {
+        publish(topic, payload, qos, true);
+    }
+
+    /**
      * Close the connection of {@code clientId}, whose session another member has taken over.
      *
      * @param clientId client id.

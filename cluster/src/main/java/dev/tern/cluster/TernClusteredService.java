@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * nothing.
  *
  * <p>Applying a command also acts on this member's broker, outside the replicated state: a retained message set
- * elsewhere is stored (and delivered) here, a session claimed elsewhere closes its connection here, and the filter
- * index of the forwarding agent is updated.
+ * elsewhere is stored here (its subscribers here get it point to point from the publishing member), a session
+ * claimed elsewhere closes its connection here, and the filter index of the forwarding agent is updated.
  */
 final class TernClusteredService implements ClusteredService
 {
@@ -228,8 +228,17 @@ final class TernClusteredService implements ClusteredService
             {
                 final int after = body + ClusterProtocol.stringLength(buffer, body);
                 final boolean held = after + 9 <= offset + length; // absent in logs of earlier versions
-                claim(member, sequence, ClusterProtocol.getString(buffer, body),
-                    held ? buffer.getLong(after) : NO_CONNECTION, held && buffer.getByte(after + 8) != 0);
+                final String clientId = ClusterProtocol.getString(buffer, body);
+                if (after + 17 <= offset + length && cluster.timeUnit().toMillis(timestamp) > buffer.getLong(after + 9))
+                {
+                    // its CONNECT was answered 0x88 meanwhile: the session stays with its owner (the log's
+                    // timestamp decides, so every member ignores it alike)
+                    LOG.info("claim of {} by member {} committed after its CONNECT timed out: ignored", clientId,
+                        member);
+                    break;
+                }
+                claim(member, sequence, clientId, held ? buffer.getLong(after) : NO_CONNECTION,
+                    held && buffer.getByte(after + 8) != 0);
                 break;
             }
             case ClusterProtocol.WILL:
@@ -401,18 +410,19 @@ final class TernClusteredService implements ClusteredService
         {
             retained.put(topic, new Retained(qos, payload));
         }
-        // this member's broker already has what its own clients retained since it started
+        // this member's broker already has what its own clients retained since it started; the others store it
+        // without delivering: their subscribers get it from the publishing member, in order with its other messages
         if (member != self || sequence < incarnation)
         {
-            publishRetained(topic, qos, payload);
+            storeRetained(topic, qos, payload);
         }
     }
 
-    private void publishRetained(final String topic, final int qos, final byte[] payload)
+    private void storeRetained(final String topic, final int qos, final byte[] payload)
     {
         try
         {
-            broker.publish(topic, payload, qos, true);
+            broker.storeRetained(topic, payload, qos);
         }
         catch (final RuntimeException ex)
         {
@@ -490,7 +500,11 @@ final class TernClusteredService implements ClusteredService
         // what this member's broker does is outside the replicated state: a member replaying an old log does not
         // publish a will again (wall clock against cluster time), unless retained (stored as the log says)
         final boolean fresh = System.currentTimeMillis() - cluster.timeUnit().toMillis(timestamp) < STALE_WILL_MS;
-        if (will.member() != self && (fresh || will.retain()))
+        if (will.member() != self && !fresh && will.retain())
+        {
+            storeRetained(will.topic(), will.qos(), will.payload());
+        }
+        else if (will.member() != self && fresh)
         {
             try
             {
@@ -638,7 +652,7 @@ final class TernClusteredService implements ClusteredService
                     final byte[] payload = ClusterProtocol.getBytes(buffer,
                         offset + 2 + ClusterProtocol.stringLength(buffer, offset + 2));
                     retained.put(topic, new Retained(qos, payload));
-                    publishRetained(topic, qos, payload);
+                    storeRetained(topic, qos, payload);
                     break;
                 }
                 case SNAP_OWNER:

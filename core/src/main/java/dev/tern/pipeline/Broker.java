@@ -369,7 +369,8 @@ public final class Broker implements AutoCloseable
 
     private void inlinePassed(final long token, final boolean stored)
     {
-        final java.util.function.Consumer<Boolean> callback = storedCallbacks.remove(token);
+        final java.util.function.Consumer<Boolean> callback =
+            storedCallbacks.remove(token & ~(RingProtocol.INLINE_DELIVER_ONLY | RingProtocol.INLINE_STORE_ONLY));
         if (callback != null)
         {
             try
@@ -383,9 +384,55 @@ public final class Broker implements AutoCloseable
         }
     }
 
-    /** @param token 0, or the token of a {@code stored} callback: carried as the negated connection id. */
+    /**
+     * Deliver a retained message to the subscribers here as a retained {@code publish} does, RETAIN flag included,
+     * but leave the retained store as it is: a cluster keeps every member's store with its replicated log
+     * ({@link #storeRetained}) and delivers point to point, in the publisher's order with its other messages.
+     * Thread-safe.
+     *
+     * @param stored null, or called as for {@code publish} once the broker has taken the message in.
+     */
+    public void deliverRetained(final String topic, final byte[] payload, final int qos,
+        final java.util.function.Consumer<Boolean> stored)
+    {
+        final long token = stored == null ? 0 : inlineTokens.incrementAndGet();
+        if (stored != null)
+        {
+            storedCallbacks.put(token, stored);
+        }
+        try
+        {
+            publish(topic, payload, qos, true, token, RingProtocol.INLINE_DELIVER_ONLY);
+        }
+        catch (final RuntimeException ex)
+        {
+            storedCallbacks.remove(token);
+            throw ex;
+        }
+    }
+
+    /**
+     * Store a retained message (an empty payload clears it) without delivering it to anyone, in order with the inline
+     * publishes. Thread-safe; returns before the route thread has done it.
+     */
+    public void storeRetained(final String topic, final byte[] payload, final int qos)
+    {
+        publish(topic, payload, qos, true, 0, RingProtocol.INLINE_STORE_ONLY);
+    }
+
     private void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
         final long token)
+    {
+        publish(topic, payload, qos, retain, token, 0);
+    }
+
+    /**
+     * @param token 0, or the token of a {@code stored} callback: carried as the negated connection id.
+     * @param mark  0, {@link RingProtocol#INLINE_DELIVER_ONLY} or {@link RingProtocol#INLINE_STORE_ONLY}: added to
+     *              the token.
+     */
+    private void publish(final String topic, final byte[] payload, final int qos, final boolean retain,
+        final long token, final long mark)
     {
         if (!TopicValidator.isValidTopicName(topic))
         {
@@ -402,7 +449,7 @@ public final class Broker implements AutoCloseable
             throw new IllegalArgumentException("message larger than maxPacketSize: " + length);
         }
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[RingProtocol.PAYLOAD_OFFSET + length]);
-        buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, -token); // no connection's id is negative
+        buffer.putLong(RingProtocol.CONNECTION_ID_OFFSET, -(token | mark)); // no connection's id is negative
         PublishEncoder.encode(buffer, RingProtocol.PAYLOAD_OFFSET, new PublishFields()
             .header(false, qos, false, retain, qos > 0 ? 1 : 0)
             .topic(new UnsafeBuffer(topicBytes), 0, topicBytes.length)

@@ -110,7 +110,8 @@ public final class RouteStage implements EventHandler<PipelineEvent>, DeadlineTi
                     onWritable(event);
                     break;
                 case RingProtocol.MSG_INLINE:
-                    router.onInlinePublish(event.decodeResult, event.packet);
+                    router.onInlinePublish(event.decodeResult, event.packet,
+                        event.connectionId < 0 ? -event.connectionId : 0);
                     break;
                 case RingProtocol.MSG_COMMAND:
                     event.command.run();

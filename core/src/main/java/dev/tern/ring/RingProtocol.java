@@ -13,7 +13,7 @@ import org.agrona.MutableDirectBuffer;
  * <pre>
  * Ingress ring (many I/O agents -> pipeline bridge), ManyToOneRingBuffer:
  *   MSG_FRAME     [connectionId: long 8][one complete MQTT frame: fixed header + remaining bytes]
- *   MSG_INLINE    [connectionId = 0: long 8][an MQTT PUBLISH frame from the embedding program]
+ *   MSG_INLINE    [connectionId = 0 or -token: long 8][an MQTT PUBLISH frame from the embedding program]
  *   MSG_OPENED    [connectionId: long 8][listenerIndex: int 4][addressLength: int 4][remote address, ASCII]
  *                 [subject CN of the client's verified TLS certificate, ASCII: rest; empty for none]
  *   MSG_CLOSED    [connectionId: long 8][closeReason: int 4]   (socket already closed by the agent)
@@ -41,6 +41,16 @@ public final class RingProtocol
     public static final int MSG_FRAME = 16;
     /** Ingress: an MQTT PUBLISH frame from the embedding program (connection id 0). */
     public static final int MSG_INLINE = 17;
+    /**
+     * MSG_INLINE: set in the token an inline PUBLISH carries as its negated connection id when its retained message is
+     * to be delivered but not stored (a cluster member's retained store follows the replicated log).
+     */
+    public static final long INLINE_DELIVER_ONLY = 1L << 62;
+    /**
+     * MSG_INLINE: set in the token of an inline retained PUBLISH that is only to be stored (or, empty, to clear the
+     * retained message), delivered to no one.
+     */
+    public static final long INLINE_STORE_ONLY = 1L << 61;
     /** Ingress: a connection was accepted (and its TLS handshake done); no frame of it comes before. */
     public static final int MSG_OPENED = 18;
     /** Ingress: a connection ended; value: one of the {@code CLOSE_*} reasons. */

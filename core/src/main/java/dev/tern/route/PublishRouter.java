@@ -8,6 +8,7 @@ import dev.tern.codec.PacketType;
 import dev.tern.codec.Property;
 import dev.tern.codec.ReasonCode;
 import dev.tern.codec.Utf8;
+import dev.tern.ring.RingProtocol;
 import dev.tern.topic.MatchVisitor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -316,12 +317,36 @@ public final class PublishRouter implements MatchVisitor<Session>
     /** A PUBLISH from the in-process API, decoded on the way in. */
     public void onInlinePublish(final int decodeResult, final DecodedPacket packet)
     {
+        onInlinePublish(decodeResult, packet, 0);
+    }
+
+    /**
+     * A PUBLISH from the in-process API, decoded on the way in.
+     *
+     * @param token its token: with {@link RingProtocol#INLINE_DELIVER_ONLY} a retained message to deliver (RETAIN
+     *              flag as for a live message) but not to store; with {@link RingProtocol#INLINE_STORE_ONLY} one to
+     *              store and deliver to no one (a cluster member's retained store follows the replicated log).
+     */
+    public void onInlinePublish(final int decodeResult, final DecodedPacket packet, final long token)
+    {
         if (decodeResult != DecodeResult.OK || packet.type != PacketType.PUBLISH)
         {
             LOG.warn("inline publish rejected: {}", DecodeResult.describe(decodeResult));
             return;
         }
-        route(published.wrap(packet, null, null));
+        final RoutedMessage m = published.wrap(packet, null, null);
+        if ((token & RingProtocol.INLINE_STORE_ONLY) != 0)
+        {
+            if (m.retain)
+            {
+                updateRetained(m);
+            }
+        }
+        else
+        {
+            m.deliverOnly = (token & RingProtocol.INLINE_DELIVER_ONLY) != 0;
+            route(m);
+        }
         published.clear();
     }
 
@@ -369,7 +394,7 @@ public final class PublishRouter implements MatchVisitor<Session>
             counters.publishReceived.increment();
             counters.publishBytesReceived.add(m.payloadLength);
         }
-        if (m.retain)
+        if (m.retain && !m.deliverOnly)
         {
             updateRetained(m);
         }

@@ -35,6 +35,8 @@ final class RoutedMessage
     ClientInfo publisherInfo;
     /** Counted as received (the broker's own {@code $SYS} messages are not, as Mosquitto's are not). */
     boolean counted;
+    /** Delivered with its RETAIN flag but not stored: the retained store follows elsewhere (a cluster's log). */
+    boolean deliverOnly;
     /** Message Expiry Interval of a live PUBLISH, seconds, -1 for none (stored messages carry a deadline). */
     private long expirySeconds = -1;
     private Message message;
@@ -161,6 +163,7 @@ final class RoutedMessage
     /** Drop the references, so that a frame or a message is not kept alive by a flyweight at rest. */
     void clear()
     {
+        deliverOnly = false;
         buffer = null;
         propertiesBuffer = null;
         message = null;

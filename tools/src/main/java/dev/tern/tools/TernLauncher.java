@@ -127,6 +127,7 @@ public final class TernLauncher implements AutoCloseable
         final ClusterNode clusterNode = setup.cluster() == null ? null : new ClusterNode(setup.cluster());
         if (clusterNode != null)
         {
+            clusterNode.connectTimeoutMs(config.connectTimeoutMs());
             builder.hooks(clusterNode.hooks());
         }
         final TernBroker broker = builder.start();
@@ -180,6 +181,19 @@ public final class TernLauncher implements AutoCloseable
                         final java.util.function.Consumer<Boolean> stored)
                     {
                         broker.publish(topic, payload, qos, retain, stored);
+                    }
+
+                    @Override
+                    public void deliverRetained(final String topic, final byte[] payload, final int qos,
+                        final java.util.function.Consumer<Boolean> stored)
+                    {
+                        broker.deliverRetained(topic, payload, qos, stored);
+                    }
+
+                    @Override
+                    public void storeRetained(final String topic, final byte[] payload, final int qos)
+                    {
+                        broker.storeRetained(topic, payload, qos);
                     }
 
                     @Override

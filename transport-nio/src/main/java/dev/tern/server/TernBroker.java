@@ -210,6 +210,19 @@ public final class TernBroker implements AutoCloseable
         broker.publish(topic, payload, qos, retain, stored);
     }
 
+    /** Deliver a retained message without storing it, in order with inline publishes (see Broker). */
+    public void deliverRetained(final String topic, final byte[] payload, final int qos,
+        final java.util.function.Consumer<Boolean> stored)
+    {
+        broker.deliverRetained(topic, payload, qos, stored);
+    }
+
+    /** Store (empty payload: clear) a retained message without delivering it (see Broker). */
+    public void storeRetained(final String topic, final byte[] payload, final int qos)
+    {
+        broker.storeRetained(topic, payload, qos);
+    }
+
     /** Close the connection of a client whose session another cluster member took over (see Broker). */
     public void disconnectTakenOver(final String clientId)
     {
