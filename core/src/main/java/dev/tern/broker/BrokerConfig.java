@@ -122,7 +122,10 @@ public final class BrokerConfig
     /** How the pipeline stages share threads. */
     public enum ThreadLayout
     {
-        /** Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise. */
+        /**
+         * Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise; a standalone
+         * or embedded {@code TernBroker} with one I/O agent and no journal on 2 processors or fewer runs {@link #INLINE}.
+         */
         AUTO,
         /**
          * For small hosts: one pipeline thread runs decode, route and encode in turn for each event; with a journal a
