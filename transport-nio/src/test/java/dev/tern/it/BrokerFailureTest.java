@@ -1,9 +1,12 @@
 package dev.tern.it;
 
+import dev.tern.broker.BrokerConfig;
 import dev.tern.broker.BrokerFailureException;
 import dev.tern.server.TernBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -38,12 +41,15 @@ class BrokerFailureTest
         }
     }
 
-    @Test
-    void shouldCloseAndTellTheHostWhenTheRouteThreadDies() throws Exception
+    /** The routing thread is {@code tern-route} in the compact layout and the I/O agent's in the inline one. */
+    @ParameterizedTest
+    @CsvSource({"COMPACT, tern-route", "INLINE, tern-io-0"})
+    void shouldCloseAndTellTheHostWhenTheRouteThreadDies(final BrokerConfig.ThreadLayout layout,
+        final String routeThread) throws Exception
     {
         final CompletableFuture<BrokerFailureException> told = new CompletableFuture<>();
         final TernBroker broker = TernBroker.builder().tcp("127.0.0.1", 0).allowAnonymous()
-            .config(ItSupport.testConfig()).onFailure(told::complete).start();
+            .config(ItSupport.testConfig().threadLayout(layout)).onFailure(told::complete).start();
         try
         {
             final int port = broker.port();
@@ -58,9 +64,9 @@ class BrokerFailureTest
                 broker.publish("fault/route", "x".getBytes(StandardCharsets.UTF_8), 0, false);
 
                 final BrokerFailureException failure = told.get(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS);
-                assertEquals("tern-route", failure.threadName());
+                assertEquals(routeThread, failure.threadName());
                 assertInstanceOf(InjectedFault.class, failure.getCause());
-                assertTrue(failure.getMessage().startsWith("thread tern-route died: "), failure.getMessage());
+                assertTrue(failure.getMessage().startsWith("thread " + routeThread + " died: "), failure.getMessage());
 
                 final ExecutionException ended = assertThrows(ExecutionException.class,
                     () -> broker.termination().get(ItSupport.WAIT_MS, TimeUnit.MILLISECONDS));

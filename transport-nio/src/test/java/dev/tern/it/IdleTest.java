@@ -32,7 +32,8 @@ class IdleTest
 {
     private static BrokerConfig backoff()
     {
-        return new BrokerConfig()
+        // the compact layout's threads (bridge, route); the inline layout's idle agent: InlineLayoutTest
+        return new BrokerConfig().threadLayout(BrokerConfig.ThreadLayout.COMPACT)
             .idleStrategy(BrokerConfig.IdleStrategyKind.BACKOFF)
             .waitStrategy(BrokerConfig.WaitStrategyKind.BACKOFF);
     }

@@ -744,6 +744,25 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
 
     // ---------------------------------------------------------------------------------------------------- shutdown
 
+    /**
+     * Close what this agent owns after its thread ended without {@link #onClose()} (an {@link Error} in its duty
+     * cycle ends the thread at once): connections, listeners and the selector, so no socket stays open with no thread
+     * to serve it. Runs on the closing thread, which the dead thread's end happens-before; the inline pipeline is not
+     * run again (it may be what failed).
+     *
+     * @return true if there was something left to close.
+     */
+    public boolean closeAfterThreadDied()
+    {
+        if (shutdown)
+        {
+            return false;
+        }
+        inline = null;
+        onClose();
+        return true;
+    }
+
     /** Close every connection (MSG_CLOSED with CLOSE_SHUTDOWN, best effort), the listeners and the selector. */
     @Override
     public void onClose()

@@ -50,6 +50,8 @@ public final class NioTransport implements AutoCloseable
     private final Map<String, Integer> portByListener = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    /** The agent of each runner, same index. */
+    private final List<NioAgent> runningAgents = new ArrayList<>();
     /** The listeners' layers, shared with the agents; a TLS reload swaps the contexts inside. */
     private ListenerStack[] stacks = new ListenerStack[0];
     private TransportCounters.Sum counterSum;
@@ -212,6 +214,7 @@ public final class NioTransport implements AutoCloseable
             final AgentRunner runner = new AgentRunner(idle,
                 monitor.agentErrorHandler(agent.roleName(), LOG), null, agent);
             runners.add(runner);
+            runningAgents.add(agent);
             AgentRunner.startOnThread(runner, task ->
             {
                 final Thread thread = new Thread(task, agent.roleName());
@@ -383,11 +386,15 @@ public final class NioTransport implements AutoCloseable
                 signal.close(); // an agent may be sleeping in select for up to a second
             }
         }
-        for (final AgentRunner runner : runners)
+        for (int i = 0; i < runners.size(); i++)
         {
-            FailureMonitor.close(runner, CLOSE_TIMEOUT_MS);
+            if (FailureMonitor.close(runners.get(i), CLOSE_TIMEOUT_MS) && runningAgents.get(i).closeAfterThreadDied())
+            {
+                LOG.warn("{} had ended without closing its connections: closed them", runningAgents.get(i).roleName());
+            }
         }
         runners.clear();
+        runningAgents.clear();
         stopTlsTasks();
         if (counterSum != null)
         {
