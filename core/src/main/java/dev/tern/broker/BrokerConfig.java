@@ -76,6 +76,8 @@ public final class BrokerConfig
     private boolean sharedSubscriptionsAvailable = true;
     private String responseInformation;
     private boolean concluded;
+    /** Whether {@link #conclude()} resolved {@link ThreadLayout#AUTO}: a transport may still pick the inline layout. */
+    private boolean threadLayoutByDefault;
 
     /** Idle strategy for the I/O agents and the pipeline bridge. */
     public enum IdleStrategyKind
@@ -238,6 +240,7 @@ public final class BrokerConfig
         require(threadLayout != null, "threadLayout", null);
         require(threadLayout != ThreadLayout.INLINE || ioAgents == 1,
             "ioAgents (the inline thread layout runs the pipeline on the only I/O agent: it must be 1)", ioAgents);
+        threadLayoutByDefault = threadLayout == ThreadLayout.AUTO;
         threadLayout = threadLayout.resolve(Runtime.getRuntime().availableProcessors());
         concluded = true;
         return this;
@@ -479,6 +482,12 @@ public final class BrokerConfig
     {
         this.waitStrategy = waitStrategy;
         return this;
+    }
+
+    /** @return true if the thread layout was left to the default ({@link ThreadLayout#AUTO}), also once concluded. */
+    public boolean threadLayoutByDefault()
+    {
+        return concluded ? threadLayoutByDefault : threadLayout == ThreadLayout.AUTO;
     }
 
     /** @return the thread layout of the pipeline; never {@link ThreadLayout#AUTO} once concluded. */

@@ -67,8 +67,7 @@ public final class TernBroker implements AutoCloseable
     private TernBroker(final Builder builder, final AuthFiles.Loaded auth)
     {
         this.onFailure = builder.onFailure;
-        if (!builder.config.isConcluded() && builder.config.threadLayout() == BrokerConfig.ThreadLayout.AUTO
-            && builder.config.ioAgents() == 1 && builder.storage == null
+        if (builder.config.threadLayoutByDefault() && builder.config.ioAgents() == 1 && builder.storage == null
             && Runtime.getRuntime().availableProcessors() <= 2)
         {
             // small host, no journal: the one I/O agent runs the whole pipeline (measured fastest there, and with the
