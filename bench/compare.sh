@@ -21,6 +21,7 @@
 #                             readwrite load/#, deny load/+/secret): p2p subscriptions are covered by the read rule,
 #                             the shared group's load/RUN/+ could meet the deny, so each of its deliveries is checked.
 #   RESULTS                   output directory (default bench/results).
+#   TERN_THREADS              Tern's thread layout (-Dtern.threads: auto, compact, dedicated, inline; default auto).
 # Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -74,7 +75,7 @@ trap cleanup EXIT
 
 start_broker() {
     case "$1" in
-        tern)      $PIN_BROKER java $FLAGS -Xmx1g -jar tools/target/tern.jar "${TERN_OPTS[@]}" \
+        tern)      $PIN_BROKER java $FLAGS -Xmx1g -Dtern.threads="${TERN_THREADS:-auto}" -jar tools/target/tern.jar "${TERN_OPTS[@]}" \
                        > /tmp/compare-tern.log 2>&1 & ;;
         mosquitto) $PIN_BROKER mosquitto -c "$MOSQ_CONF" > /tmp/compare-mosquitto.log 2>&1 & ;;
         moquette)  $PIN_BROKER java -Xmx1g -cp "bench/peers/moquette/target/moquette-peer-1.jar:$(cat bench/peers/moquette/target/cp.txt)" \

@@ -76,8 +76,6 @@ public final class BrokerConfig
     private boolean sharedSubscriptionsAvailable = true;
     private String responseInformation;
     private boolean concluded;
-    /** Whether {@link #conclude()} resolved {@link ThreadLayout#AUTO}: a transport may still pick the inline layout. */
-    private boolean threadLayoutByDefault;
 
     /** Idle strategy for the I/O agents and the pipeline bridge. */
     public enum IdleStrategyKind
@@ -124,10 +122,7 @@ public final class BrokerConfig
     /** How the pipeline stages share threads. */
     public enum ThreadLayout
     {
-        /**
-         * Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise; a standalone
-         * or embedded {@code TernBroker} with one I/O agent and no journal on 2 processors or fewer runs {@link #INLINE}.
-         */
+        /** Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise. */
         AUTO,
         /**
          * For small hosts: one pipeline thread runs decode, route and encode in turn for each event; with a journal a
@@ -240,7 +235,6 @@ public final class BrokerConfig
         require(threadLayout != null, "threadLayout", null);
         require(threadLayout != ThreadLayout.INLINE || ioAgents == 1,
             "ioAgents (the inline thread layout runs the pipeline on the only I/O agent: it must be 1)", ioAgents);
-        threadLayoutByDefault = threadLayout == ThreadLayout.AUTO;
         threadLayout = threadLayout.resolve(Runtime.getRuntime().availableProcessors());
         concluded = true;
         return this;
@@ -482,12 +476,6 @@ public final class BrokerConfig
     {
         this.waitStrategy = waitStrategy;
         return this;
-    }
-
-    /** @return true if the thread layout was left to the default ({@link ThreadLayout#AUTO}), also once concluded. */
-    public boolean threadLayoutByDefault()
-    {
-        return concluded ? threadLayoutByDefault : threadLayout == ThreadLayout.AUTO;
     }
 
     /** @return the thread layout of the pipeline; never {@link ThreadLayout#AUTO} once concluded. */
