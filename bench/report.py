@@ -132,8 +132,10 @@ def main(raw, out):
              " latency corrected for coordinated omission. *lost*: not delivered by the end of a 5 s drain after"
              " the run (dropped by a queue limit, or still queued). Peers run with their defaults plus anonymous"
              " access; Tern and Mosquitto both with 100,000 queued and 256 inflight messages per client"
-             " (`--max-queued`, `--max-inflight`; `max_queued_messages`, `max_inflight_messages`)." % (
-                 rows[0]["clients"], rows[0]["payload"], max(r["round"] for r in rows)), ""]
+             " (`--max-queued`, `--max-inflight`; `max_queued_messages`, `max_inflight_messages`)."
+             " Tern's thread layout: `%s` (`TERN_THREADS`)." % (
+                 rows[0]["clients"], rows[0]["payload"], max(r["round"] for r in rows),
+                 os.environ.get("TERN_THREADS", "auto")), ""]
     lines += ["## Throughput (closed loop, msg/s delivered)", "",
               "| QoS | " + " | ".join(brokers) + " | " + " | ".join("Tern/" + p for p in peers) + " |",
               "|---|" + "---|" * (len(brokers) + len(peers))]
