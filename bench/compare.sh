@@ -22,6 +22,9 @@
 #                             the shared group's load/RUN/+ could meet the deny, so each of its deliveries is checked.
 #   RESULTS                   output directory (default bench/results).
 #   TERN_THREADS              Tern's thread layout (-Dtern.threads: auto, compact, dedicated, inline; default auto).
+#   TERN_JOURNAL              Tern's journal: batch (default: --persistence-dir on a fresh directory per start,
+#                             msync per pipeline batch before its acknowledgements leave), none (journal written,
+#                             not synced), off (no persistence). Mosquitto runs with its default (no persistence).
 # Needs: JDK 17, Maven (builds the jars if missing), mosquitto (apt-get install -y mosquitto), python3.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -50,6 +53,9 @@ INFLIGHT=${INFLIGHT:-256}
 printf 'listener %s 127.0.0.1\nmax_queued_messages 100000\nmax_inflight_messages %s\n' \
     "$PORT" "$INFLIGHT" > "$MOSQ_CONF"
 TERN_OPTS=(--port "$PORT" --max-queued 100000 --max-inflight "$INFLIGHT")
+TERN_JOURNAL=${TERN_JOURNAL:-batch}
+[[ "$TERN_JOURNAL" =~ ^(batch|none|off)$ ]] || { echo "TERN_JOURNAL: batch, none or off" >&2; exit 1; }
+JOURNAL_DIR=
 LOGIN=()
 AUTH_DIR=
 if [[ "${ACL:-0}" == 1 ]]; then
@@ -60,7 +66,7 @@ if [[ "${ACL:-0}" == 1 ]]; then
         >> "$MOSQ_CONF" # user root: as root, stay root to read the files (ignored otherwise)
     printf 'listeners:\n  - port: %s\n    anonymous: false\nauth:\n  passwordFile: %s\n  aclFile: %s\nlimits:\n  maxInflight: %s\n  maxQueuedMessages: 100000\n' \
         "$PORT" "$AUTH_DIR/passwd" "$AUTH_DIR/acl" "$INFLIGHT" > "$AUTH_DIR/tern.yaml"
-    TERN_OPTS=(--config "$AUTH_DIR/tern.yaml")
+    TERN_OPTS=(--config "$AUTH_DIR/tern-run.yaml")
     LOGIN=(--username bench --password bench)
 else
     echo 'allow_anonymous true' >> "$MOSQ_CONF"
@@ -68,15 +74,30 @@ fi
 BROKER_PID=
 cleanup() {
     [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null || true
+    [[ -n "$JOURNAL_DIR" ]] && rm -rf "$JOURNAL_DIR" || true
     rm -f "$MOSQ_CONF"
     [[ -n "$AUTH_DIR" ]] && rm -rf "$AUTH_DIR" || true
 }
 trap cleanup EXIT
 
+tern_journal_opts() { # a fresh journal directory for each start, so no run replays another's state
+    JOURNAL_OPTS=()
+    [[ "$TERN_JOURNAL" == off ]] && return 0
+    JOURNAL_DIR=$(mktemp -d /tmp/tern-compare-journal.XXXXXX)
+    if [[ -n "$AUTH_DIR" ]]; then
+        { cat "$AUTH_DIR/tern.yaml"; printf 'persistence:\n  enabled: true\n  directory: %s\n  fsync: %s\n' \
+            "$JOURNAL_DIR" "$TERN_JOURNAL"; } > "$AUTH_DIR/tern-run.yaml"
+    else
+        JOURNAL_OPTS=(--persistence-dir "$JOURNAL_DIR" --fsync "$TERN_JOURNAL")
+    fi
+}
+
 start_broker() {
     case "$1" in
-        tern)      $PIN_BROKER java $FLAGS -Xmx1g -Dtern.threads="${TERN_THREADS:-auto}" -jar tools/target/tern.jar "${TERN_OPTS[@]}" \
-                       > /tmp/compare-tern.log 2>&1 & ;;
+        tern)      tern_journal_opts
+                   [[ -n "$AUTH_DIR" && "$TERN_JOURNAL" == off ]] && cp "$AUTH_DIR/tern.yaml" "$AUTH_DIR/tern-run.yaml"
+                   $PIN_BROKER java $FLAGS -Xmx1g -Dtern.threads="${TERN_THREADS:-auto}" -jar tools/target/tern.jar \
+                       "${TERN_OPTS[@]}" "${JOURNAL_OPTS[@]}" > /tmp/compare-tern.log 2>&1 & ;;
         mosquitto) $PIN_BROKER mosquitto -c "$MOSQ_CONF" > /tmp/compare-mosquitto.log 2>&1 & ;;
         moquette)  $PIN_BROKER java -Xmx1g -cp "bench/peers/moquette/target/moquette-peer-1.jar:$(cat bench/peers/moquette/target/cp.txt)" \
                        dev.tern.bench.peers.MoquetteMain "$PORT" > /tmp/compare-moquette.log 2>&1 & ;;
@@ -89,7 +110,11 @@ start_broker() {
     for _ in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && { sleep 0.5; return 0; }; sleep 0.05; done
     echo "$1 did not start" >&2; return 1
 }
-stop_broker() { kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; BROKER_PID=; sleep 0.5; }
+stop_broker() {
+    kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; BROKER_PID=
+    [[ -n "$JOURNAL_DIR" ]] && rm -rf "$JOURNAL_DIR"; JOURNAL_DIR=
+    sleep 0.5
+}
 rss_kib() { awk '/VmRSS/ {print $2}' /proc/"$BROKER_PID"/status; }
 
 load() { # broker round args...
@@ -106,12 +131,14 @@ load() { # broker round args...
     fi
 }
 
-echo "closed loop, $ROUNDS rounds of ${SECONDS_PER_RUN}s runs, p2p with $CLIENTS pairs, ${PAYLOAD}B payload"
+echo "closed loop, $ROUNDS rounds of ${SECONDS_PER_RUN}s runs, p2p with $CLIENTS pairs, ${PAYLOAD}B payload, Tern journal $TERN_JOURNAL"
 for round in $(seq "$ROUNDS"); do
     for broker in $BROKERS; do
         start_broker "$broker"
         load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 0
         load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 1
+        # persistent subscribers (clean session 0): what Tern journals (each message queued for them, each ack)
+        load "$broker" "$round" --scenario p2p --clients "$CLIENTS" --qos 1 --persistent
         stop_broker
     done
 done

@@ -107,6 +107,11 @@ def stresser_tables(rows, brokers, med):
     return out
 
 
+def journal_text(mode):
+    return {"batch": "on, synced per pipeline batch before its acknowledgements leave (`--fsync batch`, the default)",
+            "none": "on, not synced (`--fsync none`)", "off": "off"}.get(mode, mode)
+
+
 def main(raw, out):
     rows = [json.loads(line) for line in open(raw) if line.strip()]
     order = ["tern", "mosquitto", "moquette", "hivemq", "relay"]
@@ -117,7 +122,8 @@ def main(raw, out):
         scenario = r.get("scenario", "p2p")
         if scenario not in ("p2p", "shared"):
             continue
-        key = ("shared" if scenario == "shared" else "open" if r["rate"] else "closed", r["qos"])
+        key = ("shared" if scenario == "shared" else "open" if r["rate"] else
+               "persistent" if r.get("persistent") else "closed", r["qos"])
         groups.setdefault(key, {}).setdefault(r["label"], []).append(r)
 
     def med(rs, field):
@@ -133,18 +139,26 @@ def main(raw, out):
              " the run (dropped by a queue limit, or still queued). Peers run with their defaults plus anonymous"
              " access; Tern and Mosquitto both with 100,000 queued and 256 inflight messages per client"
              " (`--max-queued`, `--max-inflight`; `max_queued_messages`, `max_inflight_messages`)."
-             " Tern's thread layout: `%s` (`TERN_THREADS`)." % (
+             " Tern's thread layout: `%s` (`TERN_THREADS`); Tern's journal: %s (`TERN_JOURNAL`); Mosquitto"
+             " without persistence (its default)." % (
                  rows[0]["clients"], rows[0]["payload"], max(r["round"] for r in rows),
-                 os.environ.get("TERN_THREADS", "auto")), ""]
+                 os.environ.get("TERN_THREADS", "auto"), journal_text(os.environ.get("TERN_JOURNAL", "batch"))), ""]
     lines += ["## Throughput (closed loop, msg/s delivered)", "",
               "| QoS | " + " | ".join(brokers) + " | " + " | ".join("Tern/" + p for p in peers) + " |",
               "|---|" + "---|" * (len(brokers) + len(peers))]
-    for qos in (0, 1):
-        g = groups.get(("closed", qos), {})
+    for label, key in (("0", ("closed", 0)), ("1", ("closed", 1)),
+                       ("1, persistent subscribers", ("persistent", 1))):
+        g = groups.get(key, {})
+        if not g:
+            continue
         vals = {b: med(g.get(b, []), "throughput") for b in brokers}
-        lines.append("| %d | %s | %s |" % (qos, " | ".join("%.0f" % vals[b] for b in brokers),
+        lines.append("| %s | %s | %s |" % (label, " | ".join("%.0f" % vals[b] for b in brokers),
                                           " | ".join("%.2f" % (vals["tern"] / vals[p]) if vals[p] else "–"
                                                      for p in peers)))
+    if groups.get(("persistent", 1)):
+        lines += ["", "*persistent subscribers*: clean session 0, so every message queued for them and every"
+                  " acknowledgement is journaled by Tern (when its journal is on); the relay has no sessions and"
+                  " runs the same traffic."]
     rate = next((r["rate"] for r in rows if r["rate"]), 0)
     lines += ["", "## Latency at %d msg/s (open loop, 50%% of Mosquitto's QoS 0 maximum), µs" % rate, "",
               "| QoS | broker | p50 | p90 | p99 | p99.9 | max | lost |", "|---|---|---|---|---|---|---|---|"]

@@ -327,10 +327,10 @@ public final class LoadGenerator implements Callable<Integer>
             h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount());
         System.out.printf(Locale.ROOT, "RESULT {\"label\":\"%s\",\"scenario\":\"%s\",\"qos\":%d,\"mqtt\":%d," +
             "\"clients\":%d,\"payload\":%d,\"rate\":%d,\"sent\":%d,\"received\":%d,\"lost\":%d,\"duplicated\":%d," +
-            "\"misrouted\":%d,\"subscriptions\":%d," +
+            "\"misrouted\":%d,\"subscriptions\":%d,\"persistent\":%b," +
             "\"throughput\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}%n",
             name, scenario, qos, mqtt, clients, payload, rate, totalSent(), received, lost, duplicates, misrouted,
-            wildcard ? subscriptions : 0,
+            wildcard ? subscriptions : 0, persistent,
             receivedInWindow / seconds, h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3,
             h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3);
         for (final Client c : publishers)

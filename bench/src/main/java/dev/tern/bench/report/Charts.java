@@ -99,7 +99,8 @@ public final class Charts
         for (final JsonNode r : rows)
         {
             if (r.get("label").asText().equals(broker) && r.get("qos").asInt() == qos &&
-                (r.get("rate").asLong() > 0) == open && "p2p".equals(r.path("scenario").asText("p2p")))
+                (r.get("rate").asLong() > 0) == open && "p2p".equals(r.path("scenario").asText("p2p")) &&
+                !r.path("persistent").asBoolean(false))
             {
                 values.add(r.get(field).asDouble());
             }
