@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import dev.tern.broker.BrokerCounters;
 import dev.tern.event.PipelineEvent;
 import dev.tern.storage.Storage;
+import org.agrona.ExpandableArrayBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,16 +21,27 @@ import java.util.concurrent.TimeUnit;
  * publishes up front. While failed, deltas are dropped (a journal with holes would replay into a state that never
  * was) and only checkpoints are tried, which the route stage asks for periodically: the first complete one holds the
  * whole state again and ends the failed state. The failure is logged once, the recovery once.
+ * <p>
+ * The deltas of a batch are gathered and appended as one storage document at the end of the batch (or whenever they
+ * reach {@link #MAX_DOCUMENT_BYTES}, and before a checkpoint, so the order of records is kept): a document costs the
+ * storage a header, an index entry and a clock read whatever its size, and the batch is the unit of durability
+ * anyway (its acknowledgements wait for its flush). Replay reads a document as a run of records, so the format of
+ * the records does not change.
  */
 public final class JournalStage implements EventHandler<PipelineEvent>
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalStage.class);
+    /** Deltas gathered into one document up to this size; an event's own records larger than it go alone. */
+    static final int MAX_DOCUMENT_BYTES = 64 * 1024;
 
     private final Storage storage;
     private final BrokerCounters counters;
     /** Events of the current batch: a flush that fails at its end fails all of them. */
     private PipelineEvent[] batch = new PipelineEvent[64];
     private int batchCount;
+    /** The deltas of the current batch not yet handed to the storage. */
+    private final ExpandableArrayBuffer pending = new ExpandableArrayBuffer(MAX_DOCUMENT_BYTES);
+    private int pendingLength;
     private boolean failed;
     private long failedSinceNs;
     private long deltasDropped;
@@ -57,7 +69,12 @@ public final class JournalStage implements EventHandler<PipelineEvent>
         {
             if (event.checkpoint)
             {
-                // A checkpoint holds the whole state: once stored, the journal is consistent again.
+                // Deltas gathered before it go first; a checkpoint holds the whole state: once stored, the journal is
+                // consistent again.
+                if (!appendPending())
+                {
+                    fail(storage.lastFailure(), sequence);
+                }
                 if (write(event, length, true) && failed)
                 {
                     recover(sequence);
@@ -67,7 +84,7 @@ public final class JournalStage implements EventHandler<PipelineEvent>
             {
                 deltasDropped++;
             }
-            else if (!write(event, length, false))
+            else if (!gather(event, length))
             {
                 fail(storage.lastFailure(), sequence);
             }
@@ -77,7 +94,7 @@ public final class JournalStage implements EventHandler<PipelineEvent>
         event.journalFailed = failed;
         if (endOfBatch)
         {
-            if (!failed && !flush())
+            if (!appendPending() || !failed && !flush())
             {
                 fail(storage.lastFailure(), sequence);
             }
@@ -91,6 +108,46 @@ public final class JournalStage implements EventHandler<PipelineEvent>
             }
             Arrays.fill(batch, 0, batchCount, null);
             batchCount = 0;
+        }
+    }
+
+    /** Add an event's deltas to the batch's document, appending what is gathered first when it would grow too big. */
+    private boolean gather(final PipelineEvent event, final int length)
+    {
+        if (pendingLength + length > MAX_DOCUMENT_BYTES && !appendPending())
+        {
+            return false;
+        }
+        if (length >= MAX_DOCUMENT_BYTES)
+        {
+            return write(event, length, false);
+        }
+        pending.putBytes(pendingLength, event.journal.buffer(), 0, length);
+        pendingLength += length;
+        return true;
+    }
+
+    /** @return false if the gathered deltas were there to append and the storage did not take them. */
+    private boolean appendPending()
+    {
+        final int length = pendingLength;
+        if (length == 0)
+        {
+            return true;
+        }
+        pendingLength = 0;
+        if (failed)
+        {
+            return true; // dropped with the other deltas of a failed journal; the recovery checkpoint covers them
+        }
+        try
+        {
+            return storage.append(pending, 0, length);
+        }
+        catch (final RuntimeException | InternalError ex)
+        {
+            fail(ex, -1);
+            return false;
         }
     }
 

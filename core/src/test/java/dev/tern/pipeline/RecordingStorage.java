@@ -73,6 +73,12 @@ final class RecordingStorage implements Storage
         return List.copyOf(recent);
     }
 
+    /** @return how many delta documents were appended. */
+    int deltaDocuments()
+    {
+        return (int)isCheckpoint.stream().filter(c -> !c).count();
+    }
+
     /** @return how many checkpoints were stored. */
     int checkpoints()
     {
