@@ -31,8 +31,12 @@ import java.util.concurrent.TimeUnit;
 public final class JournalStage implements EventHandler<PipelineEvent>
 {
     private static final Logger LOG = LoggerFactory.getLogger(JournalStage.class);
-    /** Deltas gathered into one document up to this size; an event's own records larger than it go alone. */
-    static final int MAX_DOCUMENT_BYTES = 64 * 1024;
+    /**
+     * Deltas gathered into one document up to this size (an event's own records larger than it go alone): large
+     * enough to spread a document's fixed cost over dozens of messages, small enough that damage to a document loses
+     * a page's worth of records at most.
+     */
+    static final int MAX_DOCUMENT_BYTES = 4096;
 
     private final Storage storage;
     private final BrokerCounters counters;

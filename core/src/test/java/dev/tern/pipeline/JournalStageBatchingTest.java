@@ -64,23 +64,23 @@ class JournalStageBatchingTest
     }
 
     @Test
-    void shouldSplitABatchWhoseDeltasExceedTheDocumentBound()
+    void shouldSplitABatchWhoseDeltasExceedTheDocumentBoundAndLetAnOversizedEventGoAlone()
     {
         final List<PipelineEvent> batch = new ArrayList<>();
-        final String filter = "f/".repeat(1000); // 2,000 bytes a record
-        final int events = 2 * JournalStage.MAX_DOCUMENT_BYTES / filter.length() + 3;
-        for (int i = 0; i < events; i++)
+        final String filter = "f/".repeat(JournalStage.MAX_DOCUMENT_BYTES / 8); // a quarter of the bound a record
+        for (int i = 0; i < 10; i++)
         {
             final PipelineEvent event = new PipelineEvent();
-            event.journal.subscribe("c" + i, filter, 0);
+            event.journal.subscribe("c" + i, i == 5 ? filter.repeat(5) : filter, 0);
             batch.add(event);
         }
         feed(batch);
 
-        assertEquals(3, storage.deltaDocuments());
+        // c0-c2 (a fourth would not fit), c3-c4 (then c5 is too big to join), c5 alone, c6-c8, c9
+        assertEquals(5, storage.deltaDocuments());
         final List<String> records = storage.takeRecords();
-        assertEquals(events, records.size());
-        for (int i = 0; i < events; i++)
+        assertEquals(10, records.size());
+        for (int i = 0; i < 10; i++)
         {
             assertTrue(records.get(i).startsWith("SUBSCRIBE c" + i + " "), records.get(i));
         }
