@@ -76,6 +76,8 @@ public final class BrokerConfig
     private boolean sharedSubscriptionsAvailable = true;
     private String responseInformation;
     private boolean concluded;
+    /** Whether {@link #conclude()} resolved {@link ThreadLayout#AUTO}: a transport may still pick the inline layout. */
+    private boolean threadLayoutByDefault;
 
     /** Idle strategy for the I/O agents and the pipeline bridge. */
     public enum IdleStrategyKind
@@ -122,7 +124,10 @@ public final class BrokerConfig
     /** How the pipeline stages share threads. */
     public enum ThreadLayout
     {
-        /** Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise. */
+        /**
+         * Default: {@link #COMPACT} with 2 available processors or fewer, {@link #DEDICATED} otherwise; a standalone
+         * or embedded {@code TernBroker} with one I/O agent and no journal on 2 processors or fewer runs {@link #INLINE}.
+         */
         AUTO,
         /**
          * For small hosts: one pipeline thread runs decode, route and encode in turn for each event; with a journal a
@@ -132,9 +137,9 @@ public final class BrokerConfig
         /** A thread per stage (decode, route, journal, encode): stages overlap on hosts with cores to spare. */
         DEDICATED,
         /**
-         * For small hosts, opt-in: the one I/O agent's thread runs the whole chain in its duty cycle (bridge, decode,
-         * route, journal, encode), so no other thread is on a message's path. Needs exactly one I/O agent; a journal's
-         * sync then stalls the sockets too.
+         * For small hosts (the default of a {@code TernBroker} there, see {@link #AUTO}): the one I/O agent's thread
+         * runs the whole chain in its duty cycle (bridge, decode, route, journal, encode), so no other thread is on a
+         * message's path. Needs exactly one I/O agent; a journal's sync then stalls the sockets too.
          */
         INLINE;
 
@@ -235,6 +240,7 @@ public final class BrokerConfig
         require(threadLayout != null, "threadLayout", null);
         require(threadLayout != ThreadLayout.INLINE || ioAgents == 1,
             "ioAgents (the inline thread layout runs the pipeline on the only I/O agent: it must be 1)", ioAgents);
+        threadLayoutByDefault = threadLayout == ThreadLayout.AUTO;
         threadLayout = threadLayout.resolve(Runtime.getRuntime().availableProcessors());
         concluded = true;
         return this;
@@ -476,6 +482,12 @@ public final class BrokerConfig
     {
         this.waitStrategy = waitStrategy;
         return this;
+    }
+
+    /** @return true if the thread layout was left to the default ({@link ThreadLayout#AUTO}), also once concluded. */
+    public boolean threadLayoutByDefault()
+    {
+        return concluded ? threadLayoutByDefault : threadLayout == ThreadLayout.AUTO;
     }
 
     /** @return the thread layout of the pipeline; never {@link ThreadLayout#AUTO} once concluded. */

@@ -168,7 +168,7 @@ class InlinePipelineTest
         assertEquals(BrokerConfig.ThreadLayout.INLINE, BrokerConfig.ThreadLayout.parse("inline"));
         assertEquals(BrokerConfig.ThreadLayout.INLINE, BrokerConfig.ThreadLayout.INLINE.resolve(2));
         assertEquals(BrokerConfig.ThreadLayout.COMPACT, BrokerConfig.ThreadLayout.AUTO.resolve(2),
-            "inline stays opt-in");
+            "a core Broker without the transport never picks inline");
         assertNull(RingBrokers.broker().inlinePipeline());
     }
 

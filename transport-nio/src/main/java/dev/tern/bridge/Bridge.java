@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +52,7 @@ public final class Bridge implements AutoCloseable
     private final BridgeConfig config;
     private final BridgeCounters counters;
     private final Broker broker;
-    private final ScheduledExecutorService scheduler;
+    private final java.util.concurrent.ScheduledThreadPoolExecutor scheduler;
     /** The bridge thread, as given to the clients: tasks that come after close are dropped. */
     private final java.util.concurrent.Executor executor;
     private final MqttClientSslConfig ssl;
@@ -127,7 +125,7 @@ public final class Bridge implements AutoCloseable
             }
         }
         this.loops = new LoopGuard(brokerId, config.protocolLevel() == 4 && !inLines.isEmpty());
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r ->
+        this.scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r ->
         {
             final Thread thread = new Thread(r, "tern-bridge-" + config.name());
             thread.setDaemon(true);
@@ -612,6 +610,13 @@ public final class Bridge implements AutoCloseable
             return;
         }
         final int qos = Math.min(message.getQos().getCode(), line.qos());
+        if (qos > 0 && (!localUp || epoch != localEpoch.get()))
+        {
+            // its connection has ended, or the bridge is closing it: no PUBACK reaches the local broker any more, so
+            // the broker sends it again on the next connection [MQTT-4.4.0-1]; forwarded now too, it would arrive twice
+            strand(message, epoch);
+            return;
+        }
         if (!remoteUp)
         {
             if (qos == 0)
@@ -750,7 +755,27 @@ public final class Bridge implements AutoCloseable
         }
     }
 
-    /** Disconnect both sides and stop the bridge's thread; the local session and its queue stay. */
+    /** Tests: run a task on the bridge thread, after those already given to it. */
+    void executeForTest(final Runnable task)
+    {
+        executor.execute(task);
+    }
+
+    /** Tests: how many tasks wait for the bridge thread now (the periodic and delayed ones aside). */
+    int pendingForTest()
+    {
+        int pending = 0;
+        for (final Runnable task : scheduler.getQueue())
+        {
+            if (task instanceof java.util.concurrent.RunnableScheduledFuture<?> future && !future.isPeriodic()
+                && future.getDelay(TimeUnit.NANOSECONDS) <= 0)
+            {
+                pending++;
+            }
+        }
+        return pending;
+    }
+
     /** A client thread: a connection that completed after {@link #close()} is ended at once. */
     private void lateConnected(final boolean localSide)
     {
@@ -764,6 +789,7 @@ public final class Bridge implements AutoCloseable
         }
     }
 
+    /** Disconnect both sides and stop the bridge's thread; the local session and its queue stay. */
     @Override
     public void close()
     {

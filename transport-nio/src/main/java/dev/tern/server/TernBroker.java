@@ -67,6 +67,13 @@ public final class TernBroker implements AutoCloseable
     private TernBroker(final Builder builder, final AuthFiles.Loaded auth)
     {
         this.onFailure = builder.onFailure;
+        if (builder.config.threadLayoutByDefault() && builder.config.ioAgents() == 1 && builder.storage == null
+            && Runtime.getRuntime().availableProcessors() <= 2)
+        {
+            // small host, no journal: the one I/O agent runs the whole pipeline (measured fastest there, and with the
+            // lowest tail); with a journal its syncs would stall the sockets, so compact stays
+            builder.config.threadLayout(BrokerConfig.ThreadLayout.INLINE);
+        }
         final BrokerConfig config = builder.config.isConcluded() ? builder.config : builder.config.conclude();
         final List<ListenerConfig> all = new ArrayList<>(builder.listeners);
         Authenticator authenticator = auth == null ? builder.authenticator : auth.authenticator();

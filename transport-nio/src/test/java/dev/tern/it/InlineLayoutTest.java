@@ -105,6 +105,27 @@ class InlineLayoutTest
     }
 
     @Test
+    void shouldBeTheDefaultWithOneIoAgentOnTwoProcessorsOrFewer()
+    {
+        final boolean small = Runtime.getRuntime().availableProcessors() <= 2;
+        try (TernBroker byDefault = ItSupport.startAnonymousBroker(new BrokerConfig());
+            TernBroker concluded = ItSupport.startAnonymousBroker(new BrokerConfig().conclude());
+            TernBroker twoAgents = ItSupport.startAnonymousBroker(new BrokerConfig().ioAgents(2));
+            TernBroker chosen = ItSupport.startAnonymousBroker(
+                new BrokerConfig().threadLayout(BrokerConfig.ThreadLayout.COMPACT)))
+        {
+            final BrokerConfig.ThreadLayout expected =
+                small ? BrokerConfig.ThreadLayout.INLINE : BrokerConfig.ThreadLayout.DEDICATED;
+            assertEquals(expected, byDefault.config().threadLayout());
+            // the standalone broker hands over a config its file reader has concluded: the default still applies
+            assertEquals(expected, concluded.config().threadLayout());
+            assertEquals(small ? BrokerConfig.ThreadLayout.COMPACT : BrokerConfig.ThreadLayout.DEDICATED,
+                twoAgents.config().threadLayout());
+            assertEquals(BrokerConfig.ThreadLayout.COMPACT, chosen.config().threadLayout(), "an explicit choice stays");
+        }
+    }
+
+    @Test
     void shouldRefuseSeveralIoAgents()
     {
         final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () ->
