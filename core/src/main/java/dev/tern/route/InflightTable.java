@@ -20,7 +20,7 @@ final class InflightTable
     /** One slot per packet id (ids are 16 bits): no two can collide. */
     private static final int MAX_CAPACITY = 1 << 16;
 
-    /** Packet id per slot, 0 for an empty slot (0 is never a packet id [MQTT-2.2.1-3]). */
+    /** Packet id per slot, 0 for an empty slot (0 is never a packet id [MQTT-2.3.1-1]). */
     private int[] keys = new int[INITIAL_CAPACITY];
     private Inflight[] values = new Inflight[INITIAL_CAPACITY];
     private int mask = INITIAL_CAPACITY - 1;
