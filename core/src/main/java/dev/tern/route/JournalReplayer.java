@@ -297,7 +297,7 @@ public final class JournalReplayer implements dev.tern.storage.Storage.BatchHand
         {
             if (session.inflightCount() > 0)
             {
-                session.inflight().values().removeIf(f -> f.message == null && f.state != Inflight.AWAIT_PUBCOMP);
+                session.inflight().removeIf(f -> f.message == null && f.state != Inflight.AWAIT_PUBCOMP);
             }
             if (session.expirySeconds >= 0 && session.expiryTimerId == Long.MIN_VALUE)
             {

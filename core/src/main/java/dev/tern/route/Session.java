@@ -2,7 +2,6 @@ package dev.tern.route;
 
 import dev.tern.broker.ClientInfo;
 import dev.tern.broker.InlineSubscriber;
-import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.IntHashSet;
 
 import java.util.ArrayDeque;
@@ -66,7 +65,7 @@ final class Session
      * The QoS 1/2 structures are made on first use: most sessions never hold a message (an idle or QoS 0 client), and
      * the three empty collections would cost each one some 350 bytes of heap.
      */
-    private Int2ObjectHashMap<Inflight> inflightByPacketId;
+    private InflightTable inflightByPacketId;
     private ArrayDeque<Queued> queue;
     private IntHashSet inboundQos2;
     int nextPacketId = 1;
@@ -85,11 +84,11 @@ final class Session
     Map<String, SharedGroup> sharedGroups; // created on the first shared subscription
 
     /** @return outbound QoS 1/2 messages sent and not yet acknowledged, by packet id (made on first use). */
-    Int2ObjectHashMap<Inflight> inflight()
+    InflightTable inflight()
     {
         if (inflightByPacketId == null)
         {
-            inflightByPacketId = new Int2ObjectHashMap<>();
+            inflightByPacketId = new InflightTable();
         }
         return inflightByPacketId;
     }
@@ -194,7 +193,8 @@ final class Session
         {
             final int id = nextPacketId;
             nextPacketId = id == 65535 ? 1 : id + 1;
-            if (inflightByPacketId == null || !inflightByPacketId.containsKey(id))
+            // an id whose slot another holds is skipped, as if in use: the next one has a free slot
+            if (inflightByPacketId == null || inflightByPacketId.slotFree(id))
             {
                 return id;
             }
