@@ -5,6 +5,7 @@ import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.Sequencer;
 import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -22,6 +23,9 @@ import org.agrona.concurrent.IdleStrategy;
  *     (egress messages into the connections' output buffers, which always take them or close a slow consumer)
  *     instead of waiting.</li>
  * </ul>
+ * The egress hand-off is skipped, as the agent's thread is on both sides of it: the encode stage writes a packet for
+ * one of the agent's connections straight into the connection's output ({@link Output}) while the egress ring is empty,
+ * instead of through the ring and the agent's copy; with anything in the ring it writes behind it.
  * Not thread-safe: every method but {@link #egressDrain} is for the agent's thread. API threads reach it through the
  * ingress ring and the command queue, and wake the agent through the broker's ingress signal.
  */
@@ -108,6 +112,44 @@ public final class InlinePipeline
         egressProgress.drain = drain;
     }
 
+    /**
+     * @param agentIndex the index of the agent that runs this pipeline; its connections' packets go to
+     *                   {@code output}.
+     * @param output     where the encode stage writes those packets while the agent's egress ring is empty; set before
+     *                   the agent starts.
+     */
+    public void output(final int agentIndex, final Output output)
+    {
+        egressProgress.agentIndex = agentIndex;
+        egressProgress.output = output;
+    }
+
+    /**
+     * The output of the connections of the agent that runs the pipeline, as the encode stage writes it when it skips
+     * the egress ring. Equivalent to the agent's handling of the egress messages (limits, slow consumer, close and
+     * pause/resume), on the agent's thread.
+     */
+    public interface Output
+    {
+        /**
+         * Reserve room for one packet of the connection, after its earlier output.
+         *
+         * @return the offset in {@link #buffer()} where {@code length} bytes are to be written, then {@link #commit};
+         *         or -1 if the packet is not to be written (connection gone or closing, or closed right now as a slow
+         *         consumer), as the agent would drop the egress message.
+         */
+        int claim(long connectionId, int length);
+
+        /** @return the buffer of the last {@link #claim}. */
+        MutableDirectBuffer buffer();
+
+        /** The packet of the last successful {@link #claim} is written: it goes out with the connection's output. */
+        void commit(int length);
+
+        /** An egress control message ({@code RingProtocol.MSG_CLOSE}, pause or resume reading), acted on at once. */
+        void control(int msgTypeId, long connectionId);
+    }
+
     /** Before the first step, on the agent's thread. */
     public void onStart()
     {
@@ -131,6 +173,20 @@ public final class InlinePipeline
     static final class EgressProgress implements IdleStrategy
     {
         private volatile Runnable drain;
+        private volatile Output output;
+        private volatile int agentIndex = -1;
+
+        /** @return the agent's output ({@link InlinePipeline#output(int, Output)}), or null. */
+        Output output()
+        {
+            return output;
+        }
+
+        /** @return the index of the agent whose connections go to {@link #output()}. */
+        int agentIndex()
+        {
+            return agentIndex;
+        }
 
         @Override
         public void idle(final int workCount)
