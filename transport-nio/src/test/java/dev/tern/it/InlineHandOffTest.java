@@ -44,9 +44,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The {@code inline} thread layout skips a hand-off: the encode stage, on the I/O agent's thread, writes straight into
- * the connection's output while the egress ring is empty. These tests run it with traffic from several sources (a
- * pipeline overflowing into the ingress ring, API publishes from other threads), slow and vanishing consumers, and the
+ * The {@code inline} thread layout skips two hand-offs: a frame the I/O agent reads goes straight into a free event of
+ * the pipeline, after whatever waits in the ingress ring, and the encode stage writes straight into the connection's
+ * output while the egress ring is empty. These tests run traffic that mixes the shortcuts with the rings (frames that
+ * overflow the pipeline into the ingress ring, API publishes from other threads), slow and vanishing consumers, and the
  * TLS and WebSocket layers.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -73,8 +74,8 @@ class InlineHandOffTest
     @Test
     void shouldKeepEachSourcesOrderWhenFramesOverflowThePipelineAndApiPublishesInterleave() throws Exception
     {
-        // a pipeline of 16 events: a burst of frames waits in the ingress ring over several duty cycles, API publishes
-        // reach the ring from another thread meanwhile, and each source's messages must leave in order
+        // a pipeline of 16 events: a burst of frames fills it and the rest waits in the ingress ring, where API publishes
+        // arrive from another thread meanwhile; the connection's next frames must not overtake them
         final int socketMessages = 3000;
         final int apiMessages = 1000;
         try (TernBroker broker = ItSupport.startAnonymousBroker(inline().pipelineSize(16));
@@ -102,7 +103,7 @@ class InlineHandOffTest
                 }
             }, "api-publisher");
             api.start();
-            // several bursts, each written at once, far more frames than the pipeline has events
+            // several bursts, each written at once: some frames find a free event, the others go through the ring
             for (int burst = 0; burst < 10; burst++)
             {
                 final ByteBuffer packets = ByteBuffer.allocate(socketMessages / 10 * 64);
