@@ -14,6 +14,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 /**
  * Stage 3: encodes the route stage's outbound packets straight into the egress ring of the I/O agent that owns each
  * target connection (claim, write in place, commit: no intermediate copy). The only producer of every egress ring.
+ * In the {@code inline} layout, where this stage runs on the only I/O agent, it writes into the connection's output
+ * instead while the egress ring is empty ({@link InlinePipeline.Output}).
  */
 public final class EncodeStage implements EventHandler<PipelineEvent>
 {
@@ -22,6 +24,10 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
     private final IdleStrategy retryIdle;
     private final IdleSignal[] egressSignals;
     private boolean wrote;
+    /** Inline layout: the agent's output, to which this stage writes its connections' packets directly, else null. */
+    private final InlinePipeline.EgressProgress inlineEgress;
+    private InlinePipeline.Output direct;
+    private int directAgent = -1;
 
     /** @param latency where PUBLISH pipeline latency is recorded, or null. */
     public EncodeStage(
@@ -45,6 +51,18 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
         this.egress = egress;
         this.counters = counters;
         this.retryIdle = retryIdle;
+        this.inlineEgress = retryIdle instanceof InlinePipeline.EgressProgress progress ? progress : null;
+    }
+
+    @Override
+    public void onStart()
+    {
+        // inline: the agent has set its output before its thread started, and that thread runs this stage
+        if (inlineEgress != null)
+        {
+            direct = inlineEgress.output();
+            directAgent = inlineEgress.agentIndex();
+        }
     }
 
     @Override
@@ -137,21 +155,59 @@ public final class EncodeStage implements EventHandler<PipelineEvent>
             o.properties.clear();
             encode(o);
         }
-        control(egress[RingProtocol.agentIndex(o.connectionId)], RingProtocol.MSG_CLOSE, o.connectionId);
+        final RingBuffer ring = egress[RingProtocol.agentIndex(o.connectionId)];
+        if (direct(o.connectionId, ring))
+        {
+            direct.control(RingProtocol.MSG_CLOSE, o.connectionId);
+        }
+        else
+        {
+            control(ring, RingProtocol.MSG_CLOSE, o.connectionId);
+        }
         return true;
+    }
+
+    /**
+     * Inline layout: whether the connection's packet goes straight into its output. Only for the connections of the
+     * agent running this stage, and only while its egress ring is empty, so that nothing queued for the connection
+     * there is overtaken.
+     */
+    private boolean direct(final long connectionId, final RingBuffer ring)
+    {
+        return direct != null && RingProtocol.agentIndex(connectionId) == directAgent &&
+            ring.producerPosition() == ring.consumerPosition();
     }
 
     private void encode(final Outbound o)
     {
         final RingBuffer ring = egress[RingProtocol.agentIndex(o.connectionId)];
+        final boolean direct = direct(o.connectionId, ring);
         if (RingProtocol.isControl(o.kind))
         {
-            control(ring, o.kind, o.connectionId); // the outbound kind is the egress message id
+            if (direct)
+            {
+                this.direct.control(o.kind, o.connectionId);
+            }
+            else
+            {
+                control(ring, o.kind, o.connectionId); // the outbound kind is the egress message id
+            }
             return;
         }
 
         final OutboundEncoder encoder = OutboundEncoder.forKind(o.kind);
         final int length = encoder.length(o);
+        if (direct)
+        {
+            final InlinePipeline.Output output = this.direct;
+            final int offset = output.claim(o.connectionId, length);
+            if (offset >= 0)
+            {
+                encoder.encode(o, output.buffer(), offset);
+                output.commit(length);
+            }
+            return;
+        }
         final int index = claim(ring, RingProtocol.MSG_SEND, RingProtocol.PAYLOAD_OFFSET + length);
         final AtomicBuffer buffer = ring.buffer();
         buffer.putLong(index + RingProtocol.CONNECTION_ID_OFFSET, o.connectionId);

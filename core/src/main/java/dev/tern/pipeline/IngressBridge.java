@@ -61,6 +61,15 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
      */
     int doWork(final int maxEvents)
     {
+        return doWork(maxEvents, false);
+    }
+
+    /**
+     * As {@link #doWork(int)}; {@code traffic}: frames went into the Disruptor without the ingress ring since the last
+     * cycle ({@link InlinePipeline#offerFrame}), which keeps the TICK interval short as ingress would.
+     */
+    int doWork(final int maxEvents, final boolean traffic)
+    {
         final long nowMs = System.currentTimeMillis();
         int work = 0;
         int budget = maxEvents;
@@ -98,7 +107,7 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
             pipeline.publish(seq);
             work++;
         }
-        if (work > 0)
+        if (work > 0 || traffic)
         {
             lastTrafficMs = nowMs;
         }
@@ -114,6 +123,24 @@ public final class IngressBridge implements Agent, MessageHandler, WakeableBacko
     long msUntilTick(final long nowMs)
     {
         return lastTickMs + tickIntervalMs(nowMs) - nowMs;
+    }
+
+    /**
+     * Publish what the ingress ring holds, at most {@code maxEvents} messages, outside a duty cycle: the {@code inline}
+     * layout's agent empties the ring before a frame it read skips it ({@link InlinePipeline#offerFrame}).
+     *
+     * @return the messages published.
+     */
+    int drainIngress(final int maxEvents)
+    {
+        cycleNs = System.nanoTime();
+        return ingress.read(this, maxEvents);
+    }
+
+    /** @return whether the ingress ring holds nothing (no message claimed by any producer and not yet read). */
+    boolean ingressEmpty()
+    {
+        return ingress.producerPosition() == ingress.consumerPosition();
     }
 
     /** @return whether the ingress ring or the command queue holds something not yet published. */

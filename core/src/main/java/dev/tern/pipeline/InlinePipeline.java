@@ -5,6 +5,8 @@ import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.Sequencer;
 import dev.tern.event.PipelineEvent;
 import dev.tern.ring.RingProtocol;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
@@ -22,6 +24,15 @@ import org.agrona.concurrent.IdleStrategy;
  *     (egress messages into the connections' output buffers, which always take them or close a slow consumer)
  *     instead of waiting.</li>
  * </ul>
+ * Two hand-offs of the other layouts are skipped, as the agent's thread is on both sides of them:
+ * <ul>
+ *     <li>a frame the agent reads goes straight into a free event ({@link #offerFrame}), after whatever the ingress
+ *     ring holds, instead of through the ring and the bridge's copy; only when the ring has no free event left does
+ *     it go through the ingress ring, behind the rest;</li>
+ *     <li>the encode stage writes a packet for one of the agent's connections straight into the connection's output
+ *     ({@link Output}) while the egress ring is empty, instead of through the ring and the agent's copy; with anything
+ *     in the ring it writes behind it.</li>
+ * </ul>
  * Not thread-safe: every method but {@link #egressDrain} is for the agent's thread. API threads reach it through the
  * ingress ring and the command queue, and wake the agent through the broker's ingress signal.
  */
@@ -33,6 +44,10 @@ public final class InlinePipeline
     /** The last event the stages have seen; the ring's only gating sequence. */
     private final Sequence processed = new Sequence(Sequencer.INITIAL_CURSOR_VALUE);
     private final EgressProgress egressProgress;
+    /** When this duty cycle's first frame went straight into the ring (0: none yet), for the events' ingress time. */
+    private long frameNs;
+    /** Frames put straight into the ring since the last step. */
+    private int directFrames;
 
     /**
      * @param egressProgress the encode stage's wait for egress space ({@link EncodeStage}'s retry strategy).
@@ -56,8 +71,52 @@ public final class InlinePipeline
      */
     public int doWork()
     {
-        final int bridged = bridge.doWork((int)Math.min(Integer.MAX_VALUE, ring.remainingCapacity()));
+        final int bridged = bridge.doWork((int)Math.min(Integer.MAX_VALUE, ring.remainingCapacity()), directFrames > 0);
+        directFrames = 0;
+        frameNs = 0;
         return bridged + runStages();
+    }
+
+    /**
+     * A whole MQTT packet the agent has just read, copied straight into the next event of the ring (as the bridge
+     * would copy it out of the ingress ring), so that it skips the ingress ring. It must not overtake what waits there
+     * (another producer's message, this connection's OPENED or earlier frames): if the ingress ring holds anything,
+     * that is moved into the ring first, in order. The event is run at the next {@link #doWork()}.
+     *
+     * @return false if the frame must go through the ingress ring: no free event, or not all of the ingress ring fit.
+     */
+    public boolean offerFrame(final long connectionId, final DirectBuffer src, final int offset, final int length)
+    {
+        if (!bridge.ingressEmpty())
+        {
+            // what waits in the ring goes first, in order: move it into the pipeline, then this frame may follow
+            final long free = ring.remainingCapacity();
+            if (free <= 1 || bridge.drainIngress((int)Math.min(Integer.MAX_VALUE, free - 1)) == 0 ||
+                !bridge.ingressEmpty())
+            {
+                return false;
+            }
+        }
+        if (ring.remainingCapacity() <= 0)
+        {
+            return false;
+        }
+        final long seq = ring.next(); // a free slot: never waits
+        final PipelineEvent event = ring.get(seq);
+        event.type = RingProtocol.MSG_FRAME;
+        event.connectionId = connectionId;
+        long nowNs = frameNs;
+        if (nowNs == 0)
+        {
+            nowNs = frameNs = System.nanoTime(); // once per duty cycle, as the bridge does
+        }
+        event.ingressNs = nowNs;
+        event.frame.putBytes(0, src, offset, length);
+        event.frameLength = length;
+        event.intArg = 0;
+        ring.publish(seq);
+        directFrames++;
+        return true;
     }
 
     private int runStages()
@@ -108,6 +167,44 @@ public final class InlinePipeline
         egressProgress.drain = drain;
     }
 
+    /**
+     * @param agentIndex the index of the agent that runs this pipeline; its connections' packets go to
+     *                   {@code output}.
+     * @param output     where the encode stage writes those packets while the agent's egress ring is empty; set before
+     *                   the agent starts.
+     */
+    public void output(final int agentIndex, final Output output)
+    {
+        egressProgress.agentIndex = agentIndex;
+        egressProgress.output = output;
+    }
+
+    /**
+     * The output of the connections of the agent that runs the pipeline, as the encode stage writes it when it skips
+     * the egress ring. Equivalent to the agent's handling of the egress messages (limits, slow consumer, close and
+     * pause/resume), on the agent's thread.
+     */
+    public interface Output
+    {
+        /**
+         * Reserve room for one packet of the connection, after its earlier output.
+         *
+         * @return the offset in {@link #buffer()} where {@code length} bytes are to be written, then {@link #commit};
+         *         or -1 if the packet is not to be written (connection gone or closing, or closed right now as a slow
+         *         consumer), as the agent would drop the egress message.
+         */
+        int claim(long connectionId, int length);
+
+        /** @return the buffer of the last {@link #claim}. */
+        MutableDirectBuffer buffer();
+
+        /** The packet of the last successful {@link #claim} is written: it goes out with the connection's output. */
+        void commit(int length);
+
+        /** An egress control message ({@code RingProtocol.MSG_CLOSE}, pause or resume reading), acted on at once. */
+        void control(int msgTypeId, long connectionId);
+    }
+
     /** Before the first step, on the agent's thread. */
     public void onStart()
     {
@@ -131,6 +228,20 @@ public final class InlinePipeline
     static final class EgressProgress implements IdleStrategy
     {
         private volatile Runnable drain;
+        private volatile Output output;
+        private volatile int agentIndex = -1;
+
+        /** @return the agent's output ({@link InlinePipeline#output(int, Output)}), or null. */
+        Output output()
+        {
+            return output;
+        }
+
+        /** @return the index of the agent whose connections go to {@link #output()}. */
+        int agentIndex()
+        {
+            return agentIndex;
+        }
 
         @Override
         public void idle(final int workCount)

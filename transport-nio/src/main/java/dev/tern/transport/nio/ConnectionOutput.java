@@ -1,10 +1,12 @@
 package dev.tern.transport.nio;
 
+import dev.tern.pipeline.InlinePipeline;
 import dev.tern.ring.RingProtocol;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -14,8 +16,11 @@ import java.util.ArrayList;
  * is copied into the connection's output buffer, which is written once per duty cycle; output above the high-water
  * mark tells the pipeline the connection is not writable, and output beyond the hard limit closes it as a slow
  * consumer. MSG_CLOSE and MSG_PAUSE_READ/MSG_RESUME_READ are acted on. Owned by one agent thread.
+ * <p>
+ * In the {@code inline} thread layout the encode stage, on this agent's thread, also writes packets straight into the
+ * output buffers ({@link InlinePipeline.Output}), with the same limits and the same handling as a MSG_SEND.
  */
-final class ConnectionOutput implements MessageHandler
+final class ConnectionOutput implements MessageHandler, InlinePipeline.Output
 {
     private final NioAgent agent;
     private final Long2ObjectHashMap<NioConnection> connections;
@@ -27,6 +32,10 @@ final class ConnectionOutput implements MessageHandler
     private final int max;
     /** Connections that got output this duty cycle. */
     private final ArrayList<NioConnection> dirty = new ArrayList<>();
+    /** The output buffer of {@link #claimed}, for the encode stage to write in. */
+    private final UnsafeBuffer claimView = new UnsafeBuffer(0, 0);
+    private ByteBuffer claimViewOf;
+    private NioConnection claimed;
 
     ConnectionOutput(
         final NioAgent agent,
@@ -64,7 +73,59 @@ final class ConnectionOutput implements MessageHandler
         {
             onSend(connection, buffer, index + RingProtocol.PAYLOAD_OFFSET, length - RingProtocol.PAYLOAD_OFFSET);
         }
-        else if (msgTypeId == RingProtocol.MSG_CLOSE)
+        else
+        {
+            onControl(connection, msgTypeId);
+        }
+    }
+
+    @Override
+    public int claim(final long connectionId, final int length)
+    {
+        final NioConnection connection = connections.get(connectionId);
+        claimed = null;
+        if (connection == null || !admit(connection, length))
+        {
+            return -1; // as onMessage and onSend drop it
+        }
+        final ByteBuffer out = connection.out;
+        if (out != claimViewOf)
+        {
+            claimView.wrap(out);
+            claimViewOf = out;
+        }
+        claimed = connection;
+        return connection.outEnd;
+    }
+
+    @Override
+    public MutableDirectBuffer buffer()
+    {
+        return claimView;
+    }
+
+    @Override
+    public void commit(final int length)
+    {
+        final NioConnection connection = claimed;
+        claimed = null;
+        connection.outEnd += length;
+        added(connection);
+    }
+
+    @Override
+    public void control(final int msgTypeId, final long connectionId)
+    {
+        final NioConnection connection = connections.get(connectionId);
+        if (connection != null)
+        {
+            onControl(connection, msgTypeId);
+        }
+    }
+
+    private void onControl(final NioConnection connection, final int msgTypeId)
+    {
+        if (msgTypeId == RingProtocol.MSG_CLOSE)
         {
             if (!connection.is(NioConnection.CLOSING))
             {
@@ -88,9 +149,26 @@ final class ConnectionOutput implements MessageHandler
 
     private void onSend(final NioConnection connection, final DirectBuffer buffer, final int offset, final int length)
     {
-        if (connection.is(NioConnection.CLOSING) || length <= 0)
+        if (!admit(connection, length))
         {
             return;
+        }
+        buffer.getBytes(offset, connection.out, connection.outEnd, length);
+        connection.outEnd += length;
+        added(connection);
+    }
+
+    /**
+     * Room for {@code length} more bytes of output, unless the connection is closing (the packet is dropped) or would
+     * go over the limit (closed as a slow consumer).
+     *
+     * @return whether the bytes may be written at {@code connection.outEnd}.
+     */
+    private boolean admit(final NioConnection connection, final int length)
+    {
+        if (connection.is(NioConnection.CLOSING) || length <= 0)
+        {
+            return false;
         }
         if ((long)connection.pendingOutput() + length > max)
         {
@@ -99,11 +177,15 @@ final class ConnectionOutput implements MessageHandler
             checkWaterMarks(connection);
             counters.slowConsumerDisconnects.increment();
             agent.close(connection, RingProtocol.CLOSE_SLOW_CONSUMER);
-            return;
+            return false;
         }
         reserve(connection, length);
-        buffer.getBytes(offset, connection.out, connection.outEnd, length);
-        connection.outEnd += length;
+        return true;
+    }
+
+    /** Output was added: write it this cycle, or judge the water marks now if the socket is full. */
+    private void added(final NioConnection connection)
+    {
         if (connection.is(NioConnection.WRITE_BLOCKED))
         {
             // the socket is full: no write before it drains, so judge the water marks now

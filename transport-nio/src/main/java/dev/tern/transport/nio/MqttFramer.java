@@ -2,6 +2,7 @@ package dev.tern.transport.nio;
 
 import dev.tern.codec.RemainingLength;
 import dev.tern.codec.ReasonCode;
+import dev.tern.pipeline.InlinePipeline;
 import dev.tern.ring.RingProtocol;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -14,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The top of every connection's chain: cuts the bytes in a connection's read buffer ({@link NioConnection#in}) into
- * MQTT packets by their fixed header and copies each whole packet into a claimed slot of the ingress ring. It also
+ * MQTT packets by their fixed header and copies each whole packet into a claimed slot of the ingress ring (in the
+ * {@code inline} thread layout into the next free event of the pipeline: {@link InlinePipeline#offerFrame}). It also
  * bounds what connections hold as input: a connection's first packet (the CONNECT) may be at most
  * {@code maxConnectFrameLength}, judged by its fixed header before anything is buffered; the read buffers of
  * connections holding an incomplete packet share one budget across the agents, kept by closing the connections that
@@ -42,6 +44,19 @@ final class MqttFramer
     private final long partialTimeoutNs;
     private final PartialPackets partials;
     private final UnsafeBuffer inView = new UnsafeBuffer(0, 0);
+    /** Inline layout: the pipeline this agent runs, which takes frames without the ingress ring; else null. */
+    private InlinePipeline direct;
+    private IngressControl control;
+
+    /**
+     * Set before the agent starts, in the {@code inline} thread layout: frames go straight into the pipeline this agent
+     * runs, unless a control message of the agent waits for ingress ring space (it must go first).
+     */
+    void direct(final InlinePipeline pipeline, final IngressControl control)
+    {
+        this.direct = pipeline;
+        this.control = control;
+    }
 
     MqttFramer(
         final NioAgent agent,
@@ -135,6 +150,13 @@ final class MqttFramer
                 }
                 ringFull = true;
                 break;
+            }
+            if (direct != null && control.isEmpty() && direct.offerFrame(connection.id, view, offset, frameLength))
+            {
+                connection.set(NioConnection.CONNECT_FRAMED);
+                offset += frameLength;
+                agent.worked();
+                continue;
             }
             final int index = ingress.tryClaim(RingProtocol.MSG_FRAME, RingProtocol.PAYLOAD_OFFSET + frameLength);
             if (index < 0)

@@ -44,9 +44,9 @@ import javax.net.ssl.SSLContext;
  * <li>retry framing for connections paused by a full ingress ring;</li>
  * <li>{@code selectNow} and handle ready keys: accept (agent 0, through its {@link Acceptor}), write when the socket
  * drained, read and frame;</li>
- * <li>in the {@code inline} thread layout only, run the pipeline ({@link InlinePipeline}: the ingress ring and API
- * commands through decode, route and encode into this agent's egress ring), then drain the egress ring and write as in
- * steps 2 and 3;</li>
+ * <li>in the {@code inline} thread layout only, run the pipeline ({@link InlinePipeline}: the frames read in this
+ * cycle, the ingress ring and API commands through decode, route and encode into this agent's connection output, or
+ * into its egress ring while that holds anything), then drain the egress ring and write as in steps 2 and 3;</li>
  * <li>close connections whose requested close outlived its flush deadline.</li>
  * </ol>
  * A full ingress ring pauses reading from the socket (back-pressure to fast publishers); output above the high-water
@@ -59,9 +59,10 @@ import javax.net.ssl.SSLContext;
  * Each connection moves its bytes along a {@link ConnectionPath}. Plain TCP ({@link PlainPath}) has no layer, but it is
  * not copy-free: the socket read copies into the connection's read buffer, and the {@link MqttFramer} copies each whole
  * packet from there into the ingress ring; each MSG_SEND is copied from the egress ring into the connection's output
- * buffer, from which the socket write copies. TLS, WS and WSS connections ({@link LayeredPath}) have a
- * {@link ConnectionLayers} chain between the socket and the framer, one {@link Layer} per transform, each with its own
- * buffers.
+ * buffer, from which the socket write copies (in the {@code inline} layout the framer copies into the pipeline's
+ * event instead, and the encode stage encodes into the output buffer while the egress ring is empty). TLS, WS and WSS
+ * connections ({@link LayeredPath}) have a {@link ConnectionLayers} chain between the socket and the framer, one
+ * {@link Layer} per transform, each with its own buffers.
  */
 final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
 {
@@ -229,6 +230,9 @@ final class NioAgent implements Agent, WakeableBackoffIdleStrategy.Sleeper
     {
         this.inline = pipeline;
         pipeline.egressDrain(this::drainEgress);
+        // this thread is on both sides of the ingress and egress rings: frames and packets skip them
+        pipeline.output(agentIndex, output);
+        framer.direct(pipeline, control);
     }
 
     /** Egress messages into the connections' output, then write: always frees egress space (see ConnectionOutput). */
