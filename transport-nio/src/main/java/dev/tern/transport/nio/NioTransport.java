@@ -49,9 +49,8 @@ public final class NioTransport implements AutoCloseable
     private final BrokerCounters counters;
     private final Map<String, Integer> portByListener = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new ArrayList<>();
-    private final List<AgentRunner> runners = new ArrayList<>();
-    /** The agent of each runner, same index. */
-    private final List<NioAgent> runningAgents = new ArrayList<>();
+    /** The started agents, each with the runner of its thread. */
+    private final List<Running> running = new ArrayList<>();
     /** The listeners' layers, shared with the agents; a TLS reload swaps the contexts inside. */
     private ListenerStack[] stacks = new ListenerStack[0];
     private TransportCounters.Sum counterSum;
@@ -213,8 +212,7 @@ public final class NioTransport implements AutoCloseable
             }
             final AgentRunner runner = new AgentRunner(idle,
                 monitor.agentErrorHandler(agent.roleName(), LOG), null, agent);
-            runners.add(runner);
-            runningAgents.add(agent);
+            running.add(new Running(runner, agent));
             AgentRunner.startOnThread(runner, task ->
             {
                 final Thread thread = new Thread(task, agent.roleName());
@@ -386,15 +384,14 @@ public final class NioTransport implements AutoCloseable
                 signal.close(); // an agent may be sleeping in select for up to a second
             }
         }
-        for (int i = 0; i < runners.size(); i++)
+        for (final Running r : running)
         {
-            if (FailureMonitor.close(runners.get(i), CLOSE_TIMEOUT_MS) && runningAgents.get(i).closeAfterThreadDied())
+            if (FailureMonitor.close(r.runner(), CLOSE_TIMEOUT_MS) && r.agent().closeAfterThreadDied())
             {
-                LOG.warn("{} had ended without closing its connections: closed them", runningAgents.get(i).roleName());
+                LOG.warn("{} had ended without closing its connections: closed them", r.agent().roleName());
             }
         }
-        runners.clear();
-        runningAgents.clear();
+        running.clear();
         stopTlsTasks();
         if (counterSum != null)
         {
@@ -438,5 +435,10 @@ public final class NioTransport implements AutoCloseable
             }
         }
         servers.clear();
+    }
+
+    /** An agent and the runner of its thread. */
+    private record Running(AgentRunner runner, NioAgent agent)
+    {
     }
 }
