@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RunnableScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +54,7 @@ public final class Bridge implements AutoCloseable
     private final BridgeConfig config;
     private final BridgeCounters counters;
     private final Broker broker;
-    private final java.util.concurrent.ScheduledThreadPoolExecutor scheduler;
+    private final ScheduledThreadPoolExecutor scheduler;
     /** The bridge thread, as given to the clients: tasks that come after close are dropped. */
     private final java.util.concurrent.Executor executor;
     private final MqttClientSslConfig ssl;
@@ -125,7 +127,7 @@ public final class Bridge implements AutoCloseable
             }
         }
         this.loops = new LoopGuard(brokerId, config.protocolLevel() == 4 && !inLines.isEmpty());
-        this.scheduler = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r ->
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r ->
         {
             final Thread thread = new Thread(r, "tern-bridge-" + config.name());
             thread.setDaemon(true);
@@ -767,7 +769,7 @@ public final class Bridge implements AutoCloseable
         int pending = 0;
         for (final Runnable task : scheduler.getQueue())
         {
-            if (task instanceof java.util.concurrent.RunnableScheduledFuture<?> future && !future.isPeriodic()
+            if (task instanceof RunnableScheduledFuture<?> future && !future.isPeriodic()
                 && future.getDelay(TimeUnit.NANOSECONDS) <= 0)
             {
                 pending++;
